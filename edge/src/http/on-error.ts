@@ -1,0 +1,46 @@
+/**
+ * The one place where errors become HTTP responses: every failure leaves the edge as
+ * `{error:{code,message,requestId}}` with the status its code maps to.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ApiError, errorBody } from "../../../shared/errors/api-error.ts";
+import type { ErrorCode } from "../../../shared/errors/error-codes.ts";
+import type { AppEnv } from "../env.ts";
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof HTTPException) {
+    return new ApiError(codeForHttpStatus(err.status), err.message || "request failed");
+  }
+  return new ApiError("internal", "internal error", { cause: err });
+}
+
+export function onError(err: unknown, c: Context<AppEnv>): Response {
+  const apiError = toApiError(err);
+  if (apiError.code === "internal") console.error(`[${c.get("requestId")}]`, err);
+  const body = errorBody(apiError, c.get("requestId") ?? "unknown");
+  const response = c.json(body, apiError.status as 500);
+  for (const [name, value] of Object.entries(apiError.headers)) response.headers.set(name, value);
+  return response;
+}
+
+export function notFound(c: Context<AppEnv>): Response {
+  return onError(new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`), c);
+}
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+  503: "service_unavailable",
+};
+
+function codeForHttpStatus(status: number): ErrorCode {
+  return CODE_BY_STATUS[status] ?? (status >= 500 ? "internal" : "bad_request");
+}

@@ -1,0 +1,4 @@
+import { createApp } from "./app.ts";
+
+// The Worker entry point (`main` in wrangler.toml).
+export default createApp();

@@ -1,0 +1,13 @@
+import type { Bindings } from "../src/env.ts";
+
+declare global {
+  namespace Cloudflare {
+    interface GlobalProps {
+      mainModule: typeof import("../src/index.ts");
+    }
+    interface Env extends Bindings {
+      /** Test only: a port that accepts TCP and never answers. */
+      TEST_BLACKHOLE_PROXY: string;
+    }
+  }
+}

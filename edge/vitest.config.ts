@@ -1,0 +1,41 @@
+/**
+ * Edge tests run inside workerd (the Workers runtime) through @cloudflare/vitest-pool-workers.
+ * The real database is an embedded PostgreSQL started by test/global-setup.ts in Node, reached
+ * from workerd through the same WebSocket bridge `npm start` uses.
+ */
+import path from "node:path";
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+import { freePort } from "../scripts/local/ports.ts";
+
+export default defineConfig(async () => {
+  // Ports are picked here (before workerd starts) so the bindings can name them; the
+  // global set-up reads them back from the environment.
+  process.env.MOVIO_TEST_PG_PORT ??= String(await freePort());
+  process.env.MOVIO_TEST_BRIDGE_PORT ??= String(await freePort());
+  process.env.MOVIO_TEST_BLACKHOLE_PORT ??= String(await freePort());
+  const databaseUrl = `postgres://movio:movio-local@127.0.0.1:${process.env.MOVIO_TEST_PG_PORT}/movio`;
+
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: path.resolve(import.meta.dirname, "../wrangler.toml") },
+        miniflare: {
+          bindings: {
+            DATABASE_URL: databaseUrl,
+            DB_WS_PROXY: `127.0.0.1:${process.env.MOVIO_TEST_BRIDGE_PORT}`,
+            DB_TIMEOUT_MS: "1500",
+            TEST_BLACKHOLE_PROXY: `127.0.0.1:${process.env.MOVIO_TEST_BLACKHOLE_PORT}`,
+          },
+        },
+      }),
+    ],
+    test: {
+      root: import.meta.dirname,
+      include: ["test/**/*.test.ts"],
+      globalSetup: ["test/global-setup.ts"],
+      testTimeout: 20_000,
+      hookTimeout: 60_000,
+    },
+  };
+});

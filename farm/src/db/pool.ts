@@ -1,0 +1,30 @@
+import pg from "pg";
+import type { FarmConfig } from "../../../shared/config/farm-config.ts";
+
+/** The farm talks to Postgres over plain TCP (node-postgres), one pool per process. */
+export function createDbPool(config: FarmConfig): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: config.DATABASE_URL,
+    connectionTimeoutMillis: config.DB_TIMEOUT_MS,
+    max: 10,
+  });
+  pool.on("error", (err) => console.error("[farm] idle database client error:", err.message));
+  return pool;
+}
+
+/** `select 1` bounded by the configured timeout; never hangs a health check. */
+export async function pingDb(pool: pg.Pool, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const query = pool.query("select 1").then(
+      () => true,
+      () => false,
+    );
+    return await Promise.race([query, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,42 @@
+import net from "node:net";
+
+export class PortInUseError extends Error {
+  override name = "PortInUseError";
+}
+
+/** Resolves when `port` can be bound on 127.0.0.1. */
+export function isPortFree(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** Fails with one message naming every busy port and the variable that moves it. */
+export async function assertPortsFree(
+  ports: { port: number; variable: string; what: string }[],
+): Promise<void> {
+  const busy: string[] = [];
+  for (const entry of ports) {
+    if (entry.port !== 0 && !(await isPortFree(entry.port))) {
+      busy.push(
+        `port ${entry.port} (${entry.what}) is already in use: stop what holds it or set ${entry.variable} to another port`,
+      );
+    }
+  }
+  if (busy.length > 0) throw new PortInUseError(busy.join("\n"));
+}
+
+/** A port the OS says is free right now (for tests that run a stack beside another). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

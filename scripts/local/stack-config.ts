@@ -1,0 +1,48 @@
+/**
+ * Settings of the local launcher (`npm start`). Every one is an environment variable with
+ * the default shown in .env.example; a `.env` file in the repo root is read if present.
+ */
+import { z } from "zod";
+import { parseEnv } from "../../shared/config/env-parse.ts";
+import { optionalString, port } from "../../shared/config/env-types.ts";
+
+export const stackConfigSchema = z.object({
+  MOVIO_DATA_DIR: z.string().default(".movio"),
+  EDGE_PORT: port(8787),
+  EDGE_INSPECTOR_PORT: port(9229),
+  FARM_PORT: port(1080),
+  S3_PORT: port(4569),
+  CDN_PORT: port(8088),
+  PG_PORT: port(54320),
+  DB_WS_PROXY_PORT: port(54321),
+  DATABASE_URL: optionalString,
+  S3_ENDPOINT: optionalString,
+  S3_BUCKET: z.string().min(3).default("movio"),
+  S3_REGION: z.string().default("us-east-1"),
+  S3_ACCESS_KEY_ID: z.string().default("S3RVER"),
+  S3_SECRET_ACCESS_KEY: z.string().default("S3RVER"),
+  FFMPEG_PATH: optionalString,
+  FFPROBE_PATH: optionalString,
+  STACK_READY_TIMEOUT_MS: z.coerce.number().int().positive().default(90_000),
+});
+
+export type StackConfig = z.output<typeof stackConfigSchema>;
+
+export function readStackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
+  return parseEnv(stackConfigSchema, env, "local stack");
+}
+
+/** The ports the launcher will bind, each with the variable that moves it. */
+export function portsToBind(config: StackConfig): { port: number; variable: string; what: string }[] {
+  const ports = [
+    { port: config.EDGE_PORT, variable: "EDGE_PORT", what: "edge (wrangler dev)" },
+    { port: config.EDGE_INSPECTOR_PORT, variable: "EDGE_INSPECTOR_PORT", what: "edge devtools inspector" },
+    { port: config.FARM_PORT, variable: "FARM_PORT", what: "farm" },
+    { port: config.CDN_PORT, variable: "CDN_PORT", what: "local CDN origin" },
+    { port: config.DB_WS_PROXY_PORT, variable: "DB_WS_PROXY_PORT", what: "database WebSocket bridge" },
+  ];
+  if (!config.DATABASE_URL)
+    ports.push({ port: config.PG_PORT, variable: "PG_PORT", what: "embedded PostgreSQL" });
+  if (!config.S3_ENDPOINT) ports.push({ port: config.S3_PORT, variable: "S3_PORT", what: "local S3 server" });
+  return ports;
+}

@@ -1,0 +1,169 @@
+/**
+ * Starts the whole local platform in dependency order — database, migrations, bridge,
+ * object store, CDN origin, farm, edge — and stops it in reverse. Everything binds to
+ * 127.0.0.1; nothing needs a system service or a cloud account.
+ */
+import { createRequire } from "node:module";
+import path from "node:path";
+import { describeMediaBinary, locateMediaTools } from "../../farm/src/media/ffmpeg-locate.ts";
+import { applyMigrations } from "../../shared/db/migrate.node.ts";
+import { createS3Client } from "../../shared/storage/s3-client.ts";
+import { startCdnOrigin } from "./cdn-origin.ts";
+import { type Child, spawnChild } from "./children.ts";
+import { startLocalPostgres } from "./embedded-postgres.ts";
+import { startLocalS3 } from "./local-s3.ts";
+import { assertPortsFree } from "./ports.ts";
+import { portsToBind, type StackConfig } from "./stack-config.ts";
+import { waitHealthy } from "./wait-healthy.ts";
+import { startWsBridge } from "./ws-bridge.ts";
+
+const require = createRequire(import.meta.url);
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+export interface RunningStack {
+  urls: { edge: string; farm: string; s3: string; cdn: string; database: string };
+  stop(): Promise<void>;
+}
+
+type Log = (line: string) => void;
+
+export async function startStack(config: StackConfig, log: Log): Promise<RunningStack> {
+  await assertPortsFree(portsToBind(config));
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const fn of stops.splice(0).reverse())
+      await fn().catch((err) => log(`stop: ${(err as Error).message}`));
+  };
+  try {
+    const dataDir = path.resolve(ROOT, config.MOVIO_DATA_DIR);
+    const media = locateMediaTools(config);
+    log(`ffmpeg: ${describeMediaBinary(media.ffmpeg)}`);
+    log(`ffprobe: ${describeMediaBinary(media.ffprobe)}`);
+
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      const pg = await startLocalPostgres({ dataDir: path.join(dataDir, "postgres"), port: config.PG_PORT });
+      stops.push(pg.stop);
+      databaseUrl = pg.url;
+      log(
+        `database: embedded PostgreSQL 17 on 127.0.0.1:${config.PG_PORT} (data in ${path.join(dataDir, "postgres")})`,
+      );
+    } else {
+      log(`database: ${redact(databaseUrl)} (DATABASE_URL)`);
+    }
+    await applyMigrations(databaseUrl);
+    log("database: migrations applied");
+
+    const bridge = await startWsBridge({ port: config.DB_WS_PROXY_PORT });
+    stops.push(bridge.close);
+
+    let s3Endpoint = config.S3_ENDPOINT;
+    if (!s3Endpoint) {
+      const s3 = await startLocalS3({
+        directory: path.join(dataDir, "s3"),
+        port: config.S3_PORT,
+        bucket: config.S3_BUCKET,
+      });
+      stops.push(s3.close);
+      s3Endpoint = s3.endpoint;
+    }
+    const s3Client = createS3Client({
+      endpoint: s3Endpoint,
+      region: config.S3_REGION,
+      accessKeyId: config.S3_ACCESS_KEY_ID,
+      secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: true,
+    });
+    const cdn = await startCdnOrigin({ port: config.CDN_PORT, s3: s3Client, bucket: config.S3_BUCKET });
+    stops.push(async () => {
+      await cdn.close();
+      s3Client.destroy();
+    });
+
+    const farm = startFarm(config, {
+      databaseUrl,
+      s3Endpoint,
+      ffmpeg: media.ffmpeg.path,
+      ffprobe: media.ffprobe.path,
+    });
+    stops.push(() => farm.stop());
+    const edge = startEdge(config, dataDir, databaseUrl);
+    stops.push(() => edge.stop());
+
+    const urls = {
+      edge: `http://127.0.0.1:${config.EDGE_PORT}`,
+      farm: `http://127.0.0.1:${config.FARM_PORT}`,
+      s3: s3Endpoint,
+      cdn: cdn.url,
+      database: redact(databaseUrl),
+    };
+    const alive = (child: Child) => () =>
+      child.process.exitCode === null && child.process.signalCode === null;
+    await Promise.all([
+      waitHealthy(`${urls.farm}/healthz`, config.STACK_READY_TIMEOUT_MS, alive(farm)),
+      waitHealthy(`${urls.edge}/healthz`, config.STACK_READY_TIMEOUT_MS, alive(edge)),
+    ]);
+    return { urls, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function startFarm(
+  config: StackConfig,
+  deps: { databaseUrl: string; s3Endpoint: string; ffmpeg: string; ffprobe: string },
+): Child {
+  return spawnChild("farm", process.execPath, ["--import", "tsx", "farm/src/main.ts"], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      FARM_HOST: "127.0.0.1",
+      FARM_PORT: String(config.FARM_PORT),
+      DATABASE_URL: deps.databaseUrl,
+      S3_ENDPOINT: deps.s3Endpoint,
+      S3_BUCKET: config.S3_BUCKET,
+      S3_REGION: config.S3_REGION,
+      S3_ACCESS_KEY_ID: config.S3_ACCESS_KEY_ID,
+      S3_SECRET_ACCESS_KEY: config.S3_SECRET_ACCESS_KEY,
+      FFMPEG_PATH: deps.ffmpeg,
+      FFPROBE_PATH: deps.ffprobe,
+    },
+  });
+}
+
+function startEdge(config: StackConfig, dataDir: string, databaseUrl: string): Child {
+  const wrangler = require.resolve("wrangler/bin/wrangler.js");
+  const vars: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    PUBLIC_BASE_URL: `http://127.0.0.1:${config.EDGE_PORT}`,
+  };
+  // Neon's own endpoint speaks WebSocket; any other Postgres is reached through the bridge.
+  if (!new URL(databaseUrl).hostname.endsWith(".neon.tech")) {
+    vars.DB_WS_PROXY = `127.0.0.1:${config.DB_WS_PROXY_PORT}`;
+  }
+  const args = [
+    wrangler,
+    "dev",
+    "--ip=127.0.0.1",
+    `--port=${config.EDGE_PORT}`,
+    `--inspector-port=${config.EDGE_INSPECTOR_PORT}`,
+    `--persist-to=${path.join(dataDir, "wrangler")}`,
+    "--show-interactive-dev-session=false",
+    "--log-level=info",
+    ...Object.entries(vars).map(([name, value]) => `--var=${name}:${value}`),
+  ];
+  return spawnChild("edge", process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "true" },
+    onLine: (line) => {
+      // workerd cannot fetch Request.cf offline; wrangler falls back to a placeholder.
+      if (/Request\.cf|workers\.cloudflare\.com|GetAddrInfoReqWrap|update available/.test(line)) return;
+      if (line.trim()) console.log(`[edge] ${line}`);
+    },
+  });
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}

@@ -1,0 +1,176 @@
+/**
+ * Starts the whole local platform exactly as `npm start` does (the same entry script, on
+ * free ports and a temporary data directory so it never collides with a developer's stack)
+ * and checks what a newcomer relies on: the URLs and ready line, both health endpoints,
+ * the CDN serving from the bucket, data surviving a restart, a clean Ctrl-C, and a clear
+ * message for a busy port.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createS3Client } from "../../shared/storage/s3-client.ts";
+import { freePort, isPortFree } from "../local/ports.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+interface Launched {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function launch(env: Record<string, string>): Launched {
+  let output = "";
+  // detached: its own process group, so a group SIGINT below is what Ctrl-C in a terminal sends.
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitForLine(launched: Launched, pattern: RegExp, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(launched.output())) {
+    if (launched.child.exitCode !== null) throw new Error(`launcher exited:\n${launched.output()}`);
+    if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${launched.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function ctrlC(launched: Launched): Promise<number | null> {
+  if (launched.child.pid) process.kill(-launched.child.pid, "SIGINT");
+  return launched.exited;
+}
+
+let dataDir: string;
+let env: Record<string, string>;
+let ports: Record<string, number>;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), "movio-stack-test-"));
+  ports = {
+    EDGE_PORT: await freePort(),
+    EDGE_INSPECTOR_PORT: await freePort(),
+    FARM_PORT: await freePort(),
+    S3_PORT: await freePort(),
+    CDN_PORT: await freePort(),
+    PG_PORT: await freePort(),
+    DB_WS_PROXY_PORT: await freePort(),
+  };
+  env = {
+    MOVIO_DATA_DIR: dataDir,
+    ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+  };
+  // Whatever the developer's shell exports must not leak into the embedded defaults.
+  for (const name of ["DATABASE_URL", "S3_ENDPOINT"]) env[name] = "";
+});
+
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("npm start", () => {
+  it("starts everything, serves both health endpoints, keeps data across restarts and stops cleanly", async () => {
+    const first = launch(env);
+    try {
+      await waitForLine(first, /Movio is ready/, 120_000);
+      const out = first.output();
+      for (const url of [
+        `http://127.0.0.1:${ports.EDGE_PORT}`,
+        `http://127.0.0.1:${ports.FARM_PORT}`,
+        `http://127.0.0.1:${ports.CDN_PORT}`,
+      ]) {
+        expect(out).toContain(url);
+      }
+      expect(out).toMatch(/ffmpeg: \S+ \((env|system|npm), version \S+\)/);
+      expect(out.match(/Movio is ready/g)).toHaveLength(1);
+
+      const edge = await fetch(`http://127.0.0.1:${ports.EDGE_PORT}/healthz`);
+      expect(edge.status).toBe(200);
+      expect(await edge.json()).toEqual({ ok: true, db: "up" });
+      const farm = await fetch(`http://127.0.0.1:${ports.FARM_PORT}/healthz`);
+      expect(farm.status).toBe(200);
+      expect(await farm.json()).toEqual({ ok: true, db: "up" });
+
+      // The CDN origin serves what is in the bucket, with byte ranges.
+      const s3 = createS3Client({
+        endpoint: `http://127.0.0.1:${ports.S3_PORT}`,
+        region: "us-east-1",
+        accessKeyId: "S3RVER",
+        secretAccessKey: "S3RVER",
+        forcePathStyle: true,
+      });
+      await s3.send(
+        new PutObjectCommand({ Bucket: "movio", Key: "probe/hello.vtt", Body: "WEBVTT\n\nhello" }),
+      );
+      s3.destroy();
+      const ranged = await fetch(`http://127.0.0.1:${ports.CDN_PORT}/probe/hello.vtt`, {
+        headers: { range: "bytes=0-5" },
+      });
+      expect(ranged.status).toBe(206);
+      expect(ranged.headers.get("content-type")).toMatch(/^text\/vtt/);
+      expect(await ranged.text()).toBe("WEBVTT");
+
+      // Something to find after the restart.
+      const client = new pg.Client(`postgres://movio:movio-local@127.0.0.1:${ports.PG_PORT}/movio`);
+      await client.connect();
+      await client.query("create table if not exists stack_test_marker (note text)");
+      await client.query("insert into stack_test_marker values ('kept')");
+      await client.end();
+    } finally {
+      const started = Date.now();
+      await ctrlC(first);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    }
+    expect(first.output()).toContain("stopped");
+    for (const port of Object.values(ports)) expect(await isPortFree(port)).toBe(true);
+
+    const second = launch(env);
+    try {
+      await waitForLine(second, /Movio is ready/, 120_000);
+      const client = new pg.Client(`postgres://movio:movio-local@127.0.0.1:${ports.PG_PORT}/movio`);
+      await client.connect();
+      const rows = await client.query("select note from stack_test_marker");
+      await client.end();
+      expect(rows.rows).toEqual([{ note: "kept" }]);
+    } finally {
+      await ctrlC(second);
+    }
+    for (const port of Object.values(ports)) expect(await isPortFree(port)).toBe(true);
+  });
+
+  it("refuses to start when a port is taken, naming the port and the variable that moves it", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(ports.FARM_PORT, "127.0.0.1", resolve));
+    try {
+      const launched = launch(env);
+      const code = await launched.exited;
+      expect(code).toBe(1);
+      expect(launched.output()).toContain(`port ${ports.FARM_PORT} (farm) is already in use`);
+      expect(launched.output()).toContain("set FARM_PORT to another port");
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("refuses a bad setting with a clear message", async () => {
+    const launched = launch({ ...env, EDGE_PORT: "eighty" });
+    expect(await launched.exited).toBe(1);
+    expect(launched.output()).toMatch(/EDGE_PORT \("eighty"\)/);
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * The database schema: the single source of truth for edge and farm. migrations/ is
+ * generated from this file by `npm run db:generate` (drizzle-kit); never edit a landed
+ * migration, change this file and generate a new one.
+ */
+import { sql } from "drizzle-orm";
+import {
+  bigserial,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+
+export const users = pgTable(
+  "users",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    email: text("email").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    displayName: text("display_name").notNull(),
+    role: text("role", { enum: ["viewer", "admin"] })
+      .notNull()
+      .default("viewer"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("users_email_key").on(t.email),
+    check("users_role_check", sql`${t.role} in ('viewer', 'admin')`),
+  ],
+);
+
+/**
+ * Refresh tokens are stored only as SHA-256 hashes. Every rotation inserts a new row in the
+ * same family and marks the old one used; presenting a used token revokes the family.
+ */
+export const refreshTokens = pgTable(
+  "refresh_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    familyId: uuid("family_id").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("refresh_tokens_hash_key").on(t.tokenHash),
+    index("refresh_tokens_family_idx").on(t.familyId),
+  ],
+);
+
+export const VIDEO_STATUSES = ["awaiting_upload", "uploading", "processing", "ready", "failed"] as const;
+export const VIDEO_VISIBILITIES = ["public", "unlisted", "private"] as const;
+
+export const videos = pgTable(
+  "videos",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    ownerId: uuid("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    description: text("description").notNull().default(""),
+    visibility: text("visibility", { enum: VIDEO_VISIBILITIES }).notNull(),
+    language: text("language"),
+    translateTo: text("translate_to").array().notNull().default(sql`'{}'::text[]`),
+    status: text("status", { enum: VIDEO_STATUSES }).notNull().default("awaiting_upload"),
+    progress: integer("progress").notNull().default(0),
+    durationMs: integer("duration_ms"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    storagePrefix: text("storage_prefix"),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    readyAt: timestamp("ready_at", { withTimezone: true }),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("videos_public_listing_idx")
+      .on(t.createdAt.desc(), t.id.desc())
+      .where(sql`${t.status} = 'ready' and ${t.visibility} = 'public' and ${t.deletedAt} is null`),
+    index("videos_owner_idx").on(t.ownerId, t.createdAt.desc(), t.id.desc()),
+    check("videos_progress_check", sql`${t.progress} between 0 and 100`),
+    check(
+      "videos_status_check",
+      sql`${t.status} in ('awaiting_upload','uploading','processing','ready','failed')`,
+    ),
+    check("videos_visibility_check", sql`${t.visibility} in ('public','unlisted','private')`),
+  ],
+);
+
+/**
+ * The job queue lives in Postgres beside the data it changes, so enqueueing commits with
+ * the state change. Workers claim rows with `FOR UPDATE SKIP LOCKED` and a lease
+ * (`locked_until`); an expired lease makes the job claimable again.
+ */
+export const jobs = pgTable(
+  "jobs",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    type: text("type").notNull(),
+    videoId: uuid("video_id"),
+    payload: jsonb("payload").notNull().default(sql`'{}'::jsonb`),
+    state: text("state", { enum: ["queued", "running", "done", "failed"] })
+      .notNull()
+      .default("queued"),
+    attempts: integer("attempts").notNull().default(0),
+    runAt: timestamp("run_at", { withTimezone: true }).notNull().defaultNow(),
+    lockedBy: text("locked_by"),
+    lockedUntil: timestamp("locked_until", { withTimezone: true }),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("jobs_claim_idx").on(t.runAt).where(sql`${t.state} in ('queued', 'running')`),
+    index("jobs_video_idx").on(t.videoId),
+  ],
+);

@@ -1,0 +1,28 @@
+/**
+ * Stable machine-readable error codes shared by edge and farm. Clients and tests rely on
+ * these strings: add new codes, never rename or reuse one. Each code carries the one HTTP
+ * status it maps to, so there is exactly one place where errors become HTTP.
+ */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  invalid_json: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  token_expired: 401,
+  token_invalid: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  service_unavailable: 503,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export function statusForCode(code: ErrorCode): number {
+  return ERROR_STATUS[code];
+}
