@@ -7,6 +7,7 @@ import path from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { freePort } from "../scripts/local/ports.ts";
+import { generatePrivateJwk } from "../shared/auth/jwt.ts";
 
 export default defineConfig(async () => {
   // Ports are picked here (before workerd starts) so the bindings can name them; the
@@ -14,6 +15,9 @@ export default defineConfig(async () => {
   process.env.MOVIO_TEST_PG_PORT ??= String(await freePort());
   process.env.MOVIO_TEST_BRIDGE_PORT ??= String(await freePort());
   process.env.MOVIO_TEST_BLACKHOLE_PORT ??= String(await freePort());
+  // A signing key made for this run, and a second one whose tokens the edge must refuse.
+  const signingKey = await generatePrivateJwk("test-key");
+  const foreignKey = await generatePrivateJwk("test-key");
   const databaseUrl = `postgres://movio:movio-local@127.0.0.1:${process.env.MOVIO_TEST_PG_PORT}/movio`;
 
   return {
@@ -25,6 +29,10 @@ export default defineConfig(async () => {
             DATABASE_URL: databaseUrl,
             DB_WS_PROXY: `127.0.0.1:${process.env.MOVIO_TEST_BRIDGE_PORT}`,
             DB_TIMEOUT_MS: "1500",
+            JWT_PRIVATE_JWK: JSON.stringify(signingKey),
+            TEST_FOREIGN_JWK: JSON.stringify(foreignKey),
+            MAX_JSON_BYTES: "4096",
+            UPLOAD_MAX_BYTES: "1073741824",
             TEST_BLACKHOLE_PROXY: `127.0.0.1:${process.env.MOVIO_TEST_BLACKHOLE_PORT}`,
           },
         },

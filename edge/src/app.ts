@@ -1,14 +1,43 @@
-import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./env.ts";
+import { authenticate } from "./http/authenticate.ts";
+import { jsonBodyGuard } from "./http/json-body.ts";
 import { notFound, onError } from "./http/on-error.ts";
+import { createRouter } from "./http/openapi-app.ts";
 import { requestContext } from "./http/request-context.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { jwksRoutes } from "./routes/jwks.ts";
+import { videoRoutes } from "./routes/videos.ts";
 
 /** Builds the edge application; one router per resource is mounted here. */
-export function createApp(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = createRouter();
   app.use("*", requestContext);
+  app.use("/api/*", authenticate);
+  app.use("/api/*", jsonBodyGuard);
+
   app.route("/", healthRoutes);
+  app.route("/", jwksRoutes);
+  app.route("/", authRoutes);
+  app.route("/", videoRoutes);
+  app.route("/", docsRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Movio API",
+      version: "1.0.0",
+      description: "Accounts, catalog and uploads of the Movio video platform.",
+    },
+  });
+
   app.notFound(notFound);
   app.onError(onError);
   return app;

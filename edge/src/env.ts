@@ -1,15 +1,29 @@
 import type { EdgeConfig } from "../../shared/config/edge-config.ts";
 import type { RequestDb } from "./db/request-db.ts";
+import type { Viewer } from "./services/video-access.ts";
 
 /**
  * Bindings the Worker receives: vars from wrangler.toml, secrets from `wrangler secret put`
- * (locally `--var` from the launcher). All strings; validated into EdgeConfig once.
+ * (locally `--var` from the launcher), and the rate-limiting bindings. Vars are strings,
+ * validated into EdgeConfig once per isolate.
  */
 export interface Bindings {
   DATABASE_URL: string;
   DB_WS_PROXY?: string;
   DB_TIMEOUT_MS?: string;
   PUBLIC_BASE_URL?: string;
+  JWT_PRIVATE_JWK: string;
+  JWT_PREVIOUS_PUBLIC_JWKS?: string;
+  ACCESS_TOKEN_TTL_S?: string;
+  REFRESH_TOKEN_TTL_S?: string;
+  UPLOAD_TOKEN_TTL_S?: string;
+  UPLOAD_MAX_BYTES?: string;
+  UPLOAD_ENDPOINT?: string;
+  MAX_JSON_BYTES?: string;
+  /** Sign-up/login attempts per client IP (wrangler.toml [[ratelimits]]). */
+  AUTH_IP_LIMITER: RateLimit;
+  /** Sign-up/login attempts per email address. */
+  AUTH_EMAIL_LIMITER: RateLimit;
 }
 
 export interface AppEnv {
@@ -18,5 +32,7 @@ export interface AppEnv {
     requestId: string;
     config: EdgeConfig;
     db: RequestDb;
+    /** Set by `authenticate` when a valid access token came with the request. */
+    viewer: Viewer | undefined;
   };
 }

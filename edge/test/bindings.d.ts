@@ -8,6 +8,8 @@ declare global {
     interface Env extends Bindings {
       /** Test only: a port that accepts TCP and never answers. */
       TEST_BLACKHOLE_PROXY: string;
+      /** Test only: a private JWK the edge does not trust (same kid as the real one). */
+      TEST_FOREIGN_JWK: string;
     }
   }
 }

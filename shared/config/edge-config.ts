@@ -11,6 +11,19 @@ export const edgeConfigSchema = z.object({
   DB_WS_PROXY: optionalString,
   DB_TIMEOUT_MS: positiveInt(3000),
   PUBLIC_BASE_URL: z.url().default("http://127.0.0.1:8787"),
+  /** Secret: the Ed25519 private JWK (with `kid`) that signs access and upload tokens. */
+  JWT_PRIVATE_JWK: z.string().min(1, "set it with `wrangler secret put JWT_PRIVATE_JWK`"),
+  /** Optional JSON array of retired public JWKs still accepted while their tokens live. */
+  JWT_PREVIOUS_PUBLIC_JWKS: optionalString,
+  ACCESS_TOKEN_TTL_S: positiveInt(900),
+  REFRESH_TOKEN_TTL_S: positiveInt(30 * 24 * 3600),
+  UPLOAD_TOKEN_TTL_S: positiveInt(24 * 3600),
+  /** Largest upload a token allows (20 GiB). */
+  UPLOAD_MAX_BYTES: positiveInt(20 * 1024 ** 3),
+  /** The farm's tus endpoint clients upload to. */
+  UPLOAD_ENDPOINT: z.url().default("http://127.0.0.1:1080/files/"),
+  /** Largest JSON body the API accepts. */
+  MAX_JSON_BYTES: positiveInt(64 * 1024),
 });
 
 export type EdgeConfig = z.output<typeof edgeConfigSchema>;

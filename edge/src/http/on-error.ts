@@ -11,6 +11,10 @@ import type { AppEnv } from "../env.ts";
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof HTTPException) {
+    // Hono's JSON validator reports unparsable bodies this way.
+    if (err.status === 400 && /malformed json/i.test(err.message)) {
+      return new ApiError("invalid_json", "the request body is not valid JSON");
+    }
     return new ApiError(codeForHttpStatus(err.status), err.message || "request failed");
   }
   return new ApiError("internal", "internal error", { cause: err });

@@ -1,0 +1,26 @@
+/**
+ * Guards every request that carries a body on the API: it must be JSON and small. Limits
+ * are enforced on the bytes actually read, so a lying or missing Content-Length cannot
+ * smuggle a large body past the check.
+ */
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+import { ApiError } from "../../../shared/errors/api-error.ts";
+import type { AppEnv } from "../env.ts";
+
+const WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
+
+export const jsonBodyGuard = createMiddleware<AppEnv>(async (c, next) => {
+  if (!WITH_BODY.has(c.req.method)) return next();
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
+    throw new ApiError("unsupported_media_type", "send the body as application/json");
+  }
+  const maxSize = c.get("config").MAX_JSON_BYTES;
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new ApiError("payload_too_large", `JSON bodies are limited to ${maxSize} bytes`);
+    },
+  })(c, next);
+});

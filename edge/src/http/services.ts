@@ -1,0 +1,16 @@
+import type { Context } from "hono";
+import { getKeyRing } from "../auth/keys.ts";
+import type { AppEnv } from "../env.ts";
+import { AuthService } from "../services/auth-service.ts";
+import { VideoService } from "../services/video-service.ts";
+
+/** Builds the request's services from its database handle, config and key ring. */
+export async function authService(c: Context<AppEnv>): Promise<AuthService> {
+  const config = c.get("config");
+  return new AuthService(c.get("db").get(), config, await getKeyRing(config));
+}
+
+export async function videoService(c: Context<AppEnv>): Promise<VideoService> {
+  const config = c.get("config");
+  return new VideoService(c.get("db").get(), config, await getKeyRing(config));
+}

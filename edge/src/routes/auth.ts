@@ -1,0 +1,85 @@
+import { createRoute } from "@hono/zod-openapi";
+import { LoginBody, RefreshBody, SessionSchema, SignupBody, UserSchema } from "../../../shared/api/auth.ts";
+import { errorResponses } from "../../../shared/api/common.ts";
+import { requireViewer } from "../http/authenticate.ts";
+import { createRouter } from "../http/openapi-app.ts";
+import { limitAuthAttempt } from "../http/rate-limit.ts";
+import { authService } from "../http/services.ts";
+
+const json = <T>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
+const session = (description: string) => ({
+  description,
+  content: { "application/json": { schema: SessionSchema } },
+});
+
+export const authRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/auth/signup",
+      tags: ["auth"],
+      summary: "Create an account",
+      request: { body: json(SignupBody) },
+      responses: { 201: session("Account created, signed in"), ...errorResponses(400, 409, 413, 415, 429) },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      await limitAuthAttempt(c, body.email);
+      return c.json(await (await authService(c)).signup(body), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/auth/login",
+      tags: ["auth"],
+      summary: "Sign in with email and password",
+      request: { body: json(LoginBody) },
+      responses: { 200: session("Signed in"), ...errorResponses(400, 401, 429) },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      await limitAuthAttempt(c, body.email);
+      return c.json(await (await authService(c)).login(body), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/auth/refresh",
+      tags: ["auth"],
+      summary: "Trade a refresh token for a new pair (rotation)",
+      description: "Each refresh token works once. Presenting a used one revokes the whole session family.",
+      request: { body: json(RefreshBody) },
+      responses: { 200: session("New token pair"), ...errorResponses(400, 401) },
+    }),
+    async (c) => c.json(await (await authService(c)).refresh(c.req.valid("json").refreshToken), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/auth/logout",
+      tags: ["auth"],
+      summary: "Revoke the session the refresh token belongs to",
+      request: { body: json(RefreshBody) },
+      responses: { 204: { description: "Session revoked" }, ...errorResponses(400, 401) },
+    }),
+    async (c) => {
+      await (await authService(c)).logout(c.req.valid("json").refreshToken);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/me",
+      tags: ["auth"],
+      summary: "The signed-in user",
+      security: [{ bearer: [] }],
+      responses: {
+        200: { description: "The user", content: { "application/json": { schema: UserSchema } } },
+        ...errorResponses(401),
+      },
+    }),
+    async (c) => c.json(await (await authService(c)).getUser(requireViewer(c).id), 200),
+  );

@@ -1,0 +1,185 @@
+import { describe, expect, it } from "vitest";
+import { callJson, type ErrorJson, newIp, type SessionJson, signUp } from "./helpers.ts";
+
+describe("POST /api/v1/auth/signup", () => {
+  it("creates an account with a normalised email and signs it in", async () => {
+    const email = `  Ada.${Date.now()}@Example.COM `;
+    const res = await callJson<SessionJson>("POST", "/api/v1/auth/signup", {
+      body: { email, password: "correct horse battery", displayName: "Ada" },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.user).toMatchObject({
+      email: email.trim().toLowerCase(),
+      displayName: "Ada",
+      role: "viewer",
+    });
+    expect(res.body.accessToken.split(".")).toHaveLength(3);
+    expect(res.body.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(JSON.stringify(res.body)).not.toContain("password");
+  });
+
+  it("refuses a second account for the same email, whatever its case (409)", async () => {
+    const first = await signUp();
+    const res = await callJson<ErrorJson>("POST", "/api/v1/auth/signup", {
+      body: { email: first.user.email.toUpperCase(), password: "another long password", displayName: "Twin" },
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe("email_taken");
+  });
+
+  it("refuses a password shorter than 10 characters and a malformed email", async () => {
+    const short = await callJson<ErrorJson>("POST", "/api/v1/auth/signup", {
+      body: { email: "short@example.com", password: "123456789", displayName: "S" },
+    });
+    expect(short.status).toBe(400);
+    expect(short.body.error.code).toBe("validation_failed");
+    expect(short.body.error.message).toContain("password");
+    const bad = await callJson<ErrorJson>("POST", "/api/v1/auth/signup", {
+      body: { email: "not-an-email", password: "long enough password", displayName: "B" },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain("email");
+  });
+
+  it("is rate limited per IP with 429 and Retry-After", async () => {
+    const ip = newIp();
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 22; i++) {
+      const res = await callJson<ErrorJson>("POST", "/api/v1/auth/signup", {
+        ip,
+        body: {
+          email: `flood${Date.now()}-${i}@example.com`,
+          password: "long enough password",
+          displayName: "F",
+        },
+      });
+      statuses.push(res.status);
+      if (res.status === 429) {
+        retryAfter = res.headers.get("retry-after");
+        expect(res.body.error.code).toBe("rate_limited");
+      }
+    }
+    expect(statuses.slice(0, 20).every((s) => s === 201)).toBe(true);
+    expect(statuses.slice(20)).toEqual([429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+  });
+});
+
+describe("POST /api/v1/auth/login", () => {
+  it("signs in with the right password, any email case", async () => {
+    const account = await signUp();
+    const res = await callJson<SessionJson>("POST", "/api/v1/auth/login", {
+      body: { email: account.user.email.toUpperCase(), password: account.password },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.user.id).toBe(account.user.id);
+    expect(res.body.refreshToken).not.toBe(account.refreshToken);
+  });
+
+  it("answers a wrong password and an unknown email alike (401 invalid_credentials)", async () => {
+    const account = await signUp();
+    const wrong = await callJson<ErrorJson>("POST", "/api/v1/auth/login", {
+      body: { email: account.user.email, password: "not the password" },
+    });
+    const unknown = await callJson<ErrorJson>("POST", "/api/v1/auth/login", {
+      body: { email: `nobody${Date.now()}@example.com`, password: "whatever it is" },
+    });
+    expect([wrong.status, unknown.status]).toEqual([401, 401]);
+    expect(wrong.body.error.code).toBe("invalid_credentials");
+    expect(unknown.body.error).toMatchObject({
+      code: "invalid_credentials",
+      message: wrong.body.error.message,
+    });
+  });
+
+  it("is rate limited per email, whichever IP the attempts come from", async () => {
+    const account = await signUp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      const res = await callJson("POST", "/api/v1/auth/login", {
+        body: { email: account.user.email, password: "guessing wrong" },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 7).every((s) => s === 401)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+  });
+});
+
+describe("refresh-token rotation", () => {
+  it("trades a refresh token for a new pair, once", async () => {
+    const account = await signUp();
+    const first = await callJson<SessionJson>("POST", "/api/v1/auth/refresh", {
+      body: { refreshToken: account.refreshToken },
+    });
+    expect(first.status).toBe(200);
+    expect(first.body.user.id).toBe(account.user.id);
+    expect(first.body.refreshToken).not.toBe(account.refreshToken);
+    const me = await callJson<{ id: string }>("GET", "/api/v1/me", { token: first.body.accessToken });
+    expect(me.body.id).toBe(account.user.id);
+  });
+
+  it("revokes the whole family when a used refresh token comes back", async () => {
+    const account = await signUp();
+    const rotated = await callJson<SessionJson>("POST", "/api/v1/auth/refresh", {
+      body: { refreshToken: account.refreshToken },
+    });
+    const reuse = await callJson<ErrorJson>("POST", "/api/v1/auth/refresh", {
+      body: { refreshToken: account.refreshToken },
+    });
+    expect(reuse.status).toBe(401);
+    expect(reuse.body.error.code).toBe("refresh_token_reused");
+    // The successor issued before the reuse is dead too.
+    const successor = await callJson<ErrorJson>("POST", "/api/v1/auth/refresh", {
+      body: { refreshToken: rotated.body.refreshToken },
+    });
+    expect(successor.status).toBe(401);
+    expect(successor.body.error.code).toBe("token_invalid");
+  });
+
+  it("refuses an unknown refresh token", async () => {
+    const res = await callJson<ErrorJson>("POST", "/api/v1/auth/refresh", {
+      body: { refreshToken: "x".repeat(43) },
+    });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe("token_invalid");
+  });
+
+  it("logout revokes the family: the refresh token and its successors stop working", async () => {
+    const account = await signUp();
+    const rotated = await callJson<SessionJson>("POST", "/api/v1/auth/refresh", {
+      body: { refreshToken: account.refreshToken },
+    });
+    const out = await callJson("POST", "/api/v1/auth/logout", {
+      body: { refreshToken: rotated.body.refreshToken },
+    });
+    expect(out.status).toBe(204);
+    const after = await callJson<ErrorJson>("POST", "/api/v1/auth/refresh", {
+      body: { refreshToken: rotated.body.refreshToken },
+    });
+    expect(after.status).toBe(401);
+    const unknown = await callJson<ErrorJson>("POST", "/api/v1/auth/logout", {
+      body: { refreshToken: "nope" },
+    });
+    expect(unknown.status).toBe(401);
+  });
+});
+
+describe("GET /api/v1/me", () => {
+  it("returns the signed-in user", async () => {
+    const account = await signUp({ displayName: "Grace" });
+    const res = await callJson<{ id: string; displayName: string; role: string }>("GET", "/api/v1/me", {
+      token: account.accessToken,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: account.user.id, displayName: "Grace", role: "viewer" });
+  });
+
+  it("needs a token (401 with WWW-Authenticate)", async () => {
+    const res = await callJson<ErrorJson>("GET", "/api/v1/me");
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe("unauthorized");
+    expect(res.headers.get("www-authenticate")).toContain("Bearer");
+  });
+});

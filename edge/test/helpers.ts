@@ -1,0 +1,78 @@
+/** Test helpers: call the Worker like a client would, and reach the same database. */
+import { env, exports } from "cloudflare:workers";
+import { sql } from "drizzle-orm";
+import { readEdgeConfig } from "../src/config.ts";
+import { createRequestDb } from "../src/db/request-db.ts";
+
+export interface CallOptions {
+  body?: unknown;
+  rawBody?: string;
+  token?: string;
+  ip?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ErrorJson {
+  error: { code: string; message: string; requestId: string; details?: unknown };
+}
+
+let ipCounter = 0;
+/** A fresh client address per call by default, so rate limits only bite where a test wants. */
+export const newIp = () => `198.51.100.${(ipCounter++ % 250) + 1}`;
+
+export async function call(method: string, path: string, options: CallOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { "cf-connecting-ip": options.ip ?? newIp(), ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers["content-type"] ??= "application/json";
+  }
+  return exports.default.fetch(new Request(`http://edge.test${path}`, { method, headers, body }));
+}
+
+export async function callJson<T = unknown>(method: string, path: string, options: CallOptions = {}) {
+  const response = await call(method, path, options);
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : null) as T };
+}
+
+export interface SessionJson {
+  user: { id: string; email: string; displayName: string; role: string };
+  accessToken: string;
+  refreshToken: string;
+}
+
+let userCounter = 0;
+export async function signUp(
+  overrides: Partial<{ email: string; password: string; displayName: string }> = {},
+) {
+  const input = {
+    email: `user${Date.now()}-${userCounter++}@example.com`,
+    password: "a long enough password",
+    displayName: "Test User",
+    ...overrides,
+  };
+  const response = await callJson<SessionJson>("POST", "/api/v1/auth/signup", { body: input });
+  if (response.status !== 201) throw new Error(`signup failed: ${JSON.stringify(response.body)}`);
+  return { ...response.body, password: input.password };
+}
+
+/** Runs SQL against the test database (to arrange states only the farm or an operator sets). */
+export async function db<T extends Record<string, unknown>>(query: ReturnType<typeof sql>) {
+  const handle = createRequestDb(readEdgeConfig(env));
+  try {
+    return (await handle.get().execute<T>(query)).rows;
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function makeAdmin(userId: string) {
+  await db(sql`update users set role = 'admin' where id = ${userId}`);
+}
+
+export async function markReady(videoId: string) {
+  await db(sql`update videos set status = 'ready', progress = 100, ready_at = now() where id = ${videoId}`);
+}

@@ -1,0 +1,45 @@
+import { z } from "@hono/zod-openapi";
+
+export const Email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email({ message: "must be an email address" }))
+  .openapi({ example: "ada@example.com" });
+
+export const SignupBody = z
+  .strictObject({
+    email: Email,
+    password: z.string().min(10, "must be at least 10 characters").max(200),
+    displayName: z.string().trim().min(1).max(80),
+  })
+  .openapi("SignupRequest");
+
+export const LoginBody = z
+  .strictObject({ email: Email, password: z.string().min(1).max(200) })
+  .openapi("LoginRequest");
+
+export const RefreshBody = z
+  .strictObject({ refreshToken: z.string().min(1).max(200) })
+  .openapi("RefreshRequest");
+
+export const UserSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    displayName: z.string(),
+    role: z.enum(["viewer", "admin"]),
+    createdAt: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("User");
+
+export const SessionSchema = z
+  .object({
+    user: UserSchema,
+    accessToken: z.string(),
+    accessTokenExpiresAt: z.string().openapi({ format: "date-time" }),
+    refreshToken: z.string(),
+    refreshTokenExpiresAt: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("Session");

@@ -1,0 +1,28 @@
+import { z } from "@hono/zod-openapi";
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "validation_failed" }),
+      message: z.string(),
+      requestId: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi("Error");
+
+export const UuidParam = z.object({
+  id: z
+    .string()
+    .openapi({ param: { name: "id", in: "path" }, example: "0b9f3a52-3c9a-4f7e-9c55-3b8a9b3f0e11" }),
+});
+
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: `Error (${status})`, content: { "application/json": { schema: ErrorSchema } } },
+    ]),
+  );

@@ -1,0 +1,85 @@
+import { z } from "@hono/zod-openapi";
+import { VIDEO_STATUSES, VIDEO_VISIBILITIES } from "../db/schema.ts";
+
+const Language = z
+  .string()
+  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a BCP 47 language tag such as en or pt-BR")
+  .openapi({ example: "en" });
+
+const Title = z.string().trim().min(1).max(200);
+const Description = z.string().max(5000);
+const Visibility = z.enum(VIDEO_VISIBILITIES);
+const TranslateTo = z.array(Language).max(10);
+
+export const CreateVideoBody = z
+  .strictObject({
+    title: Title,
+    description: Description.optional(),
+    visibility: Visibility,
+    language: Language.optional(),
+    translateTo: TranslateTo.optional(),
+  })
+  .openapi("CreateVideoRequest");
+
+export const UpdateVideoBody = z
+  .strictObject({
+    title: Title.optional(),
+    description: Description.optional(),
+    visibility: Visibility.optional(),
+    language: Language.nullable().optional(),
+    translateTo: TranslateTo.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, "give at least one field to change")
+  .openapi("UpdateVideoRequest");
+
+export const VideoSchema = z
+  .object({
+    id: z.string(),
+    ownerId: z.string(),
+    title: z.string(),
+    description: z.string(),
+    visibility: Visibility,
+    language: z.string().nullable(),
+    translateTo: z.array(z.string()),
+    status: z.enum(VIDEO_STATUSES),
+    progress: z.number().int().min(0).max(100),
+    durationMs: z.number().int().nullable(),
+    renditions: z.array(
+      z.object({ height: z.number(), width: z.number(), bandwidth: z.number(), codecs: z.string() }),
+    ),
+    subtitles: z.array(z.object({ lang: z.string(), label: z.string() })),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    createdAt: z.string().openapi({ format: "date-time" }),
+    updatedAt: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("Video");
+
+export const UploadTicketSchema = z
+  .object({
+    endpoint: z.string().openapi({ example: "http://127.0.0.1:1080/files/" }),
+    token: z.string(),
+    expiresAt: z.string().openapi({ format: "date-time" }),
+    maxBytes: z.number().int(),
+  })
+  .openapi("UploadTicket");
+
+export const CreateVideoResponse = z.object({ video: VideoSchema, upload: UploadTicketSchema });
+
+export const ListQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(20)
+    .openapi({ param: { name: "limit", in: "query" } }),
+  cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({ param: { name: "cursor", in: "query" } }),
+});
+
+export const VideoListSchema = z
+  .object({ items: z.array(VideoSchema), nextCursor: z.string().nullable() })
+  .openapi("VideoList");
