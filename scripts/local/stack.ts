@@ -6,11 +6,13 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { describeMediaBinary, locateMediaTools } from "../../farm/src/media/ffmpeg-locate.ts";
+import { edgeConfigSchema } from "../../shared/config/edge-config.ts";
 import { applyMigrations } from "../../shared/db/migrate.node.ts";
 import { createS3Client } from "../../shared/storage/s3-client.ts";
 import { startCdnOrigin } from "./cdn-origin.ts";
 import { type Child, spawnChild } from "./children.ts";
 import { startLocalPostgres } from "./embedded-postgres.ts";
+import { ensureLocalSigningKey, writeEdgeEnvFile } from "./local-keys.ts";
 import { startLocalS3 } from "./local-s3.ts";
 import { assertPortsFree } from "./ports.ts";
 import { portsToBind, type StackConfig } from "./stack-config.ts";
@@ -87,7 +89,7 @@ export async function startStack(config: StackConfig, log: Log): Promise<Running
       ffprobe: media.ffprobe.path,
     });
     stops.push(() => farm.stop());
-    const edge = startEdge(config, dataDir, databaseUrl);
+    const edge = await startEdge(config, dataDir, databaseUrl);
     stops.push(() => edge.stop());
 
     const urls = {
@@ -132,12 +134,19 @@ function startFarm(
   });
 }
 
-function startEdge(config: StackConfig, dataDir: string, databaseUrl: string): Child {
+async function startEdge(config: StackConfig, dataDir: string, databaseUrl: string): Promise<Child> {
   const wrangler = require.resolve("wrangler/bin/wrangler.js");
   const vars: Record<string, string> = {
     DATABASE_URL: databaseUrl,
     PUBLIC_BASE_URL: `http://127.0.0.1:${config.EDGE_PORT}`,
+    UPLOAD_ENDPOINT: `http://127.0.0.1:${config.FARM_PORT}/files/`,
+    JWT_PRIVATE_JWK: await ensureLocalSigningKey(dataDir),
   };
+  // Any edge setting exported by the developer (or in .env) wins over the local defaults.
+  for (const name of Object.keys(edgeConfigSchema.shape)) {
+    const value = process.env[name];
+    if (value && name !== "DATABASE_URL") vars[name] = value;
+  }
   // Neon's own endpoint speaks WebSocket; any other Postgres is reached through the bridge.
   if (!new URL(databaseUrl).hostname.endsWith(".neon.tech")) {
     vars.DB_WS_PROXY = `127.0.0.1:${config.DB_WS_PROXY_PORT}`;
@@ -151,7 +160,7 @@ function startEdge(config: StackConfig, dataDir: string, databaseUrl: string): C
     `--persist-to=${path.join(dataDir, "wrangler")}`,
     "--show-interactive-dev-session=false",
     "--log-level=info",
-    ...Object.entries(vars).map(([name, value]) => `--var=${name}:${value}`),
+    `--env-file=${await writeEdgeEnvFile(dataDir, vars)}`,
   ];
   return spawnChild("edge", process.execPath, args, {
     cwd: ROOT,

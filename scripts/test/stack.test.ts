@@ -6,17 +6,19 @@
  * message for a busy port.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import pg from "pg";
+import { chromium, type Locator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createS3Client } from "../../shared/storage/s3-client.ts";
 import { freePort, isPortFree } from "../local/ports.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
+const ARTIFACTS = path.join(ROOT, "test-artifacts");
 
 interface Launched {
   child: ChildProcess;
@@ -84,6 +86,92 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
+let issuedBeforeRestart = "";
+
+async function checkCdnServesTheBucket() {
+  const s3 = createS3Client({
+    endpoint: `http://127.0.0.1:${ports.S3_PORT}`,
+    region: "us-east-1",
+    accessKeyId: "S3RVER",
+    secretAccessKey: "S3RVER",
+    forcePathStyle: true,
+  });
+  await s3.send(new PutObjectCommand({ Bucket: "movio", Key: "probe/hello.vtt", Body: "WEBVTT\n\nhello" }));
+  s3.destroy();
+  const ranged = await fetch(`http://127.0.0.1:${ports.CDN_PORT}/probe/hello.vtt`, {
+    headers: { range: "bytes=0-5" },
+  });
+  expect(ranged.status).toBe(206);
+  expect(ranged.headers.get("content-type")).toMatch(/^text\/vtt/);
+  expect(await ranged.text()).toBe("WEBVTT");
+}
+
+/** The edge in wrangler dev, with its generated signing key, against the embedded database. */
+async function checkApiRoundTrip() {
+  const edge = `http://127.0.0.1:${ports.EDGE_PORT}`;
+  const signup = await fetch(`${edge}/api/v1/auth/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      email: "stack@example.com",
+      password: "a long enough password",
+      displayName: "Stack",
+    }),
+  });
+  expect(signup.status).toBe(201);
+  const session = (await signup.json()) as { accessToken: string };
+  issuedBeforeRestart = session.accessToken;
+  const created = await fetch(`${edge}/api/v1/videos`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${session.accessToken}` },
+    body: JSON.stringify({ title: "Stack video", visibility: "public" }),
+  });
+  expect(created.status).toBe(201);
+  const body = (await created.json()) as { video: { status: string }; upload: { endpoint: string } };
+  expect(body.video.status).toBe("awaiting_upload");
+  expect(body.upload.endpoint).toBe(`http://127.0.0.1:${ports.FARM_PORT}/files/`);
+  const jwks = (await (await fetch(`${edge}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
+  expect(jwks.keys).toHaveLength(1);
+}
+
+/** /doc in real Chromium: the page renders the operations and can send a request. */
+async function checkDocsPageInBrowser() {
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const foreign: string[] = [];
+    page.on("request", (request) => {
+      if (!request.url().startsWith(`http://127.0.0.1:${ports.EDGE_PORT}/`)) foreign.push(request.url());
+    });
+    await page.goto(`http://127.0.0.1:${ports.EDGE_PORT}/doc`);
+    await page.getByText("/api/v1/auth/login").first().click();
+    const login = page.locator("details", { hasText: "/api/v1/auth/login" }).first();
+    await login
+      .locator("textarea")
+      .fill(JSON.stringify({ email: "stack@example.com", password: "a long enough password" }));
+    await login.getByRole("button", { name: "Send request" }).click();
+    await expectText(login.locator(".status"), /^200/);
+    expect(await login.locator("pre").textContent()).toContain("accessToken");
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, "api-doc-page.png"), fullPage: true });
+    expect(foreign).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+}
+
+async function expectText(locator: Locator, pattern: RegExp) {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (pattern.test((await locator.textContent()) ?? "")) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  expect(await locator.textContent()).toMatch(pattern);
+}
+
 describe("npm start", () => {
   it("starts everything, serves both health endpoints, keeps data across restarts and stops cleanly", async () => {
     const first = launch(env);
@@ -107,24 +195,9 @@ describe("npm start", () => {
       expect(farm.status).toBe(200);
       expect(await farm.json()).toEqual({ ok: true, db: "up" });
 
-      // The CDN origin serves what is in the bucket, with byte ranges.
-      const s3 = createS3Client({
-        endpoint: `http://127.0.0.1:${ports.S3_PORT}`,
-        region: "us-east-1",
-        accessKeyId: "S3RVER",
-        secretAccessKey: "S3RVER",
-        forcePathStyle: true,
-      });
-      await s3.send(
-        new PutObjectCommand({ Bucket: "movio", Key: "probe/hello.vtt", Body: "WEBVTT\n\nhello" }),
-      );
-      s3.destroy();
-      const ranged = await fetch(`http://127.0.0.1:${ports.CDN_PORT}/probe/hello.vtt`, {
-        headers: { range: "bytes=0-5" },
-      });
-      expect(ranged.status).toBe(206);
-      expect(ranged.headers.get("content-type")).toMatch(/^text\/vtt/);
-      expect(await ranged.text()).toBe("WEBVTT");
+      await checkCdnServesTheBucket();
+      await checkApiRoundTrip();
+      await checkDocsPageInBrowser();
 
       // Something to find after the restart.
       const client = new pg.Client(`postgres://movio:movio-local@127.0.0.1:${ports.PG_PORT}/movio`);
@@ -148,6 +221,11 @@ describe("npm start", () => {
       const rows = await client.query("select note from stack_test_marker");
       await client.end();
       expect(rows.rows).toEqual([{ note: "kept" }]);
+      // The signing key survives too: a token issued before the restart still works.
+      const me = await fetch(`http://127.0.0.1:${ports.EDGE_PORT}/api/v1/me`, {
+        headers: { authorization: `Bearer ${issuedBeforeRestart}` },
+      });
+      expect(me.status).toBe(200);
     } finally {
       await ctrlC(second);
     }

@@ -22,7 +22,7 @@ export const DOCS_PAGE = `<!doctype html>
   input.param, textarea { width: 100%; box-sizing: border-box; font-family: ui-monospace, monospace; padding: 6px; }
   textarea { min-height: 120px; }
   button { margin-top: 8px; padding: 6px 14px; background: #0969da; color: #fff; border: 0; border-radius: 4px; cursor: pointer; }
-  pre { background: #14171f; color: #e6edf3; padding: 10px; border-radius: 4px; overflow: auto; max-height: 400px; }
+  pre { background: #14171f; color: #e6edf3; padding: 10px; border-radius: 4px; overflow: auto; max-height: 400px; white-space: pre-wrap; word-break: break-all; }
   .status { font-weight: 700; }
 </style>
 </head>

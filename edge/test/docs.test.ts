@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { call, callJson } from "./helpers.ts";
+
+interface OpenApi {
+  openapi: string;
+  paths: Record<string, Record<string, { requestBody?: unknown; security?: unknown }>>;
+  components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+}
+
+describe("GET /openapi.json", () => {
+  it("documents every route from the same zod schemas that validate requests", async () => {
+    const res = await callJson<OpenApi>("GET", "/openapi.json");
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe("3.1.0");
+    expect(Object.keys(res.body.paths).sort()).toEqual(
+      [
+        "/api/v1/auth/login",
+        "/api/v1/auth/logout",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/signup",
+        "/api/v1/me",
+        "/api/v1/me/videos",
+        "/api/v1/videos",
+        "/api/v1/videos/{id}",
+      ].sort(),
+    );
+    expect(Object.keys(res.body.paths["/api/v1/videos/{id}"]!).sort()).toEqual(["delete", "get", "patch"]);
+    const signup = res.body.components.schemas.SignupRequest!;
+    expect(signup.required?.sort()).toEqual(["displayName", "email", "password"]);
+    expect(signup.properties?.password).toMatchObject({ minLength: 10 });
+    expect(res.body.paths["/api/v1/videos"]!.post!.security).toEqual([{ bearer: [] }]);
+  });
+});
+
+describe("GET /doc", () => {
+  it("serves an API reference page that loads nothing from another origin", async () => {
+    const res = await call("GET", "/doc");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toContain("/openapi.json");
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=["']https?:/);
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'self'");
+  });
+});

@@ -1,0 +1,75 @@
+/** Bad input never yields a 500: each kind has its own 4xx code. */
+import { describe, expect, it } from "vitest";
+import { callJson, type ErrorJson, signUp } from "./helpers.ts";
+
+describe("the one error model", () => {
+  it("malformed JSON → 400 invalid_json", async () => {
+    const res = await callJson<ErrorJson>("POST", "/api/v1/auth/login", {
+      rawBody: '{"email": "a@b.c", ',
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("invalid_json");
+    expect(res.body.error.requestId).toBe(res.headers.get("x-request-id"));
+  });
+
+  it("wrong types → 400 validation_failed naming the field", async () => {
+    const account = await signUp();
+    const res = await callJson<ErrorJson>("POST", "/api/v1/videos", {
+      token: account.accessToken,
+      body: { title: 42, visibility: "public" },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("validation_failed");
+    expect(res.body.error.message).toContain("title");
+  });
+
+  it("unknown fields → 400 validation_failed", async () => {
+    const res = await callJson<ErrorJson>("POST", "/api/v1/auth/login", {
+      body: { email: "a@example.com", password: "whatever123", isAdmin: true },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("validation_failed");
+    expect(res.body.error.message).toContain("isAdmin");
+  });
+
+  it("a JSON body that is not an object → 400 validation_failed", async () => {
+    const res = await callJson<ErrorJson>("POST", "/api/v1/auth/login", { body: [1, 2, 3] });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("validation_failed");
+  });
+
+  it("bad ids → 400 invalid_id", async () => {
+    const res = await callJson<ErrorJson>("GET", "/api/v1/videos/not-a-uuid");
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("invalid_id");
+  });
+
+  it("oversized bodies → 413 payload_too_large, even without a Content-Length", async () => {
+    const big = JSON.stringify({ email: "a@example.com", password: "x".repeat(10_000) });
+    const res = await callJson<ErrorJson>("POST", "/api/v1/auth/login", {
+      rawBody: big,
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe("payload_too_large");
+  });
+
+  it("a body that is not JSON → 415 unsupported_media_type", async () => {
+    const res = await callJson<ErrorJson>("POST", "/api/v1/auth/login", {
+      rawBody: "email=a@example.com",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(res.status).toBe(415);
+    expect(res.body.error.code).toBe("unsupported_media_type");
+  });
+
+  it("a bad cursor → 400 invalid_cursor; a bad limit → 400 validation_failed", async () => {
+    const cursor = await callJson<ErrorJson>("GET", "/api/v1/videos?cursor=bm9wZQ");
+    expect(cursor.status).toBe(400);
+    expect(cursor.body.error.code).toBe("invalid_cursor");
+    const limit = await callJson<ErrorJson>("GET", "/api/v1/videos?limit=5000");
+    expect(limit.status).toBe(400);
+    expect(limit.body.error.code).toBe("validation_failed");
+  });
+});
