@@ -13,8 +13,8 @@ import { startCdnOrigin } from "./cdn-origin.ts";
 import { type Child, spawnChild } from "./children.ts";
 import { startLocalPostgres } from "./embedded-postgres.ts";
 import { ensureLocalSigningKey, writeEdgeEnvFile } from "./local-keys.ts";
-import { startLocalS3 } from "./local-s3.ts";
 import { assertPortsFree } from "./ports.ts";
+import { startLocalS3 } from "./s3/s3-server.ts";
 import { portsToBind, type StackConfig } from "./stack-config.ts";
 import { waitHealthy } from "./wait-healthy.ts";
 import { startWsBridge } from "./ws-bridge.ts";
@@ -64,7 +64,8 @@ export async function startStack(config: StackConfig, log: Log): Promise<Running
       const s3 = await startLocalS3({
         directory: path.join(dataDir, "s3"),
         port: config.S3_PORT,
-        bucket: config.S3_BUCKET,
+        accessKeyId: config.S3_ACCESS_KEY_ID,
+        buckets: [config.S3_BUCKET],
       });
       stops.push(s3.close);
       s3Endpoint = s3.endpoint;

@@ -92,8 +92,8 @@ async function checkCdnServesTheBucket() {
   const s3 = createS3Client({
     endpoint: `http://127.0.0.1:${ports.S3_PORT}`,
     region: "us-east-1",
-    accessKeyId: "S3RVER",
-    secretAccessKey: "S3RVER",
+    accessKeyId: "movio-local",
+    secretAccessKey: "movio-local",
     forcePathStyle: true,
   });
   await s3.send(new PutObjectCommand({ Bucket: "movio", Key: "probe/hello.vtt", Body: "WEBVTT\n\nhello" }));
