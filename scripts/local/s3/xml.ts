@@ -1,5 +1,5 @@
 /** Minimal XML for S3 responses and the two request bodies we parse. */
-const escape = (value: string) =>
+const escapeXml = (value: string) =>
   value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 export type XmlNode = string | number | boolean | undefined | XmlNode[] | { [tag: string]: XmlNode };
@@ -22,7 +22,7 @@ function render(node: XmlNode): string {
       )
       .join("");
   }
-  return escape(String(node));
+  return escapeXml(String(node));
 }
 
 /** Every text value of `<tag>` in document order (enough for CompleteMultipartUpload/Delete). */
