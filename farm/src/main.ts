@@ -1,19 +1,17 @@
 /**
- * Farm entry point: read config once, open the database, serve HTTP, and drain on SIGTERM.
+ * Farm entry point: read config once, start the node, and drain on SIGTERM.
  */
 import { readFarmConfig } from "./config.ts";
-import { createDbPool } from "./db/pool.ts";
-import { createFarmServer } from "./http/server.ts";
+import { createFarmNode } from "./farm-node.ts";
 import { describeMediaBinary, locateMediaTools } from "./media/ffmpeg-locate.ts";
 
 const config = readFarmConfig();
 const media = locateMediaTools(config);
-const db = createDbPool(config);
-const server = createFarmServer({ config, db });
+const node = createFarmNode(config);
 
-server.listen(config.FARM_PORT, config.FARM_HOST, () => {
-  console.log(`[farm] ffmpeg ${describeMediaBinary(media.ffmpeg)}`);
-  console.log(`[farm] listening on http://${config.FARM_HOST}:${config.FARM_PORT}`);
+node.server.listen(config.FARM_PORT, config.FARM_HOST, () => {
+  console.log(`[farm] node ${node.nodeId}, ffmpeg ${describeMediaBinary(media.ffmpeg)}`);
+  console.log(`[farm] listening on http://${config.FARM_HOST}:${config.FARM_PORT} (tus at /files/)`);
 });
 
 let stopping = false;
@@ -22,9 +20,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   console.log(`[farm] ${signal}: stopping`);
   const force = setTimeout(() => process.exit(1), config.SHUTDOWN_GRACE_MS).unref();
-  server.closeIdleConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await db.end();
+  await node.close();
   clearTimeout(force);
   process.exit(0);
 }

@@ -131,6 +131,7 @@ function startFarm(
       S3_SECRET_ACCESS_KEY: config.S3_SECRET_ACCESS_KEY,
       FFMPEG_PATH: deps.ffmpeg,
       FFPROBE_PATH: deps.ffprobe,
+      EDGE_JWKS_URL: `http://127.0.0.1:${config.EDGE_PORT}/.well-known/jwks.json`,
     },
   });
 }

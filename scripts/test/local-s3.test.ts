@@ -12,6 +12,7 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
@@ -145,6 +146,9 @@ describe("local S3 server", () => {
     expect([...(await tail.Body!.transformToByteArray())]).toEqual([2, 2]);
 
     const second = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: "gone.bin" }));
+    const open = await s3.send(new ListMultipartUploadsCommand({ Bucket }));
+    expect(open.Uploads?.map((u) => [u.Key, u.UploadId])).toEqual([["gone.bin", second.UploadId]]);
+    expect(open.Uploads?.[0]?.Initiated?.getTime()).toBeGreaterThan(Date.now() - 60_000);
     await s3.send(
       new UploadPartCommand({ Bucket, Key: "gone.bin", UploadId: second.UploadId, PartNumber: 1, Body: "x" }),
     );

@@ -13,6 +13,7 @@ import {
   type JSONWebKeySet,
   type JWK,
   type JWTPayload,
+  type JWTVerifyGetKey,
   jwtVerify,
   SignJWT,
 } from "jose";
@@ -75,9 +76,14 @@ export async function signJwt(
  * accepted, so `alg: none` and algorithm-confusion tokens fail. Maps every failure to a
  * stable error code: `token_expired` or `token_invalid`.
  */
-export async function verifyJwt(token: string, jwks: JSONWebKeySet, audience: string): Promise<JWTPayload> {
+export async function verifyJwt(
+  token: string,
+  keys: JSONWebKeySet | JWTVerifyGetKey,
+  audience: string,
+): Promise<JWTPayload> {
+  const getKey = typeof keys === "function" ? keys : createLocalJWKSet(keys);
   try {
-    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
+    const { payload } = await jwtVerify(token, getKey, {
       issuer: JWT_ISSUER,
       audience,
       algorithms: [JWT_ALGORITHM],
@@ -87,6 +93,12 @@ export async function verifyJwt(token: string, jwks: JSONWebKeySet, audience: st
   } catch (err) {
     if (err instanceof ApiError) throw err;
     if (err instanceof errors.JWTExpired) throw new ApiError("token_expired", "token has expired");
+    // Not the token's fault: the key set could not be fetched.
+    if (err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError)) {
+      throw new ApiError("service_unavailable", "cannot verify tokens right now: key set unavailable", {
+        cause: err,
+      });
+    }
     throw new ApiError("token_invalid", "token is not valid");
   }
 }
@@ -98,8 +110,11 @@ export interface UploadClaims {
   maxBytes: number;
 }
 
-export async function verifyUploadToken(token: string, jwks: JSONWebKeySet): Promise<UploadClaims> {
-  const payload = await verifyJwt(token, jwks, UPLOAD_AUDIENCE);
+export async function verifyUploadToken(
+  token: string,
+  keys: JSONWebKeySet | JWTVerifyGetKey,
+): Promise<UploadClaims> {
+  const payload = await verifyJwt(token, keys, UPLOAD_AUDIENCE);
   const { vid, max } = payload as { vid?: unknown; max?: unknown };
   if (typeof vid !== "string" || typeof max !== "number" || !Number.isSafeInteger(max) || max <= 0) {
     throw new ApiError("token_invalid", "upload token is missing its video or size");

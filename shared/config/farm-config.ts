@@ -19,6 +19,19 @@ export const farmConfigSchema = z.object({
   FFPROBE_PATH: optionalString,
   FARM_TMP_DIR: optionalString,
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
+  /** Where the edge publishes its public keys (upload tokens are verified with them). */
+  EDGE_JWKS_URL: z.url().default("http://127.0.0.1:8787/.well-known/jwks.json"),
+  /** A static JWKS (JSON) instead of fetching EDGE_JWKS_URL; useful offline and in tests. */
+  JWT_PUBLIC_JWKS: optionalString,
+  /** tus: S3 multipart part size (S3's minimum is 5 MiB). */
+  TUS_PART_SIZE_BYTES: positiveInt(8 * 1024 * 1024).refine(
+    (n) => n >= 5 * 1024 * 1024,
+    "must be at least 5 MiB",
+  ),
+  /** Unfinished uploads older than this are expired and their parts deleted. */
+  UPLOAD_EXPIRY_HOURS: positiveInt(24),
+  /** Name of this node in job leases and logs (default: hostname-pid). */
+  FARM_NODE_ID: optionalString,
 });
 
 export type FarmConfig = z.output<typeof farmConfigSchema>;

@@ -5,6 +5,7 @@
  */
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   check,
   index,
@@ -82,6 +83,9 @@ export const videos = pgTable(
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     storagePrefix: text("storage_prefix"),
+    /** Object key of the uploaded source file, set when its tus upload completes. */
+    sourceKey: text("source_key"),
+    sourceBytes: bigint("source_bytes", { mode: "number" }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     readyAt: timestamp("ready_at", { withTimezone: true }),
@@ -129,3 +133,13 @@ export const jobs = pgTable(
     index("jobs_video_idx").on(t.videoId),
   ],
 );
+
+/**
+ * The tus upload cache (@tus/s3-store's KvStore) shared by every farm node, so any node can
+ * continue any upload. Values are the store's own JSON.
+ */
+export const tusUploads = pgTable("tus_uploads", {
+  key: text("key").primaryKey(),
+  value: jsonb("value").notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,6 +1,5 @@
 /**
- * The farm's HTTP surface: `/healthz` now; the tus endpoint (`/files/`), `/metrics` and the
- * jobs page mount here as they arrive.
+ * The farm's HTTP surface: `/healthz`, and the tus endpoint at `/files/`.
  */
 import { randomUUID } from "node:crypto";
 import http from "node:http";
@@ -8,11 +7,13 @@ import type pg from "pg";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { ApiError } from "../../../shared/errors/api-error.ts";
 import { pingDb } from "../db/pool.ts";
+import type { TusService } from "../uploads/tus-server.ts";
 import { sendError, sendJson } from "./json.ts";
 
 export interface FarmServerDeps {
   config: FarmConfig;
   db: pg.Pool;
+  tus?: Pick<TusService, "handle">;
 }
 
 export function createFarmServer(deps: FarmServerDeps): http.Server {
@@ -24,7 +25,11 @@ export function createFarmServer(deps: FarmServerDeps): http.Server {
 }
 
 async function handle(deps: FarmServerDeps, req: http.IncomingMessage, res: http.ServerResponse) {
-  const path = new URL(req.url ?? "/", "http://farm").pathname;
+  const path = (req.url ?? "/").split("?")[0] ?? "/";
+  if (deps.tus && (path === "/files" || path.startsWith("/files/"))) {
+    await deps.tus.handle(req, res);
+    return;
+  }
   if (path === "/healthz") {
     if (req.method !== "GET" && req.method !== "HEAD") throw new ApiError("method_not_allowed", "use GET");
     const up = await pingDb(deps.db, deps.config.DB_TIMEOUT_MS);

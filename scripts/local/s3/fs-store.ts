@@ -141,6 +141,25 @@ export class FsStore {
     }
   }
 
+  async listUploads(bucket: string): Promise<{ key: string; uploadId: string; initiated: string }[]> {
+    await this.assertBucket(bucket);
+    const dir = path.join(this.bucketDir(bucket), "uploads");
+    const ids = await readdir(dir);
+    const uploads = await Promise.all(
+      ids.map(async (uploadId) => {
+        try {
+          const info = JSON.parse(await readFile(path.join(dir, uploadId, "upload.json"), "utf8"));
+          return { key: info.key as string, uploadId, initiated: info.initiated as string };
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    return uploads
+      .filter((u) => u !== undefined)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
   async uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Readable) {
     const { dir } = await this.upload(bucket, key, uploadId);
     const file = path.join(dir, `part-${String(partNumber).padStart(5, "0")}`);

@@ -267,7 +267,17 @@ async function handleBucket(
   }
   if (method === "GET" && query.has("location")) return sendXml(res, "LocationConstraint", {});
   if (method === "GET" && query.has("uploads")) {
-    return sendXml(res, "ListMultipartUploadsResult", { Bucket: bucket, IsTruncated: false });
+    const uploads = await store.listUploads(bucket);
+    return sendXml(res, "ListMultipartUploadsResult", {
+      Bucket: bucket,
+      IsTruncated: false,
+      Upload: uploads.map((u) => ({
+        Key: u.key,
+        UploadId: u.uploadId,
+        Initiated: u.initiated,
+        StorageClass: "STANDARD",
+      })),
+    });
   }
   if (method === "GET") return listObjects(store, bucket, query, res);
   throw new S3StoreError("MethodNotAllowed", 405, `${method} is not supported on a bucket`);
