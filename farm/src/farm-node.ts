@@ -7,8 +7,17 @@ import type http from "node:http";
 import { hostname } from "node:os";
 import pg from "pg";
 import type { FarmConfig } from "../../shared/config/farm-config.ts";
+import { createS3Client } from "../../shared/storage/s3-client.ts";
 import { createDbPool } from "./db/pool.ts";
 import { createFarmServer } from "./http/server.ts";
+import { JobQueue } from "./jobs/job-queue.ts";
+import { jobPolicies } from "./jobs/job-types.ts";
+import { purgeHandler } from "./jobs/purge-job.ts";
+import { transcodeHandler } from "./jobs/transcode-job.ts";
+import { Worker } from "./jobs/worker.ts";
+import { Ffmpeg } from "./media/ffmpeg.ts";
+import { locateMediaTools, type MediaTools } from "./media/ffmpeg-locate.ts";
+import { ObjectStorage } from "./storage/object-storage.ts";
 import { createTusService } from "./uploads/tus-server.ts";
 import { UploadAuth, uploadKeySource } from "./uploads/upload-auth.ts";
 import { VideoStore } from "./videos/video-store.ts";
@@ -17,15 +26,25 @@ export interface FarmNode {
   nodeId: string;
   server: http.Server;
   db: pg.Pool;
+  worker: Worker;
   /** Stops taking requests and closes every pool. */
   close(): Promise<void>;
 }
 
 const EXPIRY_SWEEP_MS = 10 * 60_000;
 
-export function createFarmNode(config: FarmConfig, log: (line: string) => void = console.log): FarmNode {
+export interface FarmNodeOptions {
+  log?: (line: string) => void;
+  media?: MediaTools;
+  /** Run job workers on this node (default true). */
+  work?: boolean;
+}
+
+export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}): FarmNode {
+  const log = options.log ?? console.log;
   const nodeId = config.FARM_NODE_ID ?? `${hostname()}-${process.pid}`;
   const db = createDbPool(config);
+  const nodeLog = (line: string) => log(`[farm ${nodeId}] ${line}`);
   // Each in-flight upload holds one connection for its advisory lock.
   const lockPool = new pg.Pool({
     connectionString: config.DATABASE_URL,
@@ -33,15 +52,37 @@ export function createFarmNode(config: FarmConfig, log: (line: string) => void =
     idleTimeoutMillis: 10_000,
   });
   lockPool.on("error", () => undefined);
+  const videos = new VideoStore(db);
   const tus = createTusService({
     config,
     db,
     lockPool,
-    videos: new VideoStore(db),
+    videos,
     auth: new UploadAuth(uploadKeySource(config)),
-    log: (line) => log(`[farm ${nodeId}] ${line}`),
+    log: nodeLog,
   });
   const server = createFarmServer({ config, db, tus });
+
+  const s3 = createS3Client({
+    endpoint: config.S3_ENDPOINT,
+    region: config.S3_REGION,
+    accessKeyId: config.S3_ACCESS_KEY_ID,
+    secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+  });
+  const storage = new ObjectStorage(s3, config.S3_BUCKET);
+  const queue = new JobQueue(db, nodeId, config.JOB_LEASE_MS);
+  const ffmpeg = new Ffmpeg(options.media ?? locateMediaTools(config));
+  const worker = new Worker(
+    queue,
+    jobPolicies(config),
+    {
+      transcode: transcodeHandler({ config, ffmpeg, storage, videos, queue, log: nodeLog }),
+      purge_video: purgeHandler({ storage, db, log: nodeLog }),
+    },
+    { pollMs: config.JOB_POLL_MS, leaseMs: config.JOB_LEASE_MS, log: nodeLog },
+  );
+  if (options.work !== false) worker.start();
 
   const sweep = setInterval(() => {
     tus.store.deleteExpired().then(
@@ -54,13 +95,17 @@ export function createFarmNode(config: FarmConfig, log: (line: string) => void =
     nodeId,
     server,
     db,
+    worker,
     close: async () => {
       clearInterval(sweep);
+      // Running jobs get the grace period to finish, then go back to the queue.
+      await worker.stop(config.SHUTDOWN_GRACE_MS);
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await tus.locker.close();
       await lockPool.end();
       await db.end();
+      s3.destroy();
     },
   };
 }

@@ -7,7 +7,7 @@ import { describeMediaBinary, locateMediaTools } from "./media/ffmpeg-locate.ts"
 
 const config = readFarmConfig();
 const media = locateMediaTools(config);
-const node = createFarmNode(config);
+const node = createFarmNode(config, { media, work: config.FARM_WORKERS });
 
 node.server.listen(config.FARM_PORT, config.FARM_HOST, () => {
   console.log(`[farm] node ${node.nodeId}, ffmpeg ${describeMediaBinary(media.ffmpeg)}`);

@@ -107,8 +107,8 @@ describe("tus uploads into object storage", () => {
   });
 
   it("starts an upload on one farm process and finishes it on another (shared locks, cache and bucket)", async () => {
-    const a = await spawnFarm({ FARM_NODE_ID: "node-a" });
-    const b = await spawnFarm({ FARM_NODE_ID: "node-b" });
+    const a = await spawnFarm({ FARM_NODE_ID: "node-a", FARM_WORKERS: "false" });
+    const b = await spawnFarm({ FARM_NODE_ID: "node-b", FARM_WORKERS: "false" });
     cleanups.push(
       () => a.stop(),
       () => b.stop(),

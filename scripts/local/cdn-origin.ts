@@ -6,6 +6,7 @@
 import http from "node:http";
 import type { Readable } from "node:stream";
 import { GetObjectCommand, NoSuchKey, type S3Client } from "@aws-sdk/client-s3";
+import { cacheControlFor, contentTypeFor } from "../../shared/storage/content-types.ts";
 
 export interface CdnOrigin {
   url: string;
@@ -100,27 +101,4 @@ async function serve(options: CdnOriginOptions, req: http.IncomingMessage, res: 
     }
     throw err;
   }
-}
-
-const TYPES: Record<string, string> = {
-  mpd: "application/dash+xml",
-  m3u8: "application/vnd.apple.mpegurl",
-  m4s: "video/iso.segment",
-  mp4: "video/mp4",
-  m4a: "audio/mp4",
-  vtt: "text/vtt; charset=utf-8",
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  png: "image/png",
-  json: "application/json",
-};
-
-export function contentTypeFor(key: string, stored?: string): string {
-  const ext = key.slice(key.lastIndexOf(".") + 1).toLowerCase();
-  return TYPES[ext] ?? stored ?? "application/octet-stream";
-}
-
-/** Manifests may change on re-processing; segments and images never do. */
-export function cacheControlFor(key: string): string {
-  return /\.(mpd|m3u8)$/i.test(key) ? "public, max-age=60" : "public, max-age=31536000, immutable";
 }

@@ -30,6 +30,26 @@ export const farmConfigSchema = z.object({
   ),
   /** Unfinished uploads older than this are expired and their parts deleted. */
   UPLOAD_EXPIRY_HOURS: positiveInt(24),
+  /** Limits a source must meet (ffprobe checks them before any encoding). */
+  MEDIA_MAX_WIDTH: positiveInt(7680),
+  MEDIA_MAX_HEIGHT: positiveInt(7680),
+  MEDIA_MAX_DURATION_S: positiveInt(6 * 3600),
+  MEDIA_MAX_FPS: positiveInt(240),
+  MEDIA_MAX_STREAMS: positiveInt(32),
+  /** Output frame rate cap of the ladder. */
+  LADDER_MAX_FPS: positiveInt(30),
+  /** ffmpeg threads for one transcode (0 = let ffmpeg decide). */
+  FFMPEG_THREADS: z.coerce.number().int().min(0).default(0),
+  /** Keep the uploaded source after publishing, for re-processing. */
+  KEEP_SOURCE: booleanFlag(true),
+  /** Run job workers in this process (false: an upload-only node). */
+  FARM_WORKERS: booleanFlag(true),
+  /** Concurrent jobs per node, by type. */
+  TRANSCODE_CONCURRENCY: positiveInt(1),
+  /** Job lease: a worker that stops heart-beating for this long loses its job to another. */
+  JOB_LEASE_MS: positiveInt(30_000),
+  /** How often an idle worker looks for new jobs. */
+  JOB_POLL_MS: positiveInt(1000),
   /** Name of this node in job leases and logs (default: hostname-pid). */
   FARM_NODE_ID: optionalString,
 });

@@ -18,6 +18,13 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
+export interface PublishedMedia {
+  dash: string;
+  hls: string;
+  poster: string | null;
+  storyboard: string | null;
+}
+
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 
 export const users = pgTable(
@@ -86,6 +93,8 @@ export const videos = pgTable(
     /** Object key of the uploaded source file, set when its tus upload completes. */
     sourceKey: text("source_key"),
     sourceBytes: bigint("source_bytes", { mode: "number" }),
+    /** What the farm published under storage_prefix: manifests, poster, storyboard. */
+    media: jsonb("media").$type<PublishedMedia>(),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     readyAt: timestamp("ready_at", { withTimezone: true }),
@@ -143,3 +152,20 @@ export const tusUploads = pgTable("tus_uploads", {
   value: jsonb("value").notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** One rung of a video's adaptive ladder, as written in its DASH manifest. */
+export const renditions = pgTable(
+  "renditions",
+  {
+    videoId: uuid("video_id")
+      .notNull()
+      .references(() => videos.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["video", "audio"] }).notNull(),
+    representationId: text("representation_id").notNull(),
+    width: integer("width"),
+    height: integer("height"),
+    bandwidth: integer("bandwidth").notNull(),
+    codecs: text("codecs").notNull(),
+  },
+  (t) => [uniqueIndex("renditions_video_rep_key").on(t.videoId, t.representationId)],
+);

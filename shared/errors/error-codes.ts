@@ -31,3 +31,20 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export function statusForCode(code: ErrorCode): number {
   return ERROR_STATUS[code];
 }
+
+/**
+ * Why a video failed processing (`video.error.code`). Stable like the HTTP codes above.
+ */
+export const MEDIA_ERROR_CODES = [
+  "not_a_video",
+  "no_video_stream",
+  "zero_duration",
+  "dimensions_too_large",
+  "duration_too_long",
+  "frame_rate_too_high",
+  "too_many_streams",
+  "source_missing",
+  "transcode_failed",
+] as const;
+
+export type MediaErrorCode = (typeof MEDIA_ERROR_CODES)[number];

@@ -3,7 +3,10 @@
  * so a late or repeated event can never move a video backwards or publish it twice.
  */
 import type pg from "pg";
-import { enqueueJob } from "../jobs/job-queue.ts";
+import type { PublishedMedia } from "../../../shared/db/schema.ts";
+import type { MediaErrorCode } from "../../../shared/errors/error-codes.ts";
+import { enqueueJob, type Job, type JobQueue } from "../jobs/job-queue.ts";
+import type { ManifestRendition } from "../media/dash-manifest.ts";
 
 export interface UploadTarget {
   id: string;
@@ -66,6 +69,91 @@ export class VideoStore {
       );
       if (rowCount === 1) await enqueueJob(client, "transcode", id, { sourceKey });
       await client.query("commit");
+    } catch (err) {
+      await client.query("rollback").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async forProcessing(
+    id: string,
+  ): Promise<
+    { status: string; sourceKey: string | null; sourceBytes: number; deleted: boolean } | undefined
+  > {
+    const { rows } = await this.pool.query<{
+      status: string;
+      source_key: string | null;
+      source_bytes: string | null;
+      deleted: boolean;
+    }>(
+      "select status, source_key, source_bytes, deleted_at is not null as deleted from videos where id = $1",
+      [id],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      status: row.status,
+      sourceKey: row.source_key,
+      sourceBytes: Number(row.source_bytes ?? 0),
+      deleted: row.deleted,
+    };
+  }
+
+  async processingProgress(id: string, percent: number): Promise<void> {
+    await this.pool.query(
+      "update videos set progress = $2, updated_at = now() where id = $1 and status = 'processing' and progress < $2",
+      [id, Math.max(0, Math.min(99, Math.floor(percent)))],
+    );
+  }
+
+  /**
+   * processing → ready with its renditions, and the job done, in one transaction fenced on
+   * the job's lease: false (and nothing written) if another worker owns the job now.
+   */
+  async publish(
+    queue: JobQueue,
+    job: Job,
+    result: { prefix: string; durationMs: number; media: PublishedMedia; renditions: ManifestRendition[] },
+  ): Promise<boolean> {
+    return this.inTransaction(async (client) => {
+      if (!(await queue.completeIn(client, job))) return false;
+      const { rowCount } = await client.query(
+        `update videos set status = 'ready', progress = 100, duration_ms = $2, storage_prefix = $3, media = $4,
+                error_code = null, error_message = null, ready_at = now(), updated_at = now()
+         where id = $1 and status = 'processing'`,
+        [job.videoId, result.durationMs, result.prefix, JSON.stringify(result.media)],
+      );
+      if (rowCount !== 1) return false;
+      await client.query("delete from renditions where video_id = $1", [job.videoId]);
+      for (const r of result.renditions) {
+        await client.query(
+          `insert into renditions (video_id, kind, representation_id, width, height, bandwidth, codecs)
+           values ($1, $2, $3, $4, $5, $6, $7)`,
+          [job.videoId, r.kind, r.representationId, r.width, r.height, r.bandwidth, r.codecs],
+        );
+      }
+      return true;
+    });
+  }
+
+  /** processing → failed with a stable code and a readable message. */
+  async fail(id: string, code: MediaErrorCode, message: string): Promise<void> {
+    await this.pool.query(
+      `update videos set status = 'failed', error_code = $2, error_message = $3, updated_at = now()
+       where id = $1 and status = 'processing'`,
+      [id, code, message.slice(0, 1000)],
+    );
+  }
+
+  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T | false>): Promise<T | false> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("begin");
+      const result = await work(client);
+      await client.query(result === false ? "rollback" : "commit");
+      return result;
     } catch (err) {
       await client.query("rollback").catch(() => undefined);
       throw err;

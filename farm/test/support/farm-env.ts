@@ -30,8 +30,12 @@ export function farmConfig(overrides: Record<string, string> = {}): FarmConfig {
 
 export async function startNode(
   overrides: Record<string, string> = {},
+  options: { work?: boolean; log?: (line: string) => void } = {},
 ): Promise<{ node: FarmNode; url: string }> {
-  const node = createFarmNode(farmConfig(overrides), () => undefined);
+  const node = createFarmNode(farmConfig(overrides), {
+    log: options.log ?? (() => undefined),
+    work: options.work ?? false,
+  });
   await new Promise<void>((resolve) => node.server.listen(0, "127.0.0.1", resolve));
   return { node, url: `http://127.0.0.1:${(node.server.address() as AddressInfo).port}` };
 }

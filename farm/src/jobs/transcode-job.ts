@@ -1,0 +1,125 @@
+/**
+ * transcode: source → probe → ladder (one ffmpeg) → poster + storyboard → upload → publish.
+ * Outputs go to a directory of their own per attempt (media/<video>/<attempt>/), so a stale
+ * worker can never overwrite what another attempt published; publishing is fenced on the
+ * job's lease, and older attempts' files are removed once one attempt has published.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import type { FarmConfig } from "../../../shared/config/farm-config.ts";
+import { renditionsFromMpd } from "../media/dash-manifest.ts";
+import { DASH_MANIFEST, encodeLadder, HLS_MASTER } from "../media/encode-ladder.ts";
+import { type Ffmpeg, withWorkDir } from "../media/ffmpeg.ts";
+import { inspectSource } from "../media/inspect.ts";
+import { planLadder } from "../media/ladder.ts";
+import { MediaError } from "../media/media-error.ts";
+import { makePoster, makeStoryboard, POSTER, STORYBOARD_VTT } from "../media/thumbnails.ts";
+import type { ObjectStorage } from "../storage/object-storage.ts";
+import type { VideoStore } from "../videos/video-store.ts";
+import type { Job, JobQueue } from "./job-queue.ts";
+import { type JobHandler, PermanentJobError } from "./worker.ts";
+
+export interface TranscodeDeps {
+  config: FarmConfig;
+  ffmpeg: Ffmpeg;
+  storage: ObjectStorage;
+  videos: VideoStore;
+  queue: JobQueue;
+  log: (line: string) => void;
+}
+
+export const mediaPrefix = (videoId: string) => `media/${videoId}/`;
+
+export function transcodeHandler(deps: TranscodeDeps): JobHandler {
+  const { config, ffmpeg, storage, videos, queue } = deps;
+  return {
+    async run(job, { signal }) {
+      const videoId = requireVideo(job);
+      const video = await videos.forProcessing(videoId);
+      if (!video || video.deleted || video.status !== "processing") return; // nothing left to do
+      if (!video.sourceKey) throw new PermanentJobError("the video has no uploaded source");
+      const prefix = `${mediaPrefix(videoId)}${job.attempts}-${randomUUID().slice(0, 8)}/`;
+
+      await withWorkDir(config.FARM_TMP_DIR, async (dir) => {
+        const source = path.join(dir, "source");
+        const out = path.join(dir, "out");
+        await mkdir(out);
+
+        let info: Awaited<ReturnType<typeof inspectSource>>;
+        try {
+          if (video.sourceBytes === 0) throw new MediaError("not_a_video", "The uploaded file is empty.");
+          await storage.download(video.sourceKey as string, source).catch((err) => {
+            if ((err as { name?: string }).name === "NoSuchKey") {
+              throw new MediaError(
+                "source_missing",
+                "The uploaded file is no longer in storage; upload it again.",
+              );
+            }
+            throw err;
+          });
+          info = await inspectSource(ffmpeg, source, config);
+        } catch (err) {
+          if (err instanceof MediaError) {
+            await videos.fail(videoId, err.code, err.message);
+            await queue.completeIn(queue.pool, job);
+            deps.log(`video ${videoId} refused: ${err.code}`);
+            return;
+          }
+          throw err;
+        }
+        const ladder = planLadder(info, config.LADDER_MAX_FPS);
+        let lastReport = 0;
+        await encodeLadder(ffmpeg, {
+          source,
+          outDir: out,
+          ladder,
+          hasAudio: info.hasAudio,
+          threads: config.FFMPEG_THREADS,
+          durationMs: info.durationMs,
+          signal,
+          onProgress: (fraction) => {
+            if (Date.now() - lastReport < 1000) return;
+            lastReport = Date.now();
+            void videos.processingProgress(videoId, 2 + fraction * 85).catch(() => undefined);
+          },
+        });
+        signal.throwIfAborted();
+        await makePoster(ffmpeg, source, out, info.durationMs, info.height);
+        await makeStoryboard(ffmpeg, source, out, info);
+        await videos.processingProgress(videoId, 90);
+        signal.throwIfAborted();
+
+        await storage.publishDirectory(out, prefix);
+        const renditions = renditionsFromMpd(await readFile(path.join(out, DASH_MANIFEST), "utf8"));
+        const published = await videos.publish(queue, job, {
+          prefix,
+          durationMs: info.durationMs,
+          renditions,
+          media: { dash: DASH_MANIFEST, hls: HLS_MASTER, poster: POSTER, storyboard: STORYBOARD_VTT },
+        });
+        if (!published) {
+          await storage.deletePrefix(prefix);
+          throw new Error("lost the job before publishing; this attempt's files were removed");
+        }
+        // Files of earlier, abandoned attempts (a worker killed mid-upload) go now.
+        const stale = (await storage.listKeys(mediaPrefix(videoId))).filter((key) => !key.startsWith(prefix));
+        await storage.deleteKeys(stale);
+        if (!config.KEEP_SOURCE) await storage.deleteKeys([video.sourceKey as string]);
+        deps.log(`video ${videoId} ready: ${renditions.length} renditions, ${info.durationMs} ms`);
+      });
+    },
+    async giveUp(job, error) {
+      await videos.fail(
+        requireVideo(job),
+        "transcode_failed",
+        `Processing failed: ${error.message.split("\n")[0]}`,
+      );
+    },
+  };
+}
+
+function requireVideo(job: Job): string {
+  if (!job.videoId) throw new PermanentJobError("job has no video");
+  return job.videoId;
+}

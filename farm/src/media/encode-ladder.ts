@@ -1,0 +1,114 @@
+/**
+ * One ffmpeg run for the whole ladder: decode once, scale in a chain (each rung from the
+ * one above, cheaper than every rung from the source), encode H.264 per rung with a fixed
+ * GOP and no scene-cut keyframes, AAC once, and package once as CMAF fMP4 segments that
+ * both the DASH manifest (manifest.mpd) and the HLS playlists (master.m3u8) reference.
+ */
+import path from "node:path";
+import type { Ffmpeg } from "./ffmpeg.ts";
+import type { Ladder } from "./ladder.ts";
+
+export const DASH_MANIFEST = "manifest.mpd";
+export const HLS_MASTER = "master.m3u8";
+
+export interface EncodeInput {
+  source: string;
+  outDir: string;
+  ladder: Ladder;
+  hasAudio: boolean;
+  threads: number;
+  durationMs: number;
+  signal?: AbortSignal;
+  /** 0..1 of the source encoded. */
+  onProgress?: (fraction: number) => void;
+}
+
+export function ladderFilterGraph(ladder: Ladder): string {
+  const parts: string[] = [];
+  let current = "[0:v:0]";
+  parts.push(`${current}fps=${ladder.fps},format=yuv420p[src]`);
+  current = "[src]";
+  // Rungs round to even sizes, so their pixel shapes differ slightly; one display aspect for
+  // all keeps players from letterboxing and is what the DASH muxer requires of a set.
+  const top = ladder.rungs[0];
+  const dar = top ? `${top.width}/${top.height}` : "16/9";
+  ladder.rungs.forEach((rung, i) => {
+    const scaled = `[s${i}]`;
+    parts.push(`${current}scale=${rung.width}:${rung.height}:flags=bicubic,setdar=${dar}${scaled}`);
+    if (i < ladder.rungs.length - 1) {
+      parts.push(`${scaled}split=2[v${i}][n${i}]`);
+      current = `[n${i}]`;
+    } else {
+      parts.push(`${scaled}null[v${i}]`);
+    }
+  });
+  return parts.join(";");
+}
+
+export function encodeArgs(
+  input: Omit<EncodeInput, "source" | "signal" | "onProgress" | "durationMs">,
+): string[] {
+  const { ladder, hasAudio, threads } = input;
+  const args = ["-filter_complex", ladderFilterGraph(ladder)];
+  ladder.rungs.forEach((_, i) => args.push("-map", `[v${i}]`));
+  if (hasAudio) args.push("-map", "0:a:0");
+  args.push("-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p");
+  ladder.rungs.forEach((rung, i) => {
+    args.push(
+      `-preset:v:${i}`,
+      rung.preset,
+      `-b:v:${i}`,
+      `${rung.bitrateK}k`,
+      `-maxrate:v:${i}`,
+      `${Math.round(rung.bitrateK * 1.1)}k`,
+      `-bufsize:v:${i}`,
+      `${rung.bitrateK * 2}k`,
+    );
+  });
+  args.push(
+    "-g",
+    String(ladder.gop),
+    "-keyint_min",
+    String(ladder.gop),
+    "-sc_threshold",
+    "0",
+    "-force_key_frames",
+    `expr:gte(t,n_forced*${ladder.segmentSeconds})`,
+    "-x264-params",
+    "scenecut=0:open_gop=0",
+  );
+  if (threads > 0) args.push("-threads", String(threads));
+  if (hasAudio) args.push("-c:a", "aac", "-b:a", `${ladder.audioBitrateK}k`, "-ac", "2", "-ar", "48000");
+  args.push(
+    "-f",
+    "dash",
+    "-seg_duration",
+    String(ladder.segmentSeconds),
+    "-use_template",
+    "1",
+    "-use_timeline",
+    "0",
+    "-hls_playlist",
+    "1",
+    "-hls_master_name",
+    HLS_MASTER,
+    "-init_seg_name",
+    "init-$RepresentationID$.m4s",
+    "-media_seg_name",
+    "seg-$RepresentationID$-$Number%05d$.m4s",
+    "-adaptation_sets",
+    hasAudio ? "id=0,streams=v id=1,streams=a" : "id=0,streams=v",
+  );
+  return args;
+}
+
+export async function encodeLadder(ffmpeg: Ffmpeg, input: EncodeInput): Promise<void> {
+  const total = input.durationMs / 1000;
+  await ffmpeg.run({
+    inputs: [{ path: input.source }],
+    outputOptions: encodeArgs(input),
+    output: path.join(input.outDir, DASH_MANIFEST),
+    signal: input.signal,
+    onProgress: (seconds) => input.onProgress?.(Math.min(1, total > 0 ? seconds / total : 0)),
+  });
+}

@@ -1,0 +1,142 @@
+/**
+ * The one door to ffmpeg and ffprobe. Built on fluent-ffmpeg (archived in 2025): nothing
+ * outside this file knows that, so it can become a plain `spawn` wrapper if it misbehaves.
+ * Gives: probe as JSON, runs with progress callback, abort signal, and the stderr tail on
+ * every error; and a scratch directory that is always removed.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import ffmpeg from "fluent-ffmpeg";
+import type { MediaTools } from "./ffmpeg-locate.ts";
+
+export class FfmpegError extends Error {
+  override name = "FfmpegError";
+  constructor(
+    message: string,
+    readonly stderrTail: string,
+  ) {
+    super(`${message}${stderrTail ? `\n--- ffmpeg stderr (tail) ---\n${stderrTail}` : ""}`);
+  }
+}
+
+export interface ProbeStream {
+  index: number;
+  codec_type?: string;
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  avg_frame_rate?: string;
+  r_frame_rate?: string;
+  duration?: string | number;
+  tags?: Record<string, string>;
+  side_data_list?: { rotation?: number }[];
+}
+
+export interface ProbeResult {
+  format: {
+    format_name?: string;
+    duration?: string | number;
+    size?: string | number;
+    bit_rate?: string | number;
+  };
+  streams: ProbeStream[];
+  /** What ffprobe complained about while reading (it may still have produced a result). */
+  warnings: string;
+}
+
+export interface RunOptions {
+  inputs: { path: string; options?: string[] }[];
+  /** Everything between the inputs and the output: filters, maps, codecs, muxer options. */
+  outputOptions: string[];
+  output: string;
+  signal?: AbortSignal;
+  /** Seconds of output written so far. */
+  onProgress?: (seconds: number) => void;
+}
+
+const tail = (text: string, lines = 25) => text.trim().split("\n").slice(-lines).join("\n");
+
+export class Ffmpeg {
+  constructor(private readonly tools: MediaTools) {}
+
+  /** ffprobe directly (fluent-ffmpeg's ffprobe hides the warnings we need to explain refusals). */
+  probe(file: string, timeoutMs = 30_000): Promise<ProbeResult> {
+    const args = ["-v", "error", "-print_format", "json", "-show_streams", "-show_format", file];
+    return new Promise((resolve, reject) => {
+      execFile(
+        this.tools.ffprobe.path,
+        args,
+        { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          if (err) return reject(new FfmpegError("ffprobe could not read the file", tail(String(stderr))));
+          try {
+            const parsed = JSON.parse(stdout) as Omit<ProbeResult, "warnings">;
+            resolve({ format: parsed.format ?? {}, streams: parsed.streams ?? [], warnings: String(stderr) });
+          } catch {
+            reject(new FfmpegError("ffprobe printed no result", tail(String(stderr))));
+          }
+        },
+      );
+    });
+  }
+
+  run(options: RunOptions): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let stderr = "";
+      const command = ffmpeg().setFfmpegPath(this.tools.ffmpeg.path);
+      for (const input of options.inputs) {
+        command.input(input.path);
+        if (input.options?.length) command.inputOptions(...input.options);
+      }
+      // Spread, not an array: given an array (or a single string), fluent-ffmpeg splits any
+      // "a b" value in two, which breaks values with spaces such as -adaptation_sets.
+      command.outputOptions(...options.outputOptions).output(options.output);
+      command.on("start", (line: string) => {
+        if (process.env.MOVIO_DEBUG_FFMPEG) console.error(line);
+      });
+      command.on("stderr", (line: string) => {
+        stderr = `${stderr.slice(-20_000)}${line}\n`;
+      });
+      command.on("progress", (progress: { timemark?: string }) => {
+        const seconds = parseTimemark(progress.timemark);
+        if (seconds !== undefined) options.onProgress?.(seconds);
+      });
+      const onAbort = () => command.kill("SIGKILL");
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      command.on("end", () => {
+        options.signal?.removeEventListener("abort", onAbort);
+        resolve();
+      });
+      command.on("error", (err: Error) => {
+        options.signal?.removeEventListener("abort", onAbort);
+        const why = options.signal?.aborted
+          ? "ffmpeg was stopped"
+          : `ffmpeg failed: ${err.message.split("\n")[0]}`;
+        reject(new FfmpegError(why, tail(stderr)));
+      });
+      if (options.signal?.aborted) return reject(new FfmpegError("ffmpeg was stopped", ""));
+      command.run();
+    });
+  }
+}
+
+function parseTimemark(mark: string | undefined): number | undefined {
+  const match = /^(\d+):(\d+):(\d+(?:\.\d+)?)$/.exec(mark ?? "");
+  if (!match) return undefined;
+  return Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]);
+}
+
+/** A scratch directory for one job, removed whatever happens. */
+export async function withWorkDir<T>(
+  base: string | undefined,
+  work: (dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(path.join(base ?? os.tmpdir(), "movio-job-"));
+  try {
+    return await work(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

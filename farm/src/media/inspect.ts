@@ -1,0 +1,111 @@
+/**
+ * ffprobe first: decides whether a source is a video we accept, before any encoding.
+ * Everything refused gets a stable code and a sentence an uploader can act on.
+ */
+import type { FarmConfig } from "../../../shared/config/farm-config.ts";
+import { type Ffmpeg, FfmpegError, type ProbeStream } from "./ffmpeg.ts";
+import { MediaError } from "./media-error.ts";
+
+export interface SourceInfo {
+  durationMs: number;
+  /** Display size (rotation applied). */
+  width: number;
+  height: number;
+  fps: number;
+  hasAudio: boolean;
+}
+
+type Limits = Pick<
+  FarmConfig,
+  "MEDIA_MAX_WIDTH" | "MEDIA_MAX_HEIGHT" | "MEDIA_MAX_DURATION_S" | "MEDIA_MAX_FPS" | "MEDIA_MAX_STREAMS"
+>;
+
+export async function inspectSource(ffmpeg: Ffmpeg, file: string, limits: Limits): Promise<SourceInfo> {
+  let probe: Awaited<ReturnType<Ffmpeg["probe"]>>;
+  try {
+    probe = await ffmpeg.probe(file);
+  } catch (err) {
+    if (err instanceof FfmpegError)
+      throw new MediaError("not_a_video", "The file is not a video we can read (unknown format or damaged).");
+    throw err;
+  }
+  const streams = probe.streams ?? [];
+  if (streams.length === 0)
+    throw new MediaError("not_a_video", "The file contains no audio or video streams.");
+  if (streams.length > limits.MEDIA_MAX_STREAMS) {
+    throw new MediaError(
+      "too_many_streams",
+      `The file has ${streams.length} streams; at most ${limits.MEDIA_MAX_STREAMS} are accepted.`,
+    );
+  }
+  const video = streams.find((s) => s.codec_type === "video" && !isCoverArt(s));
+  if (!video)
+    throw new MediaError(
+      "no_video_stream",
+      "The file has no video track (audio-only files are not accepted).",
+    );
+
+  const width = video.width ?? 0;
+  const height = video.height ?? 0;
+  if (width <= 0 || height <= 0) {
+    // ffmpeg refuses absurd sizes outright and reports 0×0; its warning still names the claim.
+    const claimed = /Picture size (\d+)x(\d+) is invalid/.exec(probe.warnings);
+    if (claimed) {
+      throw new MediaError(
+        "dimensions_too_large",
+        `The video claims to be ${claimed[1]}×${claimed[2]}; the largest accepted is ${limits.MEDIA_MAX_WIDTH}×${limits.MEDIA_MAX_HEIGHT}.`,
+      );
+    }
+    throw new MediaError("not_a_video", "The video track has no picture size.");
+  }
+  if (width > limits.MEDIA_MAX_WIDTH || height > limits.MEDIA_MAX_HEIGHT) {
+    throw new MediaError(
+      "dimensions_too_large",
+      `The video is ${width}×${height}; the largest accepted is ${limits.MEDIA_MAX_WIDTH}×${limits.MEDIA_MAX_HEIGHT}.`,
+    );
+  }
+  const durationS = Number(probe.format?.duration ?? video.duration ?? 0);
+  if (!Number.isFinite(durationS) || durationS <= 0)
+    throw new MediaError("zero_duration", "The video has no duration (no frames).");
+  if (durationS > limits.MEDIA_MAX_DURATION_S) {
+    throw new MediaError(
+      "duration_too_long",
+      `The video lasts ${Math.round(durationS)} s; the limit is ${limits.MEDIA_MAX_DURATION_S} s.`,
+    );
+  }
+  const fps = frameRate(video);
+  if (fps > limits.MEDIA_MAX_FPS) {
+    throw new MediaError(
+      "frame_rate_too_high",
+      `The video runs at ${fps.toFixed(1)} fps; the limit is ${limits.MEDIA_MAX_FPS}.`,
+    );
+  }
+  const rotated = Math.abs(rotation(video)) % 180 === 90;
+  return {
+    durationMs: Math.round(durationS * 1000),
+    width: rotated ? height : width,
+    height: rotated ? width : height,
+    fps: fps > 0 ? fps : 25,
+    hasAudio: streams.some((s) => s.codec_type === "audio"),
+  };
+}
+
+function isCoverArt(stream: ProbeStream): boolean {
+  return (
+    ["mjpeg", "png", "bmp"].includes(stream.codec_name ?? "") &&
+    (stream.avg_frame_rate === "0/0" || !stream.avg_frame_rate)
+  );
+}
+
+function frameRate(stream: ProbeStream): number {
+  for (const rate of [stream.avg_frame_rate, stream.r_frame_rate]) {
+    const [num, den] = (rate ?? "").split("/").map(Number);
+    if (num && den) return num / den;
+  }
+  return 0;
+}
+
+function rotation(stream: ProbeStream): number {
+  const fromSideData = stream.side_data_list?.find((d) => d.rotation !== undefined)?.rotation;
+  return Number(fromSideData ?? stream.tags?.rotate ?? 0);
+}

@@ -1,0 +1,110 @@
+/**
+ * The farm's object storage: download a source to disk, publish a directory with parallel
+ * uploads, retries with backoff, and the right Content-Type and Cache-Control; delete by
+ * prefix. One S3 client per node.
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { cacheControlFor, contentTypeFor } from "../../../shared/storage/content-types.ts";
+
+export class ObjectStorage {
+  constructor(
+    readonly client: S3Client,
+    readonly bucket: string,
+    private readonly retries = 4,
+  ) {}
+
+  async download(key: string, file: string): Promise<void> {
+    await this.withRetry(async () => {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      await pipeline(object.Body as Readable, createWriteStream(file));
+    });
+  }
+
+  /** Uploads every file of `dir` under `prefix`, `concurrency` at a time. Returns the keys. */
+  async publishDirectory(dir: string, prefix: string, concurrency = 6): Promise<string[]> {
+    const names = (await readdir(dir)).sort();
+    const queue = [...names];
+    const keys: string[] = [];
+    const worker = async () => {
+      for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+        const file = path.join(dir, name);
+        const key = `${prefix}${name}`;
+        const { size } = await stat(file);
+        await this.withRetry(() =>
+          this.client.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key: key,
+              Body: createReadStream(file),
+              ContentLength: size,
+              ContentType: contentTypeFor(name),
+              CacheControl: cacheControlFor(name),
+            }),
+          ),
+        );
+        keys.push(key);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, names.length) }, worker));
+    return keys;
+  }
+
+  async listKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.withRetry(() =>
+        this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+        ),
+      );
+      keys.push(...(page.Contents ?? []).map((c) => c.Key ?? "").filter(Boolean));
+      token = page.NextContinuationToken;
+    } while (token);
+    return keys;
+  }
+
+  async deleteKeys(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      await this.withRetry(() =>
+        this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+          }),
+        ),
+      );
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const keys = await this.listKeys(prefix);
+    await this.deleteKeys(keys);
+    return keys.length;
+  }
+
+  private async withRetry<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await work();
+      } catch (err) {
+        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
+        const retryable = status === 0 || status >= 500 || status === 429;
+        if (!retryable || attempt >= this.retries) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt + Math.random() * 100));
+      }
+    }
+  }
+}
