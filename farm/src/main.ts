@@ -19,7 +19,9 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log(`[farm] ${signal}: stopping`);
-  const force = setTimeout(() => process.exit(1), config.SHUTDOWN_GRACE_MS).unref();
+  // Jobs get SHUTDOWN_GRACE_MS to finish, then are aborted and handed back; if even that
+  // hangs, leave anyway (the job's lease will expire and another node will take it).
+  const force = setTimeout(() => process.exit(1), config.SHUTDOWN_GRACE_MS + 15_000).unref();
   await node.close();
   clearTimeout(force);
   process.exit(0);

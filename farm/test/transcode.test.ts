@@ -2,12 +2,12 @@
  * Upload → transcode → publish on a real farm node (ffmpeg, Postgres queue, local S3).
  */
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import * as tus from "tus-js-client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createS3Client } from "../../shared/storage/s3-client.ts";
 import type { FarmNode } from "../src/farm-node.ts";
 import { closeDb, db, newVideo, startNode } from "./support/farm-env.ts";
 import { fixtures } from "./support/fixtures.ts";
+import { tusUpload } from "./support/tus-upload.ts";
 
 let farm: { node: FarmNode; url: string };
 const s3 = () =>
@@ -26,18 +26,6 @@ afterAll(async () => {
   await farm.node.close();
   await closeDb();
 });
-
-export function tusUpload(url: string, token: string, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    new tus.Upload(data, {
-      endpoint: `${url}/files/`,
-      headers: { Authorization: `Bearer ${token}` },
-      uploadSize: data.length,
-      onError: reject,
-      onSuccess: () => resolve(),
-    }).start();
-  });
-}
 
 interface Settled {
   status: string;
