@@ -247,6 +247,28 @@ describe("GET|PATCH|DELETE /api/v1/videos/:id", () => {
     expect(rows).toEqual([{ deleted: true }]);
   });
 
+  it("shows the renditions and duration the farm recorded, highest first, in item and list", async () => {
+    const owner = await signUp();
+    const { video } = await createVideo(owner.accessToken);
+    await db(sql`
+      insert into renditions (video_id, kind, representation_id, width, height, bandwidth, codecs) values
+        (${video.id}, 'video', '1', 640, 360, 800000, 'avc1.64001e'),
+        (${video.id}, 'video', '0', 1280, 720, 2800000, 'avc1.64001f'),
+        (${video.id}, 'audio', '2', null, null, 128000, 'mp4a.40.2')`);
+    await db(sql`update videos set duration_ms = 5000 where id = ${video.id}`);
+    await markReady(video.id);
+    const one = await callJson<VideoJson & { durationMs: number }>("GET", `/api/v1/videos/${video.id}`);
+    expect(one.body.durationMs).toBe(5000);
+    expect(one.body.renditions).toEqual([
+      { height: 720, width: 1280, bandwidth: 2800000, codecs: "avc1.64001f" },
+      { height: 360, width: 640, bandwidth: 800000, codecs: "avc1.64001e" },
+    ]);
+    const mine = await callJson<{ items: VideoJson[] }>("GET", "/api/v1/me/videos", {
+      token: owner.accessToken,
+    });
+    expect(mine.body.items[0]?.renditions).toHaveLength(2);
+  });
+
   it("answers 404 for an id that never existed", async () => {
     const res = await callJson<ErrorJson>("GET", `/api/v1/videos/${crypto.randomUUID()}`);
     expect(res.status).toBe(404);

@@ -13,7 +13,13 @@ import type { KeyRing } from "../auth/keys.ts";
 import type { Database } from "../db/request-db.ts";
 import { canChange, canSee, type Viewer } from "./video-access.ts";
 import { decodeCursor, encodeCursor } from "./video-cursor.ts";
-import { toVideo, type Video, type VideoRow } from "./video-view.ts";
+import { type RenditionView, toVideo, type Video, type VideoRow } from "./video-view.ts";
+
+/** The video renditions of a row, highest first, as one JSON value (no extra round trip). */
+const renditionsJson = sql<RenditionView[]>`coalesce((
+  select json_agg(json_build_object('height', r.height, 'width', r.width, 'bandwidth', r.bandwidth, 'codecs', r.codecs)
+                  order by r.bandwidth desc)
+  from renditions r where r.video_id = ${videos.id} and r.kind = 'video'), '[]'::json)`;
 
 type CreateInput = z.output<typeof CreateVideoBody>;
 type UpdateInput = z.output<typeof UpdateVideoBody>;
@@ -71,9 +77,12 @@ export class VideoService {
   }
 
   async get(id: string, viewer: Viewer | undefined): Promise<Video> {
-    const row = await this.findLive(id);
-    if (!row || !canSee(row, viewer)) throw notFound();
-    return toVideo(row);
+    const [found] = await this.db
+      .select({ video: videos, renditions: renditionsJson })
+      .from(videos)
+      .where(and(eq(videos.id, id), isNull(videos.deletedAt)));
+    if (!found || !canSee(found.video, viewer)) throw notFound();
+    return toVideo(found.video as VideoRow, found.renditions);
   }
 
   async update(id: string, viewer: Viewer, input: UpdateInput): Promise<Video> {
@@ -87,8 +96,8 @@ export class VideoService {
       .update(videos)
       .set(changes)
       .where(and(eq(videos.id, id), isNull(videos.deletedAt), ownerOrAdmin(viewer)))
-      .returning();
-    if (row) return toVideo(row as VideoRow);
+      .returning({ id: videos.id });
+    if (row) return this.get(row.id, viewer);
     throw await this.refusal(id, viewer);
   }
 
@@ -110,7 +119,7 @@ export class VideoService {
   private async list(where: SQL | undefined, limit: number, cursor: string | undefined) {
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     const rows = await this.db
-      .select({ video: videos, cursorAt: sql<string>`${videos.createdAt}::text` })
+      .select({ video: videos, renditions: renditionsJson, cursorAt: sql<string>`${videos.createdAt}::text` })
       .from(videos)
       .where(
         after
@@ -125,7 +134,7 @@ export class VideoService {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((r) => toVideo(r.video as VideoRow)),
+      items: page.map((r) => toVideo(r.video as VideoRow, r.renditions)),
       nextCursor: rows.length > limit && last ? encodeCursor({ at: last.cursorAt, id: last.video.id }) : null,
     };
   }

@@ -2,8 +2,15 @@ import type { videos } from "../../../shared/db/schema.ts";
 
 export type VideoRow = typeof videos.$inferSelect;
 
+export interface RenditionView {
+  height: number;
+  width: number;
+  bandwidth: number;
+  codecs: string;
+}
+
 /** The API shape of a video (see VideoSchema in shared/api/videos.ts). */
-export function toVideo(row: VideoRow) {
+export function toVideo(row: VideoRow, renditions: RenditionView[] = []) {
   return {
     id: row.id,
     ownerId: row.ownerId,
@@ -15,8 +22,8 @@ export function toVideo(row: VideoRow) {
     status: row.status,
     progress: row.progress,
     durationMs: row.durationMs,
-    // Renditions and subtitle tracks are recorded by the farm (transcoding issue).
-    renditions: [] as { height: number; width: number; bandwidth: number; codecs: string }[],
+    renditions,
+    // Subtitle tracks arrive with the subtitles work; none are extracted yet.
     subtitles: [] as { lang: string; label: string }[],
     error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? "" } : null,
     createdAt: new Date(row.createdAt).toISOString(),
