@@ -159,3 +159,35 @@ describe("bad input fails the video with a stable code, and the farm keeps runni
     expect(res.status).toBe(200);
   });
 });
+
+describe("purge after delete", () => {
+  it("removes every stored object of a deleted video (media, source, tus bookkeeping)", async () => {
+    const { videoId, video } = await uploadAndSettle(fixtures.portrait());
+    expect(video.status).toBe("ready");
+    const client = s3();
+    const count = async (prefix: string) =>
+      (await client.send(new ListObjectsV2Command({ Bucket: "movio", Prefix: prefix }))).KeyCount ?? 0;
+    try {
+      expect(await count(`media/${videoId}/`)).toBeGreaterThan(5);
+      expect(await count(videoId)).toBeGreaterThan(0);
+      // What the edge's DELETE does, in one statement.
+      await db().query(
+        `with gone as (update videos set deleted_at = now() where id = $1 returning id)
+         insert into jobs (type, video_id) select 'purge_video', id from gone`,
+        [videoId],
+      );
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && (await count(`media/${videoId}/`)) + (await count(videoId)) > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(await count(`media/${videoId}/`)).toBe(0);
+      expect(await count(videoId)).toBe(0);
+      const job = await db().query("select state from jobs where video_id = $1 and type = 'purge_video'", [
+        videoId,
+      ]);
+      expect(job.rows).toEqual([{ state: "done" }]);
+    } finally {
+      client.destroy();
+    }
+  });
+});
