@@ -1,6 +1,5 @@
 /**
- * One ffmpeg run for the whole ladder: decode once, scale in a chain (each rung from the
- * one above, cheaper than every rung from the source), encode H.264 per rung with a fixed
+ * One ffmpeg run for the whole ladder: decode once, scale each rung, encode H.264 per rung with a fixed
  * GOP and no scene-cut keyframes, AAC once, and package once as CMAF fMP4 segments that
  * both the DASH manifest (manifest.mpd) and the HLS playlists (master.m3u8) reference.
  */
@@ -24,23 +23,18 @@ export interface EncodeInput {
 }
 
 export function ladderFilterGraph(ladder: Ladder): string {
-  const parts: string[] = [];
-  let current = "[0:v:0]";
-  parts.push(`${current}fps=${ladder.fps},format=yuv420p[src]`);
-  current = "[src]";
   // Rungs round to even sizes, so their pixel shapes differ slightly; one display aspect for
   // all keeps players from letterboxing and is what the DASH muxer requires of a set.
   const top = ladder.rungs[0];
   const dar = top ? `${top.width}/${top.height}` : "16/9";
+  const n = ladder.rungs.length;
+  // Decoded once, then every rung scaled from the full-size frame: scaling each rung from
+  // the one above would be cheaper but costs the small rungs about 0.5 dB (bench/README.md).
+  const parts = [
+    `[0:v:0]fps=${ladder.fps},format=yuv420p${n > 1 ? `,split=${n}` : ""}${ladder.rungs.map((_, i) => `[f${i}]`).join("")}`,
+  ];
   ladder.rungs.forEach((rung, i) => {
-    const scaled = `[s${i}]`;
-    parts.push(`${current}scale=${rung.width}:${rung.height}:flags=bicubic,setdar=${dar}${scaled}`);
-    if (i < ladder.rungs.length - 1) {
-      parts.push(`${scaled}split=2[v${i}][n${i}]`);
-      current = `[n${i}]`;
-    } else {
-      parts.push(`${scaled}null[v${i}]`);
-    }
+    parts.push(`[f${i}]scale=${rung.width}:${rung.height}:flags=bicubic,setdar=${dar}[v${i}]`);
   });
   return parts.join(";");
 }
