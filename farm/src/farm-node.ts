@@ -24,6 +24,8 @@ import { VideoStore } from "./videos/video-store.ts";
 
 export interface FarmNode {
   nodeId: string;
+  /** Runs the abandoned-upload sweep now (it also runs on a timer). */
+  expireAbandonedUploads(): Promise<number>;
   server: http.Server;
   db: pg.Pool;
   worker: Worker;
@@ -52,17 +54,6 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
     idleTimeoutMillis: 10_000,
   });
   lockPool.on("error", () => undefined);
-  const videos = new VideoStore(db);
-  const tus = createTusService({
-    config,
-    db,
-    lockPool,
-    videos,
-    auth: new UploadAuth(uploadKeySource(config)),
-    log: nodeLog,
-  });
-  const server = createFarmServer({ config, db, tus });
-
   const s3 = createS3Client({
     endpoint: config.S3_ENDPOINT,
     region: config.S3_REGION,
@@ -71,6 +62,18 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
   });
   const storage = new ObjectStorage(s3, config.S3_BUCKET);
+  const videos = new VideoStore(db);
+  const tus = createTusService({
+    config,
+    db,
+    lockPool,
+    videos,
+    auth: new UploadAuth(uploadKeySource(config)),
+    storage,
+    log: nodeLog,
+  });
+  const server = createFarmServer({ config, db, tus });
+
   const queue = new JobQueue(db, nodeId, config.JOB_LEASE_MS);
   const ffmpeg = new Ffmpeg(options.media ?? locateMediaTools(config));
   const worker = new Worker(
@@ -84,15 +87,19 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
   );
   if (options.work !== false) worker.start();
 
-  const sweep = setInterval(() => {
-    tus.store.deleteExpired().then(
-      (n) => n > 0 && log(`[farm ${nodeId}] expired ${n} abandoned upload(s)`),
-      (err) => log(`[farm ${nodeId}] expiry sweep failed: ${(err as Error).message}`),
-    );
-  }, EXPIRY_SWEEP_MS).unref();
+  const sweep = setInterval(
+    () => {
+      tus.expireAbandoned().then(
+        (n) => n > 0 && nodeLog(`expired ${n} abandoned upload(s)`),
+        (err) => nodeLog(`expiry sweep failed: ${(err as Error).message}`),
+      );
+    },
+    Math.min(EXPIRY_SWEEP_MS, config.UPLOAD_EXPIRY_S * 1000),
+  ).unref();
 
   return {
     nodeId,
+    expireAbandonedUploads: () => tus.expireAbandoned(),
     server,
     db,
     worker,
@@ -101,7 +108,11 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
       // Running jobs get the grace period to finish, then go back to the queue.
       await worker.stop(config.SHUTDOWN_GRACE_MS);
       server.closeIdleConnections();
+      // Uploads in flight get the grace period too, then their connections are cut (tus
+      // clients resume from the stored offset on another node).
+      const cut = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS).unref();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      clearTimeout(cut);
       await tus.locker.close();
       await lockPool.end();
       await db.end();

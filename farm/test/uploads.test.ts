@@ -231,6 +231,38 @@ describe("upload refusals", () => {
     expect((await videoRow(videoId)).status).toBe("processing");
   });
 
+  it("expires an abandoned upload: parts deleted, video open for a new upload", async () => {
+    const started = await startNode({ UPLOAD_EXPIRY_S: "1" });
+    cleanups.push(() => started.node.close());
+    const { videoId, token } = await newVideo();
+    const url = `${started.url}/files/${videoId}`;
+    expect(
+      (await tusRequest(`${started.url}/files/`, "POST", token, { "Upload-Length": String(12 * MiB) }))
+        .status,
+    ).toBe(201);
+    const patch = await tusRequest(
+      url,
+      "PATCH",
+      token,
+      { "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream" },
+      randomBytes(3 * MiB),
+    );
+    expect(patch.status).toBe(204);
+    await started.node.expireAbandonedUploads();
+    expect((await videoRow(videoId)).status).toBe("uploading"); // still fresh
+    // The node's own sweep (every UPLOAD_EXPIRY_S here) releases it once idle.
+    await expect
+      .poll(async () => (await videoRow(videoId)).status, { timeout: 10_000 })
+      .toBe("awaiting_upload");
+    expect((await tusRequest(url, "HEAD", token)).status).toBe(404);
+    expect((await db().query("select 1 from tus_uploads where key = $1", [videoId])).rowCount).toBe(0);
+    await expect(storedObjectHash(`${videoId}.info`)).rejects.toMatchObject({ name: "NoSuchKey" });
+    await expect(storedObjectHash(`${videoId}.part`)).rejects.toMatchObject({ name: "NoSuchKey" });
+    const data = randomBytes(1000);
+    await upload(data, { endpoint: `${started.url}/files/`, token });
+    expect(await storedObjectHash(videoId)).toBe(sha256(data));
+  });
+
   it("lets the uploader terminate an unfinished upload and start over", async () => {
     const farm = await node();
     const { videoId, token } = await newVideo();

@@ -28,8 +28,8 @@ export const farmConfigSchema = z.object({
     (n) => n >= 5 * 1024 * 1024,
     "must be at least 5 MiB",
   ),
-  /** Unfinished uploads older than this are expired and their parts deleted. */
-  UPLOAD_EXPIRY_HOURS: positiveInt(24),
+  /** Unfinished uploads idle for this long are expired and their parts deleted. */
+  UPLOAD_EXPIRY_S: positiveInt(24 * 3600),
   /** Limits a source must meet (ffprobe checks them before any encoding). */
   MEDIA_MAX_WIDTH: positiveInt(7680),
   MEDIA_MAX_HEIGHT: positiveInt(7680),

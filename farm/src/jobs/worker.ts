@@ -26,7 +26,7 @@ export class Worker {
   private stopping = false;
   private readonly loops: Promise<void>[] = [];
   private readonly running = new Map<number, { controller: AbortController; done: Promise<void> }>();
-  private wake: (() => void) | undefined;
+  private readonly sleepers = new Set<() => void>();
 
   constructor(
     private readonly queue: JobQueue,
@@ -47,7 +47,7 @@ export class Worker {
 
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    for (const wake of this.sleepers) wake();
     const all = () => Promise.all([...this.running.values()].map((r) => r.done));
     const timer = setTimeout(() => {
       for (const { controller } of this.running.values()) controller.abort(new Error("shutting down"));
@@ -67,11 +67,13 @@ export class Worker {
       }
       if (!job) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.options.pollMs);
-          this.wake = () => {
+          const wake = () => {
             clearTimeout(timer);
+            this.sleepers.delete(wake);
             resolve();
           };
+          const timer = setTimeout(wake, this.options.pollMs);
+          this.sleepers.add(wake);
         });
         continue;
       }

@@ -44,7 +44,7 @@ export function encodeArgs(
 ): string[] {
   const { ladder, hasAudio, threads } = input;
   const args = ["-filter_complex", ladderFilterGraph(ladder)];
-  ladder.rungs.forEach((_, i) => args.push("-map", `[v${i}]`));
+  for (let i = 0; i < ladder.rungs.length; i++) args.push("-map", `[v${i}]`);
   if (hasAudio) args.push("-map", "0:a:0");
   args.push("-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p");
   ladder.rungs.forEach((rung, i) => {

@@ -11,6 +11,7 @@ import type pg from "pg";
 import { UUID_PATTERN } from "../../../shared/api/common.ts";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { ApiError, errorBody } from "../../../shared/errors/api-error.ts";
+import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { VideoStore } from "../videos/video-store.ts";
 import { PgKvStore } from "./pg-kv-store.ts";
 import { PgLocker } from "./pg-locker.ts";
@@ -24,11 +25,14 @@ export interface TusDeps {
   lockPool: pg.Pool;
   videos: VideoStore;
   auth: UploadAuth;
+  storage: ObjectStorage;
   log: (line: string) => void;
 }
 
 export interface TusService {
   server: Server;
+  /** Removes uploads idle for longer than UPLOAD_EXPIRY_S; returns how many videos it released. */
+  expireAbandoned(): Promise<number>;
   /** Serves one tus request, then records the upload's progress from the new offset. */
   handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
   store: S3Store;
@@ -53,7 +57,7 @@ export function createTusService(deps: TusDeps): TusService {
   const { config, videos, auth } = deps;
   const store = new S3Store({
     partSize: config.TUS_PART_SIZE_BYTES,
-    expirationPeriodInMilliseconds: config.UPLOAD_EXPIRY_HOURS * 3600_000,
+    expirationPeriodInMilliseconds: config.UPLOAD_EXPIRY_S * 1000,
     cache: new PgKvStore(deps.db),
     s3ClientConfig: {
       bucket: config.S3_BUCKET,
@@ -140,5 +144,21 @@ export function createTusService(deps: TusDeps): TusService {
     }
   };
 
-  return { server, handle, store, locker };
+  const expireAbandoned = async () => {
+    const ids = await videos.idleUploads(config.UPLOAD_EXPIRY_S);
+    for (const id of ids) {
+      // Termination aborts the multipart upload and deletes the upload and .info objects;
+      // the incomplete-part object (<id>.part) is ours to remove.
+      await store
+        .remove(id)
+        .catch((err) => deps.log(`expire ${id}: ${(err as Error).message ?? String(err)}`));
+      await deps.storage.deleteKeys([`${id}.part`]);
+      await videos.releaseUpload(id);
+    }
+    // Anything else past its expiry (e.g. a node died before recording progress).
+    await store.deleteExpired().catch(() => 0);
+    return ids.length;
+  };
+
+  return { server, handle, expireAbandoned, store, locker };
 }

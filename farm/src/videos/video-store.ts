@@ -39,7 +39,16 @@ export class VideoStore {
     return rowCount === 1;
   }
 
-  /** uploading → awaiting_upload, after the client terminated its upload. */
+  /** Videos whose upload has not moved for `seconds`. */
+  async idleUploads(seconds: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      "select id from videos where status = 'uploading' and updated_at < now() - ($1 || ' seconds')::interval",
+      [String(seconds)],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** uploading → awaiting_upload, after the client terminated its upload or it expired. */
   async releaseUpload(id: string): Promise<void> {
     await this.pool.query(
       `update videos set status = 'awaiting_upload', progress = 0, updated_at = now()
