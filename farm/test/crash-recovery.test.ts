@@ -4,9 +4,8 @@
  * video is published once, with no orphan objects from the dead attempt.
  */
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { afterAll, describe, expect, inject, it } from "vitest";
-import { createS3Client } from "../../shared/storage/s3-client.ts";
-import { closeDb, db, newVideo, startNode } from "./support/farm-env.ts";
+import { afterAll, describe, expect, it } from "vitest";
+import { closeDb, db, newVideo, startNode, testS3 } from "./support/farm-env.ts";
 import { spawnFarm } from "./support/farm-process.ts";
 import { fixtures } from "./support/fixtures.ts";
 import { tusUpload } from "./support/tus-upload.ts";
@@ -74,13 +73,7 @@ describe("job recovery", () => {
       expect(video.status).toBe("ready");
       expect(await jobOf(videoId)).toMatchObject({ state: "done", attempts: 2, locked_by: "rescuer" });
       // Only the winning attempt's files remain.
-      const s3 = createS3Client({
-        endpoint: inject("s3Endpoint"),
-        region: "us-east-1",
-        accessKeyId: "movio-local",
-        secretAccessKey: "movio-local",
-        forcePathStyle: true,
-      });
+      const s3 = testS3();
       const listed = await s3.send(
         new ListObjectsV2Command({ Bucket: "movio", Prefix: `media/${videoId}/` }),
       );

@@ -2,22 +2,14 @@
  * Upload → transcode → publish on a real farm node (ffmpeg, Postgres queue, local S3).
  */
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createS3Client } from "../../shared/storage/s3-client.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FarmNode } from "../src/farm-node.ts";
-import { closeDb, db, newVideo, startNode } from "./support/farm-env.ts";
+import { closeDb, db, newVideo, startNode, testS3 } from "./support/farm-env.ts";
 import { fixtures } from "./support/fixtures.ts";
 import { tusUpload } from "./support/tus-upload.ts";
 
 let farm: { node: FarmNode; url: string };
-const s3 = () =>
-  createS3Client({
-    endpoint: inject("s3Endpoint"),
-    region: "us-east-1",
-    accessKeyId: "movio-local",
-    secretAccessKey: "movio-local",
-    forcePathStyle: true,
-  });
+const s3 = () => testS3();
 
 beforeAll(async () => {
   farm = await startNode({ JOB_POLL_MS: "200" }, { work: true });

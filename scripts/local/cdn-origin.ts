@@ -7,6 +7,7 @@ import http from "node:http";
 import type { Readable } from "node:stream";
 import { GetObjectCommand, NoSuchKey, type S3Client } from "@aws-sdk/client-s3";
 import { cacheControlFor, contentTypeFor } from "../../shared/storage/content-types.ts";
+import { closeServer, listenOn } from "./ports.ts";
 
 export interface CdnOrigin {
   url: string;
@@ -34,18 +35,10 @@ export async function startCdnOrigin(options: CdnOriginOptions): Promise<CdnOrig
       res.end(`origin error: ${(err as Error).message}\n`);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : options.port;
+  const port = await listenOn(server, options.port);
   return {
     url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => closeServer(server),
   };
 }
 

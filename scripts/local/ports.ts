@@ -40,3 +40,19 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Listens on host:port (0 = any free port) and resolves to the bound port; rejects on EADDRINUSE. */
+export async function listenOn(server: net.Server, port: number, host = "127.0.0.1"): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  return typeof address === "object" && address ? address.port : port;
+}
+
+/** Closes a server and every connection still open on it. */
+export async function closeServer(server: net.Server & { closeAllConnections?: () => void }): Promise<void> {
+  server.closeAllConnections?.();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}

@@ -9,6 +9,7 @@
 import http from "node:http";
 import net from "node:net";
 import { WebSocketServer } from "ws";
+import { listenOn } from "./ports.ts";
 
 export interface WsBridge {
   port: number;
@@ -49,12 +50,7 @@ export async function startWsBridge(options: { host?: string; port: number }): P
     ws.on("error", () => tcp.destroy());
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : options.port;
+  const port = await listenOn(server, options.port, options.host);
 
   return {
     port,

@@ -87,14 +87,19 @@ export async function videoRow(videoId: string) {
   return rows[0]!;
 }
 
-export async function storedObjectHash(key: string): Promise<string> {
-  const s3 = createS3Client({
+/** An S3 client on the tests' local S3 server (destroy it when done). */
+export function testS3() {
+  return createS3Client({
     endpoint: inject("s3Endpoint"),
     region: "us-east-1",
     accessKeyId: "movio-local",
     secretAccessKey: "movio-local",
     forcePathStyle: true,
   });
+}
+
+export async function storedObjectHash(key: string): Promise<string> {
+  const s3 = testS3();
   try {
     const object = await s3.send(new GetObjectCommand({ Bucket: "movio", Key: key }));
     return sha256(Buffer.from(await object.Body!.transformToByteArray()));

@@ -7,6 +7,7 @@
  */
 import http from "node:http";
 import type { Readable } from "node:stream";
+import { closeServer, listenOn } from "../ports.ts";
 import { AwsChunkedDecoder, isAwsChunked } from "./aws-chunked.ts";
 import { FsStore, type ObjectMeta, S3StoreError } from "./fs-store.ts";
 import { elements, tagValues, toXml } from "./xml.ts";
@@ -31,19 +32,11 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const server = http.createServer((req, res) => {
     handle(store, options, req, res).catch((err) => sendError(res, err));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : options.port;
+  const port = await listenOn(server, options.port, options.host);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => closeServer(server),
   };
 }
 
