@@ -32,6 +32,8 @@ export default defineConfig(async () => {
             JWT_PRIVATE_JWK: JSON.stringify(signingKey),
             TEST_FOREIGN_JWK: JSON.stringify(foreignKey),
             MAX_JSON_BYTES: "4096",
+            CDN_TOKEN_SECRET: "test-cdn-secret",
+            CDN_BASE_URL: "https://cdn.example.test",
             UPLOAD_MAX_BYTES: "1073741824",
             TEST_BLACKHOLE_PROXY: `127.0.0.1:${process.env.MOVIO_TEST_BLACKHOLE_PORT}`,
           },
@@ -39,9 +41,10 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      root: import.meta.dirname,
-      include: ["test/**/*.test.ts"],
-      globalSetup: ["test/global-setup.ts"],
+      // The repo root, so modules outside edge/ (dash.js, bundled as text) resolve as in wrangler.
+      root: path.resolve(import.meta.dirname, ".."),
+      include: ["edge/test/**/*.test.ts"],
+      globalSetup: ["edge/test/global-setup.ts"],
       testTimeout: 20_000,
       hookTimeout: 60_000,
     },

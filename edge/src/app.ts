@@ -5,11 +5,13 @@ import { jsonBodyGuard } from "./http/json-body.ts";
 import { notFound, onError } from "./http/on-error.ts";
 import { createRouter } from "./http/openapi-app.ts";
 import { requestContext } from "./http/request-context.ts";
+import { assetRoutes } from "./routes/assets.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
 import { videoRoutes } from "./routes/videos.ts";
+import { watchRoutes } from "./routes/watch.ts";
 
 /** Builds the edge application; one router per resource is mounted here. */
 export function createApp(): OpenAPIHono<AppEnv> {
@@ -23,6 +25,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", authRoutes);
   app.route("/", videoRoutes);
   app.route("/", docsRoutes);
+  app.route("/", watchRoutes);
+  app.route("/", assetRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

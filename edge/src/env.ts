@@ -20,6 +20,10 @@ export interface Bindings {
   UPLOAD_MAX_BYTES?: string;
   UPLOAD_ENDPOINT?: string;
   MAX_JSON_BYTES?: string;
+  CDN_BASE_URL?: string;
+  CDN_TOKEN_SECRET: string;
+  PLAYBACK_TOKEN_TTL_S?: string;
+  PLAYBACK_BIND_IP?: string;
   /** Sign-up/login attempts per client IP (wrangler.toml [[ratelimits]]). */
   AUTH_IP_LIMITER: RateLimit;
   /** Sign-up/login attempts per email address. */

@@ -22,6 +22,7 @@ describe("GET /openapi.json", () => {
         "/api/v1/me/videos",
         "/api/v1/videos",
         "/api/v1/videos/{id}",
+        "/api/v1/videos/{id}/playback",
       ].sort(),
     );
     expect(Object.keys(res.body.paths["/api/v1/videos/{id}"]!).sort()).toEqual(["delete", "get", "patch"]);

@@ -1,12 +1,16 @@
 /**
- * The local stand-in for the Gcore CDN: serves objects from the bucket with byte ranges,
- * the right Content-Type, caching headers and CORS, as a CDN in front of S3 would.
- * Secure-token checks arrive with the playback issue. Dev component only.
+ * The local stand-in for the Gcore CDN, in front of the bucket: checks Gcore's secure token
+ * on every request exactly as Gcore does (missing or wrong → 403, expired → 410, a token is
+ * good for one directory only), forwards the token into manifests, playlists and storyboard
+ * tracks (Gcore's query-string forwarding), and serves byte ranges with the right
+ * Content-Type, caching headers and CORS. A dev component of the local stack only.
  */
 import http from "node:http";
 import type { Readable } from "node:stream";
 import { GetObjectCommand, NoSuchKey, type S3Client } from "@aws-sdk/client-s3";
+import { checkToken } from "../../shared/playback/gcore-token.ts";
 import { cacheControlFor, contentTypeFor } from "../../shared/storage/content-types.ts";
+import { isRewritten, rewriteForToken } from "./manifest-rewrite.ts";
 import { closeServer, listenOn } from "./ports.ts";
 
 export interface CdnOrigin {
@@ -18,6 +22,10 @@ export interface CdnOriginOptions {
   port: number;
   s3: S3Client;
   bucket: string;
+  /** Gcore's secure-token key (the same CDN_TOKEN_SECRET the edge signs with). */
+  tokenSecret: string;
+  /** Gcore's "add the client's IP to the token" option. */
+  bindIp?: boolean;
 }
 
 const CORS_HEADERS = {
@@ -61,6 +69,17 @@ async function serve(options: CdnOriginOptions, req: http.IncomingMessage, res: 
     res.writeHead(404, CORS_HEADERS).end();
     return;
   }
+  const ip = options.bindIp ? (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "") : "";
+  const verdict = checkToken(
+    { path: url.pathname, md5: url.searchParams.get("md5"), expires: url.searchParams.get("expires"), ip },
+    options.tokenSecret,
+  );
+  if (verdict !== "ok") {
+    res.writeHead(verdict === "expired" ? 410 : 403, { ...CORS_HEADERS, "content-type": "text/plain" });
+    res.end(verdict === "expired" ? "link expired\n" : "invalid or missing token\n");
+    return;
+  }
+  if (isRewritten(key)) return serveRewritten(options, key, url.search.slice(1), req, res);
   try {
     const object = await options.s3.send(
       new GetObjectCommand({ Bucket: options.bucket, Key: key, Range: req.headers.range }),
@@ -94,4 +113,37 @@ async function serve(options: CdnOriginOptions, req: http.IncomingMessage, res: 
     }
     throw err;
   }
+}
+
+/** Manifests are small: read whole, forward the token into them, send. */
+async function serveRewritten(
+  options: CdnOriginOptions,
+  key: string,
+  query: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+) {
+  try {
+    const object = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
+    const body = rewriteForToken(key, (await object.Body?.transformToString()) ?? "", tokenOnly(query));
+    res.writeHead(200, {
+      ...CORS_HEADERS,
+      "content-type": contentTypeFor(key, object.ContentType),
+      "content-length": Buffer.byteLength(body),
+      "cache-control": "private, max-age=60",
+    });
+    res.end(req.method === "HEAD" ? undefined : body);
+  } catch (err) {
+    if (err instanceof NoSuchKey) {
+      res.writeHead(404, CORS_HEADERS).end();
+      return;
+    }
+    throw err;
+  }
+}
+
+/** Only the token travels on, not whatever else the query held. */
+function tokenOnly(query: string): string {
+  const params = new URLSearchParams(query);
+  return `md5=${params.get("md5") ?? ""}&expires=${params.get("expires") ?? ""}`;
 }

@@ -17,6 +17,17 @@ export async function ensureLocalSigningKey(dataDir: string): Promise<string> {
   return (await readFile(file, "utf8")).trim();
 }
 
+/** The local CDN's secure-token key, generated once into .movio/keys/ (Gcore keys are 6–32 characters). */
+export async function ensureLocalCdnSecret(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, "keys", "cdn-token-secret");
+  if (!existsSync(file)) {
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString("base64url");
+    await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  }
+  return (await readFile(file, "utf8")).trim();
+}
+
 /** Writes the edge's local secrets as a dotenv file for `wrangler dev --env-file` (not argv: ps shows argv). */
 export async function writeEdgeEnvFile(dataDir: string, vars: Record<string, string>): Promise<string> {
   const file = path.join(dataDir, "edge.env");

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { parseEnv } from "../../shared/config/env-parse.ts";
-import { optionalString, port } from "../../shared/config/env-types.ts";
+import { booleanFlag, optionalString, port } from "../../shared/config/env-types.ts";
 
 export const stackConfigSchema = z.object({
   MOVIO_DATA_DIR: z.string().default(".movio"),
@@ -23,6 +23,9 @@ export const stackConfigSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().default("movio-local"),
   FFMPEG_PATH: optionalString,
   FFPROBE_PATH: optionalString,
+  /** Gcore secure-token key shared by the edge and the local CDN; generated when unset. */
+  CDN_TOKEN_SECRET: optionalString,
+  PLAYBACK_BIND_IP: booleanFlag(false),
   STACK_READY_TIMEOUT_MS: z.coerce.number().int().positive().default(90_000),
 });
 

@@ -12,7 +12,7 @@ import { createS3Client } from "../../shared/storage/s3-client.ts";
 import { startCdnOrigin } from "./cdn-origin.ts";
 import { type Child, spawnChild } from "./children.ts";
 import { startLocalPostgres } from "./embedded-postgres.ts";
-import { ensureLocalSigningKey, writeEdgeEnvFile } from "./local-keys.ts";
+import { ensureLocalCdnSecret, ensureLocalSigningKey, writeEdgeEnvFile } from "./local-keys.ts";
 import { assertPortsFree } from "./ports.ts";
 import { startLocalS3 } from "./s3/s3-server.ts";
 import { portsToBind, type StackConfig } from "./stack-config.ts";
@@ -77,7 +77,14 @@ export async function startStack(config: StackConfig, log: Log): Promise<Running
       secretAccessKey: config.S3_SECRET_ACCESS_KEY,
       forcePathStyle: true,
     });
-    const cdn = await startCdnOrigin({ port: config.CDN_PORT, s3: s3Client, bucket: config.S3_BUCKET });
+    const cdnSecret = config.CDN_TOKEN_SECRET ?? (await ensureLocalCdnSecret(dataDir));
+    const cdn = await startCdnOrigin({
+      port: config.CDN_PORT,
+      s3: s3Client,
+      bucket: config.S3_BUCKET,
+      tokenSecret: cdnSecret,
+      bindIp: config.PLAYBACK_BIND_IP,
+    });
     stops.push(async () => {
       await cdn.close();
       s3Client.destroy();
@@ -98,7 +105,7 @@ export async function startStack(config: StackConfig, log: Log): Promise<Running
     let edge: Child | undefined;
     // Both at once: each may take its grace period to drain.
     stops.push(async () => void (await Promise.all([timedStop(edge), timedStop(farm)])));
-    edge = await startEdge(config, dataDir, databaseUrl);
+    edge = await startEdge(config, dataDir, databaseUrl, cdnSecret);
     const edgeChild = edge;
 
     const urls = {
@@ -144,13 +151,21 @@ function startFarm(
   });
 }
 
-async function startEdge(config: StackConfig, dataDir: string, databaseUrl: string): Promise<Child> {
+async function startEdge(
+  config: StackConfig,
+  dataDir: string,
+  databaseUrl: string,
+  cdnSecret: string,
+): Promise<Child> {
   const wrangler = require.resolve("wrangler/bin/wrangler.js");
   const vars: Record<string, string> = {
     DATABASE_URL: databaseUrl,
     PUBLIC_BASE_URL: `http://127.0.0.1:${config.EDGE_PORT}`,
     UPLOAD_ENDPOINT: `http://127.0.0.1:${config.FARM_PORT}/files/`,
     JWT_PRIVATE_JWK: await ensureLocalSigningKey(dataDir),
+    CDN_BASE_URL: `http://127.0.0.1:${config.CDN_PORT}`,
+    CDN_TOKEN_SECRET: cdnSecret,
+    PLAYBACK_BIND_IP: String(config.PLAYBACK_BIND_IP),
   };
   // Any edge setting exported by the developer (or in .env) wins over the local defaults.
   for (const name of Object.keys(edgeConfigSchema.shape)) {

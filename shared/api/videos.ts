@@ -83,3 +83,14 @@ export const ListQuery = z.object({
 export const VideoListSchema = z
   .object({ items: z.array(VideoSchema), nextCursor: z.string().nullable() })
   .openapi("VideoList");
+
+export const PlaybackSchema = z
+  .object({
+    dash: z.string().openapi({ description: "Signed MPEG-DASH manifest URL on the CDN" }),
+    hls: z.string().openapi({ description: "Signed HLS master playlist URL on the CDN" }),
+    poster: z.string().nullable(),
+    storyboard: z.string().nullable().openapi({ description: "WebVTT track of seek-preview thumbnails" }),
+    subtitles: z.array(z.object({ lang: z.string(), label: z.string(), url: z.string() })),
+    expiresAt: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("Playback");

@@ -3,7 +3,7 @@
  * provide, validated once per isolate. Defaults are the local stack's.
  */
 import { z } from "zod";
-import { optionalString, positiveInt, postgresUrl } from "./env-types.ts";
+import { booleanFlag, optionalString, positiveInt, postgresUrl } from "./env-types.ts";
 
 export const edgeConfigSchema = z.object({
   DATABASE_URL: postgresUrl,
@@ -22,6 +22,14 @@ export const edgeConfigSchema = z.object({
   UPLOAD_MAX_BYTES: positiveInt(20 * 1024 ** 3),
   /** The farm's tus endpoint clients upload to. */
   UPLOAD_ENDPOINT: z.url().default("http://127.0.0.1:1080/files/"),
+  /** Where players fetch media: Gcore in production, the local CDN origin in dev. */
+  CDN_BASE_URL: z.url().default("http://127.0.0.1:8088"),
+  /** Secret: Gcore's secure-token key (6–32 characters). */
+  CDN_TOKEN_SECRET: z.string().min(6).max(32),
+  /** How long signed playback URLs live. */
+  PLAYBACK_TOKEN_TTL_S: positiveInt(6 * 3600),
+  /** Bind playback tokens to the viewer's IP (Gcore's "add the client's IP" option). */
+  PLAYBACK_BIND_IP: booleanFlag(false),
   /** Largest JSON body the API accepts. */
   MAX_JSON_BYTES: positiveInt(64 * 1024),
 });

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { getKeyRing } from "../auth/keys.ts";
 import type { AppEnv } from "../env.ts";
 import { AuthService } from "../services/auth-service.ts";
+import { PlaybackService } from "../services/playback-service.ts";
 import { VideoService } from "../services/video-service.ts";
 
 /** Builds the request's services from its database handle, config and key ring. */
@@ -13,4 +14,8 @@ export async function authService(c: Context<AppEnv>): Promise<AuthService> {
 export async function videoService(c: Context<AppEnv>): Promise<VideoService> {
   const config = c.get("config");
   return new VideoService(c.get("db").get(), config, await getKeyRing(config));
+}
+
+export function playbackService(c: Context<AppEnv>): PlaybackService {
+  return new PlaybackService(c.get("db").get(), c.get("config"));
 }

@@ -4,13 +4,14 @@ import {
   CreateVideoBody,
   CreateVideoResponse,
   ListQuery,
+  PlaybackSchema,
   UpdateVideoBody,
   VideoListSchema,
   VideoSchema,
 } from "../../../shared/api/videos.ts";
 import { requireViewer } from "../http/authenticate.ts";
 import { createRouter } from "../http/openapi-app.ts";
-import { videoService } from "../http/services.ts";
+import { playbackService, videoService } from "../http/services.ts";
 
 const IdParam = z.object({
   id: z
@@ -117,5 +118,20 @@ export const videoRoutes = createRouter()
     async (c) => {
       await (await videoService(c)).remove(c.req.valid("param").id, requireViewer(c));
       return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/videos/{id}/playback",
+      tags: ["videos"],
+      summary: "Signed CDN URLs to play a ready video",
+      description: "409 while the video is not ready; 404 where the caller may not see it.",
+      request: { params: IdParam },
+      responses: { 200: ok("Signed playback URLs", PlaybackSchema), ...errorResponses(400, 401, 404, 409) },
+    }),
+    async (c) => {
+      const ip = c.req.header("cf-connecting-ip");
+      return c.json(await playbackService(c).forVideo(c.req.valid("param").id, c.get("viewer"), ip), 200);
     },
   );

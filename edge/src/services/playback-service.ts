@@ -1,0 +1,67 @@
+/**
+ * Signed playback URLs: everything a player needs for one video, on the CDN, with Gcore's
+ * secure token for the video's directory (one token covers manifest, segments, poster and
+ * storyboard). Visibility is the catalog's: whoever may not see the video gets 404.
+ */
+import { and, eq, isNull } from "drizzle-orm";
+import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
+import { videos } from "../../../shared/db/schema.ts";
+import { ApiError } from "../../../shared/errors/api-error.ts";
+import { tokenQuery } from "../../../shared/playback/gcore-token.ts";
+import type { Database } from "../db/request-db.ts";
+import { canSee, type Viewer } from "./video-access.ts";
+
+export interface Playback {
+  dash: string;
+  hls: string;
+  poster: string | null;
+  storyboard: string | null;
+  subtitles: { lang: string; label: string; url: string }[];
+  expiresAt: string;
+}
+
+export class PlaybackService {
+  constructor(
+    private readonly db: Database,
+    private readonly config: EdgeConfig,
+  ) {}
+
+  async forVideo(id: string, viewer: Viewer | undefined, clientIp: string | undefined): Promise<Playback> {
+    const [video] = await this.db
+      .select({
+        ownerId: videos.ownerId,
+        visibility: videos.visibility,
+        status: videos.status,
+        progress: videos.progress,
+        storagePrefix: videos.storagePrefix,
+        media: videos.media,
+      })
+      .from(videos)
+      .where(and(eq(videos.id, id), isNull(videos.deletedAt)));
+    if (!video || !canSee(video, viewer)) throw new ApiError("not_found", "no such video");
+    if (video.status !== "ready" || !video.storagePrefix || !video.media) {
+      throw new ApiError(
+        "video_not_ready",
+        `the video is ${video.status.replace("_", " ")} (${video.progress}%)`,
+        {
+          details: { status: video.status, progress: video.progress },
+        },
+      );
+    }
+    const directory = `/${video.storagePrefix}`;
+    const expires = Math.floor(Date.now() / 1000) + this.config.PLAYBACK_TOKEN_TTL_S;
+    const ip = this.config.PLAYBACK_BIND_IP ? (clientIp ?? "") : "";
+    const query = tokenQuery({ path: directory, expires, secret: this.config.CDN_TOKEN_SECRET, ip });
+    const url = (file: string) =>
+      `${this.config.CDN_BASE_URL.replace(/\/$/, "")}${directory}${file}?${query}`;
+    const { media } = video;
+    return {
+      dash: url(media.dash),
+      hls: url(media.hls),
+      poster: media.poster ? url(media.poster) : null,
+      storyboard: media.storyboard ? url(media.storyboard) : null,
+      subtitles: [],
+      expiresAt: new Date(expires * 1000).toISOString(),
+    };
+  }
+}
