@@ -21,7 +21,7 @@ export function watchPage(dashjsPath: string): string {
   .message { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center; text-align: center; padding: 24px; font-size: 18px; }
   .bar { display: flex; gap: 12px; align-items: center; margin-top: 10px; position: relative; }
   #seek { flex: 1; }
-  #preview { position: absolute; bottom: 34px; display: none; border: 2px solid #fff; border-radius: 4px; background-repeat: no-repeat; box-shadow: 0 4px 12px #0008; }
+  #preview { position: absolute; bottom: 34px; display: none; pointer-events: none; border: 2px solid #fff; border-radius: 4px; background-repeat: no-repeat; box-shadow: 0 4px 12px #0008; }
   #preview span { position: absolute; bottom: -22px; left: 0; right: 0; text-align: center; font-size: 12px; }
   select { background: #1b1e24; color: #e8eaed; border: 1px solid #3a3f48; border-radius: 4px; padding: 4px 6px; }
   .meta { color: #9aa0a6; margin-top: 12px; }
