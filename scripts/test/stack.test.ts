@@ -5,7 +5,6 @@
  * the CDN serving from the bucket, data surviving a restart, a clean Ctrl-C, and a clear
  * message for a busy port.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -15,36 +14,20 @@ import pg from "pg";
 import { chromium, type Locator } from "playwright-core";
 import * as tus from "tus-js-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixtures } from "../../farm/test/support/fixtures.ts";
 import { tokenQuery } from "../../shared/playback/gcore-token.ts";
 import { createS3Client } from "../../shared/storage/s3-client.ts";
 import { freePort, isPortFree } from "../local/ports.ts";
+import { type Spawned, spawnScript } from "./support/spawn-script.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const ARTIFACTS = path.join(ROOT, "test-artifacts");
 
-interface Launched {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+type Launched = Spawned;
 
+/** `npm start`'s script, detached into its own process group so a group SIGINT is what Ctrl-C in a terminal sends. */
 function launch(env: Record<string, string>): Launched {
-  let output = "";
-  // detached: its own process group, so a group SIGINT below is what Ctrl-C in a terminal sends.
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  return spawnScript("scripts/start.ts", env, { detached: true });
 }
 
 async function waitForLine(launched: Launched, pattern: RegExp, timeoutMs: number): Promise<void> {
@@ -187,31 +170,7 @@ async function checkUploadTranscodeAndPlayback() {
     upload: { endpoint: string; token: string };
   };
 
-  const source = path.join(dataDir, "clip.mp4");
-  execFileSync("ffmpeg", [
-    "-y",
-    "-loglevel",
-    "error",
-    "-f",
-    "lavfi",
-    "-i",
-    "testsrc2=size=1280x720:rate=30",
-    "-f",
-    "lavfi",
-    "-i",
-    "sine=frequency=440:sample_rate=48000",
-    "-t",
-    "8",
-    "-c:v",
-    "libx264",
-    "-preset",
-    "ultrafast",
-    "-c:a",
-    "aac",
-    "-shortest",
-    source,
-  ]);
-  const bytes = await readFile(source);
+  const bytes = fixtures.landscape(8);
   await new Promise<void>((resolve, reject) => {
     new tus.Upload(bytes, {
       endpoint: upload.endpoint,

@@ -1,11 +1,9 @@
 /** A farm node as its own OS process (`node farm/src/main.ts`), as production runs it. */
-import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { freePort } from "../../../scripts/local/ports.ts";
 import { waitHealthy } from "../../../scripts/local/wait-healthy.ts";
+import { spawnScript } from "../../../scripts/test/support/spawn-script.ts";
 import { farmEnv } from "./farm-env.ts";
-
-const ROOT = path.resolve(import.meta.dirname, "../../..");
 
 export interface FarmProcess {
   url: string;
@@ -16,25 +14,16 @@ export interface FarmProcess {
 
 export async function spawnFarm(overrides: Record<string, string> = {}): Promise<FarmProcess> {
   const port = await freePort();
-  let output = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "farm/src/main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, ...farmEnv({ FARM_PORT: String(port), ...overrides }) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const { child, output, exited } = spawnScript(
+    "farm/src/main.ts",
+    farmEnv({ FARM_PORT: String(port), ...overrides }),
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(`${url}/healthz`, 30_000, () => child.exitCode === null);
   return {
     url,
     child,
-    output: () => output,
+    output,
     stop: async (signal = "SIGTERM") => {
       if (child.exitCode === null) child.kill(signal);
       return exited;
