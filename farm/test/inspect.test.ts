@@ -1,0 +1,78 @@
+/** ffprobe checks against the configured limits, each with its own stable code. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { Ffmpeg } from "../src/media/ffmpeg.ts";
+import { locateMediaTools } from "../src/media/ffmpeg-locate.ts";
+import { inspectSource } from "../src/media/inspect.ts";
+import { planLadder } from "../src/media/ladder.ts";
+import { fixtures } from "./support/fixtures.ts";
+
+const ffmpeg = new Ffmpeg(locateMediaTools({}));
+const dir = mkdtempSync(path.join(os.tmpdir(), "movio-inspect-"));
+const file = (name: string, data: Buffer) => {
+  const target = path.join(dir, name);
+  writeFileSync(target, data);
+  return target;
+};
+const limits = {
+  MEDIA_MAX_WIDTH: 7680,
+  MEDIA_MAX_HEIGHT: 7680,
+  MEDIA_MAX_DURATION_S: 3600,
+  MEDIA_MAX_FPS: 240,
+  MEDIA_MAX_STREAMS: 32,
+};
+
+describe("source limits", () => {
+  const clip = file("clip.mp4", fixtures.landscape(4, "640x360"));
+
+  it("accepts a source within every limit and reports what it is", async () => {
+    expect(await inspectSource(ffmpeg, clip, limits)).toEqual({
+      durationMs: 4000,
+      width: 640,
+      height: 360,
+      fps: 30,
+      hasAudio: true,
+    });
+  });
+
+  it.each([
+    ["duration", { MEDIA_MAX_DURATION_S: 3 }, "duration_too_long", /lasts 4 s; the limit is 3 s/],
+    ["frame rate", { MEDIA_MAX_FPS: 25 }, "frame_rate_too_high", /30\.0 fps; the limit is 25/],
+    ["stream count", { MEDIA_MAX_STREAMS: 1 }, "too_many_streams", /2 streams; at most 1/],
+    [
+      "dimensions",
+      { MEDIA_MAX_WIDTH: 320 },
+      "dimensions_too_large",
+      /640×360; the largest accepted is 320×7680/,
+    ],
+  ])("refuses a source over the %s limit", async (_name, override, code, message) => {
+    await expect(inspectSource(ffmpeg, clip, { ...limits, ...override })).rejects.toMatchObject({
+      code,
+      message: expect.stringMatching(message),
+    });
+  });
+});
+
+describe("ladder planning", () => {
+  it("never upscales, keeps the aspect, and caps the frame rate", () => {
+    const ladder = planLadder({ width: 1920, height: 1080, fps: 59.94 }, 30);
+    expect(ladder.rungs.map((r) => `${r.width}x${r.height}`)).toEqual([
+      "1920x1080",
+      "1280x720",
+      "854x480",
+      "640x360",
+      "426x240",
+    ]);
+    expect(ladder.fps).toBe(30);
+    expect(ladder.gop).toBe(60);
+    expect(
+      planLadder({ width: 320, height: 180, fps: 25 }, 30).rungs.map((r) => `${r.width}x${r.height}`),
+    ).toEqual(["320x180"]);
+    expect(planLadder({ width: 1080, height: 1920, fps: 30 }, 30).rungs[0]).toMatchObject({
+      width: 1080,
+      height: 1920,
+    });
+  });
+});
