@@ -7,7 +7,7 @@ import type http from "node:http";
 import { hostname } from "node:os";
 import pg from "pg";
 import type { FarmConfig } from "../../shared/config/farm-config.ts";
-import { createS3Client } from "../../shared/storage/s3-client.ts";
+import { createS3Client, farmS3Settings } from "../../shared/storage/s3-client.ts";
 import { createDbPool } from "./db/pool.ts";
 import { createFarmServer } from "./http/server.ts";
 import { JobQueue } from "./jobs/job-queue.ts";
@@ -54,13 +54,7 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
     idleTimeoutMillis: 10_000,
   });
   lockPool.on("error", () => undefined);
-  const s3 = createS3Client({
-    endpoint: config.S3_ENDPOINT,
-    region: config.S3_REGION,
-    accessKeyId: config.S3_ACCESS_KEY_ID,
-    secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-    forcePathStyle: config.S3_FORCE_PATH_STYLE,
-  });
+  const s3 = createS3Client(farmS3Settings(config));
   const storage = new ObjectStorage(s3, config.S3_BUCKET);
   const videos = new VideoStore(db);
   const tus = createTusService({

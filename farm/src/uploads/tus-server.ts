@@ -11,6 +11,7 @@ import type pg from "pg";
 import { UUID_PATTERN } from "../../../shared/api/common.ts";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { ApiError, errorBody } from "../../../shared/errors/api-error.ts";
+import { farmS3Settings, s3ClientConfig } from "../../../shared/storage/s3-client.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { VideoStore } from "../videos/video-store.ts";
 import { PgKvStore } from "./pg-kv-store.ts";
@@ -59,15 +60,7 @@ export function createTusService(deps: TusDeps): TusService {
     partSize: config.TUS_PART_SIZE_BYTES,
     expirationPeriodInMilliseconds: config.UPLOAD_EXPIRY_S * 1000,
     cache: new PgKvStore(deps.db),
-    s3ClientConfig: {
-      bucket: config.S3_BUCKET,
-      region: config.S3_REGION,
-      ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT } : {}),
-      forcePathStyle: config.S3_FORCE_PATH_STYLE,
-      credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-    },
+    s3ClientConfig: { ...s3ClientConfig(farmS3Settings(config)), bucket: config.S3_BUCKET },
   });
   const locker = new PgLocker(deps.lockPool, config.DATABASE_URL);
 
