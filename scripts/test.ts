@@ -4,7 +4,7 @@
  * farm tests in Node, and the stack test. Ends with one `N passed, N failed` line.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -52,11 +52,13 @@ const failedSteps: string[] = [];
 for (const step of steps) {
   console.log(`\n▶ ${step.name}: ${step.command.map((part) => path.relative(ROOT, part) || part).join(" ")}`);
   const started = Date.now();
+  if (step.report) rmSync(step.report, { force: true }); // never count a previous run's report
   const result = spawnSync(step.command[0]!, step.command.slice(1), { cwd: ROOT, stdio: "inherit" });
-  const ok = result.status === 0;
+  const counts = step.report ? readCounts(step.report) : undefined;
+  // A report with failures fails the step whatever the exit code says.
+  const ok = result.status === 0 && (counts === undefined || counts.failed === 0);
   console.log(`${ok ? "✔" : "✘"} ${step.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  if (step.report) {
-    const counts = readCounts(step.report);
+  if (counts) {
     passed += counts.passed;
     failed += counts.failed;
     if (!ok && counts.failed === 0) failed += 1; // crashed before reporting

