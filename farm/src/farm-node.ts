@@ -99,13 +99,13 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
     worker,
     close: async () => {
       clearInterval(sweep);
-      // Running jobs get the grace period to finish, then go back to the queue.
-      await worker.stop(config.SHUTDOWN_GRACE_MS);
+      // Stop taking uploads at once; uploads in flight and running jobs get the grace period,
+      // then connections are cut (tus clients resume on another node) and jobs go back to the queue.
+      const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      // Uploads in flight get the grace period too, then their connections are cut (tus
-      // clients resume from the stored offset on another node).
       const cut = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS).unref();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await worker.stop(config.SHUTDOWN_GRACE_MS);
+      await httpClosed;
       clearTimeout(cut);
       await tus.locker.close();
       await lockPool.end();
