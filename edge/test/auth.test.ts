@@ -1,5 +1,7 @@
+import { randomBytes, scryptSync } from "node:crypto";
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { callJson, type ErrorJson, newIp, type SessionJson, signUp } from "./helpers.ts";
+import { callJson, db, type ErrorJson, newIp, type SessionJson, signUp } from "./helpers.ts";
 
 describe("POST /api/v1/auth/signup", () => {
   it("creates an account with a normalised email and signs it in", async () => {
@@ -75,6 +77,26 @@ describe("POST /api/v1/auth/login", () => {
     expect(res.status).toBe(200);
     expect(res.body.user.id).toBe(account.user.id);
     expect(res.body.refreshToken).not.toBe(account.refreshToken);
+  });
+
+  it("upgrades a hash made with weaker scrypt parameters when the user signs in", async () => {
+    const account = await signUp();
+    const salt = randomBytes(16);
+    const weak = scryptSync(account.password.normalize("NFKC"), salt, 32, { N: 1024, r: 8, p: 1 });
+    const weakHash = ["scrypt", 1024, 8, 1, salt.toString("base64"), weak.toString("base64")].join("$");
+    await db(sql`update users set password_hash = ${weakHash} where id = ${account.user.id}`);
+    const res = await callJson("POST", "/api/v1/auth/login", {
+      body: { email: account.user.email, password: account.password },
+    });
+    expect(res.status).toBe(200);
+    const [row] = await db<{ password_hash: string }>(
+      sql`select password_hash from users where id = ${account.user.id}`,
+    );
+    expect(row?.password_hash).toMatch(/^scrypt\$16384\$8\$1\$/);
+    const again = await callJson("POST", "/api/v1/auth/login", {
+      body: { email: account.user.email, password: account.password },
+    });
+    expect(again.status).toBe(200);
   });
 
   it("answers a wrong password and an unknown email alike (401 invalid_credentials)", async () => {

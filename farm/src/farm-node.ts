@@ -27,8 +27,6 @@ export interface FarmNode {
   /** Runs the abandoned-upload sweep now (it also runs on a timer). */
   expireAbandonedUploads(): Promise<number>;
   server: http.Server;
-  db: pg.Pool;
-  worker: Worker;
   /** Stops taking requests and closes every pool. */
   close(): Promise<void>;
 }
@@ -95,8 +93,6 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
     nodeId,
     expireAbandonedUploads: () => tus.expireAbandoned(),
     server,
-    db,
-    worker,
     close: async () => {
       clearInterval(sweep);
       // Stop taking uploads at once; uploads in flight and running jobs get the grace period,

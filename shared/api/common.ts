@@ -11,13 +11,15 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
-export const UuidParam = z.object({
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `:id` in a path: a UUID, or the request is refused with `invalid_id` before any query. */
+export const IdParam = z.object({
   id: z
     .string()
+    .regex(UUID_PATTERN)
     .openapi({ param: { name: "id", in: "path" }, example: "0b9f3a52-3c9a-4f7e-9c55-3b8a9b3f0e11" }),
 });
-
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(

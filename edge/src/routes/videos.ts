@@ -1,5 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, UUID_PATTERN } from "../../../shared/api/common.ts";
+import { createRoute } from "@hono/zod-openapi";
+import { errorResponses, IdParam } from "../../../shared/api/common.ts";
 import {
   CreateVideoBody,
   CreateVideoResponse,
@@ -13,12 +13,6 @@ import { requireViewer } from "../http/authenticate.ts";
 import { createRouter } from "../http/openapi-app.ts";
 import { playbackService, videoService } from "../http/services.ts";
 
-const IdParam = z.object({
-  id: z
-    .string()
-    .regex(UUID_PATTERN)
-    .openapi({ param: { name: "id", in: "path" }, example: "0b9f3a52-3c9a-4f7e-9c55-3b8a9b3f0e11" }),
-});
 const json = <T>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
 const ok = <T>(description: string, schema: T) => ({
   description,

@@ -10,7 +10,7 @@ import { ACCESS_AUDIENCE, signJwt } from "../../../shared/auth/jwt.ts";
 import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
 import { ApiError } from "../../../shared/errors/api-error.ts";
 import type { KeyRing } from "../auth/keys.ts";
-import { hashPassword, verifyAgainstDummy, verifyPassword } from "../auth/passwords.ts";
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "../auth/passwords.ts";
 import { hashRefreshToken, newRefreshToken } from "../auth/refresh-tokens.ts";
 import type { Database } from "../db/request-db.ts";
 
@@ -85,7 +85,12 @@ export class AuthService {
       : await verifyAgainstDummy(input.password);
     if (!row || !ok) throw new ApiError("invalid_credentials", "email or password is wrong");
     const refresh = await this.newRefresh();
+    // A hash made with weaker parameters than today's is upgraded now that we know the password.
+    const upgraded = needsRehash(row.password_hash ?? "") ? await hashPassword(input.password) : null;
     await this.db.execute(sql`
+      with rehash as (
+        update users set password_hash = ${upgraded} where id = ${row.id} and ${upgraded}::text is not null
+      )
       insert into refresh_tokens (user_id, family_id, token_hash, expires_at)
       values (${row.id}, gen_random_uuid(), ${refresh.hash}, ${refresh.expiresAt.toISOString()}::timestamptz)`);
     return this.session(row, refresh);

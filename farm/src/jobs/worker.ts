@@ -41,10 +41,6 @@ export class Worker {
     }
   }
 
-  get activeJobs(): number {
-    return this.running.size;
-  }
-
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     for (const wake of this.sleepers) wake();

@@ -93,9 +93,6 @@ export class Ffmpeg {
       // Spread, not an array: given an array (or a single string), fluent-ffmpeg splits any
       // "a b" value in two, which breaks values with spaces such as -adaptation_sets.
       command.outputOptions(...options.outputOptions).output(options.output);
-      command.on("start", (line: string) => {
-        if (process.env.MOVIO_DEBUG_FFMPEG) console.error(line);
-      });
       command.on("stderr", (line: string) => {
         stderr = `${stderr.slice(-20_000)}${line}\n`;
       });

@@ -40,6 +40,11 @@ export interface TusService {
   locker: PgLocker;
 }
 
+/** The upload id (= video id) at the end of a tus URL path; undefined for anything else, `../` included. */
+function uploadIdFrom(lastPathSegment: string | undefined): string | undefined {
+  return lastPathSegment && UUID_PATTERN.test(lastPathSegment) ? lastPathSegment.toLowerCase() : undefined;
+}
+
 /** tus hooks report errors as {status_code, body}: use our JSON error shape there too. */
 function tusError(err: unknown): { status_code: number; body: string } {
   const apiError = err instanceof ApiError ? err : new ApiError("internal", "upload failed", { cause: err });
@@ -74,8 +79,7 @@ export function createTusService(deps: TusDeps): TusService {
     disableTerminationForFinishedUploads: true,
     postReceiveInterval: 1000,
     // The id in the URL must look like a video id: `../`, empty or odd ids never reach storage.
-    getFileIdFromRequest: (_req, lastPath) =>
-      lastPath && UUID_PATTERN.test(lastPath) ? lastPath.toLowerCase() : undefined,
+    getFileIdFromRequest: (_req, lastPath) => uploadIdFrom(lastPath),
     namingFunction: (req) => guard(async () => (await auth.claims(req)).videoId),
     // Checked against Upload-Length before anything is stored: 413 for a file larger than the token allows.
     maxSize: async (req) => {
@@ -126,15 +130,10 @@ export function createTusService(deps: TusDeps): TusService {
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     await server.handle(req, res);
-    const id = (req.url ?? "").split("?")[0]?.split("/").pop() ?? "";
+    const id = uploadIdFrom((req.url ?? "").split("?")[0]?.split("/").pop());
     const offset = Number(res.getHeader("upload-offset"));
-    if (
-      req.method === "PATCH" &&
-      res.statusCode === 204 &&
-      UUID_PATTERN.test(id) &&
-      Number.isFinite(offset)
-    ) {
-      await videos.uploadProgress(id.toLowerCase(), offset).catch(() => undefined);
+    if (req.method === "PATCH" && res.statusCode === 204 && id && Number.isFinite(offset)) {
+      await videos.uploadProgress(id, offset).catch(() => undefined);
     }
   };
 

@@ -16,6 +16,24 @@ function ffmpeg(args: string[], name: string): Buffer {
   return readFileSync(file);
 }
 
+/** A silent H.264 test pattern. */
+const pattern = (size: string, fps: number, seconds: number, name: string) =>
+  ffmpeg(
+    [
+      "-f",
+      "lavfi",
+      "-i",
+      `testsrc2=size=${size}:rate=${fps}`,
+      "-t",
+      String(seconds),
+      "-c:v",
+      "libx264",
+      "-preset",
+      "ultrafast",
+    ],
+    name,
+  );
+
 export const fixtures = {
   /** 1280×720 test pattern with a tone, `seconds` long. */
   landscape: (seconds = 4, size = "1280x720") =>
@@ -42,43 +60,14 @@ export const fixtures = {
       `landscape-${seconds}-${size}.mp4`,
     ),
   /** 360×640 portrait, no audio. */
-  portrait: () =>
-    ffmpeg(
-      [
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=360x640:rate=25",
-        "-t",
-        "3",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-      ],
-      "portrait.mp4",
-    ),
+  portrait: () => pattern("360x640", 25, 3, "portrait.mp4"),
   audioOnly: () =>
     ffmpeg(["-f", "lavfi", "-i", "sine=frequency=300", "-t", "3", "-c:a", "aac"], "audio-only.m4a"),
   junk: () => randomBytes(64 * 1024),
   empty: () => Buffer.alloc(0),
   /** The first third of an MP4 whose index (moov) sits at the end, as an interrupted copy leaves it. */
   truncated: () => {
-    const whole = ffmpeg(
-      [
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=320x240:rate=25",
-        "-t",
-        "3",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-      ],
-      "whole.mp4",
-    );
+    const whole = pattern("320x240", 25, 3, "whole.mp4");
     return whole.subarray(0, Math.floor(whole.length / 3));
   },
   /** A valid MJPEG MP4 whose headers (track, sample entry, every JPEG frame) claim 30000×30000. */
