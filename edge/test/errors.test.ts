@@ -72,4 +72,42 @@ describe("the one error model", () => {
     expect(limit.status).toBe(400);
     expect(limit.body.error.code).toBe("validation_failed");
   });
+
+  it("a cursor whose timestamp JavaScript parses but Postgres does not → 400 invalid_cursor, never 500", async () => {
+    const id = crypto.randomUUID();
+    const cursorOf = (value: unknown) =>
+      btoa(JSON.stringify(value)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    for (const at of [
+      "1",
+      "2026-05-01T12:00:00Z",
+      "May 1, 2026",
+      "2026-02-30 10:00:00+00",
+      "0000-01-01 00:00:00+00",
+      "2026-05-01 24:00:00+00",
+      "2026-05-01 12:00:00+16",
+      "2026-05-01 12:00:00.1234567+00",
+    ]) {
+      for (const path of ["/api/v1/videos", "/api/v1/me/videos"]) {
+        const account = path === "/api/v1/me/videos" ? await signUp() : undefined;
+        const res = await callJson<ErrorJson>("GET", `${path}?cursor=${cursorOf([at, id])}`, {
+          token: account?.accessToken,
+        });
+        expect(res.status, `${path} ${at}`).toBe(400);
+        expect(res.body.error.code).toBe("invalid_cursor");
+      }
+    }
+    for (const value of [["2026-05-01 12:00:00+00", id, "extra"], { at: "2026-05-01 12:00:00+00", id }]) {
+      const res = await callJson<ErrorJson>("GET", `/api/v1/videos?cursor=${cursorOf(value)}`);
+      expect(res.status).toBe(400);
+    }
+    // Postgres' own text forms, in any offset, are accepted.
+    for (const at of [
+      "2026-05-01 12:34:56.123456+00",
+      "2026-05-01 12:34:56+05:30",
+      "1999-12-31 23:59:59-03",
+    ]) {
+      const res = await callJson("GET", `/api/v1/videos?cursor=${cursorOf([at, id])}`);
+      expect(res.status, at).toBe(200);
+    }
+  });
 });
