@@ -19,7 +19,10 @@ export default async function setup() {
     ephemeral: true,
   });
   await applyMigrations(pg.url);
-  const bridge = await startWsBridge({ port: Number(process.env.MOVIO_TEST_BRIDGE_PORT) });
+  const bridge = await startWsBridge({
+    port: Number(process.env.MOVIO_TEST_BRIDGE_PORT),
+    database: new URL(pg.url).host,
+  });
   const held: net.Socket[] = [];
   const blackhole = net.createServer((socket) => held.push(socket));
   await new Promise<void>((resolve) =>

@@ -56,7 +56,7 @@ export async function startStack(config: StackConfig, log: Log): Promise<Running
     await applyMigrations(databaseUrl);
     log("database: migrations applied");
 
-    const bridge = await startWsBridge({ port: config.DB_WS_PROXY_PORT });
+    const bridge = await startWsBridge({ port: config.DB_WS_PROXY_PORT, database: hostAndPort(databaseUrl) });
     stops.push(bridge.close);
 
     let s3Endpoint = config.S3_ENDPOINT;
@@ -196,6 +196,12 @@ async function startEdge(
       if (line.trim()) console.log(`[edge] ${line}`);
     },
   });
+}
+
+/** `host:port` of a postgres:// URL, as the Neon driver names it when asking the bridge. */
+function hostAndPort(url: string): string {
+  const { hostname, port } = new URL(url);
+  return `${hostname}:${port || "5432"}`;
 }
 
 function redact(url: string): string {

@@ -4,11 +4,19 @@
  * Postgres the way Neon's endpoint expects) reaches a plain local Postgres. The driver is
  * pointed at it with `neonConfig.wsProxy = host:port/v1`, `useSecureWebSocket = false`
  * and `pipelineConnect = false`; it asks for `?address=host:port` on every connection.
- * Only loopback targets are allowed: this is a dev component, never exposed.
+ *
+ * It stays a local dev component even though a browser can reach 127.0.0.1: it forwards
+ * only to the one database it was started for (not a TCP relay to anything on this machine
+ * or beyond), and refuses handshakes from web pages. workerd's WebSocket client sends no
+ * Origin header at all (checked against wrangler 4.86); browsers always send one, so any
+ * Origin that is not a page on this machine is refused — DNS rebinding included, since the
+ * page's Origin then names the attacker's host.
  */
 import http from "node:http";
 import net from "node:net";
+import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
+import { isLoopbackOrigin } from "./loopback.ts";
 import { listenOn } from "./ports.ts";
 
 export interface WsBridge {
@@ -16,38 +24,47 @@ export interface WsBridge {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
+export interface WsBridgeOptions {
+  host?: string;
+  port: number;
+  /** `host:port` of the database, exactly as in DATABASE_URL (what the driver asks for). */
+  database: string;
+}
 
-export async function startWsBridge(options: { host?: string; port: number }): Promise<WsBridge> {
+interface Target {
+  host: string;
+  port: number;
+}
+
+export async function startWsBridge(options: WsBridgeOptions): Promise<WsBridge> {
+  const database = parseAddress(options.database);
+  if (!database) throw new Error(`ws bridge: database must be host:port, got "${options.database}"`);
   const server = http.createServer((_req, res) => {
     res.writeHead(426, { "content-type": "text/plain" }).end("WebSocket only\n");
   });
-  const wss = new WebSocketServer({ server });
+  const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<net.Socket>();
 
-  wss.on("connection", (ws, req) => {
-    const url = new URL(req.url ?? "/", "http://bridge");
-    const address = url.searchParams.get("address") ?? "";
-    const match = /^(.*):(\d+)$/.exec(address);
-    const host = match?.[1]?.replace(/^\[|\]$/g, "");
-    if (!match || !host || !LOOPBACK.has(host)) {
-      ws.close(1008, "address must be a loopback host:port");
-      return;
-    }
-    const tcp = net.connect({ host, port: Number(match[2]) });
-    sockets.add(tcp);
-    tcp.on("data", (chunk) => ws.send(chunk));
-    tcp.on("close", () => {
-      sockets.delete(tcp);
-      ws.close();
+  // Refused before the handshake completes, so a page never gets an open socket.
+  server.on("upgrade", (req, socket, head) => {
+    const refusal = refusalOf(req, database);
+    if (refusal) return refuse(socket, refusal);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const tcp = net.connect(database);
+      sockets.add(tcp);
+      tcp.on("data", (chunk) => ws.send(chunk));
+      tcp.on("close", () => {
+        sockets.delete(tcp);
+        ws.close();
+      });
+      tcp.on("error", () => ws.close(1011, "database connection failed"));
+      ws.on("message", (data) => {
+        const chunks = Array.isArray(data) ? data : [data];
+        for (const chunk of chunks) tcp.write(Buffer.from(chunk as ArrayBuffer));
+      });
+      ws.on("close", () => tcp.destroy());
+      ws.on("error", () => tcp.destroy());
     });
-    tcp.on("error", () => ws.close(1011, "database connection failed"));
-    ws.on("message", (data) => {
-      const chunks = Array.isArray(data) ? data : [data];
-      for (const chunk of chunks) tcp.write(Buffer.from(chunk as ArrayBuffer));
-    });
-    ws.on("close", () => tcp.destroy());
-    ws.on("error", () => tcp.destroy());
   });
 
   const port = await listenOn(server, options.port, options.host);
@@ -62,4 +79,35 @@ export async function startWsBridge(options: { host?: string; port: number }): P
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Why a handshake is refused, or undefined to accept it. */
+function refusalOf(req: http.IncomingMessage, database: Target): string | undefined {
+  const origin = req.headers.origin;
+  if (origin !== undefined && !isLoopbackOrigin(origin)) {
+    return `origin ${origin} may not use the database bridge`;
+  }
+  const address = new URL(req.url ?? "/", "http://bridge").searchParams.get("address") ?? "";
+  const asked = parseAddress(address);
+  if (!asked || asked.host !== database.host || asked.port !== database.port) {
+    return `address must be the configured database ${database.host}:${database.port}`;
+  }
+  return undefined;
+}
+
+function refuse(socket: Duplex, message: string): void {
+  socket.on("error", () => undefined); // the client may hang up first
+  const body = `${message}\n`;
+  socket.end(
+    `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** `host:port` or `[v6]:port`; the host lower-cased and unbracketed so equal addresses compare equal. */
+function parseAddress(address: string): Target | undefined {
+  const match = /^(.+):(\d{1,5})$/.exec(address.trim());
+  const host = match?.[1]?.replace(/^\[|\]$/g, "").toLowerCase();
+  const port = Number(match?.[2]);
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return { host, port };
 }
