@@ -65,6 +65,7 @@ export async function startStack(config: StackConfig, log: Log): Promise<Running
         directory: path.join(dataDir, "s3"),
         port: config.S3_PORT,
         accessKeyId: config.S3_ACCESS_KEY_ID,
+        secretAccessKey: config.S3_SECRET_ACCESS_KEY,
         buckets: [config.S3_BUCKET],
       });
       stops.push(s3.close);

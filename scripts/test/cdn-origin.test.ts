@@ -82,7 +82,13 @@ describe("local CDN origin", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "movio-cdn-test-"));
-    s3Server = await startLocalS3({ directory: dir, port: 0, accessKeyId: "k", buckets: ["movio"] });
+    s3Server = await startLocalS3({
+      directory: dir,
+      port: 0,
+      accessKeyId: "k",
+      secretAccessKey: "x",
+      buckets: ["movio"],
+    });
     s3 = createS3Client({
       endpoint: s3Server.endpoint,
       region: "us-east-1",

@@ -31,7 +31,13 @@ const Bucket = "movio-test";
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), "movio-s3-test-"));
-  server = await startLocalS3({ directory: dir, port: 0, accessKeyId: "key", buckets: [Bucket] });
+  server = await startLocalS3({
+    directory: dir,
+    port: 0,
+    accessKeyId: "key",
+    secretAccessKey: "x",
+    buckets: [Bucket],
+  });
   s3 = createS3Client({
     endpoint: server.endpoint,
     region: "us-east-1",

@@ -2,14 +2,16 @@
  * The local object store: a small S3-compatible server (path-style) over FsStore, with the
  * operations Movio uses — objects with ranges, listing, batch delete, copy, and the whole
  * multipart API that @tus/s3-store relies on (create, upload part, list parts, complete,
- * abort). Requests must carry the configured access key id; signatures are not verified.
- * A dev component only: production uses S3.
+ * abort). Every request must be signed (SigV4, see sigv4.ts) with the configured keys and
+ * address the server by a loopback name. A dev component only: production uses S3.
  */
 import http from "node:http";
 import type { Readable } from "node:stream";
+import { hostnameOfHostHeader, isLoopbackHostname } from "../loopback.ts";
 import { closeServer, listenOn } from "../ports.ts";
 import { AwsChunkedDecoder, isAwsChunked } from "./aws-chunked.ts";
 import { FsStore, type ObjectMeta, S3StoreError } from "./fs-store.ts";
+import { verifySigV4 } from "./sigv4.ts";
 import { elements, tagValues, toXml } from "./xml.ts";
 
 export interface LocalS3Options {
@@ -17,8 +19,15 @@ export interface LocalS3Options {
   port: number;
   host?: string;
   accessKeyId: string;
+  /**
+   * Omitted: the local stack's default S3_SECRET_ACCESS_KEY, "movio-local" (for callers
+   * written before signatures were checked; pass it).
+   */
+  secretAccessKey?: string;
   buckets: string[];
 }
+
+const DEFAULT_SECRET_ACCESS_KEY = "movio-local";
 
 export interface LocalS3 {
   endpoint: string;
@@ -59,12 +68,23 @@ function sendXml(res: http.ServerResponse, root: string, body: Parameters<typeof
   res.end(xml);
 }
 
-function checkAccessKey(req: http.IncomingMessage, query: URLSearchParams, accessKeyId: string) {
-  const header = req.headers.authorization ?? "";
-  const credential =
-    /Credential=([^/,\s]+)/.exec(header)?.[1] ?? query.get("X-Amz-Credential")?.split("/")[0];
-  if (!credential) throw new S3StoreError("AccessDenied", 403, "request is not signed");
-  if (credential !== accessKeyId) throw new S3StoreError("InvalidAccessKeyId", 403, "unknown access key id");
+/**
+ * Only signed requests addressed to this machine by name: a page that rebinds its own host
+ * name to 127.0.0.1 is same-origin with this server and could sign with the well-known
+ * local keys, but its requests carry its host name.
+ */
+function authorize(req: http.IncomingMessage, options: LocalS3Options) {
+  const hostname = hostnameOfHostHeader(req.headers.host ?? "");
+  if (!isLoopbackHostname(hostname) && hostname !== options.host) {
+    throw new S3StoreError("AccessDenied", 403, "the local S3 server answers only to 127.0.0.1 or localhost");
+  }
+  verifySigV4(
+    { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headersDistinct },
+    {
+      accessKeyId: options.accessKeyId,
+      secretAccessKey: options.secretAccessKey ?? DEFAULT_SECRET_ACCESS_KEY,
+    },
+  );
 }
 
 function requestBody(req: http.IncomingMessage): Readable {
@@ -131,7 +151,7 @@ async function handle(
   const raw = req.url ?? "/";
   const queryAt = raw.indexOf("?");
   const query = new URLSearchParams(queryAt >= 0 ? raw.slice(queryAt + 1) : "");
-  checkAccessKey(req, query, options.accessKeyId);
+  authorize(req, options);
   const [, bucket = "", ...rest] = (queryAt >= 0 ? raw.slice(0, queryAt) : raw).split("/");
   const key = rest.map((part) => decodeURIComponent(part)).join("/");
   const method = req.method ?? "GET";
