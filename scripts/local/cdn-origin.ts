@@ -1,7 +1,7 @@
 /**
  * The local stand-in for the Gcore CDN, in front of the bucket: checks Gcore's secure token
  * on every request exactly as Gcore does (missing or wrong → 403, expired → 410, a token is
- * good for one directory only), forwards the token into manifests, playlists and storyboard
+ * good for one directory only, `%2F` in a path → 403), forwards the token into manifests, playlists and storyboard
  * tracks (Gcore's query-string forwarding), and serves byte ranges with the right
  * Content-Type, caching headers and CORS. A dev component of the local stack only.
  */
@@ -62,6 +62,14 @@ async function serve(options: CdnOriginOptions, req: http.IncomingMessage, res: 
   }
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.writeHead(405, { allow: "GET, HEAD, OPTIONS", ...CORS_HEADERS }).end();
+    return;
+  }
+  // Like Gcore, refuse an encoded slash: the token is checked against the path as sent, so
+  // `dir/sub%2Fseg.m4s` would pass with the token of `dir/` and then fetch `dir/sub/seg.m4s`,
+  // out of the directory the token covers.
+  if (/%2f/i.test(url.pathname)) {
+    res.writeHead(403, { ...CORS_HEADERS, "content-type": "text/plain" });
+    res.end("encoded slash (%2F) in path\n");
     return;
   }
   const key = decodeURIComponent(url.pathname.slice(1));

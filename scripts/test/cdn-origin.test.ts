@@ -152,4 +152,13 @@ describe("local CDN origin", () => {
     const sub = new URL(signed("seg-0-1.m4s"));
     expect((await fetch(`${cdn.url}/${base}sub/x.m4s${sub.search}`)).status).toBe(403);
   });
+
+  it("refuses an encoded slash in the path (403), which would carry a directory token into a subdirectory", async () => {
+    const token = new URL(signed("seg-0-1.m4s")).search;
+    for (const slash of ["%2F", "%2f"]) {
+      const res = await fetch(`${cdn.url}/${base}sub${slash}x.m4s${token}`);
+      expect(res.status).toBe(403);
+      expect(await res.text()).not.toBe("x");
+    }
+  });
 });
