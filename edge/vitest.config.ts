@@ -32,7 +32,7 @@ export default defineConfig(async () => {
             JWT_PRIVATE_JWK: JSON.stringify(signingKey),
             TEST_FOREIGN_JWK: JSON.stringify(foreignKey),
             MAX_JSON_BYTES: "4096",
-            CDN_TOKEN_SECRET: "test-cdn-secret",
+            CDN_TOKEN_SECRET: "test-cdn-token-secret-2f9c41",
             CDN_BASE_URL: "https://cdn.example.test",
             UPLOAD_MAX_BYTES: "1073741824",
             TEST_BLACKHOLE_PROXY: `127.0.0.1:${process.env.MOVIO_TEST_BLACKHOLE_PORT}`,

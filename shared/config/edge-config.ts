@@ -3,7 +3,28 @@
  * provide, validated once per isolate. Defaults are the local stack's.
  */
 import { z } from "zod";
+import { publicJwksJson } from "../auth/public-jwks.ts";
 import { booleanFlag, optionalString, positiveInt, postgresUrl } from "./env-types.ts";
+
+/**
+ * Gcore's secure-token key. Gcore allows 6–32 characters, but every viewer sees
+ * `(expires, path, md5)` triples signed with it, so a short key can be brute-forced offline
+ * and then signs any directory: at least 16 characters, and never a placeholder. The local
+ * CDN origin can check its copy of the secret with this same schema.
+ */
+export const cdnTokenSecret = z
+  .string({ message: "set it with `wrangler secret put CDN_TOKEN_SECRET` (npm start generates one)" })
+  .min(1, {
+    message:
+      "is empty (the .env.example placeholder): set 16–32 random characters, or leave it unset for npm start",
+    abort: true,
+  })
+  .min(16, "must be at least 16 characters: short keys can be brute-forced from any signed URL")
+  .max(32, "must be at most 32 characters (Gcore's limit)")
+  .refine((v) => !PLACEHOLDER.test(v), "is a placeholder: set 16–32 random characters");
+
+/** Words that mark a documentation or template value rather than a real key. */
+const PLACEHOLDER = /change[-_ ]?me|placeholder|example|your[-_ ]?(cdn[-_ ]?)?(token[-_ ]?)?secret/i;
 
 export const edgeConfigSchema = z.object({
   DATABASE_URL: postgresUrl,
@@ -13,8 +34,8 @@ export const edgeConfigSchema = z.object({
   PUBLIC_BASE_URL: z.url().default("http://127.0.0.1:8787"),
   /** Secret: the Ed25519 private JWK (with `kid`) that signs access and upload tokens. */
   JWT_PRIVATE_JWK: z.string().min(1, "set it with `wrangler secret put JWT_PRIVATE_JWK`"),
-  /** Optional JSON array of retired public JWKs still accepted while their tokens live. */
-  JWT_PREVIOUS_PUBLIC_JWKS: optionalString,
+  /** Retired public JWKs still accepted while their tokens live (never private ones). */
+  JWT_PREVIOUS_PUBLIC_JWKS: optionalString.pipe(publicJwksJson.optional()).transform((keys) => keys ?? []),
   ACCESS_TOKEN_TTL_S: positiveInt(900),
   REFRESH_TOKEN_TTL_S: positiveInt(30 * 24 * 3600),
   UPLOAD_TOKEN_TTL_S: positiveInt(24 * 3600),
@@ -22,10 +43,12 @@ export const edgeConfigSchema = z.object({
   UPLOAD_MAX_BYTES: positiveInt(20 * 1024 ** 3),
   /** The farm's tus endpoint clients upload to. */
   UPLOAD_ENDPOINT: z.url().default("http://127.0.0.1:1080/files/"),
+  /** Videos one user may have waiting for their upload; creating more answers quota_exceeded. */
+  MAX_AWAITING_UPLOAD_PER_USER: positiveInt(20),
   /** Where players fetch media: Gcore in production, the local CDN origin in dev. */
   CDN_BASE_URL: z.url().default("http://127.0.0.1:8088"),
-  /** Secret: Gcore's secure-token key (6–32 characters). */
-  CDN_TOKEN_SECRET: z.string().min(6).max(32),
+  /** Secret: Gcore's secure-token key. */
+  CDN_TOKEN_SECRET: cdnTokenSecret,
   /** How long signed playback URLs live. */
   PLAYBACK_TOKEN_TTL_S: positiveInt(6 * 3600),
   /** Bind playback tokens to the viewer's IP (Gcore's "add the client's IP" option). */

@@ -1,7 +1,7 @@
 /**
  * The edge's signing key and public key set, imported once per isolate from the secrets.
  */
-import type { JSONWebKeySet, JWK } from "jose";
+import type { JSONWebKeySet } from "jose";
 import { importSigningKey, type SigningKey } from "../../../shared/auth/jwt.ts";
 import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
 
@@ -13,7 +13,7 @@ export interface KeyRing {
 const cache = new Map<string, Promise<KeyRing>>();
 
 export function getKeyRing(config: EdgeConfig): Promise<KeyRing> {
-  const cacheKey = `${config.JWT_PRIVATE_JWK}\n${config.JWT_PREVIOUS_PUBLIC_JWKS ?? ""}`;
+  const cacheKey = `${config.JWT_PRIVATE_JWK}\n${JSON.stringify(config.JWT_PREVIOUS_PUBLIC_JWKS)}`;
   let ring = cache.get(cacheKey);
   if (!ring) {
     ring = load(config);
@@ -25,8 +25,6 @@ export function getKeyRing(config: EdgeConfig): Promise<KeyRing> {
 
 async function load(config: EdgeConfig): Promise<KeyRing> {
   const signing = await importSigningKey(config.JWT_PRIVATE_JWK);
-  const previous = config.JWT_PREVIOUS_PUBLIC_JWKS
-    ? (JSON.parse(config.JWT_PREVIOUS_PUBLIC_JWKS) as JWK[])
-    : [];
-  return { signing, jwks: { keys: [signing.publicJwk, ...previous] } };
+  // Config refused any previous key with private members, so the set is safe to publish.
+  return { signing, jwks: { keys: [signing.publicJwk, ...config.JWT_PREVIOUS_PUBLIC_JWKS] } };
 }
