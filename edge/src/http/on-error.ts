@@ -7,6 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import { ApiError, errorBody } from "../../../shared/errors/api-error.ts";
 import type { ErrorCode } from "../../../shared/errors/error-codes.ts";
 import type { AppEnv } from "../env.ts";
+import { describeForLog } from "./log-error.ts";
 
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
@@ -22,7 +23,8 @@ export function toApiError(err: unknown): ApiError {
 
 export function onError(err: unknown, c: Context<AppEnv>): Response {
   const apiError = toApiError(err);
-  if (apiError.code === "internal") console.error(`[${c.get("requestId")}]`, err);
+  // Never the raw error: a database error's message carries the query's bound parameters.
+  if (apiError.code === "internal") console.error(`[${c.get("requestId")}] ${describeForLog(err)}`);
   const body = errorBody(apiError, c.get("requestId") ?? "unknown");
   const response = c.json(body, apiError.status as 500);
   for (const [name, value] of Object.entries(apiError.headers)) response.headers.set(name, value);
