@@ -1,4 +1,5 @@
 import type { EdgeConfig } from "../../shared/config/edge-config.ts";
+import type { ApiError } from "../../shared/errors/api-error.ts";
 import type { RequestDb } from "./db/request-db.ts";
 import type { Viewer } from "./services/video-access.ts";
 
@@ -24,10 +25,13 @@ export interface Bindings {
   CDN_TOKEN_SECRET: string;
   PLAYBACK_TOKEN_TTL_S?: string;
   PLAYBACK_BIND_IP?: string;
+  MAX_AWAITING_UPLOAD_PER_USER?: string;
   /** Sign-up/login attempts per client IP (wrangler.toml [[ratelimits]]). */
   AUTH_IP_LIMITER: RateLimit;
-  /** Sign-up/login attempts per email address. */
-  AUTH_EMAIL_LIMITER: RateLimit;
+  /** Failed logins per email + client IP. */
+  LOGIN_FAILURE_LIMITER: RateLimit;
+  /** Videos created per user. */
+  VIDEO_CREATE_LIMITER: RateLimit;
 }
 
 export interface AppEnv {
@@ -38,5 +42,7 @@ export interface AppEnv {
     db: RequestDb;
     /** Set by `authenticate` when a valid access token came with the request. */
     viewer: Viewer | undefined;
+    /** Why the request's bearer token was refused; only routes that need a viewer report it. */
+    authError: ApiError | undefined;
   };
 }

@@ -1,6 +1,8 @@
+import { env } from "cloudflare:workers";
 import { randomBytes, scryptSync } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { ACCESS_AUDIENCE, importSigningKey, signJwt } from "../../shared/auth/jwt.ts";
 import { callJson, db, type ErrorJson, newIp, type SessionJson, signUp } from "./helpers.ts";
 
 describe("POST /api/v1/auth/signup", () => {
@@ -115,17 +117,65 @@ describe("POST /api/v1/auth/login", () => {
     });
   });
 
-  it("is rate limited per email, whichever IP the attempts come from", async () => {
+  it("locks out failed logins per email and client only: the owner elsewhere still signs in", async () => {
     const account = await signUp();
+    const attacker = newIp();
     const statuses: number[] = [];
     for (let i = 0; i < 9; i++) {
-      const res = await callJson("POST", "/api/v1/auth/login", {
+      const res = await callJson<ErrorJson>("POST", "/api/v1/auth/login", {
+        ip: attacker,
         body: { email: account.user.email, password: "guessing wrong" },
       });
       statuses.push(res.status);
     }
-    expect(statuses.slice(0, 7).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(0, 8).every((s) => s === 401)).toBe(true);
     expect(statuses.at(-1)).toBe(429);
+    // The locked-out client cannot learn a right guess either: it is refused before the check.
+    const lucky = await callJson<ErrorJson>("POST", "/api/v1/auth/login", {
+      ip: attacker,
+      body: { email: account.user.email, password: account.password },
+    });
+    expect(lucky.status).toBe(429);
+    expect(lucky.body.error.code).toBe("rate_limited");
+    expect(Number(lucky.headers.get("retry-after"))).toBeGreaterThan(0);
+    // The owner, from their own address, is not locked out.
+    const owner = await callJson<SessionJson>("POST", "/api/v1/auth/login", {
+      body: { email: account.user.email, password: account.password },
+    });
+    expect(owner.status).toBe(200);
+  });
+
+  it("never counts successful logins", async () => {
+    const account = await signUp();
+    const ip = newIp();
+    for (let i = 0; i < 12; i++) {
+      const res = await callJson("POST", "/api/v1/auth/login", {
+        ip,
+        body: { email: account.user.email, password: account.password },
+      });
+      expect(res.status, `login ${i + 1}`).toBe(200);
+    }
+  });
+
+  it("keys the per-IP limit of IPv6 clients on their /64", async () => {
+    const prefix = `2001:db8:${(Date.now() % 0xffff).toString(16)}:7`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      // A different address of the same /64 each time, written in several forms.
+      const ip = i % 2 ? `${prefix}::${(i + 1).toString(16)}` : `${prefix}:0:0:0:${(i + 1).toString(16)}`;
+      const res = await callJson("POST", "/api/v1/auth/login", {
+        ip,
+        body: { email: `nobody${i}@example.com`, password: "whatever it is" },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    const neighbour = await callJson("POST", "/api/v1/auth/login", {
+      ip: `${prefix.replace(/:7$/, ":8")}::1`,
+      body: { email: "nobody@example.com", password: "whatever it is" },
+    });
+    expect(neighbour.status).toBe(401);
   });
 });
 
@@ -142,11 +192,32 @@ describe("refresh-token rotation", () => {
     expect(me.body.id).toBe(account.user.id);
   });
 
-  it("revokes the whole family when a used refresh token comes back", async () => {
+  it("gives two refreshes of the same token within the grace window the same new pair", async () => {
+    const account = await signUp();
+    const refresh = () =>
+      callJson<SessionJson>("POST", "/api/v1/auth/refresh", { body: { refreshToken: account.refreshToken } });
+    const [a, b] = await Promise.all([refresh(), refresh()]); // two tabs at once
+    const c = await refresh(); // and a third a moment later
+    for (const res of [a, b, c]) expect(res.status).toBe(200);
+    expect(b.body.refreshToken).toBe(a.body.refreshToken);
+    expect(c.body.refreshToken).toBe(a.body.refreshToken);
+    expect(c.body.accessToken).toBe(a.body.accessToken);
+    expect(a.body.refreshToken).not.toBe(account.refreshToken);
+    // The family is alive: the shared successor rotates as usual.
+    const next = await callJson<SessionJson>("POST", "/api/v1/auth/refresh", {
+      body: { refreshToken: a.body.refreshToken },
+    });
+    expect(next.status).toBe(200);
+    expect(next.body.refreshToken).not.toBe(a.body.refreshToken);
+  });
+
+  it("revokes the whole family when a used refresh token comes back after the grace window", async () => {
     const account = await signUp();
     const rotated = await callJson<SessionJson>("POST", "/api/v1/auth/refresh", {
       body: { refreshToken: account.refreshToken },
     });
+    await db(sql`update refresh_tokens set used_at = now() - interval '11 seconds'
+      where user_id = ${account.user.id} and used_at is not null`);
     const reuse = await callJson<ErrorJson>("POST", "/api/v1/auth/refresh", {
       body: { refreshToken: account.refreshToken },
     });
@@ -205,3 +276,52 @@ describe("GET /api/v1/me", () => {
     expect(res.headers.get("www-authenticate")).toContain("Bearer");
   });
 });
+
+describe("a stale bearer token on a route that does not need one", () => {
+  it("is ignored by public reads, sign-up, login and refresh, but refused where a viewer is needed", async () => {
+    const account = await signUp();
+    const expired = await expiredAccessToken(account.user.id);
+    for (const token of [expired, "not.a.jwt"]) {
+      const list = await callJson("GET", "/api/v1/videos", { token });
+      expect(list.status).toBe(200);
+      const login = await callJson("POST", "/api/v1/auth/login", {
+        token,
+        body: { email: account.user.email, password: account.password },
+      });
+      expect(login.status).toBe(200);
+      const signup = await callJson("POST", "/api/v1/auth/signup", {
+        token,
+        body: {
+          email: `stale${Date.now()}-${token.length}@example.com`,
+          password: "long enough password",
+          displayName: "S",
+        },
+      });
+      expect(signup.status).toBe(201);
+      const refreshed = await callJson<SessionJson>("POST", "/api/v1/auth/refresh", {
+        token,
+        body: { refreshToken: (login.body as SessionJson).refreshToken },
+      });
+      expect(refreshed.status).toBe(200);
+    }
+    const garbage = await callJson("GET", "/api/v1/videos", { headers: { authorization: "Basic abc" } });
+    expect(garbage.status).toBe(200);
+
+    const me = await callJson<ErrorJson>("GET", "/api/v1/me", { token: expired });
+    expect(me.status).toBe(401);
+    expect(me.body.error.code).toBe("token_expired");
+    expect(me.headers.get("www-authenticate")).toContain('error="invalid_token"');
+    const create = await callJson<ErrorJson>("POST", "/api/v1/videos", {
+      token: "not.a.jwt",
+      body: { title: "x", visibility: "public" },
+    });
+    expect(create.status).toBe(401);
+    expect(create.body.error.code).toBe("token_invalid");
+  });
+});
+
+async function expiredAccessToken(userId: string): Promise<string> {
+  const key = await importSigningKey(env.JWT_PRIVATE_JWK);
+  const past = Math.floor(Date.now() / 1000) - 3600;
+  return (await signJwt(key, ACCESS_AUDIENCE, userId, { role: "viewer" }, 900, past - 900)).token;
+}

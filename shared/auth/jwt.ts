@@ -52,14 +52,19 @@ export async function generatePrivateJwk(kid: string): Promise<JWK> {
   return { ...(await exportJWK(privateKey)), kid, alg: JWT_ALGORITHM };
 }
 
+/**
+ * Signs a token. `issuedAt` (seconds) pins the time: Ed25519 signatures are deterministic, so
+ * the same claims and time always give the same token (a repeated refresh relies on it).
+ */
 export async function signJwt(
   key: SigningKey,
   audience: string,
   subject: string,
   claims: JWTPayload,
   ttlSeconds: number,
+  issuedAt: number = Math.floor(Date.now() / 1000),
 ): Promise<{ token: string; expiresAt: Date }> {
-  const now = Math.floor(Date.now() / 1000);
+  const now = issuedAt;
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: JWT_ALGORITHM, kid: key.kid, typ: "JWT" })
     .setIssuer(JWT_ISSUER)

@@ -3,7 +3,7 @@ import { LoginBody, RefreshBody, SessionSchema, SignupBody, UserSchema } from ".
 import { errorResponses } from "../../../shared/api/common.ts";
 import { requireViewer } from "../http/authenticate.ts";
 import { createRouter } from "../http/openapi-app.ts";
-import { limitAuthAttempt } from "../http/rate-limit.ts";
+import { limitAuthAttempt, withLoginFailureLimit } from "../http/rate-limit.ts";
 import { authService } from "../http/services.ts";
 
 const json = <T>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
@@ -23,9 +23,8 @@ export const authRoutes = createRouter()
       responses: { 201: session("Account created, signed in"), ...errorResponses(400, 409, 413, 415, 429) },
     }),
     async (c) => {
-      const body = c.req.valid("json");
-      await limitAuthAttempt(c, body.email);
-      return c.json(await (await authService(c)).signup(body), 201);
+      await limitAuthAttempt(c);
+      return c.json(await (await authService(c)).signup(c.req.valid("json")), 201);
     },
   )
   .openapi(
@@ -39,8 +38,9 @@ export const authRoutes = createRouter()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      await limitAuthAttempt(c, body.email);
-      return c.json(await (await authService(c)).login(body), 200);
+      await limitAuthAttempt(c);
+      const service = await authService(c);
+      return c.json(await withLoginFailureLimit(c, body.email, () => service.login(body)), 200);
     },
   )
   .openapi(

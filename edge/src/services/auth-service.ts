@@ -11,7 +11,7 @@ import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
 import { ApiError } from "../../../shared/errors/api-error.ts";
 import type { KeyRing } from "../auth/keys.ts";
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "../auth/passwords.ts";
-import { hashRefreshToken, newRefreshToken } from "../auth/refresh-tokens.ts";
+import { hashRefreshToken, newRefreshToken, successorRefreshToken } from "../auth/refresh-tokens.ts";
 import type { Database } from "../db/request-db.ts";
 
 export type UserRow = {
@@ -22,6 +22,12 @@ export type UserRow = {
   created_at: string | Date;
   password_hash?: string;
 };
+
+/** A user row with the successor refresh token's row times. */
+type IssuedRow = UserRow & { issued_at: string | Date; refresh_expires_at: string | Date };
+
+/** How long after a rotation the same refresh token still gets the same new pair. */
+export const REUSE_GRACE_S = 10;
 
 export interface PublicUser {
   id: string;
@@ -97,26 +103,44 @@ export class AuthService {
   }
 
   /**
-   * Rotation: the presented token is marked used and a successor is issued in the same
-   * family, atomically. A token that was already used means it leaked (or a client raced
-   * itself): the whole family is revoked, successors included.
+   * Rotation: the presented token is marked used and its successor is issued in the same
+   * family, atomically. A token that was already used means it leaked: the whole family is
+   * revoked, successors included — unless it was used within the last REUSE_GRACE_S (two
+   * tabs refreshing at once), when the caller gets the same pair the first refresh got.
    */
   async refresh(refreshToken: string): Promise<Session> {
     const presentedHash = await hashRefreshToken(refreshToken);
-    const next = await this.newRefresh();
-    const rotated = await this.db.execute<UserRow>(sql`
+    const successor = await successorRefreshToken(refreshToken, this.keys.refreshSuccessor);
+    const successorHash = await hashRefreshToken(successor);
+    const expiresAt = new Date(Date.now() + this.config.REFRESH_TOKEN_TTL_S * 1000);
+    const rotated = await this.db.execute<IssuedRow>(sql`
       with used as (
         update refresh_tokens set used_at = now()
         where token_hash = ${presentedHash} and used_at is null and revoked_at is null and expires_at > now()
         returning user_id, family_id
       ), successor as (
         insert into refresh_tokens (user_id, family_id, token_hash, expires_at)
-        select user_id, family_id, ${next.hash}, ${next.expiresAt.toISOString()}::timestamptz from used
-        returning user_id
+        select user_id, family_id, ${successorHash}, ${expiresAt.toISOString()}::timestamptz from used
+        returning user_id, created_at, expires_at
       )
-      select u.id, u.email, u.display_name, u.role, u.created_at from users u join successor s on s.user_id = u.id`);
+      select u.id, u.email, u.display_name, u.role, u.created_at,
+             s.created_at as issued_at, s.expires_at as refresh_expires_at
+      from users u join successor s on s.user_id = u.id`);
     const row = rotated.rows[0];
-    if (row) return this.session(row, next);
+    if (row) return this.issued(row, successor);
+
+    // A concurrent refresh of the same token waited on its row lock and lands here too.
+    const repeated = await this.db.execute<IssuedRow>(sql`
+      select u.id, u.email, u.display_name, u.role, u.created_at,
+             s.created_at as issued_at, s.expires_at as refresh_expires_at
+      from refresh_tokens p
+      join refresh_tokens s on s.token_hash = ${successorHash} and s.family_id = p.family_id
+      join users u on u.id = s.user_id
+      where p.token_hash = ${presentedHash} and p.revoked_at is null
+        and p.used_at > now() - make_interval(secs => ${REUSE_GRACE_S})
+        and s.used_at is null and s.revoked_at is null and s.expires_at > now()`);
+    const again = repeated.rows[0];
+    if (again) return this.issued(again, successor);
 
     // Not rotated: tell reuse (revoke the family) from plain invalid/expired/revoked.
     const reused = await this.db.execute<{ family_id: string }>(sql`
@@ -166,13 +190,27 @@ export class AuthService {
     };
   }
 
-  private async session(row: UserRow, refresh: { token: string; expiresAt: Date }): Promise<Session> {
+  /**
+   * The pair for a rotated refresh token. The access token's time is the successor row's,
+   * so a repeated refresh signs the very same access token (Ed25519 is deterministic).
+   */
+  private issued(row: IssuedRow, successor: string): Promise<Session> {
+    const issuedAt = Math.floor(new Date(row.issued_at).getTime() / 1000);
+    return this.session(row, { token: successor, expiresAt: new Date(row.refresh_expires_at) }, issuedAt);
+  }
+
+  private async session(
+    row: UserRow,
+    refresh: { token: string; expiresAt: Date },
+    issuedAt?: number,
+  ): Promise<Session> {
     const access = await signJwt(
       this.keys.signing,
       ACCESS_AUDIENCE,
       row.id,
       { role: row.role },
       this.config.ACCESS_TOKEN_TTL_S,
+      issuedAt,
     );
     return {
       user: toPublicUser(row),
