@@ -23,6 +23,7 @@ describe("GET /openapi.json", () => {
         "/api/v1/videos",
         "/api/v1/videos/{id}",
         "/api/v1/videos/{id}/playback",
+        "/api/v1/videos/{id}/upload",
       ].sort(),
     );
     expect(Object.keys(res.body.paths["/api/v1/videos/{id}"]!).sort()).toEqual(["delete", "get", "patch"]);
@@ -30,6 +31,15 @@ describe("GET /openapi.json", () => {
     expect(signup.required?.sort()).toEqual(["displayName", "email", "password"]);
     expect(signup.properties?.password).toMatchObject({ minLength: 10 });
     expect(res.body.paths["/api/v1/videos"]!.post!.security).toEqual([{ bearer: [] }]);
+    const reissue = res.body.paths["/api/v1/videos/{id}/upload"]!.post! as {
+      security: unknown;
+      responses: Record<string, { content?: { "application/json": { schema: { $ref?: string } } } }>;
+    };
+    expect(reissue.security).toEqual([{ bearer: [] }]);
+    expect(reissue.responses["200"]?.content?.["application/json"].schema.$ref).toBe(
+      "#/components/schemas/UploadTicket",
+    );
+    expect(Object.keys(reissue.responses).sort()).toEqual(["200", "400", "401", "403", "404", "409"]);
   });
 });
 

@@ -1,8 +1,10 @@
 /** Test helpers: call the Worker like a client would, and reach the same database. */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { readEdgeConfig } from "../src/config.ts";
 import { createRequestDb } from "../src/db/request-db.ts";
+import worker from "../src/index.ts";
 
 export interface CallOptions {
   body?: unknown;
@@ -10,6 +12,8 @@ export interface CallOptions {
   token?: string;
   ip?: string;
   headers?: Record<string, string>;
+  /** Bindings to override for this one request (e.g. a lower limit). */
+  bindings?: Partial<typeof env>;
 }
 
 export interface ErrorJson {
@@ -29,7 +33,12 @@ export async function call(method: string, path: string, options: CallOptions = 
     body = JSON.stringify(options.body);
     headers["content-type"] ??= "application/json";
   }
-  return exports.default.fetch(new Request(`http://edge.test${path}`, { method, headers, body }));
+  const request = new Request(`http://edge.test${path}`, { method, headers, body });
+  if (!options.bindings) return exports.default.fetch(request);
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(request, { ...env, ...options.bindings }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
 }
 
 export async function callJson<T = unknown>(method: string, path: string, options: CallOptions = {}) {
@@ -75,4 +84,31 @@ export async function makeAdmin(userId: string) {
 
 export async function markReady(videoId: string) {
   await db(sql`update videos set status = 'ready', progress = 100, ready_at = now() where id = ${videoId}`);
+}
+
+export interface UploadTicketJson {
+  endpoint: string;
+  token: string;
+  expiresAt: string;
+  maxBytes: number;
+}
+
+export interface CreatedVideoJson {
+  video: { id: string; status: string; ownerId: string };
+  upload: UploadTicketJson;
+}
+
+/** Creates a video as the given user; throws unless it got 201. */
+export async function createVideo(
+  token: string,
+  body: Record<string, unknown> = {},
+  options: CallOptions = {},
+) {
+  const res = await callJson<CreatedVideoJson>("POST", "/api/v1/videos", {
+    ...options,
+    token,
+    body: { title: "A film", visibility: "public", ...body },
+  });
+  if (res.status !== 201) throw new Error(JSON.stringify(res.body));
+  return res.body;
 }

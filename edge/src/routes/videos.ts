@@ -6,11 +6,13 @@ import {
   ListQuery,
   PlaybackSchema,
   UpdateVideoBody,
+  UploadTicketSchema,
   VideoListSchema,
   VideoSchema,
 } from "../../../shared/api/videos.ts";
 import { requireViewer } from "../http/authenticate.ts";
 import { createRouter } from "../http/openapi-app.ts";
+import { limitVideoCreation } from "../http/rate-limit.ts";
 import { playbackService, videoService } from "../http/services.ts";
 
 const json = <T>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
@@ -29,12 +31,43 @@ export const videoRoutes = createRouter()
       summary: "Create a video and get a token to upload its file",
       security: bearer,
       request: { body: json(CreateVideoBody) },
+      description:
+        "Rate limited per user (429 `rate_limited`); a user with MAX_AWAITING_UPLOAD_PER_USER videos " +
+        "still awaiting their upload gets 429 `quota_exceeded` until one is uploaded or deleted.",
       responses: {
         201: ok("Created, awaiting upload", CreateVideoResponse),
-        ...errorResponses(400, 401, 413, 415),
+        ...errorResponses(400, 401, 413, 415, 429),
       },
     }),
-    async (c) => c.json(await (await videoService(c)).create(requireViewer(c), c.req.valid("json")), 201),
+    async (c) => {
+      const viewer = requireViewer(c);
+      await limitVideoCreation(c, viewer.id);
+      return c.json(await (await videoService(c)).create(viewer, c.req.valid("json")), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/videos/{id}/upload",
+      tags: ["videos"],
+      summary: "A fresh upload ticket (owner or admin): after a failure or an expired token",
+      description:
+        "For a video awaiting its upload or uploading, a new token (an interrupted tus upload " +
+        "resumes with it). A failed video is reopened: it goes back to `awaiting_upload` with its " +
+        "error, progress and previous source cleared, so a new file can be uploaded. 409 " +
+        "`upload_not_allowed` while processing or once ready; 404 where the caller may not see the " +
+        "video, 403 where they see it but may not change it. No request body.",
+      security: bearer,
+      request: { params: IdParam },
+      responses: {
+        200: ok("A new upload ticket, like `upload` in the create response", UploadTicketSchema),
+        ...errorResponses(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const service = await videoService(c);
+      return c.json(await service.reissueUpload(c.req.valid("param").id, requireViewer(c)), 200);
+    },
   )
   .openapi(
     createRoute({

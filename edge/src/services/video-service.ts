@@ -4,7 +4,7 @@
  */
 import type { z } from "@hono/zod-openapi";
 import { and, desc, eq, isNull, type SQL, sql } from "drizzle-orm";
-import type { CreateVideoBody, UpdateVideoBody } from "../../../shared/api/videos.ts";
+import type { CreateVideoBody, UpdateVideoBody, UploadTicketSchema } from "../../../shared/api/videos.ts";
 import { signJwt, UPLOAD_AUDIENCE } from "../../../shared/auth/jwt.ts";
 import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
 import { videos } from "../../../shared/db/schema.ts";
@@ -23,6 +23,7 @@ const renditionsJson = sql<RenditionView[]>`coalesce((
 
 type CreateInput = z.output<typeof CreateVideoBody>;
 type UpdateInput = z.output<typeof UpdateVideoBody>;
+type UploadTicket = z.output<typeof UploadTicketSchema>;
 
 export class VideoService {
   constructor(
@@ -31,34 +32,76 @@ export class VideoService {
     private readonly keys: KeyRing,
   ) {}
 
+  /**
+   * A new video awaiting its upload, unless the owner already has
+   * MAX_AWAITING_UPLOAD_PER_USER of those. Count and insert are one statement, so a burst of
+   * parallel creates overshoots the cap by at most the requests in flight at that instant.
+   */
   async create(owner: Viewer, input: CreateInput) {
-    const [row] = await this.db
-      .insert(videos)
-      .values({
-        ownerId: owner.id,
-        title: input.title,
-        description: input.description ?? "",
-        visibility: input.visibility,
-        language: input.language ?? null,
-        translateTo: input.translateTo ?? [],
-      })
-      .returning();
-    const video = toVideo(row as VideoRow);
+    const cap = this.config.MAX_AWAITING_UPLOAD_PER_USER;
+    const inserted = await this.db.execute<{ id: string }>(sql`
+      insert into videos (owner_id, title, description, visibility, language, translate_to)
+      select ${owner.id}::uuid, ${input.title}::text, ${input.description ?? ""}::text, ${input.visibility}::text,
+             ${input.language ?? null}::text, ${sql.param(input.translateTo ?? [])}::text[]
+      where (select count(*) from videos
+             where owner_id = ${owner.id}::uuid and status = 'awaiting_upload' and deleted_at is null) < ${cap}
+      returning id`);
+    const id = inserted.rows[0]?.id;
+    if (!id) {
+      throw new ApiError(
+        "quota_exceeded",
+        `you already have ${cap} videos awaiting their upload: upload or delete one of them first`,
+        { details: { limit: cap } },
+      );
+    }
+    return { video: await this.get(id, owner), upload: await this.uploadTicket(id, owner.id) };
+  }
+
+  /**
+   * A fresh upload ticket for a video that still needs its file: awaiting upload, uploading
+   * (the client resumes its tus upload with the new token) or failed, which is reopened —
+   * error, progress, source and media cleared — so the farm accepts a new upload. Owner or
+   * admin only; processing and ready videos have their file (409).
+   */
+  async reissueUpload(id: string, viewer: Viewer) {
+    const result = await this.db.execute<{ owner_id: string; status: string }>(sql`
+      with target as (
+        select id, owner_id, status from videos
+        where id = ${id} and deleted_at is null and ${ownerOrAdmin(viewer)}
+        for update
+      ), reopened as (
+        update videos v set status = 'awaiting_upload', progress = 0, error_code = null,
+          error_message = null, source_key = null, source_bytes = null, storage_prefix = null,
+          media = null, duration_ms = null, updated_at = now()
+        from target t where v.id = t.id and t.status = 'failed'
+      )
+      select owner_id, status from target`);
+    const row = result.rows[0];
+    if (!row) throw await this.refusal(id, viewer);
+    if (row.status === "processing" || row.status === "ready") {
+      throw new ApiError(
+        "upload_not_allowed",
+        `the video is ${row.status} and already has its file; create a new video to upload another`,
+        { details: { status: row.status } },
+      );
+    }
+    // The token names the owner even when an admin asks: the farm checks the video's owner.
+    return this.uploadTicket(id, row.owner_id);
+  }
+
+  private async uploadTicket(videoId: string, ownerId: string): Promise<UploadTicket> {
     const upload = await signJwt(
       this.keys.signing,
       UPLOAD_AUDIENCE,
-      owner.id,
-      { vid: video.id, max: this.config.UPLOAD_MAX_BYTES },
+      ownerId,
+      { vid: videoId, max: this.config.UPLOAD_MAX_BYTES },
       this.config.UPLOAD_TOKEN_TTL_S,
     );
     return {
-      video,
-      upload: {
-        endpoint: this.config.UPLOAD_ENDPOINT,
-        token: upload.token,
-        expiresAt: upload.expiresAt.toISOString(),
-        maxBytes: this.config.UPLOAD_MAX_BYTES,
-      },
+      endpoint: this.config.UPLOAD_ENDPOINT,
+      token: upload.token,
+      expiresAt: upload.expiresAt.toISOString(),
+      maxBytes: this.config.UPLOAD_MAX_BYTES,
     };
   }
 
