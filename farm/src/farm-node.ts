@@ -5,18 +5,19 @@
 
 import type http from "node:http";
 import { hostname } from "node:os";
-import pg from "pg";
 import type { FarmConfig } from "../../shared/config/farm-config.ts";
 import { createS3Client, farmS3Settings } from "../../shared/storage/s3-client.ts";
 import { createDbPool } from "./db/pool.ts";
 import { createFarmServer } from "./http/server.ts";
+import { jobPolicies } from "./jobs/job-policies.ts";
 import { JobQueue } from "./jobs/job-queue.ts";
-import { jobPolicies } from "./jobs/job-types.ts";
+import { JobRunner } from "./jobs/job-runner.ts";
 import { purgeHandler } from "./jobs/purge-job.ts";
 import { transcodeHandler } from "./jobs/transcode-job.ts";
-import { Worker } from "./jobs/worker.ts";
+import { Maintenance } from "./maintenance.ts";
 import { Ffmpeg } from "./media/ffmpeg.ts";
 import { locateMediaTools, type MediaTools } from "./media/ffmpeg-locate.ts";
+import { removeStaleScratch } from "./scratch.ts";
 import { ObjectStorage } from "./storage/object-storage.ts";
 import { createTusService } from "./uploads/tus-server.ts";
 import { UploadAuth, uploadKeySource } from "./uploads/upload-auth.ts";
@@ -26,17 +27,17 @@ export interface FarmNode {
   nodeId: string;
   /** Runs the abandoned-upload sweep now (it also runs on a timer). */
   expireAbandonedUploads(): Promise<number>;
+  /** Runs every maintenance chore once now (they also run every MAINTENANCE_INTERVAL_MS). */
+  runMaintenance(): Promise<void>;
   server: http.Server;
   /** Stops taking requests and closes every pool. */
   close(): Promise<void>;
 }
 
-const EXPIRY_SWEEP_MS = 10 * 60_000;
-
 export interface FarmNodeOptions {
   log?: (line: string) => void;
   media?: MediaTools;
-  /** Run job workers on this node (default true). */
+  /** Run job runners on this node (default true). */
   work?: boolean;
 }
 
@@ -45,66 +46,68 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
   const nodeId = config.FARM_NODE_ID ?? `${hostname()}-${process.pid}`;
   const db = createDbPool(config);
   const nodeLog = (line: string) => log(`[farm ${nodeId}] ${line}`);
-  // Each in-flight upload holds one connection for its advisory lock.
-  const lockPool = new pg.Pool({
-    connectionString: config.DATABASE_URL,
-    max: 100,
-    idleTimeoutMillis: 10_000,
-  });
-  lockPool.on("error", () => undefined);
   const s3 = createS3Client(farmS3Settings(config));
   const storage = new ObjectStorage(s3, config.S3_BUCKET);
   const videos = new VideoStore(db);
   const tus = createTusService({
     config,
     db,
-    lockPool,
     videos,
     auth: new UploadAuth(uploadKeySource(config)),
     storage,
     log: nodeLog,
+    nodeId,
   });
-  const server = createFarmServer({ config, db, tus });
+  void tus.locker.start();
+  const server = createFarmServer({ config, db, tus, lockingUp: () => tus.locker.up });
 
   const queue = new JobQueue(db, nodeId, config.JOB_LEASE_MS);
   const ffmpeg = new Ffmpeg(options.media ?? locateMediaTools(config));
-  const worker = new Worker(
+  const runner = new JobRunner(
     queue,
     jobPolicies(config),
     {
       transcode: transcodeHandler({ config, ffmpeg, storage, videos, queue, log: nodeLog }),
-      purge_video: purgeHandler({ storage, db, log: nodeLog }),
+      purge_video: purgeHandler({ storage, discardUpload: tus.discard, log: nodeLog }),
     },
     { pollMs: config.JOB_POLL_MS, leaseMs: config.JOB_LEASE_MS, log: nodeLog },
   );
-  if (options.work !== false) worker.start();
+  if (options.work !== false) {
+    void removeStaleScratch(config.FARM_TMP_DIR).then(
+      (n) => n > 0 && nodeLog(`removed ${n} scratch directories of crashed runs`),
+      () => undefined,
+    );
+    runner.start();
+  }
 
-  const sweep = setInterval(
-    () => {
-      tus.expireAbandoned().then(
-        (n) => n > 0 && nodeLog(`expired ${n} abandoned upload(s)`),
-        (err) => nodeLog(`expiry sweep failed: ${(err as Error).message}`),
-      );
-    },
-    Math.min(EXPIRY_SWEEP_MS, config.UPLOAD_EXPIRY_S * 1000),
-  ).unref();
+  const maintenance = new Maintenance(
+    [
+      { name: "unrecorded upload finishes recovered", run: () => tus.recoverFinished() },
+      { name: "abandoned uploads expired", run: () => tus.expireAbandoned() },
+      { name: "finished jobs deleted", run: () => queue.deleteFinished(config.JOB_RETENTION_DAYS) },
+    ],
+    // Short expiry periods (tests, small deployments) need the sweep at least that often.
+    Math.min(config.MAINTENANCE_INTERVAL_MS, config.UPLOAD_EXPIRY_S * 1000),
+    nodeLog,
+  );
+  maintenance.start();
 
   return {
     nodeId,
     expireAbandonedUploads: () => tus.expireAbandoned(),
+    runMaintenance: () => maintenance.runOnce(),
     server,
     close: async () => {
-      clearInterval(sweep);
       // Stop taking uploads at once; uploads in flight and running jobs get the grace period,
       // then connections are cut (tus clients resume on another node) and jobs go back to the queue.
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const cut = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS).unref();
-      await worker.stop(config.SHUTDOWN_GRACE_MS);
+      await runner.stop(config.SHUTDOWN_GRACE_MS);
       await httpClosed;
       clearTimeout(cut);
+      await maintenance.stop();
       await tus.locker.close();
-      await lockPool.end();
       await db.end();
       s3.destroy();
     },

@@ -33,6 +33,7 @@ export default async function setup(project: TestProject) {
     directory: path.join(dir, "s3"),
     port: 0,
     accessKeyId: "movio-local",
+    secretAccessKey: "movio-local",
     buckets: ["movio"],
   });
   project.provide("databaseUrl", pg.url);

@@ -4,15 +4,18 @@ import { afterEach, describe, expect, inject, it } from "vitest";
 import { readFarmConfig } from "../src/config.ts";
 import { createDbPool } from "../src/db/pool.ts";
 import { createFarmServer } from "../src/http/server.ts";
+import { PgLocker } from "../src/uploads/pg-locker.ts";
 
 const running: { server: http.Server; end: () => Promise<void> }[] = [];
 
 async function startFarm(databaseUrl: string, timeoutMs = 3000): Promise<string> {
   const config = readFarmConfig({ DATABASE_URL: databaseUrl, DB_TIMEOUT_MS: String(timeoutMs) });
   const db = createDbPool(config);
-  const server = createFarmServer({ config, db });
+  const locker = new PgLocker({ connectionString: databaseUrl, waitMs: 1000 });
+  await locker.start();
+  const server = createFarmServer({ config, db, lockingUp: () => locker.up });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  running.push({ server, end: () => db.end() });
+  running.push({ server, end: () => Promise.all([db.end(), locker.close()]).then(() => undefined) });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
@@ -29,7 +32,7 @@ describe("farm GET /healthz", () => {
     const base = await startFarm(inject("databaseUrl"));
     const response = await fetch(`${base}/healthz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ok: true, db: "up" });
+    expect(await response.json()).toEqual({ ok: true, db: "up", locking: "up" });
   });
 
   it("answers 503 db down, quickly, when the database is unreachable", async () => {
@@ -37,7 +40,7 @@ describe("farm GET /healthz", () => {
     const started = Date.now();
     const response = await fetch(`${base}/healthz`);
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ ok: false, db: "down" });
+    expect(await response.json()).toEqual({ ok: false, db: "down", locking: "down" });
     expect(Date.now() - started).toBeLessThan(3000);
   });
 

@@ -1,5 +1,7 @@
 /** ffprobe checks against the configured limits, each with its own stable code. */
 import { mkdtempSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -74,5 +76,40 @@ describe("ladder planning", () => {
       width: 1080,
       height: 1920,
     });
+  });
+});
+
+describe("untrusted sources open nothing but themselves", () => {
+  it("refuses a playlist that points ffmpeg at other files or at the network", async () => {
+    const segment = file("segment.ts", fixtures.landscape(2, "320x240"));
+    const requests: string[] = [];
+    const server = http.createServer((req, res) => {
+      requests.push(req.url ?? "");
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const localPlaylist = file(
+        "local-source",
+        Buffer.from(`#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n${segment}\n#EXT-X-ENDLIST\n`),
+      );
+      const remotePlaylist = file(
+        "remote-source",
+        Buffer.from(
+          `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nhttp://127.0.0.1:${port}/seg.ts\n#EXT-X-ENDLIST\n`,
+        ),
+      );
+      for (const source of [localPlaylist, remotePlaylist]) {
+        await expect(inspectSource(ffmpeg, source, limits)).rejects.toMatchObject({ code: "not_a_video" });
+      }
+      const concat = file("concat-source", Buffer.from(`ffconcat version 1.0\nfile '${segment}'\n`));
+      await expect(inspectSource(ffmpeg, concat, limits)).rejects.toMatchObject({ code: "not_a_video" });
+      expect(requests).toEqual([]);
+      // The segment itself is a fine video: only the indirection is refused.
+      expect((await inspectSource(ffmpeg, segment, limits)).width).toBe(320);
+    } finally {
+      server.close();
+    }
   });
 });

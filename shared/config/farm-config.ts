@@ -7,7 +7,15 @@ import { booleanFlag, optionalString, port, positiveInt, postgresUrl } from "./e
 export const farmConfigSchema = z.object({
   FARM_HOST: z.string().default("127.0.0.1"),
   FARM_PORT: port(1080),
-  DATABASE_URL: postgresUrl,
+  /**
+   * A direct (session) connection: upload locks are session-level advisory locks and the
+   * lock hand-over uses LISTEN, both of which a transaction pooler (Neon `-pooler` hosts,
+   * PgBouncer in transaction mode) silently breaks.
+   */
+  DATABASE_URL: postgresUrl.refine(
+    (url) => !/^postgres(ql)?:\/\/[^/]*-pooler[.:/]/.test(url),
+    "the farm needs a direct connection, not a transaction pooler: use the Neon host without `-pooler`",
+  ),
   DB_TIMEOUT_MS: positiveInt(3000),
   S3_ENDPOINT: optionalString,
   S3_REGION: z.string().default("us-east-1"),
@@ -28,8 +36,14 @@ export const farmConfigSchema = z.object({
     (n) => n >= 5 * 1024 * 1024,
     "must be at least 5 MiB",
   ),
-  /** Unfinished uploads idle for this long are expired and their parts deleted. */
+  /** Unfinished uploads that received no byte for this long are expired and their parts deleted. */
   UPLOAD_EXPIRY_S: positiveInt(24 * 3600),
+  /** A tus request that sends no byte for this long is cut (there is no total limit: big files stream for hours). */
+  UPLOAD_IDLE_TIMEOUT_MS: positiveInt(60_000),
+  /** How long a tus request waits for an upload held by another request before answering 423. */
+  UPLOAD_LOCK_WAIT_MS: positiveInt(5000),
+  /** Uploads one user may have in progress at once (429 quota_exceeded beyond). */
+  MAX_CONCURRENT_UPLOADS_PER_USER: positiveInt(3),
   /** Limits a source must meet (ffprobe checks them before any encoding). */
   MEDIA_MAX_WIDTH: positiveInt(7680),
   MEDIA_MAX_HEIGHT: positiveInt(7680),
@@ -50,6 +64,10 @@ export const farmConfigSchema = z.object({
   JOB_LEASE_MS: positiveInt(30_000),
   /** How often an idle worker looks for new jobs. */
   JOB_POLL_MS: positiveInt(1000),
+  /** Finished jobs (done, failed, cancelled) are deleted this many days after they settled. */
+  JOB_RETENTION_DAYS: positiveInt(7),
+  /** How often every node looks for finished uploads left unrecorded and other chores. */
+  MAINTENANCE_INTERVAL_MS: positiveInt(60_000),
   /** Name of this node in job leases and logs (default: hostname-pid). */
   FARM_NODE_ID: optionalString,
 });

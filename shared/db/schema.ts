@@ -17,6 +17,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { JOB_STATES } from "../jobs/job-types.ts";
 
 export interface PublishedMedia {
   dash: string;
@@ -97,6 +98,8 @@ export const videos = pgTable(
     media: jsonb("media").$type<PublishedMedia>(),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Last time upload bytes arrived: unfinished uploads expire UPLOAD_EXPIRY_S after it. */
+    uploadActivityAt: timestamp("upload_activity_at", { withTimezone: true }),
     readyAt: timestamp("ready_at", { withTimezone: true }),
     deletedAt: timestamp("deleted_at", { withTimezone: true }),
   },
@@ -126,9 +129,11 @@ export const jobs = pgTable(
     type: text("type").notNull(),
     videoId: uuid("video_id"),
     payload: jsonb("payload").notNull().default(sql`'{}'::jsonb`),
-    state: text("state", { enum: ["queued", "running", "done", "failed"] })
-      .notNull()
-      .default("queued"),
+    state: text("state", { enum: JOB_STATES }).notNull().default("queued"),
+    /** Higher runs first among due jobs (shared/jobs/job-types.ts). */
+    priority: integer("priority").notNull().default(0),
+    /** `type:video` for types allowing one active job per video; unique while queued or running. */
+    activeKey: text("active_key"),
     attempts: integer("attempts").notNull().default(0),
     runAt: timestamp("run_at", { withTimezone: true }).notNull().defaultNow(),
     lockedBy: text("locked_by"),
@@ -140,6 +145,8 @@ export const jobs = pgTable(
   (t) => [
     index("jobs_claim_idx").on(t.runAt).where(sql`${t.state} in ('queued', 'running')`),
     index("jobs_video_idx").on(t.videoId),
+    uniqueIndex("jobs_active_key").on(t.activeKey).where(sql`${t.state} in ('queued', 'running')`),
+    index("jobs_finished_idx").on(t.updatedAt).where(sql`${t.state} in ('done', 'failed', 'cancelled')`),
   ],
 );
 

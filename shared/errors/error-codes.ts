@@ -20,9 +20,17 @@ export const ERROR_STATUS = {
   conflict: 409,
   email_taken: 409,
   video_not_ready: 409,
+  /** A new upload ticket was asked for a video that is processing or ready. */
+  upload_not_allowed: 409,
+  /** The upload was deleted or expired; start a new one (tus answers 410 too). */
+  gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** Another request holds this upload; retry shortly (tus clients do). */
+  locked: 423,
   rate_limited: 429,
+  /** A per-user cap (concurrent uploads, videos awaiting upload) is reached. */
+  quota_exceeded: 429,
   internal: 500,
   service_unavailable: 503,
 } as const satisfies Record<string, number>;

@@ -1,23 +1,25 @@
 /**
- * purge_video: after the edge deletes a video, remove everything stored for it — published
- * media of every attempt, the uploaded source and tus's bookkeeping objects.
+ * purge_video: after the edge deletes a video, remove everything stored for it — an upload
+ * still in flight (its multipart upload is aborted), the uploaded source, tus's bookkeeping
+ * objects and cache row, and the published media of every attempt. Keys whose delete failed
+ * are retried by the storage layer; if they still fail the job fails and is retried whole.
  */
-import type pg from "pg";
 import type { ObjectStorage } from "../storage/object-storage.ts";
+import type { JobHandler } from "./job-runner.ts";
 import { mediaPrefix } from "./transcode-job.ts";
-import type { JobHandler } from "./worker.ts";
 
 export function purgeHandler(deps: {
   storage: ObjectStorage;
-  db: pg.Pool;
+  /** Aborts the tus upload and removes its objects and cache row (tus-server's discard). */
+  discardUpload: (videoId: string) => Promise<void>;
   log: (line: string) => void;
-}): JobHandler {
+}): JobHandler<"purge_video"> {
   return {
     async run(job) {
       if (!job.videoId) return;
-      const media = await deps.storage.deletePrefix(mediaPrefix(job.videoId));
+      await deps.discardUpload(job.videoId);
       await deps.storage.deleteKeys([job.videoId, `${job.videoId}.info`, `${job.videoId}.part`]);
-      await deps.db.query("delete from tus_uploads where key = $1", [job.videoId]);
+      const media = await deps.storage.deletePrefix(mediaPrefix(job.videoId));
       deps.log(`video ${job.videoId} purged (${media} media objects)`);
     },
   };

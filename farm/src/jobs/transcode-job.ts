@@ -10,15 +10,17 @@ import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { renditionsFromMpd } from "../media/dash-manifest.ts";
 import { DASH_MANIFEST, encodeLadder, HLS_MASTER } from "../media/encode-ladder.ts";
-import { type Ffmpeg, withWorkDir } from "../media/ffmpeg.ts";
+import type { Ffmpeg } from "../media/ffmpeg.ts";
 import { inspectSource } from "../media/inspect.ts";
 import { planLadder } from "../media/ladder.ts";
 import { MediaError } from "../media/media-error.ts";
 import { makePoster, makeStoryboard, POSTER, STORYBOARD_VTT } from "../media/thumbnails.ts";
+import { withWorkDir } from "../scratch.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { VideoStore } from "../videos/video-store.ts";
 import type { Job, JobQueue } from "./job-queue.ts";
-import { type JobHandler, PermanentJobError } from "./worker.ts";
+import type { JobHandler } from "./job-runner.ts";
+import { PermanentJobError } from "./permanent-job-error.ts";
 
 export interface TranscodeDeps {
   config: FarmConfig;
@@ -31,7 +33,7 @@ export interface TranscodeDeps {
 
 export const mediaPrefix = (videoId: string) => `media/${videoId}/`;
 
-export function transcodeHandler(deps: TranscodeDeps): JobHandler {
+export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
   const { config, ffmpeg, storage, videos, queue } = deps;
   return {
     async run(job, { signal }) {
@@ -46,28 +48,17 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler {
         const out = path.join(dir, "out");
         await mkdir(out);
 
-        let info: Awaited<ReturnType<typeof inspectSource>>;
-        try {
-          if (video.sourceBytes === 0) throw new MediaError("not_a_video", "The uploaded file is empty.");
-          await storage.download(video.sourceKey as string, source).catch((err) => {
-            if ((err as { name?: string }).name === "NoSuchKey") {
-              throw new MediaError(
-                "source_missing",
-                "The uploaded file is no longer in storage; upload it again.",
-              );
-            }
-            throw err;
-          });
-          info = await inspectSource(ffmpeg, source, config);
-        } catch (err) {
-          if (err instanceof MediaError) {
-            await videos.fail(videoId, err.code, err.message);
-            await queue.completeIn(queue.pool, job);
-            deps.log(`video ${videoId} refused: ${err.code}`);
-            return;
+        if (video.sourceBytes === 0) throw new MediaError("not_a_video", "The uploaded file is empty.");
+        await storage.download(video.sourceKey as string, source, signal).catch((err) => {
+          if ((err as { name?: string }).name === "NoSuchKey") {
+            throw new MediaError(
+              "source_missing",
+              "The uploaded file is no longer in storage; upload it again.",
+            );
           }
           throw err;
-        }
+        });
+        const info = await inspectSource(ffmpeg, source, config);
         const ladder = planLadder(info, config.LADDER_MAX_FPS);
         let lastReport = 0;
         await encodeLadder(ffmpeg, {
@@ -90,17 +81,24 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler {
         await videos.processingProgress(videoId, 90);
         signal.throwIfAborted();
 
-        await storage.publishDirectory(out, prefix);
         const renditions = renditionsFromMpd(await readFile(path.join(out, DASH_MANIFEST), "utf8"));
-        const published = await videos.publish(queue, job, {
-          prefix,
-          durationMs: info.durationMs,
-          renditions,
-          media: { dash: DASH_MANIFEST, hls: HLS_MASTER, poster: POSTER, storyboard: STORYBOARD_VTT },
-        });
+        let published = false;
+        try {
+          await storage.publishDirectory(out, prefix, { signal });
+          published = await videos.publish(queue, job, {
+            prefix,
+            durationMs: info.durationMs,
+            renditions,
+            media: { dash: DASH_MANIFEST, hls: HLS_MASTER, poster: POSTER, storyboard: STORYBOARD_VTT },
+          });
+        } finally {
+          // Whatever stopped this attempt (lease lost, video deleted, S3 gave up), its files go.
+          if (!published) await storage.deletePrefix(prefix).catch(() => undefined);
+        }
         if (!published) {
-          await storage.deletePrefix(prefix);
-          throw new Error("lost the job before publishing; this attempt's files were removed");
+          throw new Error(
+            "the job or its video changed before publishing; this attempt's files were removed",
+          );
         }
         // Files of earlier, abandoned attempts (a worker killed mid-upload) go now.
         const stale = (await storage.listKeys(mediaPrefix(videoId))).filter((key) => !key.startsWith(prefix));
@@ -110,11 +108,16 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler {
       });
     },
     async giveUp(job, error) {
-      await videos.fail(
-        requireVideo(job),
-        "transcode_failed",
-        `Processing failed: ${error.message.split("\n")[0]}`,
-      );
+      if (error instanceof MediaError) {
+        await videos.fail(requireVideo(job), error.code, error.message);
+        deps.log(`video ${job.videoId} refused: ${error.code}`);
+      } else {
+        await videos.fail(
+          requireVideo(job),
+          "transcode_failed",
+          `Processing failed: ${error.message.split("\n")[0]}`,
+        );
+      }
     },
   };
 }

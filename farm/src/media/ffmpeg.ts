@@ -2,14 +2,12 @@
  * The one door to ffmpeg and ffprobe. Built on fluent-ffmpeg (archived in 2025): nothing
  * outside this file knows that, so it can become a plain `spawn` wrapper if it misbehaves.
  * Gives: probe as JSON, runs with progress callback, abort signal, and the stderr tail on
- * every error; and a scratch directory that is always removed.
+ * every error. Every input is read as untrusted (source-formats.ts).
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import ffmpeg from "fluent-ffmpeg";
 import type { MediaTools } from "./ffmpeg-locate.ts";
+import { SOURCE_PROTOCOLS, sourceFormatWhitelist } from "./source-formats.ts";
 
 export class FfmpegError extends Error {
   override name = "FfmpegError";
@@ -59,11 +57,28 @@ export interface RunOptions {
 const tail = (text: string, lines = 25) => text.trim().split("\n").slice(-lines).join("\n");
 
 export class Ffmpeg {
+  private formats: string | undefined;
+
   constructor(private readonly tools: MediaTools) {}
+
+  /** Options before every input: sources are untrusted (see source-formats.ts). */
+  private sourceOptions(): string[] {
+    this.formats ??= sourceFormatWhitelist(this.tools.ffmpeg.path);
+    return ["-protocol_whitelist", SOURCE_PROTOCOLS, "-format_whitelist", this.formats];
+  }
 
   /** ffprobe directly (fluent-ffmpeg's ffprobe hides the warnings we need to explain refusals). */
   probe(file: string, timeoutMs = 30_000): Promise<ProbeResult> {
-    const args = ["-v", "error", "-print_format", "json", "-show_streams", "-show_format", file];
+    const args = [
+      "-v",
+      "error",
+      ...this.sourceOptions(),
+      "-print_format",
+      "json",
+      "-show_streams",
+      "-show_format",
+      file,
+    ];
     return new Promise((resolve, reject) => {
       execFile(
         this.tools.ffprobe.path,
@@ -88,7 +103,7 @@ export class Ffmpeg {
       const command = ffmpeg().setFfmpegPath(this.tools.ffmpeg.path);
       for (const input of options.inputs) {
         command.input(input.path);
-        if (input.options?.length) command.inputOptions(...input.options);
+        command.inputOptions(...this.sourceOptions(), ...(input.options ?? []));
       }
       // Spread, not an array: given an array (or a single string), fluent-ffmpeg splits any
       // "a b" value in two, which breaks values with spaces such as -adaptation_sets.
@@ -123,17 +138,4 @@ function parseTimemark(mark: string | undefined): number | undefined {
   const match = /^(\d+):(\d+):(\d+(?:\.\d+)?)$/.exec(mark ?? "");
   if (!match) return undefined;
   return Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]);
-}
-
-/** A scratch directory for one job, removed whatever happens. */
-export async function withWorkDir<T>(
-  base: string | undefined,
-  work: (dir: string) => Promise<T>,
-): Promise<T> {
-  const dir = await mkdtemp(path.join(base ?? os.tmpdir(), "movio-job-"));
-  try {
-    return await work(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }

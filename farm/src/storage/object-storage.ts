@@ -11,6 +11,7 @@ import { pipeline } from "node:stream/promises";
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
@@ -24,15 +25,24 @@ export class ObjectStorage {
     private readonly retries = 4,
   ) {}
 
-  async download(key: string, file: string): Promise<void> {
+  /** Downloads an object to a file; `signal` stops it at once (a job that lost its lease). */
+  async download(key: string, file: string, signal?: AbortSignal): Promise<void> {
     await this.withRetry(async () => {
-      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      await pipeline(object.Body as Readable, createWriteStream(file));
-    });
+      signal?.throwIfAborted();
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+        abortSignal: signal,
+      });
+      await pipeline(object.Body as Readable, createWriteStream(file), { signal });
+    }, signal);
   }
 
   /** Uploads every file of `dir` under `prefix`, `concurrency` at a time. Returns the keys. */
-  async publishDirectory(dir: string, prefix: string, concurrency = 6): Promise<string[]> {
+  async publishDirectory(
+    dir: string,
+    prefix: string,
+    options: { concurrency?: number; signal?: AbortSignal } = {},
+  ): Promise<string[]> {
+    const { concurrency = 6, signal } = options;
     const names = (await readdir(dir)).sort();
     const queue = [...names];
     const keys: string[] = [];
@@ -41,8 +51,9 @@ export class ObjectStorage {
         const file = path.join(dir, name);
         const key = `${prefix}${name}`;
         const { size } = await stat(file);
-        await this.withRetry(() =>
-          this.client.send(
+        await this.withRetry(() => {
+          signal?.throwIfAborted();
+          return this.client.send(
             new PutObjectCommand({
               Bucket: this.bucket,
               Key: key,
@@ -51,13 +62,28 @@ export class ObjectStorage {
               ContentType: contentTypeFor(name),
               CacheControl: cacheControlFor(name),
             }),
-          ),
-        );
+            { abortSignal: signal },
+          );
+        }, signal);
         keys.push(key);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, names.length) }, worker));
     return keys;
+  }
+
+  /** The object's size, or undefined when there is no such object. */
+  async objectSize(key: string): Promise<number | undefined> {
+    try {
+      const head = await this.withRetry(() =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })),
+      );
+      return head.ContentLength;
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404) return undefined;
+      throw err;
+    }
   }
 
   async listKeys(prefix: string): Promise<string[]> {
@@ -75,17 +101,26 @@ export class ObjectStorage {
     return keys;
   }
 
+  /**
+   * Deletes keys in batches of 1000. DeleteObjects answers 200 even when some keys failed
+   * (listed in `Errors`): those are retried, and still failing they make this throw.
+   */
   async deleteKeys(keys: string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
-      const batch = keys.slice(i, i + 1000);
-      await this.withRetry(() =>
-        this.client.send(
+      let batch = keys.slice(i, i + 1000);
+      await this.withRetry(async () => {
+        const result = await this.client.send(
           new DeleteObjectsCommand({
             Bucket: this.bucket,
             Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
           }),
-        ),
-      );
+        );
+        const failed = (result.Errors ?? []).filter((e) => e.Key);
+        if (failed.length > 0) {
+          batch = failed.map((e) => e.Key as string);
+          throw new PartialDeleteError(failed.map((e) => `${e.Key}: ${e.Code ?? "error"}`).join(", "));
+        }
+      });
     }
   }
 
@@ -95,16 +130,26 @@ export class ObjectStorage {
     return keys.length;
   }
 
-  private async withRetry<T>(work: () => Promise<T>): Promise<T> {
+  private async withRetry<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await work();
       } catch (err) {
+        if (signal?.aborted) throw signal.reason;
         const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
-        const retryable = status === 0 || status >= 500 || status === 429;
+        const retryable =
+          err instanceof PartialDeleteError || status === 0 || status >= 500 || status === 429;
         if (!retryable || attempt >= this.retries) throw err;
         await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt + Math.random() * 100));
       }
     }
+  }
+}
+
+/** Some keys of a DeleteObjects batch were not deleted. */
+export class PartialDeleteError extends Error {
+  override name = "PartialDeleteError";
+  constructor(keys: string) {
+    super(`could not delete ${keys}`);
   }
 }

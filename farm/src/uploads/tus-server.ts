@@ -17,26 +17,30 @@ import type { VideoStore } from "../videos/video-store.ts";
 import { PgKvStore } from "./pg-kv-store.ts";
 import { PgLocker } from "./pg-locker.ts";
 import type { UploadAuth } from "./upload-auth.ts";
+import { watchUploadRequest } from "./upload-watch.ts";
 
 export const TUS_PATH = "/files";
 
 export interface TusDeps {
   config: FarmConfig;
   db: pg.Pool;
-  lockPool: pg.Pool;
   videos: VideoStore;
   auth: UploadAuth;
   storage: ObjectStorage;
   log: (line: string) => void;
+  nodeId: string;
 }
 
 export interface TusService {
   server: Server;
   /** Removes uploads idle for longer than UPLOAD_EXPIRY_S; returns how many videos it released. */
   expireAbandoned(): Promise<number>;
+  /** Finds complete uploads whose finish was never recorded and records it; returns how many. */
+  recoverFinished(): Promise<number>;
+  /** Everything tus keeps for an upload: the multipart upload, `.info`, `.part`, the cache row. */
+  discard(id: string): Promise<void>;
   /** Serves one tus request, then records the upload's progress from the new offset. */
   handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
-  store: S3Store;
   locker: PgLocker;
 }
 
@@ -60,15 +64,34 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function createTusService(deps: TusDeps): TusService {
-  const { config, videos, auth } = deps;
+  const { config, videos, auth, storage } = deps;
   const cache = new PgKvStore<MetadataValue>(deps.db);
   const store = new S3Store({
     partSize: config.TUS_PART_SIZE_BYTES,
-    expirationPeriodInMilliseconds: config.UPLOAD_EXPIRY_S * 1000,
+    // Expiry is ours (expireAbandoned): it counts from the last byte received, while the
+    // store's own would count from creation and cut a slow upload that is still moving.
+    expirationPeriodInMilliseconds: 0,
     cache,
     s3ClientConfig: { ...s3ClientConfig(farmS3Settings(config)), bucket: config.S3_BUCKET },
   });
-  const locker = new PgLocker(deps.lockPool, config.DATABASE_URL);
+  const locker = new PgLocker({
+    connectionString: config.DATABASE_URL,
+    waitMs: config.UPLOAD_LOCK_WAIT_MS,
+    log: deps.log,
+    applicationName: `movio-farm-locks ${deps.nodeId}`.slice(0, 63),
+  });
+  /** Videos whose tus POST claimed them in this process, until the POST has answered. */
+  const claimedHere = new Set<string>();
+
+  /** Records a finish once the source object is really complete (never for a partial one). */
+  const finish = async (id: string, announced?: number): Promise<boolean> => {
+    const size = announced ?? (await videos.uploadingSize(id));
+    if (size === undefined || size <= 0) return false;
+    if ((await storage.objectSize(id)) !== size) return false;
+    const moved = await videos.uploadFinished(id, id, size);
+    if (moved) deps.log(`upload ${id} complete (${size} bytes)`);
+    return moved;
+  };
 
   const server = new Server({
     path: TUS_PATH,
@@ -92,30 +115,46 @@ export function createTusService(deps: TusDeps): TusService {
     onIncomingRequest: (req, uploadId) =>
       guard(async () => {
         const claims = await auth.authorize(req, uploadId);
-        if (req.method !== "POST") return;
         const video = await videos.find(uploadId);
-        if (!video || video.deleted) throw new ApiError("not_found", "no such video");
+        if (!video) throw new ApiError("not_found", "no such video");
+        if (video.deleted) throw new ApiError("gone", "this video was deleted; its upload is gone");
+        if (req.method !== "POST") return;
         if (video.ownerId !== claims.ownerId)
           throw new ApiError("forbidden", "this video belongs to someone else");
         if (req.headers.get("upload-defer-length")) {
           throw new ApiError("bad_request", "declare the file size with Upload-Length");
         }
+        if (req.headers.get("upload-length") === "0") {
+          throw new ApiError("bad_request", "the file is empty; choose a video file");
+        }
       }),
     onUploadCreate: (_req, upload) =>
       guard(async () => {
-        if (!(await videos.claimUpload(upload.id, upload.size ?? 0))) {
-          throw new ApiError("conflict", "this video already has an upload");
+        const claim = await videos.claimUpload(
+          upload.id,
+          upload.size ?? 0,
+          config.MAX_CONCURRENT_UPLOADS_PER_USER,
+        );
+        if (claim === "taken") throw new ApiError("conflict", "this video already has an upload");
+        if (claim === "quota") {
+          throw new ApiError(
+            "quota_exceeded",
+            `you have ${config.MAX_CONCURRENT_UPLOADS_PER_USER} uploads in progress; finish or cancel one first`,
+          );
         }
+        claimedHere.add(upload.id);
+        // A failed video uploaded again: its old source must not pass for the new one.
+        await storage.deleteKeys([upload.id, `${upload.id}.info`, `${upload.id}.part`]);
         return {};
       }),
     onUploadFinish: (_req, upload) =>
       guard(async () => {
-        await videos.uploadFinished(upload.id, upload.id, upload.size ?? upload.offset);
-        deps.log(`upload ${upload.id} complete (${upload.size} bytes)`);
+        await finish(upload.id, upload.size ?? upload.offset);
         return {};
       }),
     onResponseError: (_req, err) => {
       if ("status_code" in err) return undefined;
+      deps.log(`tus request failed: ${err.stack ?? err.message}`);
       return tusError(err);
     },
   });
@@ -128,32 +167,70 @@ export function createTusService(deps: TusDeps): TusService {
     void videos.releaseUpload(id).catch(() => undefined);
   });
 
+  const discard = async (id: string) => {
+    // remove() aborts the multipart upload and deletes the object and `.info`; it throws when
+    // tus has nothing for the id any more, which is fine.
+    await store.remove(id).catch(() => undefined);
+    await storage.deleteKeys([`${id}.part`, `${id}.info`]);
+    await cache.delete(id); // S3Store clears its cache without waiting for it
+  };
+
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    await server.handle(req, res);
     const id = uploadIdFrom((req.url ?? "").split("?")[0]?.split("/").pop());
+    const stopWatching =
+      id && req.method === "PATCH" ? watchUploadRequest(req, id, videos, deps.log) : undefined;
+    try {
+      await server.handle(req, res);
+    } finally {
+      stopWatching?.();
+    }
+    if (!id) return;
+    await afterResponse(req, res, id).catch((err) =>
+      deps.log(`upload ${id}: after ${req.method}: ${(err as Error).message}`),
+    );
+  };
+
+  /** Bookkeeping once tus has answered: progress, a missed finish, a refused creation, a deletion. */
+  const afterResponse = async (req: http.IncomingMessage, res: http.ServerResponse, id: string) => {
     const offset = Number(res.getHeader("upload-offset"));
-    if (req.method === "PATCH" && res.statusCode === 204 && id && Number.isFinite(offset)) {
-      await videos.uploadProgress(id, offset).catch(() => undefined);
+    const length = Number(res.getHeader("upload-length") ?? Number.NaN);
+    if (req.method === "POST") {
+      if (claimedHere.delete(id) && res.statusCode !== 201) {
+        // Claimed, but the store refused or failed: no dead end, the owner can try again.
+        await discard(id);
+        await videos.releaseUpload(id);
+      }
+      return;
+    }
+    if (req.method === "PATCH" && res.statusCode === 204 && Number.isFinite(offset)) {
+      await videos.uploadProgress(id, offset);
+    }
+    // The client sees offset = length and stops; if the finish was never recorded (the
+    // database failed in onUploadFinish), this is where it is noticed.
+    if (req.method === "HEAD" && res.statusCode === 200 && Number.isFinite(length) && offset === length) {
+      await finish(id);
+    }
+    if (req.method === "PATCH" && res.statusCode >= 400 && (await videos.find(id))?.deleted) {
+      await discard(id); // a PATCH that was streaming when the video was deleted
     }
   };
 
   const expireAbandoned = async () => {
     const ids = await videos.idleUploads(config.UPLOAD_EXPIRY_S);
     for (const id of ids) {
-      // Termination aborts the multipart upload and deletes the upload and .info objects;
-      // the incomplete-part object (<id>.part) is ours to remove.
-      await store
-        .remove(id)
-        .catch((err) => deps.log(`expire ${id}: ${(err as Error).message ?? String(err)}`));
-      await deps.storage.deleteKeys([`${id}.part`]);
-      await cache.delete(id); // S3Store clears its cache without waiting for it
-
+      await discard(id).catch((err) => deps.log(`expire ${id}: ${(err as Error).message ?? String(err)}`));
       await videos.releaseUpload(id);
     }
-    // Anything else past its expiry (e.g. a node died before recording progress).
-    await store.deleteExpired().catch(() => 0);
     return ids.length;
   };
 
-  return { server, handle, expireAbandoned, store, locker };
+  const recoverFinished = async () => {
+    let recovered = 0;
+    for (const { id, sourceBytes } of await videos.unrecordedFinishes()) {
+      if (await finish(id, sourceBytes)) recovered++;
+    }
+    return recovered;
+  };
+
+  return { server, handle, expireAbandoned, recoverFinished, discard, locker };
 }

@@ -29,29 +29,87 @@ export class VideoStore {
     return row && { id: row.id, ownerId: row.owner_id, status: row.status, deleted: row.deleted };
   }
 
-  /** awaiting_upload → uploading (recording the announced size); false when the video already has an upload. */
-  async claimUpload(id: string, bytes: number): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      `update videos set status = 'uploading', progress = 0, source_bytes = $2, updated_at = now()
-       where id = $1 and status = 'awaiting_upload' and deleted_at is null`,
-      [id, bytes],
+  /**
+   * awaiting_upload → uploading, recording the announced size, unless the owner already has
+   * `maxConcurrent` uploads in progress. "taken" when the video already has an upload.
+   */
+  async claimUpload(
+    id: string,
+    bytes: number,
+    maxConcurrent: number,
+  ): Promise<"claimed" | "taken" | "quota"> {
+    const { rows } = await this.pool.query<{ claimed: boolean; awaiting: boolean }>(
+      `with target as (
+         select id, owner_id, status = 'awaiting_upload' and deleted_at is null as awaiting
+         from videos where id = $1
+       ), claimed as (
+         update videos v set status = 'uploading', progress = 0, source_bytes = $2,
+                upload_activity_at = now(), updated_at = now()
+         from target t
+         where v.id = t.id and t.awaiting
+           and (select count(*) from videos o
+                where o.owner_id = t.owner_id and o.status = 'uploading' and o.deleted_at is null) < $3
+         returning v.id
+       )
+       select exists (select 1 from claimed) as claimed, coalesce((select awaiting from target), false) as awaiting`,
+      [id, bytes, maxConcurrent],
     );
-    return rowCount === 1;
+    const row = rows[0];
+    if (row?.claimed) return "claimed";
+    return row?.awaiting ? "quota" : "taken";
   }
 
-  /** Videos whose upload has not moved for `seconds`. */
+  /**
+   * Bytes arrived for this upload: its expiry counts from now. Says whether the video was
+   * deleted meanwhile, so the request streaming into it can be stopped.
+   */
+  async uploadActivity(id: string): Promise<{ deleted: boolean }> {
+    const { rows } = await this.pool.query<{ deleted: boolean }>(
+      `update videos set upload_activity_at = now() where id = $1
+       returning deleted_at is not null as deleted`,
+      [id],
+    );
+    return { deleted: rows[0]?.deleted ?? true };
+  }
+
+  /** Uploads that received no byte for `seconds` (counted from the last byte, not from creation). */
   async idleUploads(seconds: number): Promise<string[]> {
     const { rows } = await this.pool.query<{ id: string }>(
-      "select id from videos where status = 'uploading' and updated_at < now() - ($1 || ' seconds')::interval",
+      `select id from videos where status = 'uploading'
+         and coalesce(upload_activity_at, updated_at) < now() - ($1 || ' seconds')::interval`,
       [String(seconds)],
     );
     return rows.map((row) => row.id);
   }
 
+  /**
+   * Videos still `uploading` whose tus bookkeeping is gone: @tus/s3-store clears it once it
+   * has completed the multipart upload, so these may be finished uploads whose finish was
+   * never recorded (the database or the node failed right then).
+   */
+  async unrecordedFinishes(): Promise<{ id: string; sourceBytes: number }[]> {
+    const { rows } = await this.pool.query<{ id: string; source_bytes: string | null }>(
+      `select v.id, v.source_bytes from videos v
+       where v.status = 'uploading' and v.deleted_at is null
+         and not exists (select 1 from tus_uploads u where u.key = v.id::text)`,
+    );
+    return rows.map((row) => ({ id: row.id, sourceBytes: Number(row.source_bytes ?? -1) }));
+  }
+
+  /** The size the upload announced, while the video is still uploading. */
+  async uploadingSize(id: string): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ source_bytes: string | null }>(
+      "select source_bytes from videos where id = $1 and status = 'uploading' and deleted_at is null",
+      [id],
+    );
+    return rows[0] ? Number(rows[0].source_bytes ?? -1) : undefined;
+  }
+
   /** uploading → awaiting_upload, after the client terminated its upload or it expired. */
   async releaseUpload(id: string): Promise<void> {
     await this.pool.query(
-      `update videos set status = 'awaiting_upload', progress = 0, updated_at = now()
+      `update videos set status = 'awaiting_upload', progress = 0, source_bytes = null,
+              upload_activity_at = null, updated_at = now()
        where id = $1 and status = 'uploading'`,
       [id],
     );
@@ -66,8 +124,12 @@ export class VideoStore {
     );
   }
 
-  /** uploading → processing and a transcode job, in one transaction. */
-  async uploadFinished(id: string, sourceKey: string, bytes: number): Promise<void> {
+  /**
+   * uploading → processing and a transcode job, in one transaction. Idempotent: a finish
+   * noticed twice (the tus hook, a later HEAD, the sweep) moves the video and queues once.
+   * Returns whether this call did it.
+   */
+  async uploadFinished(id: string, sourceKey: string, bytes: number): Promise<boolean> {
     const client = await this.pool.connect();
     try {
       await client.query("begin");
@@ -76,8 +138,10 @@ export class VideoStore {
          where id = $1 and status = 'uploading' and deleted_at is null`,
         [id, sourceKey, bytes],
       );
-      if (rowCount === 1) await enqueueJob(client, "transcode", id, { sourceKey });
+      if (rowCount === 1)
+        await enqueueJob(client, { type: "transcode", videoId: id, payload: { sourceKey } });
       await client.query("commit");
+      return rowCount === 1;
     } catch (err) {
       await client.query("rollback").catch(() => undefined);
       throw err;
@@ -127,11 +191,11 @@ export class VideoStore {
     result: { prefix: string; durationMs: number; media: PublishedMedia; renditions: ManifestRendition[] },
   ): Promise<boolean> {
     return this.inTransaction(async (client) => {
-      if (!(await queue.completeIn(client, job))) return false;
+      if (!(await queue.complete(job, client))) return false;
       const { rowCount } = await client.query(
         `update videos set status = 'ready', progress = 100, duration_ms = $2, storage_prefix = $3, media = $4,
                 error_code = null, error_message = null, ready_at = now(), updated_at = now()
-         where id = $1 and status = 'processing'`,
+         where id = $1 and status = 'processing' and deleted_at is null`,
         [job.videoId, result.durationMs, result.prefix, JSON.stringify(result.media)],
       );
       if (rowCount !== 1) return false;

@@ -64,7 +64,6 @@ export const fixtures = {
   audioOnly: () =>
     ffmpeg(["-f", "lavfi", "-i", "sine=frequency=300", "-t", "3", "-c:a", "aac"], "audio-only.m4a"),
   junk: () => randomBytes(64 * 1024),
-  empty: () => Buffer.alloc(0),
   /** The first third of an MP4 whose index (moov) sits at the end, as an interrupted copy leaves it. */
   truncated: () => {
     const whole = pattern("320x240", 25, 3, "whole.mp4");

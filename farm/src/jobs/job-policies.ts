@@ -1,0 +1,46 @@
+/**
+ * Every job type's run-time policy in one table: attempts before giving up, the time one
+ * attempt may take, how many run at once on a node, the retry backoff, and whether deleting
+ * the video cancels a running job. What a job carries is in shared/jobs/job-types.ts.
+ */
+import type { JobType } from "../../../shared/jobs/job-types.ts";
+
+export interface JobPolicy {
+  attempts: number;
+  timeoutMs: number;
+  concurrency: number;
+  /** Retry n waits between half and all of min(backoffCapMs, backoffBaseMs·2^(n-1)) (jittered). */
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** A running job of this type stops at its next heartbeat once its video is deleted. */
+  stopsWhenVideoDeleted: boolean;
+}
+
+export type JobPolicies = Record<JobType, JobPolicy>;
+
+export function jobPolicies(config: { TRANSCODE_CONCURRENCY: number }): JobPolicies {
+  return {
+    transcode: {
+      attempts: 3,
+      timeoutMs: 2 * 3600_000,
+      concurrency: config.TRANSCODE_CONCURRENCY,
+      backoffBaseMs: 4000,
+      backoffCapMs: 5 * 60_000,
+      stopsWhenVideoDeleted: true,
+    },
+    purge_video: {
+      attempts: 8,
+      timeoutMs: 5 * 60_000,
+      concurrency: 2,
+      backoffBaseMs: 2000,
+      backoffCapMs: 10 * 60_000,
+      stopsWhenVideoDeleted: false,
+    },
+  };
+}
+
+/** How long to wait before retry number `attempt` (1-based): jittered, under a cap. */
+export function backoffMs(policy: JobPolicy, attempt: number, random = Math.random): number {
+  const ceiling = Math.min(policy.backoffCapMs, policy.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling * (0.5 + random() / 2));
+}

@@ -1,0 +1,229 @@
+/**
+ * Runs jobs: per type, as many loops as the policy's concurrency, each claiming, running
+ * and settling one job at a time. A lease heartbeat runs beside each job; losing the lease,
+ * being unable to renew it for a whole lease period, the video being deleted, or passing
+ * the attempt's timeout aborts the handler. stop() takes no new jobs, lets running ones
+ * finish within the grace period, then aborts them and hands them back.
+ *
+ * The runner is the only one that settles a job: handlers return or throw. A database error
+ * while settling is retried until it succeeds or the lease is gone; nothing here may reject
+ * unhandled, because that would take the node down with every upload on it.
+ */
+import type { JobType } from "../../../shared/jobs/job-types.ts";
+import { backoffMs, type JobPolicies } from "./job-policies.ts";
+import type { Job, JobQueue } from "./job-queue.ts";
+import { PermanentJobError } from "./permanent-job-error.ts";
+
+export { PermanentJobError };
+
+export interface JobContext {
+  signal: AbortSignal;
+}
+
+export interface JobHandler<T extends JobType = JobType> {
+  run(job: Job<T>, ctx: JobContext): Promise<void>;
+  /** Called once when the job fails for good (attempts used up or a permanent error). */
+  giveUp?(job: Job<T>, error: Error): Promise<void>;
+}
+
+export type JobHandlers = { [T in JobType]?: JobHandler<T> };
+
+export interface JobRunnerOptions {
+  pollMs: number;
+  leaseMs: number;
+  log: (line: string) => void;
+  /** Pause between tries of a settle that hit a database error (default 500 ms). */
+  settleRetryMs?: number;
+}
+
+type Outcome = "done" | "lost" | "cancelled" | "shutdown" | { error: Error };
+
+export class JobRunner {
+  private stopping = false;
+  private readonly loops: Promise<void>[] = [];
+  private readonly running = new Map<number, { controller: AbortController; done: Promise<void> }>();
+  private readonly sleepers = new Set<() => void>();
+
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly policies: JobPolicies,
+    private readonly handlers: JobHandlers,
+    private readonly options: JobRunnerOptions,
+  ) {}
+
+  start(): void {
+    for (const type of Object.keys(this.handlers) as JobType[]) {
+      for (let i = 0; i < this.policies[type].concurrency; i++) this.loops.push(this.loop(type));
+    }
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    for (const wake of this.sleepers) wake();
+    const timer = setTimeout(() => {
+      for (const { controller } of this.running.values()) controller.abort(new Error("shutting down"));
+    }, graceMs);
+    await Promise.all([...this.running.values()].map((r) => r.done));
+    clearTimeout(timer);
+    await Promise.all(this.loops);
+  }
+
+  private async loop(type: JobType): Promise<void> {
+    while (!this.stopping) {
+      let job: Job | undefined;
+      try {
+        job = await this.queue.claim(type);
+      } catch (err) {
+        this.options.log(`claim ${type} failed: ${(err as Error).message}`);
+      }
+      if (!job) {
+        await this.sleep(this.options.pollMs);
+        continue;
+      }
+      const controller = new AbortController();
+      const done = this.execute(job, controller).catch((err) =>
+        this.options.log(`job #${job.id}: unexpected runner error: ${(err as Error).stack ?? err}`),
+      );
+      this.running.set(job.id, { controller, done });
+      await done;
+      this.running.delete(job.id);
+    }
+  }
+
+  private async execute(job: Job, controller: AbortController): Promise<void> {
+    const policy = this.policies[job.type];
+    const handler = this.handlers[job.type] as JobHandler | undefined;
+    const label = `${job.type} #${job.id} (attempt ${job.attempts}/${policy.attempts})`;
+    if (!handler) return; // claimed only for types with a handler
+    if (job.attempts > policy.attempts) {
+      // A job retaken after its runner died on the last attempt.
+      await this.giveUp(job, handler, new Error(`gave up after ${policy.attempts} attempts`), label);
+      return;
+    }
+    this.options.log(`${label} started`);
+    const outcome = await this.runWithLease(job, handler, policy, controller);
+    if (outcome === "done") {
+      if (await this.settle(label, () => this.queue.complete(job))) this.options.log(`${label} done`);
+    } else if (outcome === "lost") {
+      this.options.log(
+        `${label} stopped (${(controller.signal.reason as Error)?.message}); another node may take it`,
+      );
+    } else if (outcome === "cancelled") {
+      await this.settle(label, () => this.queue.cancel(job, "the video was deleted"));
+      this.options.log(`${label} cancelled: the video was deleted`);
+    } else if (outcome === "shutdown") {
+      await this.settle(label, () => this.queue.release(job));
+      this.options.log(`${label} handed back to the queue (shutdown)`);
+    } else {
+      const { error } = outcome;
+      if (!(error instanceof PermanentJobError) && job.attempts < policy.attempts) {
+        const delay = backoffMs(policy, job.attempts);
+        await this.settle(label, () => this.queue.fail(job, error.message, delay));
+        this.options.log(`${label} failed, retry in ${delay} ms: ${firstLine(error)}`);
+      } else {
+        await this.giveUp(job, handler, error, label);
+      }
+    }
+  }
+
+  /** Runs the handler with a heartbeat beside it; says how the attempt ended. */
+  private async runWithLease(
+    job: Job,
+    handler: JobHandler,
+    policy: JobPolicies[JobType],
+    controller: AbortController,
+  ): Promise<Outcome> {
+    let ending: Outcome | undefined;
+    const end = (why: Outcome, reason: string) => {
+      ending ??= why;
+      controller.abort(new Error(reason));
+    };
+    let renewedAt = Date.now();
+    const heartbeat = setInterval(
+      () => {
+        this.queue.heartbeat(job).then(
+          (state) => {
+            if (state === "ours") renewedAt = Date.now();
+            else if (state === "lost") end("lost", "lease lost");
+            else if (policy.stopsWhenVideoDeleted) end("cancelled", "the video was deleted");
+            else renewedAt = Date.now();
+          },
+          (err) => {
+            // Cut off from the database: once the lease has run out another node may have
+            // the job, so stop rather than encode on and publish nothing.
+            if (Date.now() - renewedAt > this.options.leaseMs) {
+              end(
+                "lost",
+                `could not renew the lease for ${this.options.leaseMs} ms: ${(err as Error).message}`,
+              );
+            }
+          },
+        );
+      },
+      Math.max(100, Math.floor(this.options.leaseMs / 4)),
+    );
+    const timeout = setTimeout(
+      () => controller.abort(new Error(`timed out after ${policy.timeoutMs} ms`)),
+      policy.timeoutMs,
+    );
+    try {
+      await handler.run(job, { signal: controller.signal });
+      return ending ?? "done";
+    } catch (err) {
+      if (ending) return ending;
+      if (this.stopping && controller.signal.aborted) return "shutdown";
+      return { error: err instanceof Error ? err : new Error(String(err)) };
+    } finally {
+      clearInterval(heartbeat);
+      clearTimeout(timeout);
+    }
+  }
+
+  private async giveUp(job: Job, handler: JobHandler, error: Error, label: string): Promise<void> {
+    if (!(await this.settle(label, () => this.queue.fail(job, error.message, undefined)))) return;
+    this.options.log(`${label} failed for good: ${firstLine(error)}`);
+    await this.retrying(`${label} give-up hook`, async () => {
+      await handler.giveUp?.(job, error);
+      return true;
+    });
+  }
+
+  /** A fenced settle, retried through database errors; false if the job is not ours any more. */
+  private async settle(label: string, write: () => Promise<boolean>): Promise<boolean> {
+    const ours = await this.retrying(`${label} settle`, write);
+    if (!ours) this.options.log(`${label}: not settled, the job is no longer ours`);
+    return ours;
+  }
+
+  /**
+   * Retries `work` while it throws (the database is away). Retrying is safe because every
+   * settle is fenced: once another node has taken the job, ours simply matches no row. On
+   * shutdown it gives up after one lease period, leaving the job to its lease. Never throws.
+   */
+  private async retrying(what: string, work: () => Promise<boolean>): Promise<boolean> {
+    const started = Date.now();
+    for (;;) {
+      try {
+        return await work();
+      } catch (err) {
+        this.options.log(`${what} failed: ${(err as Error).message}`);
+        if (this.stopping && Date.now() - started > this.options.leaseMs) return false;
+        await new Promise((resolve) => setTimeout(resolve, this.options.settleRetryMs ?? 500));
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+}
+
+const firstLine = (error: Error) => error.message.split("\n")[0];

@@ -1,0 +1,308 @@
+/**
+ * The job runner with fake handlers that take milliseconds, on the real Postgres queue:
+ * retries with backoff, give-up, timeouts, permanent errors, lease loss, a database that
+ * fails or disappears while settling, shutdown hand-back, dedupe and priority.
+ */
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { enqueueQuery } from "../../shared/jobs/enqueue.ts";
+import type { JobPolicies, JobPolicy } from "../src/jobs/job-policies.ts";
+import { type Job, JobQueue } from "../src/jobs/job-queue.ts";
+import { type JobContext, JobRunner, PermanentJobError } from "../src/jobs/job-runner.ts";
+import { closeDb, db, newVideo } from "./support/farm-env.ts";
+import { startTcpProxy } from "./support/tcp-proxy.ts";
+
+type Behaviour = (job: Job, ctx: JobContext, attempt: number) => Promise<void>;
+
+/** What each job (by id) does when run, and what happened to it. */
+const behaviours = new Map<number, Behaviour>();
+const gaveUp: { id: number; error: string }[] = [];
+const logs: string[] = [];
+
+const fastPolicy = (overrides: Partial<JobPolicy> = {}): JobPolicy => ({
+  attempts: 3,
+  timeoutMs: 10_000,
+  concurrency: 1,
+  backoffBaseMs: 100,
+  backoffCapMs: 400,
+  stopsWhenVideoDeleted: true,
+  ...overrides,
+});
+
+const runners: JobRunner[] = [];
+const pools: pg.Pool[] = [];
+
+function startRunner(options: { policy?: Partial<JobPolicy>; leaseMs?: number; pool?: pg.Pool } = {}) {
+  const leaseMs = options.leaseMs ?? 2000;
+  const queue = new JobQueue(options.pool ?? db(), "test-runner", leaseMs);
+  const handler = {
+    run: async (job: Job, ctx: JobContext) => {
+      const behaviour = behaviours.get(job.id);
+      if (!behaviour) throw new PermanentJobError(`no behaviour for job ${job.id}`);
+      await behaviour(job, ctx, job.attempts);
+    },
+    giveUp: async (job: Job, error: Error) => {
+      gaveUp.push({ id: job.id, error: error.message });
+    },
+  };
+  const policies: JobPolicies = {
+    transcode: fastPolicy(options.policy),
+    purge_video: fastPolicy(options.policy),
+  };
+  const runner = new JobRunner(
+    queue,
+    policies,
+    { transcode: handler },
+    { pollMs: 50, leaseMs, log: (line) => logs.push(line), settleRetryMs: 50 },
+  );
+  runner.start();
+  runners.push(runner);
+  return runner;
+}
+
+async function enqueue(videoId: string | null = null): Promise<number> {
+  const { rows } = await db().query<{ id: string }>(
+    enqueueQuery({ type: "transcode", videoId, payload: { sourceKey: "k" } }),
+  );
+  return Number(rows[0]!.id);
+}
+
+const jobRow = async (id: number) =>
+  (
+    await db().query<{
+      state: string;
+      attempts: number;
+      last_error: string | null;
+      locked_by: string | null;
+    }>("select state, attempts, last_error, locked_by from jobs where id = $1", [id])
+  ).rows[0]!;
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const stateIs = (id: number, state: string) => async () => {
+  const row = await jobRow(id);
+  return row.state === state ? row : undefined;
+};
+
+const untilAborted = (signal: AbortSignal) =>
+  new Promise<never>((_, reject) =>
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true }),
+  );
+
+beforeAll(async () => {
+  // Jobs other test files left queued would be claimed by these fake handlers.
+  await db().query("update jobs set state = 'cancelled' where state in ('queued', 'running')");
+});
+
+afterEach(async () => {
+  for (const runner of runners.splice(0)) await runner.stop(100);
+  await db().query("update jobs set state = 'cancelled' where state in ('queued', 'running')");
+});
+
+afterAll(async () => {
+  for (const pool of pools) await pool.end();
+  await closeDb();
+});
+
+describe("job runner", () => {
+  it("retries a failing job with growing, jittered backoff, then completes it", async () => {
+    const id = await enqueue();
+    const ranAt: number[] = [];
+    behaviours.set(id, async (_job, _ctx, attempt) => {
+      ranAt.push(Date.now());
+      if (attempt < 3) throw new Error(`flaky ${attempt}`);
+    });
+    startRunner();
+    const done = await waitFor("done", stateIs(id, "done"));
+    expect(done.attempts).toBe(3);
+    expect(done.last_error).toBeNull();
+    // Retry 1 waits 50–100 ms, retry 2 waits 100–200 ms (base 100, jitter ½–1).
+    expect(ranAt[1]! - ranAt[0]!).toBeGreaterThanOrEqual(45);
+    expect(ranAt[2]! - ranAt[1]!).toBeGreaterThanOrEqual(95);
+    expect(gaveUp.find((g) => g.id === id)).toBeUndefined();
+  });
+
+  it("gives up after the last attempt and runs the give-up hook once", async () => {
+    const id = await enqueue();
+    behaviours.set(id, async (_job, _ctx, attempt) => {
+      throw new Error(`broken ${attempt}`);
+    });
+    startRunner({ policy: { attempts: 2 } });
+    const failed = await waitFor("failed", stateIs(id, "failed"));
+    expect(failed).toMatchObject({ attempts: 2, last_error: "broken 2" });
+    await waitFor("give-up hook", async () => gaveUp.find((g) => g.id === id));
+    expect(gaveUp.filter((g) => g.id === id)).toEqual([{ id, error: "broken 2" }]);
+  });
+
+  it("fails a permanent error at once, without retrying", async () => {
+    const id = await enqueue();
+    behaviours.set(id, async () => {
+      throw new PermanentJobError("not a video");
+    });
+    startRunner();
+    expect(await waitFor("failed", stateIs(id, "failed"))).toMatchObject({
+      attempts: 1,
+      last_error: "not a video",
+    });
+    await waitFor("give-up hook", async () => gaveUp.find((g) => g.id === id));
+  });
+
+  it("aborts an attempt that passes its timeout", async () => {
+    const id = await enqueue();
+    behaviours.set(id, (_job, ctx) => untilAborted(ctx.signal));
+    startRunner({ policy: { timeoutMs: 200, attempts: 1 } });
+    const failed = await waitFor("failed", stateIs(id, "failed"));
+    expect(failed.last_error).toMatch(/timed out after 200 ms/);
+  });
+
+  it("stops a job whose lease another node took, and leaves it to that node", async () => {
+    const id = await enqueue();
+    let aborted: unknown;
+    behaviours.set(id, async (_job, ctx) => {
+      await untilAborted(ctx.signal).catch((reason) => {
+        aborted = reason;
+      });
+      throw new Error("stopped");
+    });
+    startRunner({ leaseMs: 400 });
+    await waitFor("running", stateIs(id, "running"));
+    await db().query("update jobs set locked_by = 'other-node' where id = $1", [id]);
+    await waitFor("the handler to be stopped", async () => aborted);
+    expect(String(aborted)).toMatch(/lease lost/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await jobRow(id)).toMatchObject({ state: "running", locked_by: "other-node" });
+  });
+
+  it("stops a job locally once it cannot renew its lease for a whole lease period", async () => {
+    const { hostname, port } = new URL(inject("databaseUrl"));
+    const proxy = await startTcpProxy(hostname, Number(port));
+    const url = new URL(inject("databaseUrl"));
+    url.port = String(proxy.port);
+    const pool = new pg.Pool({ connectionString: url.toString(), connectionTimeoutMillis: 300, max: 2 });
+    pool.on("error", () => undefined);
+    pools.push(pool);
+    const id = await enqueue();
+    let abortedAt = 0;
+    behaviours.set(id, async (_job, ctx) => {
+      await untilAborted(ctx.signal).catch(() => {
+        abortedAt = Date.now();
+      });
+      throw new Error("stopped");
+    });
+    startRunner({ leaseMs: 600, pool });
+    await waitFor("running", stateIs(id, "running"));
+    const cutAt = Date.now();
+    proxy.cut();
+    await waitFor("the handler to be stopped", async () => abortedAt || undefined, 5000);
+    expect(abortedAt - cutAt).toBeGreaterThanOrEqual(450);
+    expect(logs.some((line) => /could not renew the lease/.test(line))).toBe(true);
+    await proxy.close();
+  });
+
+  it("retries a settle that hits a database error instead of crashing", async () => {
+    const id = await enqueue();
+    // A real database error on the first attempt to mark this job done (sequences are not
+    // rolled back, so the trigger fires exactly once).
+    await db().query(`
+      create sequence if not exists settle_fault_seq;
+      create or replace function settle_fault() returns trigger language plpgsql as $$
+      begin
+        if new.state = 'done' and new.id = ${id} and nextval('settle_fault_seq') = 1 then
+          raise exception 'injected settle fault';
+        end if;
+        return new;
+      end $$;
+      create trigger settle_fault before update on jobs for each row execute function settle_fault();`);
+    try {
+      behaviours.set(id, async () => undefined);
+      startRunner();
+      expect(await waitFor("done", stateIs(id, "done"))).toMatchObject({ attempts: 1 });
+      expect(logs.some((line) => /settle failed: injected settle fault/.test(line))).toBe(true);
+    } finally {
+      await db().query(
+        "drop trigger settle_fault on jobs; drop function settle_fault(); drop sequence settle_fault_seq",
+      );
+    }
+  });
+
+  it("hands a running job back on shutdown without counting the attempt", async () => {
+    const id = await enqueue();
+    behaviours.set(id, (_job, ctx) => untilAborted(ctx.signal));
+    const runner = startRunner();
+    await waitFor("running", stateIs(id, "running"));
+    await runner.stop(100);
+    expect(await jobRow(id)).toMatchObject({ state: "queued", attempts: 0, locked_by: null });
+  });
+
+  it("cancels a running job whose video is deleted", async () => {
+    const { videoId } = await newVideo();
+    const id = await enqueue(videoId);
+    behaviours.set(id, (_job, ctx) => untilAborted(ctx.signal));
+    startRunner({ leaseMs: 400 });
+    await waitFor("running", stateIs(id, "running"));
+    await db().query("update videos set deleted_at = now() where id = $1", [videoId]);
+    const cancelled = await waitFor("cancelled", stateIs(id, "cancelled"));
+    expect(cancelled.last_error).toMatch(/deleted/);
+    expect(gaveUp.find((g) => g.id === id)).toBeUndefined();
+  });
+
+  it("keeps one active job per type and video, and queues again once it settled", async () => {
+    const { videoId } = await newVideo();
+    const first = await enqueue(videoId);
+    const again = await db().query(enqueueQuery({ type: "transcode", videoId, payload: { sourceKey: "k" } }));
+    expect(again.rowCount).toBe(0);
+    behaviours.set(first, async () => undefined);
+    startRunner();
+    await waitFor("done", stateIs(first, "done"));
+    const later = await enqueue(videoId);
+    expect(later).toBeGreaterThan(first);
+  });
+
+  it("refuses a payload that does not match its type", async () => {
+    expect(() =>
+      enqueueQuery({ type: "transcode", videoId: null, payload: {} as { sourceKey: string } }),
+    ).toThrow();
+    const { rows } = await db().query<{ id: string }>(
+      "insert into jobs (type, payload) values ('transcode', '{\"sourceKey\": 42}') returning id",
+    );
+    const id = Number(rows[0]!.id);
+    startRunner();
+    expect((await waitFor("failed", stateIs(id, "failed"))).last_error).toMatch(/invalid payload/);
+  });
+
+  it("runs higher-priority jobs first, then the oldest", async () => {
+    const order: number[] = [];
+    const ids = [await enqueue(), await enqueue(), await enqueue()];
+    await db().query("update jobs set priority = 5 where id = $1", [ids[2]]);
+    for (const id of ids) {
+      behaviours.set(id, async () => {
+        order.push(id);
+      });
+    }
+    startRunner();
+    for (const id of ids) await waitFor("done", stateIs(id, "done"));
+    expect(order).toEqual([ids[2], ids[0], ids[1]]);
+  });
+
+  it("deletes settled jobs past their retention, and nothing else", async () => {
+    const old = await enqueue();
+    const fresh = await enqueue();
+    await db().query("update jobs set state = 'done', updated_at = now() - interval '8 days' where id = $1", [
+      old,
+    ]);
+    await db().query("update jobs set state = 'done' where id = $1", [fresh]);
+    const queue = new JobQueue(db(), "janitor", 1000);
+    expect(await queue.deleteFinished(7)).toBeGreaterThanOrEqual(1);
+    expect((await db().query("select id from jobs where id = any($1)", [[old, fresh]])).rows).toEqual([
+      { id: String(fresh) },
+    ]);
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * The one way to add a job, for edge (drizzle on Neon) and farm (node-postgres) alike: a
+ * drizzle `SQL` statement that the caller runs in its own transaction, so the job commits
+ * (or not) with the state change that asked for it. Duplicates of a type that allows one
+ * active job per video are dropped by the partial unique index `jobs_active_key`.
+ */
+import { type SQL, sql } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
+import { JOB_TRAITS, type JobPayload, type JobType, jobPayloadSchemas } from "./job-types.ts";
+
+export interface JobRequest<T extends JobType = JobType> {
+  type: T;
+  videoId: string | null;
+  payload: JobPayload<T>;
+}
+
+/** The dedupe key: one active job per (type, video) where the type asks for it. */
+export function activeKey(type: JobType, videoId: string | null): string | null {
+  return JOB_TRAITS[type].oneActivePerVideo && videoId ? `${type}:${videoId}` : null;
+}
+
+/** `insert into jobs …` for one validated job; returns the new id, or no row for a duplicate. */
+export function enqueueStatement<T extends JobType>(job: JobRequest<T>): SQL {
+  const payload = jobPayloadSchemas[job.type].parse(job.payload);
+  return sql`insert into jobs (type, video_id, payload, priority, active_key)
+    values (${job.type}, ${job.videoId}, ${JSON.stringify(payload)}::jsonb, ${JOB_TRAITS[job.type].priority},
+            ${activeKey(job.type, job.videoId)})
+    on conflict (active_key) where state in ('queued', 'running') do nothing
+    returning id`;
+}
+
+const dialect = new PgDialect();
+
+/** The same statement as text and parameters, for node-postgres. */
+export function enqueueQuery<T extends JobType>(job: JobRequest<T>): { text: string; values: unknown[] } {
+  const query = dialect.sqlToQuery(enqueueStatement(job));
+  return { text: query.sql, values: query.params };
+}
