@@ -19,8 +19,13 @@ afterAll(async () => {
   await closeDb();
 });
 
+const logs: string[] = [];
+
 async function node(overrides: Record<string, string> = {}, work = false) {
-  const started = await startNode({ JOB_POLL_MS: "100", ...overrides }, { work });
+  const started = await startNode(
+    { JOB_POLL_MS: "100", ...overrides },
+    { work, log: (line) => logs.push(line) },
+  );
   cleanups.push(() => started.node.close());
   return started;
 }
@@ -158,6 +163,10 @@ describe("a finished upload is never lost", () => {
       data,
     );
     expect(patch.status).toBe(500); // the finish failed; the bytes are all stored
+    // The client gets an id it can quote, and the operator finds the cause under it.
+    const requestId = patch.headers.get("x-request-id") ?? "";
+    expect(((await patch.json()) as { error: { requestId: string } }).error.requestId).toBe(requestId);
+    expect(logs.find((line) => line.includes(requestId))).toMatch(/injected: database gone/);
     expect((await videoRow(videoId)).status).toBe("uploading");
     await farm.node.runMaintenance();
     expect(await videoRow(videoId)).toMatchObject({ status: "processing", source_bytes: "3000" });
@@ -413,5 +422,38 @@ describe("deleting a video stops everything", () => {
     });
     expect((await videoRow(videoId)).status).toBe("processing"); // never became ready
     expect(await storedFor(videoId)).toEqual({ keys: [], multipart: 0 });
+  });
+});
+
+describe("no dead ends", () => {
+  it("takes a new upload for a failed video once the edge reopened it, and processes the new file", {
+    timeout: 120_000,
+  }, async () => {
+    const farm = await node({}, true);
+    const { videoId, token } = await newVideo();
+    const send = (data: Buffer) =>
+      new Promise<void>((resolve, reject) => {
+        new tus.Upload(data, {
+          endpoint: `${farm.url}/files/`,
+          headers: { Authorization: `Bearer ${token}` },
+          onError: reject,
+          onSuccess: () => resolve(),
+        }).start();
+      });
+    await send(fixtures.junk());
+    await waitFor("failed", async () => ((await videoRow(videoId)).status === "failed" ? true : undefined));
+    // What POST /api/v1/videos/:id/upload does for a failed video.
+    await db().query(
+      `update videos set status = 'awaiting_upload', error_code = null, error_message = null, progress = 0,
+              source_key = null, source_bytes = null, storage_prefix = null, media = null where id = $1`,
+      [videoId],
+    );
+    await send(fixtures.landscape(2, "320x240"));
+    await waitFor("ready", async () => ((await videoRow(videoId)).status === "ready" ? true : undefined));
+    const jobs = await db().query<{ state: string }>(
+      "select state from jobs where video_id = $1 and type = 'transcode' order by id",
+      [videoId],
+    );
+    expect(jobs.rows.map((r) => r.state)).toEqual(["failed", "done"]);
   });
 });

@@ -22,6 +22,9 @@ export function createFarmServer(deps: FarmServerDeps): http.Server {
   const server = http.createServer((req, res) => {
     const requestId = randomUUID();
     res.setHeader("x-request-id", requestId);
+    // What tus hooks see (their Request is built from the raw headers), for errors and logs.
+    req.headers["x-request-id"] = requestId;
+    req.rawHeaders.push("x-request-id", requestId);
     handle(deps, req, res).catch((err) => sendError(res, err, requestId));
   });
   // A tus PATCH streams a whole file: a 2 GB file at 5 MB/s takes 7 minutes, a 20 GB one

@@ -49,18 +49,13 @@ function uploadIdFrom(lastPathSegment: string | undefined): string | undefined {
   return lastPathSegment && UUID_PATTERN.test(lastPathSegment) ? lastPathSegment.toLowerCase() : undefined;
 }
 
-/** tus hooks report errors as {status_code, body}: use our JSON error shape there too. */
-function tusError(err: unknown): { status_code: number; body: string } {
-  const apiError = err instanceof ApiError ? err : new ApiError("internal", "upload failed", { cause: err });
-  return { status_code: apiError.status, body: JSON.stringify(errorBody(apiError, "tus")) };
-}
+/** The id the farm server gave this request (x-request-id), as tus hooks see it. */
+const requestIdOf = (req: { headers: Headers }) => req.headers.get("x-request-id") ?? "unknown";
 
-async function guard<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    throw tusError(err);
-  }
+/** tus hooks report errors as {status_code, body}: use our JSON error shape there too. */
+function tusError(err: unknown, requestId: string): { status_code: number; body: string } {
+  const apiError = err instanceof ApiError ? err : new ApiError("internal", "upload failed", { cause: err });
+  return { status_code: apiError.status, body: JSON.stringify(errorBody(apiError, requestId)) };
 }
 
 export function createTusService(deps: TusDeps): TusService {
@@ -80,6 +75,17 @@ export function createTusService(deps: TusDeps): TusService {
     log: deps.log,
     applicationName: `movio-farm-locks ${deps.nodeId}`.slice(0, 63),
   });
+  /** Runs a hook; what it throws leaves as our error shape, and anything unexpected is logged. */
+  const guard = async <T>(req: { headers: Headers }, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err instanceof ApiError)) {
+        deps.log(`tus request ${requestIdOf(req)} failed: ${(err as Error).stack ?? String(err)}`);
+      }
+      throw tusError(err, requestIdOf(req));
+    }
+  };
   /** Videos whose tus POST claimed them in this process, until the POST has answered. */
   const claimedHere = new Set<string>();
 
@@ -103,7 +109,7 @@ export function createTusService(deps: TusDeps): TusService {
     postReceiveInterval: 1000,
     // The id in the URL must look like a video id: `../`, empty or odd ids never reach storage.
     getFileIdFromRequest: (_req, lastPath) => uploadIdFrom(lastPath),
-    namingFunction: (req) => guard(async () => (await auth.claims(req)).videoId),
+    namingFunction: (req) => guard(req, async () => (await auth.claims(req)).videoId),
     // Checked against Upload-Length before anything is stored: 413 for a file larger than the token allows.
     maxSize: async (req) => {
       try {
@@ -113,7 +119,7 @@ export function createTusService(deps: TusDeps): TusService {
       }
     },
     onIncomingRequest: (req, uploadId) =>
-      guard(async () => {
+      guard(req, async () => {
         const claims = await auth.authorize(req, uploadId);
         const video = await videos.find(uploadId);
         if (!video) throw new ApiError("not_found", "no such video");
@@ -128,8 +134,8 @@ export function createTusService(deps: TusDeps): TusService {
           throw new ApiError("bad_request", "the file is empty; choose a video file");
         }
       }),
-    onUploadCreate: (_req, upload) =>
-      guard(async () => {
+    onUploadCreate: (req, upload) =>
+      guard(req, async () => {
         const claim = await videos.claimUpload(
           upload.id,
           upload.size ?? 0,
@@ -147,15 +153,16 @@ export function createTusService(deps: TusDeps): TusService {
         await storage.deleteKeys([upload.id, `${upload.id}.info`, `${upload.id}.part`]);
         return {};
       }),
-    onUploadFinish: (_req, upload) =>
-      guard(async () => {
+    onUploadFinish: (req, upload) =>
+      guard(req, async () => {
         await finish(upload.id, upload.size ?? upload.offset);
         return {};
       }),
-    onResponseError: (_req, err) => {
+    onResponseError: (req, err) => {
       if ("status_code" in err) return undefined;
-      deps.log(`tus request failed: ${err.stack ?? err.message}`);
-      return tusError(err);
+      // Unexpected (an S3 or database failure inside tus): logged with the id the client got.
+      deps.log(`tus request ${requestIdOf(req)} failed: ${err.stack ?? err.message}`);
+      return tusError(err, requestIdOf(req));
     },
   });
 
