@@ -457,3 +457,37 @@ describe("no dead ends", () => {
     expect(jobs.rows.map((r) => r.state)).toEqual(["failed", "done"]);
   });
 });
+
+describe("database connections are bounded", () => {
+  it("serves 100 trickling uploads on one node with a dozen connections", { timeout: 60_000 }, async () => {
+    const farm = await node({ MAX_CONCURRENT_UPLOADS_PER_USER: "200", SHUTDOWN_GRACE_MS: "300" });
+    const videos = await Promise.all(Array.from({ length: 100 }, () => newVideo()));
+    for (const { token } of videos) {
+      expect(
+        (await tusFetch(`${farm.url}/files/`, "POST", token, { "Upload-Length": "400000" })).status,
+      ).toBe(201);
+    }
+    // Each PATCH sends a little, then stalls with its socket open, as a phone in a tunnel does.
+    const trickles = videos.map(({ videoId, token }) =>
+      slowPatch(`${farm.url}/files/${videoId}`, token, {
+        offset: 0,
+        chunks: 4,
+        chunkBytes: 100_000,
+        pauseMs: 10,
+        stallAfter: 1,
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const { rows } = await db().query<{ n: string }>(
+      "select count(*) as n from pg_stat_activity where application_name like 'movio-farm%'",
+    );
+    const connections = Number(rows[0]!.n);
+    expect(connections).toBeGreaterThanOrEqual(2); // the pool and the lock session are counted
+    expect(connections).toBeLessThanOrEqual(12);
+    // Everything still works meanwhile: the node answers and takes a new upload.
+    expect((await fetch(`${farm.url}/healthz`)).status).toBe(200);
+    await farm.node.close(); // cuts the stalled requests
+    cleanups.pop();
+    await Promise.all(trickles);
+  });
+});

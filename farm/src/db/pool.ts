@@ -6,7 +6,10 @@ export function createDbPool(config: FarmConfig): pg.Pool {
   const pool = new pg.Pool({
     connectionString: config.DATABASE_URL,
     connectionTimeoutMillis: config.DB_TIMEOUT_MS,
+    // Requests and jobs borrow a connection per query, never for their whole duration, so a
+    // small pool serves any number of uploads (the lock session is one more connection).
     max: 10,
+    application_name: "movio-farm",
   });
   pool.on("error", (err) => console.error("[farm] idle database client error:", err.message));
   return pool;
