@@ -1,5 +1,7 @@
 /**
- * A WebSocket→TCP bridge that speaks the protocol of Neon's wsproxy, so the
+ * The local stand-in for Neon's endpoints: `POST /sql`, Neon's HTTP query path
+ * (neon-http.ts, one round trip per query), and a WebSocket→TCP bridge that speaks the
+ * protocol of Neon's wsproxy (for interactive transactions), so the
  * `@neondatabase/serverless` driver inside `wrangler dev` (workerd cannot open raw TCP to
  * Postgres the way Neon's endpoint expects) reaches a plain local Postgres. The driver is
  * pointed at it with `neonConfig.wsProxy = host:port/v1`, `useSecureWebSocket = false`
@@ -16,7 +18,8 @@ import http from "node:http";
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import { isLoopbackOrigin } from "./loopback.ts";
+import { hostnameOfHostHeader, isLoopbackHostname, isLoopbackOrigin } from "./loopback.ts";
+import { createNeonHttpEndpoint } from "./neon-http.ts";
 import { listenOn } from "./ports.ts";
 
 export interface WsBridge {
@@ -39,8 +42,21 @@ interface Target {
 export async function startWsBridge(options: WsBridgeOptions): Promise<WsBridge> {
   const database = parseAddress(options.database);
   if (!database) throw new Error(`ws bridge: database must be host:port, got "${options.database}"`);
-  const server = http.createServer((_req, res) => {
-    res.writeHead(426, { "content-type": "text/plain" }).end("WebSocket only\n");
+  const sqlOverHttp = createNeonHttpEndpoint(options.database);
+  const server = http.createServer((req, res) => {
+    if ((req.url ?? "").split("?")[0] !== "/sql") {
+      res.writeHead(426, { "content-type": "text/plain" }).end("WebSocket, or POST /sql\n");
+      return;
+    }
+    const refusal = httpRefusalOf(req);
+    if (refusal) {
+      res.writeHead(403, { "content-type": "text/plain" }).end(`${refusal}\n`);
+      return;
+    }
+    sqlOverHttp.handle(req, res).catch((err: Error) => {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end(`bridge error: ${err.message}\n`);
+    });
   });
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<net.Socket>();
@@ -77,8 +93,19 @@ export async function startWsBridge(options: WsBridgeOptions): Promise<WsBridge>
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sqlOverHttp.close();
     },
   };
+}
+
+/** Why a `POST /sql` is refused: a web page (Origin) or a rebound name (Host) is not the edge. */
+function httpRefusalOf(req: http.IncomingMessage): string | undefined {
+  const origin = req.headers.origin;
+  if (origin !== undefined && !isLoopbackOrigin(origin))
+    return `origin ${origin} may not use the database bridge`;
+  if (!isLoopbackHostname(hostnameOfHostHeader(req.headers.host ?? "")))
+    return "the bridge answers only on loopback";
+  return undefined;
 }
 
 /** Why a handshake is refused, or undefined to accept it. */
