@@ -21,13 +21,16 @@ import { ERROR_STATUS } from "../../shared/errors/error-codes.ts";
 import { closeDb, db, newVideo, startNode, testS3, uploadToken, videoRow } from "./support/farm-env.ts";
 
 /** Sequential requests against one node: a few seconds in all. */
-const RUNS = 300;
+const RUNS = 500;
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const fn of cleanups.reverse()) await fn();
   await closeDb();
 });
+
+/** The node's log: a failing request's context includes what the node said about it. */
+const nodeLog: string[] = [];
 
 interface Fixture {
   url: string;
@@ -39,7 +42,10 @@ let fx: Fixture;
 
 beforeAll(async () => {
   // A high cap so the fuzz keeps reaching tus rather than the per-user quota.
-  const { node, url } = await startNode({ MAX_CONCURRENT_UPLOADS_PER_USER: "100" });
+  const { node, url } = await startNode(
+    { MAX_CONCURRENT_UPLOADS_PER_USER: "100" },
+    { log: (line) => nodeLog.push(line) },
+  );
   cleanups.push(() => node.close());
   const first = await newVideo({ maxBytes: 1_000_000 });
   const { rows } = await db().query<{ id: string }>(
@@ -124,42 +130,59 @@ function requests(f: Fixture): fc.Arbitrary<FuzzRequest> {
   const [own, second] = f.own as [string, string];
   const target = fc.constantFrom(own, second);
   const tus = { "tus-resumable": "1.0.0" };
+  const tokenFor = (id: string) => (id === own ? f.tokens.own : f.tokens.second) as string;
   const chunk = fc.uint8Array({ minLength: 1, maxLength: 4096 }).map((a) => Buffer.from(a));
   const base: fc.Arbitrary<FuzzRequest> = fc.oneof(
-    fc.record({
-      method: fc.constant("POST"),
-      path: fc.constant("/files/"),
-      headers: fc.record({ length: fc.integer({ min: 1, max: 60_000 }), id: target }).map(({ length, id }) => ({
-        ...tus,
-        authorization: id === own ? (f.tokens.own as string) : (f.tokens.second as string),
-        "upload-length": String(length),
-        "upload-metadata": `filename ${b64("clip.mp4")},filetype ${b64("video/mp4")}`,
-      })),
-      body: fc.constant(undefined),
-    }),
-    fc.record({
-      method: fc.constant("PATCH"),
-      path: fc.constant(`/files/${own}`),
-      headers: fc.integer({ min: 0, max: 60_000 }).map((offset) => ({
-        ...tus,
-        authorization: f.tokens.own as string,
-        "upload-offset": String(offset),
-        "content-type": "application/offset+octet-stream",
-      })),
-      body: chunk,
-    }),
-    fc.record({
-      method: fc.constantFrom("HEAD", "DELETE", "GET"),
-      path: target.map((id) => `/files/${id}`),
-      headers: fc.constant({ ...tus, authorization: f.tokens.own as string }),
-      body: fc.constant(undefined),
-    }),
-    fc.record({
-      method: fc.constant("OPTIONS"),
-      path: fc.constant("/files/"),
-      headers: fc.constant({}),
-      body: fc.constant(undefined),
-    }),
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        method: fc.constant("POST"),
+        path: fc.constant("/files/"),
+        headers: fc
+          .record({ length: fc.integer({ min: 1, max: 60_000 }), id: target })
+          .map(({ length, id }) => ({
+            ...tus,
+            authorization: tokenFor(id),
+            "upload-length": String(length),
+            "upload-metadata": `filename ${b64("clip.mp4")},filetype ${b64("video/mp4")}`,
+          })),
+        body: fc.constant(undefined),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        method: fc.constant("PATCH"),
+        path: fc.constant(`/files/${own}`),
+        headers: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 60_000 })).map((offset) => ({
+          ...tus,
+          authorization: f.tokens.own as string,
+          "upload-offset": String(offset),
+          "content-type": "application/offset+octet-stream",
+        })),
+        body: chunk,
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc
+        .record({ method: fc.constantFrom("HEAD", "DELETE", "GET"), id: target })
+        .map(({ method, id }) => ({
+          method,
+          path: `/files/${id}`,
+          headers: { ...tus, authorization: tokenFor(id) },
+          body: undefined,
+        })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        method: fc.constant("OPTIONS"),
+        path: fc.constant("/files/"),
+        headers: fc.constant({}),
+        body: fc.constant(undefined),
+      }),
+    },
   );
 
   const paths = fc.oneof(
@@ -207,24 +230,24 @@ function requests(f: Fixture): fc.Arbitrary<FuzzRequest> {
     fc
       .constantFrom(...Object.keys(headerValues))
       .chain((name) => (headerValues[name] as fc.Arbitrary<string>).map((value) => ({ name, value })))
-      .map(({ name, value }) => (r) => ({ ...r, headers: { ...r.headers, [name]: value } })),
+      .map(({ name, value }) => (r: FuzzRequest) => ({ ...r, headers: { ...r.headers, [name]: value } })),
     fc
       .constantFrom("tus-resumable", "upload-offset", "upload-length", "content-type", "authorization")
-      .map((name) => (r) => {
+      .map((name) => (r: FuzzRequest) => {
         const { [name]: _dropped, ...rest } = r.headers;
         return { ...r, headers: rest };
       }),
     fc
       .constantFrom("POST", "PATCH", "HEAD", "DELETE", "GET", "OPTIONS", "PUT", "TRACE", "PROPFIND", "LOCK")
-      .map((method) => (r) => ({ ...r, method })),
-    paths.map((path) => (r) => ({ ...r, path })),
+      .map((method) => (r: FuzzRequest) => ({ ...r, method })),
+    paths.map((path) => (r: FuzzRequest) => ({ ...r, path })),
     fc
       .oneof(
         fc.constant(undefined),
         fc.uint8Array({ maxLength: 2048 }).map((a) => Buffer.from(a)),
         fc.constantFrom(Buffer.alloc(0), Buffer.from('{"a":1}'), randomBytes(300_000)),
       )
-      .map((body) => (r) => ({ ...r, body })),
+      .map((body) => (r: FuzzRequest) => ({ ...r, body })),
   );
   return fc
     .tuple(base, fc.array(mutation, { maxLength: 3 }))
@@ -247,7 +270,9 @@ function send(base: string, request: FuzzRequest): Promise<Answer> {
       method: request.method,
       path: request.path,
       // Framed explicitly: Node's client sends a GET/DELETE body without any framing otherwise.
-      headers: request.body ? { ...request.headers, "content-length": String(request.body.length) } : request.headers,
+      headers: request.body
+        ? { ...request.headers, "content-length": String(request.body.length) }
+        : request.headers,
       timeout: 15_000,
     });
     req.on("timeout", () => req.destroy(new Error("no answer within 15 s")));
@@ -269,7 +294,7 @@ function send(base: string, request: FuzzRequest): Promise<Answer> {
 }
 
 function expectWellFormed(request: FuzzRequest, answer: Answer): void {
-  const context = `${request.method} ${request.path} ${JSON.stringify(request.headers).slice(0, 600)} → ${answer.status} ${answer.body.slice(0, 200)}`;
+  const context = `${request.method} ${request.path} ${JSON.stringify(request.headers).slice(0, 600)} → ${answer.status} ${answer.body.slice(0, 200)}\n${nodeLog.join("\n")}`;
   expect(answer.status, context).toBeLessThan(500);
   if (answer.status < 400 || answer.body.length === 0) return;
   expect(answer.headers["content-type"], context).toMatch(/^application\/json/);
@@ -289,7 +314,11 @@ describe("tus endpoint under malformed input", () => {
   }, async () => {
     await fc.assert(
       fc.asyncProperty(requests(fx), async (request) => {
-        expectWellFormed(request, await send(fx.url, request));
+        nodeLog.length = 0;
+        const answer = await send(fx.url, request).catch((err: Error) => {
+          throw new Error(`${request.method} ${request.path}: ${err.message}\n${nodeLog.join("\n")}`);
+        });
+        expectWellFormed(request, answer);
       }),
       { numRuns: RUNS },
     );

@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   upload_not_allowed: 409,
   /** The upload was deleted or expired; start a new one (tus answers 410 too). */
   gone: 410,
+  /** tus: a request without a Tus-Resumable version the farm speaks (tus answers 412). */
+  precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
   /** Another request holds this upload; retry shortly (tus clients do). */

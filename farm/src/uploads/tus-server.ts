@@ -5,7 +5,7 @@
  */
 import type http from "node:http";
 import { type MetadataValue, S3Store } from "@tus/s3-store";
-import { Server } from "@tus/server";
+import type { Server } from "@tus/server";
 import { EVENTS, type Upload } from "@tus/utils";
 import type pg from "pg";
 import { UUID_PATTERN } from "../../../shared/api/common.ts";
@@ -16,6 +16,7 @@ import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { VideoStore } from "../videos/video-store.ts";
 import { PgKvStore } from "./pg-kv-store.ts";
 import { PgLocker } from "./pg-locker.ts";
+import { JsonErrorTusServer, tusRequestId } from "./tus-json-errors.ts";
 import type { UploadAuth } from "./upload-auth.ts";
 import { watchUploadRequest } from "./upload-watch.ts";
 
@@ -52,9 +53,17 @@ function uploadIdFrom(lastPathSegment: string | undefined): string | undefined {
 /** The id the farm server gave this request (x-request-id), as tus hooks see it. */
 const requestIdOf = (req: { headers: Headers }) => req.headers.get("x-request-id") ?? "unknown";
 
+/** S3 says the object or multipart upload is gone (deleted, expired, or never complete). */
+const isMissingObject = (err: unknown) => ["NoSuchKey", "NoSuchUpload"].includes((err as Error)?.name);
+
 /** tus hooks report errors as {status_code, body}: use our JSON error shape there too. */
 function tusError(err: unknown, requestId: string): { status_code: number; body: string } {
-  const apiError = err instanceof ApiError ? err : new ApiError("internal", "upload failed", { cause: err });
+  const apiError =
+    err instanceof ApiError
+      ? err
+      : isMissingObject(err)
+        ? new ApiError("not_found", "this upload is no longer in storage", { cause: err })
+        : new ApiError("internal", "upload failed", { cause: err });
   return { status_code: apiError.status, body: JSON.stringify(errorBody(apiError, requestId)) };
 }
 
@@ -99,7 +108,7 @@ export function createTusService(deps: TusDeps): TusService {
     return moved;
   };
 
-  const server = new Server({
+  const server = new JsonErrorTusServer({
     path: TUS_PATH,
     datastore: store,
     locker,
@@ -187,7 +196,8 @@ export function createTusService(deps: TusDeps): TusService {
     const stopWatching =
       id && req.method === "PATCH" ? watchUploadRequest(req, id, videos, deps.log) : undefined;
     try {
-      await server.handle(req, res);
+      const requestId = String(req.headers["x-request-id"] ?? "unknown");
+      await tusRequestId.run(requestId, () => server.handle(req, res));
     } finally {
       stopWatching?.();
     }

@@ -69,7 +69,9 @@ export class VideoStore {
        returning deleted_at is not null as deleted`,
       [id],
     );
-    return { deleted: rows[0]?.deleted ?? true };
+    // No such video (rows are never removed): not a deletion. The watch starts before tus has
+    // checked anything, and cutting here would hang up on a request tus answers 404/403.
+    return { deleted: rows[0]?.deleted ?? false };
   }
 
   /** Uploads that received no byte for `seconds` (counted from the last byte, not from creation). */
