@@ -110,4 +110,35 @@ describe("the one error model", () => {
       expect(res.status, at).toBe(200);
     }
   });
+
+  it("text Postgres cannot store as sent (NUL, unpaired surrogates) → 400 validation_failed, never 500", async () => {
+    const account = await signUp();
+    for (const title of ["a\u0000b", "\uD800", "x\uDFFFy"]) {
+      const created = await callJson<ErrorJson>("POST", "/api/v1/videos", {
+        token: account.accessToken,
+        body: { title, visibility: "public" },
+      });
+      expect(created.status, JSON.stringify(title)).toBe(400);
+      expect(created.body.error.code).toBe("validation_failed");
+    }
+    const ok = await callJson<{ video: { id: string } }>("POST", "/api/v1/videos", {
+      token: account.accessToken,
+      body: { title: "🎬 fine", visibility: "public" },
+    });
+    expect(ok.status).toBe(201);
+    const patched = await callJson<ErrorJson>("PATCH", `/api/v1/videos/${ok.body.video.id}`, {
+      token: account.accessToken,
+      body: { description: "nul\u0000" },
+    });
+    expect(patched.status).toBe(400);
+    const signup = await callJson<ErrorJson>("POST", "/api/v1/auth/signup", {
+      body: {
+        email: `nul${Date.now()}@example.com`,
+        password: "long enough password",
+        displayName: "a\u0000",
+      },
+    });
+    expect(signup.status).toBe(400);
+    expect(signup.body.error.message).toContain("displayName");
+  });
 });

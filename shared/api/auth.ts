@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { storableText } from "./common.ts";
 
 export const Email = z
   .string()
@@ -11,8 +12,8 @@ export const Email = z
 export const SignupBody = z
   .strictObject({
     email: Email,
-    password: z.string().min(10, "must be at least 10 characters").max(200),
-    displayName: z.string().trim().min(1).max(80),
+    password: storableText(z.string().min(10, "must be at least 10 characters").max(200)),
+    displayName: storableText(z.string().trim().min(1).max(80)),
   })
   .openapi("SignupRequest");
 

@@ -11,6 +11,17 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
+/**
+ * Text the database can store as given: Postgres refuses U+0000 in text (the query fails),
+ * and an unpaired surrogate would be stored as U+FFFD, silently changing what was sent.
+ */
+export function isStorableText(text: string): boolean {
+  return !text.includes("\u0000") && !/\p{Cs}/u.test(text);
+}
+
+export const storableText = <T extends z.ZodString>(schema: T) =>
+  schema.refine(isStorableText, "must be text without NUL characters or unpaired surrogates");
+
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `:id` in a path: a UUID, or the request is refused with `invalid_id` before any query. */

@@ -1,13 +1,14 @@
 import { z } from "@hono/zod-openapi";
 import { VIDEO_STATUSES, VIDEO_VISIBILITIES } from "../db/schema.ts";
+import { storableText } from "./common.ts";
 
 const Language = z
   .string()
   .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a BCP 47 language tag such as en or pt-BR")
   .openapi({ example: "en" });
 
-const Title = z.string().trim().min(1).max(200);
-const Description = z.string().max(5000);
+const Title = storableText(z.string().trim().min(1).max(200));
+const Description = storableText(z.string().max(5000));
 const Visibility = z.enum(VIDEO_VISIBILITIES);
 const TranslateTo = z.array(Language).max(10);
 

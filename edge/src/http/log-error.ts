@@ -19,7 +19,8 @@ export function describeForLog(err: unknown, depth = 0): string {
   if (err instanceof DrizzleQueryError) {
     const params = Array.isArray(err.params) ? err.params.length : 0;
     const cause = err.cause === undefined ? "" : `\ncaused by: ${describeForLog(err.cause, depth + 1)}`;
-    return `DrizzleQueryError: Failed query: ${err.query} (${params} params not logged)${frames(err)}${cause}`;
+    const query = err.query.replace(/\s+/g, " ").trim();
+    return `DrizzleQueryError: Failed query: ${query} (${params} params not logged)${frames(err)}${cause}`;
   }
   if (isPgError(err)) return describePgError(err);
   if (err instanceof Error) {
