@@ -237,10 +237,11 @@ describe("GET|PATCH|DELETE /api/v1/videos/:id", () => {
     expect((await callJson("DELETE", path, { token: owner.accessToken })).status).toBe(204);
     expect((await callJson("GET", path, { token: owner.accessToken })).status).toBe(404);
     expect((await callJson("DELETE", path, { token: owner.accessToken })).status).toBe(404);
-    const jobs = await db<{ type: string; state: string }>(
-      sql`select type, state from jobs where video_id = ${video.id}`,
+    const jobs = await db<{ type: string; state: string; payload: unknown; priority: number }>(
+      sql`select type, state, payload, priority from jobs where video_id = ${video.id}`,
     );
-    expect(jobs).toEqual([{ type: "purge_video", state: "queued" }]);
+    // Enqueued through shared/jobs: its payload schema and the type's priority.
+    expect(jobs).toEqual([{ type: "purge_video", state: "queued", payload: {}, priority: 10 }]);
     const rows = await db<{ deleted: boolean }>(
       sql`select deleted_at is not null as deleted from videos where id = ${video.id}`,
     );

@@ -9,6 +9,7 @@ import { signJwt, UPLOAD_AUDIENCE } from "../../../shared/auth/jwt.ts";
 import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
 import { videos } from "../../../shared/db/schema.ts";
 import { ApiError } from "../../../shared/errors/api-error.ts";
+import { enqueueStatement } from "../../../shared/jobs/enqueue.ts";
 import type { KeyRing } from "../auth/keys.ts";
 import type { Database } from "../db/request-db.ts";
 import { canChange, canSee, type Viewer } from "./video-access.ts";
@@ -144,19 +145,21 @@ export class VideoService {
     throw await this.refusal(id, viewer);
   }
 
-  /** Marks the video deleted at once and queues a job for the farm to purge its files. */
+  /**
+   * Marks the video deleted at once and queues the farm's purge job (shared/jobs, the one way
+   * to add a job) in the same transaction, so neither happens without the other.
+   */
   async remove(id: string, viewer: Viewer): Promise<void> {
-    const result = await this.db.execute<{ id: string }>(sql`
-      with gone as (
+    const removed = await this.db.transaction(async (tx) => {
+      const gone = await tx.execute<{ id: string }>(sql`
         update videos set deleted_at = now(), updated_at = now()
         where id = ${id} and deleted_at is null and ${ownerOrAdmin(viewer)}
-        returning id, storage_prefix
-      ), job as (
-        insert into jobs (type, video_id, payload)
-        select 'purge_video', id, jsonb_build_object('storagePrefix', storage_prefix) from gone
-      )
-      select id from gone`);
-    if (result.rows.length === 0) throw await this.refusal(id, viewer);
+        returning id`);
+      if (gone.rows.length === 0) return false;
+      await tx.execute(enqueueStatement({ type: "purge_video", videoId: id, payload: {} }));
+      return true;
+    });
+    if (!removed) throw await this.refusal(id, viewer);
   }
 
   private async list(where: SQL | undefined, limit: number, cursor: string | undefined) {
