@@ -66,7 +66,9 @@ async function isLockedOut(marker: Request): Promise<boolean> {
   try {
     return (await caches.default.match(marker)) !== undefined;
   } catch {
-    return false; // no cache here: the binding alone still answers 429 to every further failure
+    // No cache here (or a workers.dev hostname, where the Cache API stores nothing): the
+    // binding alone still answers 429 to every further failure.
+    return false;
   }
 }
 
