@@ -15,6 +15,9 @@ export default defineConfig(async () => {
   process.env.MOVIO_TEST_PG_PORT ??= String(await freePort());
   process.env.MOVIO_TEST_BRIDGE_PORT ??= String(await freePort());
   process.env.MOVIO_TEST_BLACKHOLE_PORT ??= String(await freePort());
+  // A bridge for a database that is down (nothing listens on its port).
+  process.env.MOVIO_TEST_DOWN_BRIDGE_PORT ??= String(await freePort());
+  process.env.MOVIO_TEST_DOWN_DB_PORT ??= String(await freePort());
   // A signing key made for this run, and a second one whose tokens the edge must refuse.
   const signingKey = await generatePrivateJwk("test-key");
   const foreignKey = await generatePrivateJwk("test-key");
@@ -32,10 +35,14 @@ export default defineConfig(async () => {
             JWT_PRIVATE_JWK: JSON.stringify(signingKey),
             TEST_FOREIGN_JWK: JSON.stringify(foreignKey),
             MAX_JSON_BYTES: "4096",
+            // Off for the suite (tests read right after changing); public-cache.test.ts turns it on.
+            PUBLIC_CACHE_TTL_S: "0",
             CDN_TOKEN_SECRET: "test-cdn-token-secret-2f9c41",
             CDN_BASE_URL: "https://cdn.example.test",
             UPLOAD_MAX_BYTES: "1073741824",
             TEST_BLACKHOLE_PROXY: `127.0.0.1:${process.env.MOVIO_TEST_BLACKHOLE_PORT}`,
+            TEST_DOWN_DB_PROXY: `127.0.0.1:${process.env.MOVIO_TEST_DOWN_BRIDGE_PORT}`,
+            TEST_DOWN_DATABASE_URL: `postgres://movio:movio-local@127.0.0.1:${process.env.MOVIO_TEST_DOWN_DB_PORT}/movio`,
           },
         },
       }),

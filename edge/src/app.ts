@@ -4,6 +4,7 @@ import { authenticate } from "./http/authenticate.ts";
 import { jsonBodyGuard } from "./http/json-body.ts";
 import { notFound, onError } from "./http/on-error.ts";
 import { createRouter } from "./http/openapi-app.ts";
+import { publicCache } from "./http/public-cache.ts";
 import { requestContext } from "./http/request-context.ts";
 import { assetRoutes } from "./routes/assets.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -19,6 +20,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", requestContext);
   app.use("/api/*", authenticate);
   app.use("/api/*", jsonBodyGuard);
+  app.use("/api/v1/videos", publicCache);
+  app.use("/api/v1/videos/:id", publicCache);
 
   app.route("/", healthRoutes);
   app.route("/", jwksRoutes);

@@ -1,6 +1,6 @@
 import type { EdgeConfig } from "../../shared/config/edge-config.ts";
 import type { ApiError } from "../../shared/errors/api-error.ts";
-import type { RequestDb } from "./db/request-db.ts";
+import type { Database } from "./db/request-db.ts";
 import type { Viewer } from "./services/video-access.ts";
 
 /**
@@ -26,6 +26,7 @@ export interface Bindings {
   PLAYBACK_TOKEN_TTL_S?: string;
   PLAYBACK_BIND_IP?: string;
   MAX_AWAITING_UPLOAD_PER_USER?: string;
+  PUBLIC_CACHE_TTL_S?: string;
   /** Sign-up/login attempts per client IP (wrangler.toml [[ratelimits]]). */
   AUTH_IP_LIMITER: RateLimit;
   /** Failed logins per email + client IP. */
@@ -39,7 +40,7 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     config: EdgeConfig;
-    db: RequestDb;
+    db: Database;
     /** Set by `authenticate` when a valid access token came with the request. */
     viewer: Viewer | undefined;
     /** Why the request's bearer token was refused; only routes that need a viewer report it. */

@@ -23,6 +23,10 @@ export default async function setup() {
     port: Number(process.env.MOVIO_TEST_BRIDGE_PORT),
     database: new URL(pg.url).host,
   });
+  const downBridge = await startWsBridge({
+    port: Number(process.env.MOVIO_TEST_DOWN_BRIDGE_PORT),
+    database: `127.0.0.1:${process.env.MOVIO_TEST_DOWN_DB_PORT}`,
+  });
   const held: net.Socket[] = [];
   const blackhole = net.createServer((socket) => held.push(socket));
   await new Promise<void>((resolve) =>
@@ -33,6 +37,7 @@ export default async function setup() {
     for (const socket of held) socket.destroy();
     blackhole.close();
     await bridge.close();
+    await downBridge.close();
     await pg.stop();
     await rm(dir, { recursive: true, force: true });
   };

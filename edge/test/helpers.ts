@@ -3,7 +3,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { readEdgeConfig } from "../src/config.ts";
-import { createRequestDb } from "../src/db/request-db.ts";
+import { databaseFor } from "../src/db/request-db.ts";
 import worker from "../src/index.ts";
 
 export interface CallOptions {
@@ -70,12 +70,7 @@ export async function signUp(
 
 /** Runs SQL against the test database (to arrange states only the farm or an operator sets). */
 export async function db<T extends Record<string, unknown>>(query: ReturnType<typeof sql>) {
-  const handle = createRequestDb(readEdgeConfig(env));
-  try {
-    return (await handle.get().execute<T>(query)).rows;
-  } finally {
-    await handle.close();
-  }
+  return (await databaseFor(readEdgeConfig(env)).execute<T>(query)).rows;
 }
 
 export async function makeAdmin(userId: string) {

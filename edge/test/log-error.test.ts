@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { readEdgeConfig } from "../src/config.ts";
-import { createRequestDb } from "../src/db/request-db.ts";
+import { databaseFor } from "../src/db/request-db.ts";
 import type { AppEnv } from "../src/env.ts";
 import { onError } from "../src/http/on-error.ts";
 
@@ -13,13 +13,10 @@ const HASH = "scrypt$16384$8$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNo";
 
 /** A real failed query through drizzle and the Neon driver, with sensitive bound values. */
 async function failedQuery(query: ReturnType<typeof sql>): Promise<unknown> {
-  const handle = createRequestDb(readEdgeConfig(env));
   try {
-    await handle.get().execute(query);
+    await databaseFor(readEdgeConfig(env)).execute(query);
   } catch (err) {
     return err;
-  } finally {
-    await handle.close();
   }
   throw new Error("the query succeeded");
 }

@@ -114,7 +114,13 @@ export function createNeonHttpEndpoint(database: string): NeonHttpEndpoint {
       }
     } catch (err) {
       const error = err as Error & Record<string, unknown>;
-      if (typeof error.code !== "string") broken = true; // not a Postgres error: the line is suspect
+      if (typeof error.code !== "string") {
+        // Not a Postgres error: the connection broke (a restart, a dropped line). Neon's proxy
+        // answers those with a 5xx too; the statement may not have run.
+        broken = true;
+        send(res, 503, { message: `database connection failed: ${error.message}` });
+        return;
+      }
       send(res, 400, {
         message: error.message,
         ...Object.fromEntries(ERROR_FIELDS.map((f) => [f, error[f]])),

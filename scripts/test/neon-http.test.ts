@@ -102,6 +102,11 @@ describe("POST /sql (Neon's HTTP query path, locally)", () => {
     ).rejects.toMatchObject({ code: "25006" });
   });
 
+  it("reports a connection killed mid-statement as a shutdown, and carries on with a fresh one", async () => {
+    await expect(sql`select pg_terminate_backend(pg_backend_pid())`).rejects.toMatchObject({ code: "57P01" });
+    for (let i = 0; i < 6; i++) expect(await sql`select 1 as one`).toEqual([{ one: 1 }]);
+  });
+
   it("serves only its database, and no web page", async () => {
     const other = neon(pg.url.replace(/:(\d+)\//, ":1/"));
     await expect(other`select 1`).rejects.toThrow(/403|only the database/);

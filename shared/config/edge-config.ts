@@ -55,6 +55,11 @@ export const edgeConfigSchema = z.object({
   PLAYBACK_BIND_IP: booleanFlag(false),
   /** Largest JSON body the API accepts. */
   MAX_JSON_BYTES: positiveInt(64 * 1024),
+  /**
+   * Seconds anonymous reads that are the same for everyone (the public catalog, a public
+   * video) are served from the edge cache; 0 turns the cache off.
+   */
+  PUBLIC_CACHE_TTL_S: z.coerce.number().int().min(0).max(3600).default(10),
 });
 
 export type EdgeConfig = z.output<typeof edgeConfigSchema>;

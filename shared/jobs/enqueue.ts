@@ -19,12 +19,17 @@ export function activeKey(type: JobType, videoId: string | null): string | null 
   return JOB_TRAITS[type].oneActivePerVideo && videoId ? `${type}:${videoId}` : null;
 }
 
-/** `insert into jobs …` for one validated job; returns the new id, or no row for a duplicate. */
-export function enqueueStatement<T extends JobType>(job: JobRequest<T>): SQL {
+/**
+ * `insert into jobs …` for one validated job; returns the new id, or no row for a duplicate.
+ * `onlyIf` adds the job only when that condition holds when the statement runs — how a batch
+ * (one transaction, no code between its statements) queues a job only if its change happened.
+ */
+export function enqueueStatement<T extends JobType>(job: JobRequest<T>, options: { onlyIf?: SQL } = {}): SQL {
   const payload = jobPayloadSchemas[job.type].parse(job.payload);
   return sql`insert into jobs (type, video_id, payload, priority, active_key)
-    values (${job.type}, ${job.videoId}, ${JSON.stringify(payload)}::jsonb, ${JOB_TRAITS[job.type].priority},
-            ${activeKey(job.type, job.videoId)})
+    select ${job.type}::text, ${job.videoId}::uuid, ${JSON.stringify(payload)}::jsonb,
+           ${JOB_TRAITS[job.type].priority}::int, ${activeKey(job.type, job.videoId)}::text
+    ${options.onlyIf ? sql`where ${options.onlyIf}` : sql``}
     on conflict (active_key) where state in ('queued', 'running') do nothing
     returning id`;
 }

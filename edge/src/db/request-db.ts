@@ -1,52 +1,51 @@
 /**
- * One short-lived Neon Pool per request: a Pool cannot outlive the request on Workers, so
- * it is opened on first use and closed with `waitUntil` once the response is sent.
+ * How the edge reaches Postgres, in one place: Neon's HTTP query path (`neon()` + drizzle's
+ * neon-http driver). Every query is one HTTPS round trip to Neon's proxy, which keeps the
+ * Postgres connections warm; there is no WebSocket, no connection start-up and no SCRAM
+ * handshake per request. Statements that must commit together go as one batch
+ * (`db.batch([...])`, a non-interactive transaction in a single round trip).
+ *
+ * No route needs an interactive transaction (one whose next statement depends on code run
+ * after the previous one): writes are single statements (CTEs) or batches. Were one ever
+ * needed, the WebSocket `Pool` of the same driver, opened per request and closed with
+ * `waitUntil`, belongs here too, so routes never know which path a query takes.
+ *
+ * Locally, `DB_WS_PROXY` names the bridge (scripts/local/ws-bridge.ts) that serves the same
+ * `POST /sql` protocol in front of a plain Postgres.
  */
-import { neonConfig, Pool } from "@neondatabase/serverless";
-import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import { type NeonQueryFunction, neon, neonConfig } from "@neondatabase/serverless";
+import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
 import * as schema from "../../../shared/db/schema.ts";
 
-export type Database = NeonDatabase<typeof schema>;
+export type Database = NeonHttpDatabase<typeof schema>;
 
-export interface RequestDb {
-  /** The drizzle handle, created on first call. */
-  get(): Database;
-  /** Closes the pool if one was opened; safe to call more than once. */
-  close(): Promise<void>;
+// One handle per isolate and connection string: `neon()` is only a configured fetch and
+// holds no connection, so every request of the isolate shares it.
+const handles = new Map<string, Database>();
+
+/** Local bridges by the `host:port` of the database they serve (neonConfig is global). */
+const localBridges = new Map<string, string>();
+const neonEndpoint = neonConfig.fetchEndpoint;
+
+export function databaseFor(config: EdgeConfig): Database {
+  let db = handles.get(config.DATABASE_URL);
+  if (!db) {
+    if (config.DB_WS_PROXY) useLocalBridge(config.DATABASE_URL, config.DB_WS_PROXY);
+    const client: NeonQueryFunction<false, false> = neon(config.DATABASE_URL);
+    db = drizzle({ client, schema });
+    handles.set(config.DATABASE_URL, db);
+  }
+  return db;
 }
 
-export function createRequestDb(config: EdgeConfig): RequestDb {
-  let pool: Pool | undefined;
-  let db: Database | undefined;
-  return {
-    get() {
-      if (!db) {
-        if (config.DB_WS_PROXY) useLocalBridge(config.DB_WS_PROXY);
-        pool = new Pool({
-          connectionString: config.DATABASE_URL,
-          connectionTimeoutMillis: config.DB_TIMEOUT_MS,
-          max: 4,
-        });
-        // An idle client dying (e.g. the database restarting) must not crash the isolate.
-        pool.on("error", () => undefined);
-        db = drizzle(pool, { schema });
-      }
-      return db;
-    },
-    async close() {
-      const open = pool;
-      pool = undefined;
-      db = undefined;
-      if (open) await open.end().catch(() => undefined);
-    },
+function useLocalBridge(databaseUrl: string, proxy: string): void {
+  const { hostname, port } = new URL(databaseUrl);
+  localBridges.set(`${hostname}:${port || "5432"}`, proxy);
+  // The local bridge speaks plain http:// on loopback: see scripts/local/neon-http.ts.
+  neonConfig.fetchEndpoint = (host, port, options) => {
+    const bridge = localBridges.get(`${host}:${port || "5432"}`);
+    if (bridge) return `http://${bridge}/sql`;
+    return typeof neonEndpoint === "function" ? neonEndpoint(host, port, options) : neonEndpoint;
   };
-}
-
-function useLocalBridge(proxy: string): void {
-  // The local bridge speaks plain ws:// and no pipelining: see scripts/local/ws-bridge.ts.
-  neonConfig.wsProxy = (host, port) => `${proxy}/v1?address=${host}:${port}`;
-  neonConfig.useSecureWebSocket = false;
-  neonConfig.pipelineConnect = false;
-  neonConfig.pipelineTLS = false;
 }

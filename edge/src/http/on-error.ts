@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ApiError, errorBody } from "../../../shared/errors/api-error.ts";
 import type { ErrorCode } from "../../../shared/errors/error-codes.ts";
+import { isDatabaseUnavailable } from "../db/db-errors.ts";
 import type { AppEnv } from "../env.ts";
 import { describeForLog } from "./log-error.ts";
 
@@ -17,6 +18,12 @@ export function toApiError(err: unknown): ApiError {
       return new ApiError("invalid_json", "the request body is not valid JSON");
     }
     return new ApiError(codeForHttpStatus(err.status), err.message || "request failed");
+  }
+  if (isDatabaseUnavailable(err)) {
+    return new ApiError("service_unavailable", "the database is unavailable; retry shortly", {
+      cause: err,
+      headers: { "retry-after": "2" },
+    });
   }
   return new ApiError("internal", "internal error", { cause: err });
 }

@@ -8,14 +8,14 @@ import { VideoService } from "../services/video-service.ts";
 /** Builds the request's services from its database handle, config and key ring. */
 export async function authService(c: Context<AppEnv>): Promise<AuthService> {
   const config = c.get("config");
-  return new AuthService(c.get("db").get(), config, await getKeyRing(config));
+  return new AuthService(c.get("db"), config, await getKeyRing(config));
 }
 
 export async function videoService(c: Context<AppEnv>): Promise<VideoService> {
   const config = c.get("config");
-  return new VideoService(c.get("db").get(), config, await getKeyRing(config));
+  return new VideoService(c.get("db"), config, await getKeyRing(config));
 }
 
 export function playbackService(c: Context<AppEnv>): PlaybackService {
-  return new PlaybackService(c.get("db").get(), c.get("config"));
+  return new PlaybackService(c.get("db"), c.get("config"));
 }

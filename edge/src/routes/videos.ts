@@ -12,6 +12,7 @@ import {
 } from "../../../shared/api/videos.ts";
 import { requireViewer } from "../http/authenticate.ts";
 import { createRouter } from "../http/openapi-app.ts";
+import { markPublic, purgePublic } from "../http/public-cache.ts";
 import { limitVideoCreation } from "../http/rate-limit.ts";
 import { playbackService, videoService } from "../http/services.ts";
 
@@ -80,7 +81,9 @@ export const videoRoutes = createRouter()
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
-      return c.json(await (await videoService(c)).listPublic(limit, cursor), 200);
+      const page = await (await videoService(c)).listPublic(limit, cursor);
+      markPublic(c); // the public catalog is the same for everyone
+      return c.json(page, 200);
     },
   )
   .openapi(
@@ -109,7 +112,11 @@ export const videoRoutes = createRouter()
       request: { params: IdParam },
       responses: { 200: ok("The video", VideoSchema), ...errorResponses(400, 401, 404) },
     }),
-    async (c) => c.json(await (await videoService(c)).get(c.req.valid("param").id, c.get("viewer")), 200),
+    async (c) => {
+      const video = await (await videoService(c)).get(c.req.valid("param").id, c.get("viewer"));
+      if (video.visibility === "public" && video.status === "ready") markPublic(c);
+      return c.json(video, 200);
+    },
   )
   .openapi(
     createRoute({
@@ -125,11 +132,10 @@ export const videoRoutes = createRouter()
       },
     }),
     async (c) => {
-      const service = await videoService(c);
-      return c.json(
-        await service.update(c.req.valid("param").id, requireViewer(c), c.req.valid("json")),
-        200,
-      );
+      const { id } = c.req.valid("param");
+      const video = await (await videoService(c)).update(id, requireViewer(c), c.req.valid("json"));
+      purgePublic(c, `/api/v1/videos/${id}`);
+      return c.json(video, 200);
     },
   )
   .openapi(
@@ -143,7 +149,9 @@ export const videoRoutes = createRouter()
       responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) },
     }),
     async (c) => {
-      await (await videoService(c)).remove(c.req.valid("param").id, requireViewer(c));
+      const { id } = c.req.valid("param");
+      await (await videoService(c)).remove(id, requireViewer(c));
+      purgePublic(c, `/api/v1/videos/${id}`);
       return c.body(null, 204);
     },
   )

@@ -147,19 +147,25 @@ export class VideoService {
 
   /**
    * Marks the video deleted at once and queues the farm's purge job (shared/jobs, the one way
-   * to add a job) in the same transaction, so neither happens without the other.
+   * to add a job) in one batch — one transaction, one round trip — so neither happens without
+   * the other. The job is added only if this very transaction deleted the video (`now()` is
+   * the transaction's start, the value its update wrote).
    */
   async remove(id: string, viewer: Viewer): Promise<void> {
-    const removed = await this.db.transaction(async (tx) => {
-      const gone = await tx.execute<{ id: string }>(sql`
-        update videos set deleted_at = now(), updated_at = now()
-        where id = ${id} and deleted_at is null and ${ownerOrAdmin(viewer)}
-        returning id`);
-      if (gone.rows.length === 0) return false;
-      await tx.execute(enqueueStatement({ type: "purge_video", videoId: id, payload: {} }));
-      return true;
-    });
-    if (!removed) throw await this.refusal(id, viewer);
+    const [gone] = await this.db.batch([
+      this.db
+        .update(videos)
+        .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(and(eq(videos.id, id), isNull(videos.deletedAt), ownerOrAdmin(viewer)))
+        .returning({ id: videos.id }),
+      this.db.execute(
+        enqueueStatement(
+          { type: "purge_video", videoId: id, payload: {} },
+          { onlyIf: sql`exists (select 1 from videos where id = ${id} and deleted_at = now())` },
+        ),
+      ),
+    ]);
+    if (gone.length === 0) throw await this.refusal(id, viewer);
   }
 
   private async list(where: SQL | undefined, limit: number, cursor: string | undefined) {

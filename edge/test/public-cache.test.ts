@@ -1,0 +1,120 @@
+/**
+ * Anonymous reads that are the same for everyone come from the edge cache for
+ * PUBLIC_CACHE_TTL_S; nothing private, unlisted or token-bound is cached, and a change is
+ * visible within the TTL — a private or deleted video never readable from cache beyond it.
+ */
+import { describe, expect, it } from "vitest";
+import { type CallOptions, call, callJson, createVideo, markReady, signUp } from "./helpers.ts";
+
+const TTL_S = 2;
+const cached: CallOptions = { bindings: { PUBLIC_CACHE_TTL_S: String(TTL_S) } };
+const anonymous = (path: string) => call("GET", path, cached);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function publicVideo(title: string) {
+  const owner = await signUp();
+  const { video } = await createVideo(owner.accessToken, { title, visibility: "public" });
+  await markReady(video.id);
+  return { owner, id: video.id };
+}
+
+/** Reads `path` anonymously until `check` holds, at most `ms`; returns how long it took. */
+async function until(path: string, check: (status: number, body: string) => boolean, ms: number) {
+  const started = Date.now();
+  for (;;) {
+    const response = await anonymous(path);
+    if (check(response.status, await response.text())) return Date.now() - started;
+    if (Date.now() - started > ms) throw new Error(`${path} did not change within ${ms} ms`);
+    await sleep(200);
+  }
+}
+
+describe("edge cache for public reads", () => {
+  it("serves the anonymous catalog and a public video from the cache, with cache headers", async () => {
+    const { id } = await publicVideo("Cached lighthouse");
+    const first = await anonymous(`/api/v1/videos/${id}`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-edge-cache")).toBe("miss");
+    expect(first.headers.get("cache-control")).toBe(`public, max-age=0, s-maxage=${TTL_S}`);
+    const second = await anonymous(`/api/v1/videos/${id}`);
+    expect(second.headers.get("x-edge-cache")).toBe("hit");
+    expect(await second.json()).toMatchObject({ id, title: "Cached lighthouse" });
+    expect(second.headers.get("x-request-id")).not.toBe(first.headers.get("x-request-id"));
+
+    const list = "/api/v1/videos?limit=3";
+    expect((await anonymous(list)).headers.get("x-edge-cache")).toBe("miss");
+    expect((await anonymous(list)).headers.get("x-edge-cache")).toBe("hit");
+  });
+
+  it("never caches for a caller with a token, nor unlisted, private or unready videos", async () => {
+    const { owner, id } = await publicVideo("Mine");
+    const withToken = await call("GET", `/api/v1/videos/${id}`, { ...cached, token: owner.accessToken });
+    expect(withToken.headers.get("x-edge-cache")).toBe("bypass");
+    expect(withToken.headers.get("cache-control")).toBeNull();
+
+    const { video: unlisted } = await createVideo(owner.accessToken, { visibility: "unlisted" });
+    await markReady(unlisted.id);
+    for (let i = 0; i < 2; i++) {
+      expect((await anonymous(`/api/v1/videos/${unlisted.id}`)).headers.get("x-edge-cache")).toBe("bypass");
+    }
+    const { video: pending } = await createVideo(owner.accessToken, { visibility: "private" });
+    expect((await anonymous(`/api/v1/videos/${pending.id}`)).status).toBe(404);
+    // Nor is the anonymous cache what a signed-in owner reads: they see their change at once.
+    await anonymous(`/api/v1/videos/${id}`);
+    await callJson("PATCH", `/api/v1/videos/${id}`, {
+      ...cached,
+      token: owner.accessToken,
+      body: { title: "Renamed" },
+    });
+    const mine = await callJson<{ title: string }>("GET", `/api/v1/videos/${id}`, {
+      ...cached,
+      token: owner.accessToken,
+    });
+    expect(mine.body.title).toBe("Renamed");
+  });
+
+  it("shows a change to anonymous readers within the TTL", async () => {
+    const { owner, id } = await publicVideo("Old title");
+    const list = "/api/v1/videos?limit=1";
+    expect(await (await anonymous(list)).text()).toContain("Old title");
+    expect(await (await anonymous(`/api/v1/videos/${id}`)).text()).toContain("Old title");
+    const patched = await call("PATCH", `/api/v1/videos/${id}`, {
+      ...cached,
+      token: owner.accessToken,
+      body: { title: "New title" },
+    });
+    expect(patched.status).toBe(200);
+    // The video's own entry is purged by the change; the list follows within the TTL.
+    expect(await (await anonymous(`/api/v1/videos/${id}`)).text()).toContain("New title");
+    const took = await until(list, (_, body) => body.includes("New title"), (TTL_S + 2) * 1000);
+    expect(took).toBeLessThanOrEqual((TTL_S + 1) * 1000);
+  });
+
+  it("never serves a video made private, or deleted, beyond the TTL", async () => {
+    const hidden = await publicVideo("Soon private");
+    const gone = await publicVideo("Soon deleted");
+    for (const { id } of [hidden, gone]) {
+      await anonymous(`/api/v1/videos/${id}`);
+      expect((await anonymous(`/api/v1/videos/${id}`)).headers.get("x-edge-cache")).toBe("hit");
+    }
+    const list = "/api/v1/videos?limit=2";
+    expect(await (await anonymous(list)).text()).toContain("Soon deleted");
+
+    await call("PATCH", `/api/v1/videos/${hidden.id}`, {
+      ...cached,
+      token: hidden.owner.accessToken,
+      body: { visibility: "private" },
+    });
+    await call("DELETE", `/api/v1/videos/${gone.id}`, { ...cached, token: gone.owner.accessToken });
+    for (const { id } of [hidden, gone]) {
+      const took = await until(`/api/v1/videos/${id}`, (status) => status === 404, (TTL_S + 2) * 1000);
+      expect(took).toBeLessThanOrEqual(TTL_S * 1000);
+    }
+    const took = await until(
+      list,
+      (_, body) => !body.includes("Soon private") && !body.includes("Soon deleted"),
+      (TTL_S + 2) * 1000,
+    );
+    expect(took).toBeLessThanOrEqual((TTL_S + 1) * 1000);
+  });
+});
