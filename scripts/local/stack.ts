@@ -173,7 +173,7 @@ async function startEdge(
     const value = process.env[name];
     if (value && name !== "DATABASE_URL") vars[name] = value;
   }
-  // Neon's own endpoint speaks WebSocket; any other Postgres is reached through the bridge.
+  // Neon answers the driver itself; any other Postgres is reached through the local bridge (POST /sql).
   if (!new URL(databaseUrl).hostname.endsWith(".neon.tech")) {
     vars.DB_WS_PROXY = `127.0.0.1:${config.DB_WS_PROXY_PORT}`;
   }
