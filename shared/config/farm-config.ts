@@ -23,6 +23,8 @@ export const farmConfigSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().default("movio-local"),
   S3_SECRET_ACCESS_KEY: z.string().default("movio-local"),
   S3_FORCE_PATH_STYLE: booleanFlag(true),
+  /** An S3 connection silent for this long is dropped and its request retried (a stalled S3). */
+  S3_IDLE_TIMEOUT_MS: positiveInt(30_000),
   FFMPEG_PATH: optionalString,
   FFPROBE_PATH: optionalString,
   FARM_TMP_DIR: optionalString,

@@ -6,6 +6,12 @@ export interface S3Settings {
   accessKeyId: string;
   secretAccessKey: string;
   forcePathStyle: boolean;
+  /**
+   * Drop a connection that carries no byte for this long; the request is then retried. The
+   * SDK has no such limit by default: a stalled S3 connection would hang its caller for good.
+   * An idle limit, not a total one: a large part that keeps moving is never cut.
+   */
+  idleTimeoutMs?: number | undefined;
 }
 
 /**
@@ -20,6 +26,14 @@ export function s3ClientConfig(settings: S3Settings): S3ClientConfig {
     credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
+    ...(settings.idleTimeoutMs
+      ? {
+          requestHandler: {
+            connectionTimeout: settings.idleTimeoutMs,
+            socketTimeout: settings.idleTimeoutMs,
+          },
+        }
+      : {}),
   };
 }
 
@@ -34,6 +48,7 @@ export function farmS3Settings(config: {
   S3_ACCESS_KEY_ID: string;
   S3_SECRET_ACCESS_KEY: string;
   S3_FORCE_PATH_STYLE: boolean;
+  S3_IDLE_TIMEOUT_MS?: number;
 }): S3Settings {
   return {
     endpoint: config.S3_ENDPOINT,
@@ -41,5 +56,6 @@ export function farmS3Settings(config: {
     accessKeyId: config.S3_ACCESS_KEY_ID,
     secretAccessKey: config.S3_SECRET_ACCESS_KEY,
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    idleTimeoutMs: config.S3_IDLE_TIMEOUT_MS,
   };
 }

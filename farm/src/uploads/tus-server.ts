@@ -4,7 +4,8 @@
  * can continue any upload. The upload id is the video id: one upload per video.
  */
 import type http from "node:http";
-import { type MetadataValue, S3Store } from "@tus/s3-store";
+import { Readable } from "node:stream";
+import type { MetadataValue } from "@tus/s3-store";
 import type { Server } from "@tus/server";
 import { EVENTS, type Upload } from "@tus/utils";
 import type pg from "pg";
@@ -14,6 +15,7 @@ import { ApiError, errorBody } from "../../../shared/errors/api-error.ts";
 import { farmS3Settings, s3ClientConfig } from "../../../shared/storage/s3-client.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { VideoStore } from "../videos/video-store.ts";
+import { ContiguousS3Store } from "./contiguous-s3-store.ts";
 import { PgKvStore } from "./pg-kv-store.ts";
 import { PgLocker } from "./pg-locker.ts";
 import { JsonErrorTusServer, tusRequestId } from "./tus-json-errors.ts";
@@ -70,7 +72,7 @@ function tusError(err: unknown, requestId: string): { status_code: number; body:
 export function createTusService(deps: TusDeps): TusService {
   const { config, videos, auth, storage } = deps;
   const cache = new PgKvStore<MetadataValue>(deps.db);
-  const store = new S3Store({
+  const store = new ContiguousS3Store({
     partSize: config.TUS_PART_SIZE_BYTES,
     // Expiry is ours (expireAbandoned): it counts from the last byte received, while the
     // store's own would count from creation and cut a slow upload that is still moving.
@@ -95,8 +97,11 @@ export function createTusService(deps: TusDeps): TusService {
       throw tusError(err, requestIdOf(req));
     }
   };
-  /** Videos whose tus POST claimed them in this process, until the POST has answered. */
-  const claimedHere = new Set<string>();
+  /**
+   * Videos a tus POST claimed in this process, until the POST has answered, by request id:
+   * a POST's URL (`/files/`) names no upload, the token does.
+   */
+  const claimedHere = new Map<string, string>();
 
   /** Records a finish once the source object is really complete (never for a partial one). */
   const finish = async (id: string, announced?: number): Promise<boolean> => {
@@ -106,6 +111,24 @@ export function createTusService(deps: TusDeps): TusService {
     const moved = await videos.uploadFinished(id, id, size);
     if (moved) deps.log(`upload ${id} complete (${size} bytes)`);
     return moved;
+  };
+
+  /**
+   * Every part is stored but S3 never assembled the object (CompleteMultipartUpload failed
+   * past its retries): tus reports offset = length all the same and the client stops there,
+   * so the next HEAD assembles it, under the upload's lock.
+   */
+  const assemble = async (id: string, size: number) => {
+    if ((await videos.uploadingSize(id)) !== size || (await storage.objectSize(id)) === size) return;
+    const lock = locker.newLock(id);
+    await lock.lock(new AbortController().signal, () => undefined);
+    try {
+      // An empty write at the end: S3Store completes the multipart upload and clears its cache.
+      await store.write(Readable.from([]), id, size);
+      deps.log(`upload ${id}: assembled the parts S3 had not put together`);
+    } finally {
+      await lock.unlock();
+    }
   };
 
   const server = new JsonErrorTusServer({
@@ -157,7 +180,7 @@ export function createTusService(deps: TusDeps): TusService {
             `you have ${config.MAX_CONCURRENT_UPLOADS_PER_USER} uploads in progress; finish or cancel one first`,
           );
         }
-        claimedHere.add(upload.id);
+        claimedHere.set(requestIdOf(req), upload.id);
         // A failed video uploaded again: its old source must not pass for the new one.
         await storage.deleteKeys([upload.id, `${upload.id}.info`, `${upload.id}.part`]);
         return {};
@@ -195,24 +218,32 @@ export function createTusService(deps: TusDeps): TusService {
     const id = uploadIdFrom((req.url ?? "").split("?")[0]?.split("/").pop());
     const stopWatching =
       id && req.method === "PATCH" ? watchUploadRequest(req, id, videos, deps.log) : undefined;
+    const requestId = String(req.headers["x-request-id"] ?? "unknown");
     try {
-      const requestId = String(req.headers["x-request-id"] ?? "unknown");
       await tusRequestId.run(requestId, () => server.handle(req, res));
     } finally {
       stopWatching?.();
     }
-    if (!id) return;
-    await afterResponse(req, res, id).catch((err) =>
-      deps.log(`upload ${id}: after ${req.method}: ${(err as Error).message}`),
+    const claimed = claimedHere.get(requestId);
+    claimedHere.delete(requestId);
+    const uploadId = id ?? claimed;
+    if (!uploadId) return;
+    await afterResponse(req, res, uploadId, claimed !== undefined).catch((err) =>
+      deps.log(`upload ${uploadId}: after ${req.method}: ${(err as Error).message}`),
     );
   };
 
   /** Bookkeeping once tus has answered: progress, a missed finish, a refused creation, a deletion. */
-  const afterResponse = async (req: http.IncomingMessage, res: http.ServerResponse, id: string) => {
+  const afterResponse = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    id: string,
+    claimed: boolean,
+  ) => {
     const offset = Number(res.getHeader("upload-offset"));
     const length = Number(res.getHeader("upload-length") ?? Number.NaN);
     if (req.method === "POST") {
-      if (claimedHere.delete(id) && res.statusCode !== 201) {
+      if (claimed && res.statusCode !== 201) {
         // Claimed, but the store refused or failed: no dead end, the owner can try again.
         await discard(id);
         await videos.releaseUpload(id);
@@ -225,6 +256,7 @@ export function createTusService(deps: TusDeps): TusService {
     // The client sees offset = length and stops; if the finish was never recorded (the
     // database failed in onUploadFinish), this is where it is noticed.
     if (req.method === "HEAD" && res.statusCode === 200 && Number.isFinite(length) && offset === length) {
+      await assemble(id, length);
       await finish(id);
     }
     if (req.method === "PATCH" && res.statusCode >= 400 && (await videos.find(id))?.deleted) {
