@@ -45,9 +45,12 @@ function startRunner(options: { policy?: Partial<JobPolicy>; leaseMs?: number; p
       gaveUp.push({ id: job.id, error: error.message });
     },
   };
+  const policy = fastPolicy(options.policy);
   const policies: JobPolicies = {
-    transcode: fastPolicy(options.policy),
-    purge_video: fastPolicy(options.policy),
+    transcode: policy,
+    purge_video: policy,
+    translate_subtitles: policy,
+    publish_subtitles: policy,
   };
   const runner = new JobRunner(
     queue,

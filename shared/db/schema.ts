@@ -7,11 +7,13 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,
+  boolean,
   check,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -98,6 +100,10 @@ export const videos = pgTable(
     media: jsonb("media").$type<PublishedMedia>(),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Characters sent to machine translation for this video (capped: it costs money). */
+    translatedChars: bigint("translated_chars", { mode: "number" }).notNull().default(0),
+    /** Bumped whenever the published subtitle set changes: manifests are named by it. */
+    subtitlesVersion: integer("subtitles_version").notNull().default(0),
     /** Last time upload bytes arrived: unfinished uploads expire UPLOAD_EXPIRY_S after it. */
     uploadActivityAt: timestamp("upload_activity_at", { withTimezone: true }),
     readyAt: timestamp("ready_at", { withTimezone: true }),
@@ -175,4 +181,66 @@ export const renditions = pgTable(
     codecs: text("codecs").notNull(),
   },
   (t) => [uniqueIndex("renditions_video_rep_key").on(t.videoId, t.representationId)],
+);
+
+export const SUBTITLE_KINDS = ["subtitles", "captions"] as const;
+export const SUBTITLE_ORIGINS = ["embedded", "uploaded", "machine"] as const;
+export const SUBTITLE_STATUSES = ["pending", "ready", "failed", "unsupported"] as const;
+
+/**
+ * A subtitle track of a video: extracted from the upload, uploaded as a file, or machine
+ * translated from another track. Its cues (below) are the truth: the published `.vtt` files
+ * are made from them, search indexes them, edits change them. One track per (video,
+ * language, origin): re-extracting or re-uploading replaces it.
+ */
+export const subtitleTracks = pgTable(
+  "subtitle_tracks",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    videoId: uuid("video_id")
+      .notNull()
+      .references(() => videos.id, { onDelete: "cascade" }),
+    /** BCP 47 (`en`, `pt-BR`); null when the source did not say. */
+    language: text("language"),
+    label: text("label").notNull(),
+    kind: text("kind", { enum: SUBTITLE_KINDS }).notNull().default("subtitles"),
+    origin: text("origin", { enum: SUBTITLE_ORIGINS }).notNull(),
+    /** The track a machine translation was made from. */
+    sourceTrackId: uuid("source_track_id"),
+    status: text("status", { enum: SUBTITLE_STATUSES }).notNull().default("pending"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    isDefault: boolean("is_default").notNull().default(false),
+    isForced: boolean("is_forced").notNull().default(false),
+    cueCount: integer("cue_count").notNull().default(0),
+    /** Embedded tracks: the source stream's index and codec (e.g. `subrip`, `hdmv_pgs_subtitle`). */
+    streamIndex: integer("stream_index"),
+    codec: text("codec"),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("subtitle_tracks_video_lang_origin_key").on(t.videoId, t.language, t.origin),
+    check("subtitle_tracks_kind_check", sql`${t.kind} in ('subtitles','captions')`),
+    check("subtitle_tracks_origin_check", sql`${t.origin} in ('embedded','uploaded','machine')`),
+    check("subtitle_tracks_status_check", sql`${t.status} in ('pending','ready','failed','unsupported')`),
+  ],
+);
+
+/** One cue of a track: times in milliseconds and its text (WebVTT cue text: `<i>`, `<b>`, line breaks). */
+export const subtitleCues = pgTable(
+  "subtitle_cues",
+  {
+    trackId: uuid("track_id")
+      .notNull()
+      .references(() => subtitleTracks.id, { onDelete: "cascade" }),
+    idx: integer("idx").notNull(),
+    startMs: integer("start_ms").notNull(),
+    endMs: integer("end_ms").notNull(),
+    text: text("text").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.trackId, t.idx] }),
+    check("subtitle_cues_times_check", sql`${t.startMs} >= 0 and ${t.endMs} >= ${t.startMs}`),
+  ],
 );

@@ -6,7 +6,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
-import { JOB_TRAITS, type JobPayload, type JobType, jobPayloadSchemas } from "./job-types.ts";
+import { JOB_TRAITS, type JobPayload, type JobTraits, type JobType, jobPayloadSchemas } from "./job-types.ts";
 
 export interface JobRequest<T extends JobType = JobType> {
   type: T;
@@ -14,9 +14,10 @@ export interface JobRequest<T extends JobType = JobType> {
   payload: JobPayload<T>;
 }
 
-/** The dedupe key: one active job per (type, video) where the type asks for it. */
-export function activeKey(type: JobType, videoId: string | null): string | null {
-  return JOB_TRAITS[type].oneActivePerVideo && videoId ? `${type}:${videoId}` : null;
+/** The dedupe key among queued-or-running jobs, where the type asks for one. */
+export function activeKey<T extends JobType>(type: T, videoId: string | null, payload: JobPayload<T>): string | null {
+  const key = (JOB_TRAITS[type] as JobTraits<T>).activeKey;
+  return key && videoId ? `${type}:${key(videoId, payload)}` : null;
 }
 
 /**
@@ -28,7 +29,7 @@ export function enqueueStatement<T extends JobType>(job: JobRequest<T>, options:
   const payload = jobPayloadSchemas[job.type].parse(job.payload);
   return sql`insert into jobs (type, video_id, payload, priority, active_key)
     select ${job.type}::text, ${job.videoId}::uuid, ${JSON.stringify(payload)}::jsonb,
-           ${JOB_TRAITS[job.type].priority}::int, ${activeKey(job.type, job.videoId)}::text
+           ${JOB_TRAITS[job.type].priority}::int, ${activeKey(job.type, job.videoId, payload as JobPayload<T>)}::text
     ${options.onlyIf ? sql`where ${options.onlyIf}` : sql``}
     on conflict (active_key) where state in ('queued', 'running') do nothing
     returning id`;

@@ -11,22 +11,33 @@ export const jobPayloadSchemas = {
   transcode: z.object({ sourceKey: z.string().min(1) }),
   /** Remove everything stored for a deleted video: upload remnants, source, media. */
   purge_video: z.object({}),
+  /** Machine-translate one track's cues into one language (AWS Translate). */
+  translate_subtitles: z.object({ sourceTrackId: z.uuid(), to: z.string().min(2).max(35) }),
+  /** Write the video's ready subtitle tracks as files and re-publish its manifests (no re-encode). */
+  publish_subtitles: z.object({}),
 } as const;
 
 export type JobType = keyof typeof jobPayloadSchemas;
 export const JOB_TYPES = Object.keys(jobPayloadSchemas) as JobType[];
 export type JobPayload<T extends JobType> = z.output<(typeof jobPayloadSchemas)[T]>;
 
-export interface JobTraits {
+export interface JobTraits<T extends JobType = JobType> {
   /** Higher runs first among due jobs; short interactive work goes above long transcodes. */
   priority: number;
-  /** At most one queued-or-running job of this type per video (false: any number). */
-  oneActivePerVideo: boolean;
+  /**
+   * What must be unique among queued-or-running jobs of this type (besides the type), or
+   * undefined for no limit: one transcode per video, one translation per video and language.
+   */
+  activeKey?: (videoId: string, payload: JobPayload<T>) => string;
 }
 
-export const JOB_TRAITS: Record<JobType, JobTraits> = {
-  transcode: { priority: 0, oneActivePerVideo: true },
-  purge_video: { priority: 10, oneActivePerVideo: true },
+export const JOB_TRAITS: { [T in JobType]: JobTraits<T> } = {
+  transcode: { priority: 0, activeKey: (videoId) => videoId },
+  purge_video: { priority: 10, activeKey: (videoId) => videoId },
+  translate_subtitles: { priority: 5, activeKey: (videoId, payload) => `${videoId}:${payload.to}` },
+  // Not deduplicated: a change made while a publish runs needs a publish after it. Publishing
+  // is idempotent and reads the latest state, so an extra one costs only a few small files.
+  publish_subtitles: { priority: 20 },
 };
 
 export const JOB_STATES = ["queued", "running", "done", "failed", "cancelled"] as const;

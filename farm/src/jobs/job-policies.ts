@@ -36,6 +36,22 @@ export function jobPolicies(config: { TRANSCODE_CONCURRENCY: number }): JobPolic
       backoffCapMs: 10 * 60_000,
       stopsWhenVideoDeleted: false,
     },
+    translate_subtitles: {
+      attempts: 5,
+      timeoutMs: 10 * 60_000,
+      concurrency: 2,
+      backoffBaseMs: 5000,
+      backoffCapMs: 5 * 60_000,
+      stopsWhenVideoDeleted: true,
+    },
+    publish_subtitles: {
+      attempts: 6,
+      timeoutMs: 2 * 60_000,
+      concurrency: 2,
+      backoffBaseMs: 1000,
+      backoffCapMs: 60_000,
+      stopsWhenVideoDeleted: true,
+    },
   };
 }
 
