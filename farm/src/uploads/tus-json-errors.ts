@@ -11,8 +11,8 @@ import { Server } from "@tus/server";
 import type { CancellationContext } from "@tus/utils";
 import { ERROR_STATUS, type ErrorCode } from "../../../shared/errors/error-codes.ts";
 
-/** The id the farm server gave the request tus is answering (set around `server.handle`). */
-export const tusRequestId = new AsyncLocalStorage<string>();
+/** The request tus is answering (set around `server.handle`): its id and method. */
+export const tusRequest = new AsyncLocalStorage<{ requestId: string; method: string }>();
 
 const CODE_FOR_TUS_STATUS: Record<number, ErrorCode> = {
   400: "bad_request",
@@ -38,11 +38,24 @@ export function jsonTusError(status: number, body: string, requestId: string) {
   return { status: ERROR_STATUS[code], body: JSON.stringify({ error: { code, message, requestId } }) };
 }
 
+/**
+ * tus-js-client answers any non-2xx to the HEAD that resumes an upload — 500 and 503 included —
+ * by dropping the upload and creating a new one, which the farm refuses (one upload per
+ * video): a database or storage outage during a resume would strand the upload for good.
+ * 423 is the one status it retries, so that is what a HEAD gets while its state cannot be read.
+ */
+const UNREADABLE = "the upload's state cannot be read right now; retry shortly";
+
 /** @tus/server whose error responses are JSON. */
 export class JsonErrorTusServer extends Server {
   override write(context: CancellationContext, headers: Headers, status: number, body = "") {
     if (status < 400) return super.write(context, headers, status, body);
-    const error = jsonTusError(status, body, tusRequestId.getStore() ?? "unknown");
+    const request = tusRequest.getStore();
+    if (status >= 500 && request?.method === "HEAD") {
+      status = 423;
+      body = UNREADABLE;
+    }
+    const error = jsonTusError(status, body, request?.requestId ?? "unknown");
     headers.set("Content-Type", "application/json; charset=utf-8");
     return super.write(context, headers, error.status, error.body);
   }

@@ -15,10 +15,10 @@ import { ApiError, errorBody } from "../../../shared/errors/api-error.ts";
 import { farmS3Settings, s3ClientConfig } from "../../../shared/storage/s3-client.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { VideoStore } from "../videos/video-store.ts";
-import { ContiguousS3Store } from "./contiguous-s3-store.ts";
+import { FarmS3Store } from "./farm-s3-store.ts";
 import { PgKvStore } from "./pg-kv-store.ts";
 import { PgLocker } from "./pg-locker.ts";
-import { JsonErrorTusServer, tusRequestId } from "./tus-json-errors.ts";
+import { JsonErrorTusServer, tusRequest } from "./tus-json-errors.ts";
 import type { UploadAuth } from "./upload-auth.ts";
 import { watchUploadRequest } from "./upload-watch.ts";
 
@@ -72,7 +72,7 @@ function tusError(err: unknown, requestId: string): { status_code: number; body:
 export function createTusService(deps: TusDeps): TusService {
   const { config, videos, auth, storage } = deps;
   const cache = new PgKvStore<MetadataValue>(deps.db);
-  const store = new ContiguousS3Store({
+  const store = new FarmS3Store({
     partSize: config.TUS_PART_SIZE_BYTES,
     // Expiry is ours (expireAbandoned): it counts from the last byte received, while the
     // store's own would count from creation and cut a slow upload that is still moving.
@@ -220,7 +220,7 @@ export function createTusService(deps: TusDeps): TusService {
       id && req.method === "PATCH" ? watchUploadRequest(req, id, videos, deps.log) : undefined;
     const requestId = String(req.headers["x-request-id"] ?? "unknown");
     try {
-      await tusRequestId.run(requestId, () => server.handle(req, res));
+      await tusRequest.run({ requestId, method: req.method ?? "" }, () => server.handle(req, res));
     } finally {
       stopWatching?.();
     }
