@@ -19,6 +19,8 @@ import { Ffmpeg } from "./media/ffmpeg.ts";
 import { locateMediaTools, type MediaTools } from "./media/ffmpeg-locate.ts";
 import { removeStaleScratch } from "./scratch.ts";
 import { ObjectStorage } from "./storage/object-storage.ts";
+import { publishSubtitlesHandler } from "./subtitles/publish-subtitles-job.ts";
+import { SubtitleStore } from "./subtitles/subtitle-store.ts";
 import { createTusService } from "./uploads/tus-server.ts";
 import { UploadAuth, uploadKeySource } from "./uploads/upload-auth.ts";
 import { VideoStore } from "./videos/video-store.ts";
@@ -63,12 +65,14 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
 
   const queue = new JobQueue(db, nodeId, config.JOB_LEASE_MS);
   const ffmpeg = new Ffmpeg(options.media ?? locateMediaTools(config));
+  const subtitles = new SubtitleStore(db);
   const runner = new JobRunner(
     queue,
     jobPolicies(config),
     {
-      transcode: transcodeHandler({ config, ffmpeg, storage, videos, queue, log: nodeLog }),
+      transcode: transcodeHandler({ config, ffmpeg, storage, videos, queue, subtitles, log: nodeLog }),
       purge_video: purgeHandler({ storage, discardUpload: tus.discard, log: nodeLog }),
+      publish_subtitles: publishSubtitlesHandler({ db, storage, subtitles, log: nodeLog }),
     },
     { pollMs: config.JOB_POLL_MS, leaseMs: config.JOB_LEASE_MS, log: nodeLog },
   );

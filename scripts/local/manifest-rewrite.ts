@@ -26,8 +26,9 @@ export function rewriteForToken(key: string, body: string, query: string): strin
       })
       .join("\n");
   }
-  if (key.endsWith(".vtt")) {
-    // Storyboard cues point at sprite sheets: "storyboard-00.jpg#xywh=…".
+  if (key.endsWith(".vtt") && /(^|\/)storyboard[^/]*\.vtt$/.test(key)) {
+    // Storyboard cues point at sprite sheets: "storyboard-00.jpg#xywh=…". Subtitle files hold
+    // words, never URLs: a cue reading "holiday.jpg" must stay as it is.
     return body.replace(
       /^([^\s#][^\s]*?\.(?:jpg|jpeg|png|webp))(#[^\s]*)?$/gim,
       (_, url: string, fragment = "") => `${withQuery(url)}${fragment}`,

@@ -67,6 +67,16 @@ describe("token forwarding into manifests", () => {
   it("adds the token to storyboard sprites, before the #xywh fragment", () => {
     const vtt = "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nstoryboard-00.jpg#xywh=0,0,160,90\n";
     expect(rewriteForToken("storyboard.vtt", vtt, q)).toContain(`storyboard-00.jpg?${q}#xywh=0,0,160,90`);
+    expect(rewriteForToken("media/v/1/storyboard.vtt", vtt, q)).toContain(`storyboard-00.jpg?${q}#xywh`);
+  });
+  it("leaves subtitle text alone, and tokens the URIs of subtitle playlists", () => {
+    const subtitles = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nholiday.jpg\n";
+    expect(rewriteForToken("media/v/1/subs-abc-v2.vtt", subtitles, q)).toBe(subtitles);
+    const master =
+      '#EXTM3U\n#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English",LANGUAGE="en",URI="subs-abc-v2.m3u8"\n';
+    expect(rewriteForToken("master-v2.m3u8", master, q)).toContain(`URI="subs-abc-v2.m3u8?${q}"`);
+    const playlist = "#EXTM3U\n#EXTINF:4.000,\nsubs-abc-v2.vtt\n#EXT-X-ENDLIST\n";
+    expect(rewriteForToken("subs-abc-v2.m3u8", playlist, q)).toContain(`subs-abc-v2.vtt?${q}`);
   });
 });
 

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { VIDEO_STATUSES, VIDEO_VISIBILITIES } from "../db/schema.ts";
 import { storableText } from "./common.ts";
+import { SubtitleTrackSchema } from "./subtitles.ts";
 
 const Language = z
   .string()
@@ -48,7 +49,7 @@ export const VideoSchema = z
     renditions: z.array(
       z.object({ height: z.number(), width: z.number(), bandwidth: z.number(), codecs: z.string() }),
     ),
-    subtitles: z.array(z.object({ lang: z.string(), label: z.string() })),
+    subtitles: z.array(SubtitleTrackSchema).openapi({ description: "Every subtitle track, with its status" }),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     createdAt: z.string().openapi({ format: "date-time" }),
     updatedAt: z.string().openapi({ format: "date-time" }),
@@ -91,7 +92,18 @@ export const PlaybackSchema = z
     hls: z.string().openapi({ description: "Signed HLS master playlist URL on the CDN" }),
     poster: z.string().nullable(),
     storyboard: z.string().nullable().openapi({ description: "WebVTT track of seek-preview thumbnails" }),
-    subtitles: z.array(z.object({ lang: z.string(), label: z.string(), url: z.string() })),
+    subtitles: z
+      .array(
+        z.object({
+          lang: z.string().nullable().openapi({ description: "BCP 47; null when unknown" }),
+          label: z.string(),
+          kind: z.enum(["subtitles", "captions"]),
+          origin: z.enum(["embedded", "uploaded", "machine"]),
+          default: z.boolean(),
+          url: z.string().openapi({ description: "Signed WebVTT file on the CDN" }),
+        }),
+      )
+      .openapi({ description: "The subtitle tracks the manifests declare, as files" }),
     expiresAt: z.string().openapi({ format: "date-time" }),
   })
   .openapi("Playback");

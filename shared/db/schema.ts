@@ -26,6 +26,18 @@ export interface PublishedMedia {
   hls: string;
   poster: string | null;
   storyboard: string | null;
+  /** The subtitle tracks declared in `dash`/`hls`, each with its WebVTT file (absent: none). */
+  subtitles?: PublishedSubtitle[];
+}
+
+export interface PublishedSubtitle {
+  trackId: string;
+  lang: string | null;
+  label: string;
+  kind: "subtitles" | "captions";
+  origin: "embedded" | "uploaded" | "machine";
+  isDefault: boolean;
+  file: string;
 }
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();

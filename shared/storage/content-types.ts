@@ -17,7 +17,11 @@ export function contentTypeFor(key: string, stored?: string): string {
   return TYPES[ext] ?? stored ?? "application/octet-stream";
 }
 
-/** Manifests may change on re-processing; segments and images never do (new attempt, new path). */
+/**
+ * Segments and images never change (a new attempt gets a new path), nor do versioned
+ * manifests and subtitle files (`manifest-v3.mpd`: a new subtitle set gets a new version).
+ * Only the base manifests ffmpeg wrote are cached briefly.
+ */
 export function cacheControlFor(key: string): string {
-  return /\.(mpd|m3u8)$/i.test(key) ? "public, max-age=60" : "public, max-age=31536000, immutable";
+  return /(?<!-v\d+)\.(mpd|m3u8)$/i.test(key) ? "public, max-age=60" : "public, max-age=31536000, immutable";
 }

@@ -1,7 +1,7 @@
 /**
  * Signed playback URLs: everything a player needs for one video, on the CDN, with Gcore's
- * secure token for the video's directory (one token covers manifest, segments, poster and
- * storyboard). Visibility is the catalog's: whoever may not see the video gets 404.
+ * secure token for the video's directory (one token covers manifest, segments, poster,
+ * storyboard and subtitle files). Visibility is the catalog's: whoever may not see the video gets 404.
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
@@ -16,7 +16,14 @@ export interface Playback {
   hls: string;
   poster: string | null;
   storyboard: string | null;
-  subtitles: { lang: string; label: string; url: string }[];
+  subtitles: {
+    lang: string | null;
+    label: string;
+    kind: "subtitles" | "captions";
+    origin: "embedded" | "uploaded" | "machine";
+    default: boolean;
+    url: string;
+  }[];
   expiresAt: string;
 }
 
@@ -60,7 +67,15 @@ export class PlaybackService {
       hls: url(media.hls),
       poster: media.poster ? url(media.poster) : null,
       storyboard: media.storyboard ? url(media.storyboard) : null,
-      subtitles: [],
+      // What the current manifests declare (the farm records it when it publishes them).
+      subtitles: (media.subtitles ?? []).map((track) => ({
+        lang: track.lang,
+        label: track.label,
+        kind: track.kind,
+        origin: track.origin,
+        default: track.isDefault,
+        url: url(track.file),
+      })),
       expiresAt: new Date(expires * 1000).toISOString(),
     };
   }

@@ -1,5 +1,6 @@
 /**
- * transcode: source → probe → ladder (one ffmpeg) → poster + storyboard → upload → publish.
+ * transcode: source → probe → ladder (one ffmpeg) → poster + storyboard → subtitles (extract,
+ * render the set) → upload → publish.
  * Outputs go to a directory of their own per attempt (media/<video>/<attempt>/), so a stale
  * worker can never overwrite what another attempt published; publishing is fenced on the
  * job's lease, and older attempts' files are removed once one attempt has published.
@@ -9,7 +10,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { renditionsFromMpd } from "../media/dash-manifest.ts";
-import { DASH_MANIFEST, encodeLadder, HLS_MASTER } from "../media/encode-ladder.ts";
+import { DASH_MANIFEST, encodeLadder } from "../media/encode-ladder.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import { inspectSource } from "../media/inspect.ts";
 import { planLadder } from "../media/ladder.ts";
@@ -18,6 +19,8 @@ import { makePoster, makeStoryboard, POSTER, STORYBOARD_VTT } from "../media/thu
 import { withWorkDir } from "../scratch.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { VideoStore } from "../videos/video-store.ts";
+import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
+import { prepareSubtitles, queueSubtitleFollowUps } from "../subtitles/transcode-subtitles.ts";
 import type { Job, JobQueue } from "./job-queue.ts";
 import type { JobHandler } from "./job-runner.ts";
 import { PermanentJobError } from "./permanent-job-error.ts";
@@ -28,6 +31,7 @@ export interface TranscodeDeps {
   storage: ObjectStorage;
   videos: VideoStore;
   queue: JobQueue;
+  subtitles: SubtitleStore;
   log: (line: string) => void;
 }
 
@@ -78,6 +82,10 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
         signal.throwIfAborted();
         await makePoster(ffmpeg, source, out, info.durationMs, info.height);
         await makeStoryboard(ffmpeg, source, out, info);
+        const subtitleSet = await prepareSubtitles(
+          { ffmpeg, subtitles: deps.subtitles },
+          { videoId, source, info, workDir: dir, outDir: out, currentVersion: video.subtitlesVersion, signal },
+        );
         await videos.processingProgress(videoId, 90);
         signal.throwIfAborted();
 
@@ -89,7 +97,20 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             prefix,
             durationMs: info.durationMs,
             renditions,
-            media: { dash: DASH_MANIFEST, hls: HLS_MASTER, poster: POSTER, storyboard: STORYBOARD_VTT },
+            media: {
+              dash: subtitleSet.dash,
+              hls: subtitleSet.hls,
+              poster: POSTER,
+              storyboard: STORYBOARD_VTT,
+              subtitles: subtitleSet.published,
+            },
+            subtitlesVersion: subtitleSet.version,
+            andThen: (client) =>
+              queueSubtitleFollowUps(client, deps.subtitles, {
+                videoId,
+                translateTo: video.translateTo,
+                renderedAt: subtitleSet.renderedAt,
+              }),
           });
         } finally {
           // Whatever stopped this attempt (lease lost, video deleted, S3 gave up), its files go.

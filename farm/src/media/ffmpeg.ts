@@ -29,6 +29,7 @@ export interface ProbeStream {
   r_frame_rate?: string;
   duration?: string | number;
   tags?: Record<string, string>;
+  disposition?: Record<string, number>;
   side_data_list?: { rotation?: number }[];
 }
 

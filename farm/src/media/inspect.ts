@@ -13,6 +13,18 @@ export interface SourceInfo {
   height: number;
   fps: number;
   hasAudio: boolean;
+  /** Subtitle streams, text and bitmap, as found (extraction decides what becomes a track). */
+  subtitleStreams: SubtitleStream[];
+}
+
+export interface SubtitleStream {
+  index: number;
+  codec: string;
+  /** The stream's language tag as written (ISO 639-2 usually), if any. */
+  languageTag: string | undefined;
+  title: string | undefined;
+  isDefault: boolean;
+  isForced: boolean;
 }
 
 type Limits = Pick<
@@ -87,6 +99,16 @@ export async function inspectSource(ffmpeg: Ffmpeg, file: string, limits: Limits
     height: rotated ? width : height,
     fps: fps > 0 ? fps : 25,
     hasAudio: streams.some((s) => s.codec_type === "audio"),
+    subtitleStreams: streams
+      .filter((s) => s.codec_type === "subtitle")
+      .map((s) => ({
+        index: s.index,
+        codec: s.codec_name ?? "unknown",
+        languageTag: s.tags?.language,
+        title: s.tags?.title,
+        isDefault: s.disposition?.default === 1,
+        isForced: s.disposition?.forced === 1,
+      })),
   };
 }
 

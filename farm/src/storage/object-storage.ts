@@ -72,6 +72,33 @@ export class ObjectStorage {
     return keys;
   }
 
+  /** A small text object (a manifest), read whole. */
+  async readText(key: string): Promise<string> {
+    return this.withRetry(async () => {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return (await object.Body?.transformToString("utf-8")) ?? "";
+    });
+  }
+
+  /** Stores small text objects (subtitle files, manifests) under `prefix`, with their type and cache rules. */
+  async putTexts(prefix: string, files: Map<string, string>): Promise<void> {
+    await Promise.all(
+      [...files].map(([name, body]) =>
+        this.withRetry(() =>
+          this.client.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key: `${prefix}${name}`,
+              Body: body,
+              ContentType: contentTypeFor(name),
+              CacheControl: cacheControlFor(name),
+            }),
+          ),
+        ),
+      ),
+    );
+  }
+
   /** The object's size, or undefined when there is no such object. */
   async objectSize(key: string): Promise<number | undefined> {
     try {

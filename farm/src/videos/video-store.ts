@@ -152,18 +152,27 @@ export class VideoStore {
     }
   }
 
-  async forProcessing(
-    id: string,
-  ): Promise<
-    { status: string; sourceKey: string | null; sourceBytes: number; deleted: boolean } | undefined
+  async forProcessing(id: string): Promise<
+    | {
+        status: string;
+        sourceKey: string | null;
+        sourceBytes: number;
+        deleted: boolean;
+        subtitlesVersion: number;
+        translateTo: string[];
+      }
+    | undefined
   > {
     const { rows } = await this.pool.query<{
       status: string;
       source_key: string | null;
       source_bytes: string | null;
       deleted: boolean;
+      subtitles_version: number;
+      translate_to: string[];
     }>(
-      "select status, source_key, source_bytes, deleted_at is not null as deleted from videos where id = $1",
+      `select status, source_key, source_bytes, deleted_at is not null as deleted, subtitles_version, translate_to
+       from videos where id = $1`,
       [id],
     );
     const row = rows[0];
@@ -173,6 +182,8 @@ export class VideoStore {
       sourceKey: row.source_key,
       sourceBytes: Number(row.source_bytes ?? 0),
       deleted: row.deleted,
+      subtitlesVersion: row.subtitles_version,
+      translateTo: row.translate_to,
     };
   }
 
@@ -190,15 +201,23 @@ export class VideoStore {
   async publish(
     queue: JobQueue,
     job: Job,
-    result: { prefix: string; durationMs: number; media: PublishedMedia; renditions: ManifestRendition[] },
+    result: {
+      prefix: string;
+      durationMs: number;
+      media: PublishedMedia;
+      renditions: ManifestRendition[];
+      subtitlesVersion: number;
+      /** More work queued in the same transaction (translations, a subtitle re-publish). */
+      andThen?: (client: pg.PoolClient) => Promise<void>;
+    },
   ): Promise<boolean> {
     return this.inTransaction(async (client) => {
       if (!(await queue.complete(job, client))) return false;
       const { rowCount } = await client.query(
         `update videos set status = 'ready', progress = 100, duration_ms = $2, storage_prefix = $3, media = $4,
-                error_code = null, error_message = null, ready_at = now(), updated_at = now()
+                subtitles_version = $5, error_code = null, error_message = null, ready_at = now(), updated_at = now()
          where id = $1 and status = 'processing' and deleted_at is null`,
-        [job.videoId, result.durationMs, result.prefix, JSON.stringify(result.media)],
+        [job.videoId, result.durationMs, result.prefix, JSON.stringify(result.media), result.subtitlesVersion],
       );
       if (rowCount !== 1) return false;
       await client.query("delete from renditions where video_id = $1", [job.videoId]);
@@ -209,6 +228,7 @@ export class VideoStore {
           [job.videoId, r.kind, r.representationId, r.width, r.height, r.bandwidth, r.codecs],
         );
       }
+      await result.andThen?.(client);
       return true;
     });
   }

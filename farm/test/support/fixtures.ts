@@ -94,4 +94,64 @@ export const fixtures = {
     writeFileSync(path.join(dir, "huge.mp4"), data);
     return data;
   },
+  /**
+   * A 4 s Matroska clip with three subtitle streams: English SubRip (default), French ASS with
+   * italic/bold overrides and a positioning tag (forced, titled), and a German PGS (bitmap)
+   * stream. `brokenFrench` makes the ASS event invalid UTF-8, which ffmpeg refuses to decode.
+   */
+  withSubtitles: (options: { brokenFrench?: boolean } = {}) => {
+    const srt = path.join(dir, "en.srt");
+    writeFileSync(
+      srt,
+      "1\n00:00:00,500 --> 00:00:01,500\nHello <i>world</i> & friends\n\n2\n00:00:02,000 --> 00:00:03,000\nThe keeper climbs\nthe lighthouse\n",
+    );
+    const ass = path.join(dir, "fr.ass");
+    writeFileSync(
+      ass,
+      [
+        "[Script Info]",
+        "ScriptType: v4.00+",
+        "",
+        "[V4+ Styles]",
+        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
+        "Style: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,0",
+        "",
+        "[Events]",
+        "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
+        "Dialogue: 0,0:00:00.50,0:00:01.50,Default,,0,0,0,,{\\i1}Bonjour{\\i0} le {\\b1}monde{\\b0}\\Nligne deux {\\pos(10,10)}fin",
+        "",
+      ].join("\n"),
+    );
+    // A minimal PGS (Blu-ray bitmap) stream: one presentation composition and its end segment.
+    const segment = (type: number, data: Buffer) => {
+      const header = Buffer.alloc(13);
+      header.write("PG", 0);
+      header.writeUInt32BE(90000, 2);
+      header.writeUInt8(type, 10);
+      header.writeUInt16BE(data.length, 11);
+      return Buffer.concat([header, data]);
+    };
+    const pcs = Buffer.from([0x05, 0x00, 0x02, 0xd0, 0x10, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00]);
+    const sup = path.join(dir, "de.sup");
+    writeFileSync(sup, Buffer.concat([segment(0x16, pcs), segment(0x80, Buffer.alloc(0))]));
+    pattern("320x240", 25, 4, "subtitled-video.mp4");
+    // biome-ignore format: one option per line reads better than the packed form
+    const clip = ffmpeg(
+      [
+        "-i", path.join(dir, "subtitled-video.mp4"), "-i", srt, "-i", ass, "-i", sup,
+        "-map", "0", "-map", "1", "-map", "2", "-map", "3",
+        "-c:v", "copy", "-c:s:0", "srt", "-c:s:1", "ass", "-c:s:2", "copy",
+        "-metadata:s:s:0", "language=eng",
+        "-metadata:s:s:1", "language=fre", "-metadata:s:s:1", "title=Français (forced)",
+        "-metadata:s:s:2", "language=ger",
+        "-disposition:s:0", "default", "-disposition:s:1", "forced",
+      ],
+      "subtitled.mkv",
+    );
+    if (!options.brokenFrench) return clip;
+    const broken = Buffer.from(clip);
+    const at = broken.indexOf("Bonjour");
+    broken.set([0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0xf9], at);
+    return broken;
+  },
 };

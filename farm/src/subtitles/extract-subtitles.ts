@@ -1,0 +1,73 @@
+/**
+ * Embedded subtitle streams → tracks. Text streams (SubRip, ASS/SSA, mov_text, WebVTT, plain
+ * text) are converted by ffmpeg to WebVTT — its encoder turns ASS italic/bold overrides into
+ * <i>/<b>, `\N` into line breaks and drops other styling — then parsed and normalised like an
+ * uploaded file. Bitmap streams (DVD, PGS, DVB) cannot become text: they are listed as
+ * `unsupported` with the reason. A stream that fails fails only its own track; nothing here
+ * ever fails the video, and each stream has a time budget so none can stall the transcode.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { languageFromTag, languageLabel } from "../../../shared/subtitles/languages.ts";
+import { parseSubtitles } from "../../../shared/subtitles/parse.ts";
+import type { Ffmpeg } from "../media/ffmpeg.ts";
+import type { SubtitleStream } from "../media/inspect.ts";
+import type { EmbeddedTrack } from "./subtitle-store.ts";
+
+const TEXT_CODECS = new Set(["subrip", "srt", "ass", "ssa", "mov_text", "webvtt", "text"]);
+const BITMAP_CODECS = new Set(["dvd_subtitle", "hdmv_pgs_subtitle", "dvb_subtitle", "xsub", "dvb_teletext"]);
+const STREAM_BUDGET_MS = 60_000;
+
+export async function extractSubtitles(
+  ffmpeg: Ffmpeg,
+  source: string,
+  streams: SubtitleStream[],
+  workDir: string,
+  signal?: AbortSignal,
+): Promise<EmbeddedTrack[]> {
+  const tracks: EmbeddedTrack[] = [];
+  for (const stream of streams) {
+    const language = languageFromTag(stream.languageTag);
+    const base = {
+      streamIndex: stream.index,
+      codec: stream.codec,
+      language,
+      label: stream.title?.trim() || (language ? languageLabel(language) : "Unknown language"),
+      isDefault: stream.isDefault,
+      isForced: stream.isForced,
+      cues: [],
+    };
+    if (BITMAP_CODECS.has(stream.codec) || !TEXT_CODECS.has(stream.codec)) {
+      tracks.push({
+        ...base,
+        status: "unsupported",
+        errorCode: "subtitle_bitmap",
+        errorMessage: BITMAP_CODECS.has(stream.codec)
+          ? `Picture-based subtitles (${stream.codec}) cannot be turned into text; upload a .srt or .vtt file instead.`
+          : `Subtitles in the ${stream.codec} format are not supported; upload a .srt or .vtt file instead.`,
+      });
+      continue;
+    }
+    try {
+      const out = path.join(workDir, `subtitle-${stream.index}.vtt`);
+      const budget = AbortSignal.timeout(STREAM_BUDGET_MS);
+      await ffmpeg.run({
+        inputs: [{ path: source }],
+        outputOptions: ["-map", `0:${stream.index}`, "-c:s", "webvtt", "-f", "webvtt"],
+        output: out,
+        signal: signal ? AbortSignal.any([signal, budget]) : budget,
+      });
+      const { cues } = parseSubtitles(new Uint8Array(await readFile(out)));
+      tracks.push({ ...base, status: "ready", cues });
+    } catch (err) {
+      signal?.throwIfAborted(); // the job stopping is not the stream's fault
+      tracks.push({
+        ...base,
+        status: "failed",
+        errorCode: "subtitle_extract_failed",
+        errorMessage: `This subtitle stream could not be read: ${(err as Error).message.split("\n")[0]}`,
+      });
+    }
+  }
+  return tracks;
+}

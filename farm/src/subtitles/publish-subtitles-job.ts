@@ -1,0 +1,73 @@
+/**
+ * publish_subtitles: after a track was added, edited, translated or deleted, write the video's
+ * ready tracks as WebVTT files and re-publish both manifests with them — no re-encoding. Each
+ * publish is a new version with new file names (CDNs may cache every one for good), switched
+ * to in one fenced update; the version before it stays for players mid-session, older ones go.
+ * A video not yet ready is skipped: its transcode publishes the set current at that moment.
+ */
+import type pg from "pg";
+import {
+  BASE_DASH_MANIFEST,
+  BASE_HLS_MASTER,
+  subtitleSetVersion,
+} from "../../../shared/subtitles/published-names.ts";
+import type { JobHandler } from "../jobs/job-runner.ts";
+import type { ObjectStorage } from "../storage/object-storage.ts";
+import { renderSubtitleSet } from "./subtitle-set.ts";
+import type { SubtitleStore } from "./subtitle-store.ts";
+
+export interface PublishSubtitlesDeps {
+  db: pg.Pool;
+  storage: ObjectStorage;
+  subtitles: SubtitleStore;
+  log: (line: string) => void;
+}
+
+export function publishSubtitlesHandler(deps: PublishSubtitlesDeps): JobHandler<"publish_subtitles"> {
+  return {
+    async run(job, { signal }) {
+      const videoId = job.videoId;
+      if (!videoId) return;
+      const { rows } = await deps.db.query<{
+        storage_prefix: string | null;
+        duration_ms: number | null;
+        subtitles_version: number;
+      }>(
+        `select storage_prefix, duration_ms, subtitles_version from videos
+         where id = $1 and status = 'ready' and deleted_at is null and media is not null`,
+        [videoId],
+      );
+      const video = rows[0];
+      if (!video?.storage_prefix) return; // not published yet: the transcode takes the current set
+      const prefix = video.storage_prefix;
+      const version = video.subtitles_version + 1;
+      const set = renderSubtitleSet({
+        tracks: await deps.subtitles.readyTracks(videoId),
+        version,
+        durationMs: video.duration_ms ?? 0,
+        baseMpd: await deps.storage.readText(`${prefix}${BASE_DASH_MANIFEST}`),
+        baseMaster: await deps.storage.readText(`${prefix}${BASE_HLS_MASTER}`),
+      });
+      signal.throwIfAborted();
+      await deps.storage.putTexts(prefix, set.files);
+      const switched = await deps.db.query(
+        `update videos set subtitles_version = $2,
+                media = media || jsonb_build_object('dash', $3::text, 'hls', $4::text, 'subtitles', $6::jsonb),
+                updated_at = now()
+         where id = $1 and subtitles_version = $2 - 1 and storage_prefix = $5 and deleted_at is null`,
+        [videoId, version, set.dash, set.hls, prefix, JSON.stringify(set.published)],
+      );
+      if (switched.rowCount !== 1) {
+        // Another publish (or a re-processing) got there first: ours is stale, try again.
+        await deps.storage.deleteKeys([...set.files.keys()].map((name) => `${prefix}${name}`));
+        throw new Error("the video's subtitles or media changed while publishing; retrying");
+      }
+      const stale = (await deps.storage.listKeys(prefix)).filter((key) => {
+        const of = subtitleSetVersion(key.slice(prefix.length));
+        return of !== undefined && of < version - 1;
+      });
+      await deps.storage.deleteKeys(stale);
+      deps.log(`video ${videoId}: subtitles v${version} published (${(set.files.size - 2) / 2} tracks)`);
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Renders a video's published subtitle set for one version: a WebVTT file and an HLS media
+ * playlist per ready track, and both manifests with the tracks declared. Pure: the caller
+ * reads the base manifests (as ffmpeg wrote them) and stores what comes back.
+ */
+import type { PublishedSubtitle } from "../../../shared/db/schema.ts";
+import type { Cue } from "../../../shared/subtitles/cue.ts";
+import {
+  dashManifest,
+  hlsMaster,
+  subtitleFile,
+  subtitlePlaylist,
+} from "../../../shared/subtitles/published-names.ts";
+import { toWebVtt } from "../../../shared/subtitles/to-webvtt.ts";
+import { subtitleMediaPlaylist, withDashSubtitles, withHlsSubtitles } from "./subtitle-manifests.ts";
+
+export interface PublishableTrack {
+  id: string;
+  language: string | null;
+  label: string;
+  kind: "subtitles" | "captions";
+  origin: "embedded" | "uploaded" | "machine";
+  isDefault: boolean;
+  isForced: boolean;
+  cues: Cue[];
+}
+
+export interface SubtitleSet {
+  version: number;
+  /** File name → content, all in the video's media directory. */
+  files: Map<string, string>;
+  dash: string;
+  hls: string;
+  /** What the manifests declare, for the video's `media` (the edge signs these files). */
+  published: PublishedSubtitle[];
+}
+
+export function renderSubtitleSet(input: {
+  tracks: PublishableTrack[];
+  version: number;
+  durationMs: number;
+  baseMpd: string;
+  baseMaster: string;
+}): SubtitleSet {
+  const { tracks, version } = input;
+  const files = new Map<string, string>();
+  const declared = tracks.map((track) => {
+    const vtt = subtitleFile(track.id, version);
+    const playlist = subtitlePlaylist(track.id, version);
+    files.set(vtt, toWebVtt(track.cues));
+    files.set(playlist, subtitleMediaPlaylist(vtt, input.durationMs));
+    return {
+      lang: track.language,
+      label: track.label,
+      kind: track.kind,
+      isDefault: track.isDefault,
+      isForced: track.isForced,
+      vtt,
+      playlist,
+    };
+  });
+  const dash = dashManifest(version);
+  const hls = hlsMaster(version);
+  files.set(dash, withDashSubtitles(input.baseMpd, declared));
+  files.set(hls, withHlsSubtitles(input.baseMaster, declared));
+  const published = tracks.map((track) => ({
+    trackId: track.id,
+    lang: track.language,
+    label: track.label,
+    kind: track.kind,
+    origin: track.origin,
+    isDefault: track.isDefault,
+    file: subtitleFile(track.id, version),
+  }));
+  return { version, files, dash, hls, published };
+}

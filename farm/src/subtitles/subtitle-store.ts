@@ -1,0 +1,132 @@
+/**
+ * The farm's reads and writes of subtitle tracks and cues (tables subtitle_tracks and
+ * subtitle_cues). Extraction replaces a video's embedded tracks as a whole; publishing reads
+ * the ready tracks with their cues in one query.
+ */
+import type pg from "pg";
+import type { Cue } from "../../../shared/subtitles/cue.ts";
+import type { PublishableTrack } from "./subtitle-set.ts";
+
+export interface EmbeddedTrack {
+  streamIndex: number;
+  codec: string;
+  language: string | null;
+  label: string;
+  isDefault: boolean;
+  isForced: boolean;
+  status: "ready" | "failed" | "unsupported";
+  errorCode?: string;
+  errorMessage?: string;
+  cues: Cue[];
+}
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+export class SubtitleStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** The video's ready tracks with their cues: the default first, then by language. */
+  async readyTracks(videoId: string, db: Queryable = this.pool): Promise<PublishableTrack[]> {
+    const { rows } = await db.query<{
+      id: string;
+      language: string | null;
+      label: string;
+      kind: "subtitles" | "captions";
+      origin: "embedded" | "uploaded" | "machine";
+      is_default: boolean;
+      is_forced: boolean;
+      cues: Cue[];
+    }>(
+      `select t.id, t.language, t.label, t.kind, t.origin, t.is_default, t.is_forced,
+              coalesce((select json_agg(json_build_object('startMs', c.start_ms, 'endMs', c.end_ms, 'text', c.text)
+                                 order by c.idx)
+                        from subtitle_cues c where c.track_id = t.id), '[]'::json) as cues
+       from subtitle_tracks t
+       where t.video_id = $1 and t.status = 'ready'
+       order by t.is_default desc, array_position(array['uploaded','embedded','machine'], t.origin),
+                t.language nulls last, t.created_at`,
+      [videoId],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      language: row.language,
+      label: row.label,
+      kind: row.kind,
+      origin: row.origin,
+      isDefault: row.is_default,
+      isForced: row.is_forced,
+      cues: row.cues,
+    }));
+  }
+
+  /**
+   * Replaces the video's embedded tracks with what this extraction found, in one
+   * transaction: re-processing never duplicates them, and uploaded or machine tracks stay.
+   */
+  async replaceEmbedded(videoId: string, tracks: EmbeddedTrack[]): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("begin");
+      await client.query("delete from subtitle_tracks where video_id = $1 and origin = 'embedded'", [
+        videoId,
+      ]);
+      const seen = new Set<string>();
+      for (const track of tracks) {
+        // One track per (video, language, origin): a second stream in the same language
+        // (often a "forced" or SDH variant) is kept only when it has a language of its own.
+        const key = track.language ?? `und:${track.streamIndex}`;
+        if (track.language && seen.has(key)) continue;
+        seen.add(key);
+        const { rows } = await client.query<{ id: string }>(
+          `insert into subtitle_tracks (video_id, language, label, kind, origin, status, error_code, error_message,
+                                        is_default, is_forced, cue_count, stream_index, codec)
+           values ($1, $2, $3, 'subtitles', 'embedded', $4, $5, $6, $7, $8, $9, $10, $11) returning id`,
+          [
+            videoId,
+            track.language,
+            track.label,
+            track.status,
+            track.errorCode ?? null,
+            track.errorMessage ?? null,
+            track.isDefault,
+            track.isForced,
+            track.cues.length,
+            track.streamIndex,
+            track.codec,
+          ],
+        );
+        if (track.cues.length > 0) await insertCues(client, rows[0]!.id, track.cues);
+      }
+      await client.query("commit");
+    } catch (err) {
+      await client.query("rollback").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * The track translations start from: ready, uploaded over embedded (a person made it),
+   * the default one first.
+   */
+  async bestSource(videoId: string): Promise<{ id: string; language: string | null } | undefined> {
+    const { rows } = await this.pool.query<{ id: string; language: string | null }>(
+      `select id, language from subtitle_tracks
+       where video_id = $1 and status = 'ready' and origin in ('uploaded', 'embedded') and cue_count > 0
+       order by array_position(array['uploaded','embedded'], origin), is_default desc, created_at
+       limit 1`,
+      [videoId],
+    );
+    return rows[0];
+  }
+}
+
+/** All cues of a track in one statement (unnest), whatever their number. */
+async function insertCues(client: pg.PoolClient, trackId: string, cues: Cue[]): Promise<void> {
+  await client.query(
+    `insert into subtitle_cues (track_id, idx, start_ms, end_ms, text)
+     select $1, ord - 1, s, e, t from unnest($2::int[], $3::int[], $4::text[]) with ordinality as c(s, e, t, ord)`,
+    [trackId, cues.map((c) => c.startMs), cues.map((c) => c.endMs), cues.map((c) => c.text)],
+  );
+}
