@@ -72,6 +72,15 @@ export const farmConfigSchema = z.object({
   MAINTENANCE_INTERVAL_MS: positiveInt(60_000),
   /** Name of this node in job leases and logs (default: hostname-pid). */
   FARM_NODE_ID: optionalString,
+  /**
+   * AWS Translate: region (default us-east-1) and an endpoint override for local stand-ins.
+   * Credentials come from the AWS SDK's standard chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
+   * shared config files, container or instance roles), so they are not read here.
+   */
+  AWS_REGION: optionalString,
+  AWS_TRANSLATE_ENDPOINT: optionalString.pipe(z.url().optional()),
+  /** Characters a video may send to machine translation in all (it is billed per character). */
+  TRANSLATE_MAX_CHARS_PER_VIDEO: positiveInt(200_000),
 });
 
 export type FarmConfig = z.output<typeof farmConfigSchema>;

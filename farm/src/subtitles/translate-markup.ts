@@ -1,0 +1,129 @@
+/**
+ * Cue text ↔ the HTML sent to AWS Translate. TranslateText leaves HTML elements in place and
+ * translates the text between them, so a cue's WebVTT markup travels as HTML: `<i>`, `<b>`,
+ * `<u>` as themselves, line breaks as `<br>`, `&`, `<` and `>` as entities. Coming back, the
+ * HTML is read leniently — a service may write `<br/>`, numeric entities or stray spaces
+ * around tags — and turned into WebVTT cue text again, with every kept tag balanced.
+ */
+
+const STYLE_TAGS = new Set(["i", "b", "u"]);
+
+type Token = { tag: string; closing: boolean } | { text: string };
+
+/** WebVTT cue text (the shared `Cue` contract) → an HTML fragment for the translator. */
+export function cueToHtml(cueText: string): string {
+  let html = "";
+  for (const token of tokenize(cueText)) {
+    if ("text" in token) html += escapeHtml(decodeEntities(token.text)).replace(/\r?\n/g, "<br>");
+    // Classes (`<i.loud>`) and annotations go; voice, class, ruby and timestamp tags go, their text stays.
+    else if (STYLE_TAGS.has(token.tag)) html += token.closing ? `</${token.tag}>` : `<${token.tag}>`;
+  }
+  return html;
+}
+
+/** An HTML fragment from the translator → WebVTT cue text: escaped, balanced, lines trimmed. */
+export function htmlToCue(html: string): string {
+  const open: string[] = [];
+  let out = "";
+  for (const token of tokenize(html)) {
+    if ("text" in token) {
+      // HTML whitespace, newlines included, is one space; only <br> breaks a line. Collapsed
+      // before decoding, so a no-break space written as &nbsp; stays one.
+      out += escapeVtt(decodeEntities(token.text.replace(/[ \t\n\r\f]+/g, " ")));
+    } else if (token.tag === "br") {
+      out += "\n";
+    } else if (STYLE_TAGS.has(token.tag)) {
+      out += balance(open, token.tag, token.closing);
+    }
+  }
+  for (const tag of open.reverse()) out += `</${tag}>`;
+  // A translator may leave a style around nothing (the words moved out of it): drop it.
+  for (let before = ""; before !== out; ) {
+    before = out;
+    out = out.replace(/<([ibu])>(\s*)<\/\1>/g, "$2");
+  }
+  return (
+    out
+      .split("\n")
+      // Spaces at either end of a line, between or around its opening and closing tags, go.
+      .map((line) =>
+        line
+          .replace(/^(?:<[^>]+>| )+/, (edge) => edge.replace(/ /g, ""))
+          .replace(/(?:<[^>]+>| )+$/, (edge) => edge.replace(/ /g, ""))
+          .replace(/ {2,}/g, " "),
+      )
+      .join("\n")
+      .replace(/^\n+|\n+$/g, "")
+  );
+}
+
+/**
+ * Opens a tag, or closes it: a closing tag that was never opened is dropped, and one closing
+ * an outer tag also closes the tags still open inside it (a translator may swap their order).
+ */
+function balance(open: string[], tag: string, closing: boolean): string {
+  if (!closing) {
+    open.push(tag);
+    return `<${tag}>`;
+  }
+  const at = open.lastIndexOf(tag);
+  if (at < 0) return "";
+  const closed = open.splice(at).reverse();
+  return closed.map((t) => `</${t}>`).join("");
+}
+
+// A tag is `<name…>` or `</name…>`, or a WebVTT timestamp tag; any other `<` is text.
+const TAG = /^<(\/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*>|^<\d[\d:.]*>/;
+
+function tokenize(source: string): Token[] {
+  const tokens: Token[] = [];
+  let text = "";
+  let i = 0;
+  while (i < source.length) {
+    const lt = source.indexOf("<", i);
+    if (lt < 0) {
+      text += source.slice(i);
+      break;
+    }
+    text += source.slice(i, lt);
+    const match = TAG.exec(source.slice(lt));
+    if (!match) {
+      text += "<";
+      i = lt + 1;
+      continue;
+    }
+    if (text) tokens.push({ text });
+    text = "";
+    tokens.push({ tag: (match[2] ?? "").toLowerCase(), closing: match[1] === "/" });
+    i = lt + match[0].length;
+  }
+  if (text) tokens.push({ text });
+  return tokens;
+}
+
+const NAMED: Record<string, string> = {
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  nbsp: "\u00a0",
+  lrm: "\u200e",
+  rlm: "\u200f",
+};
+
+/** Decodes the entities WebVTT and HTML services use; an `&` that starts none stays an `&`. */
+function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z]{2,6});/gi, (whole, name: string) => {
+    if (name[0] === "#") {
+      const code =
+        name[1] === "x" || name[1] === "X" ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    }
+    return NAMED[name.toLowerCase()] ?? whole;
+  });
+}
+
+const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+// The same three escapes are exactly what the Cue contract allows in WebVTT cue text.
+const escapeVtt = escapeHtml;
