@@ -21,6 +21,7 @@ import { removeStaleScratch } from "./scratch.ts";
 import { ObjectStorage } from "./storage/object-storage.ts";
 import { publishSubtitlesHandler } from "./subtitles/publish-subtitles-job.ts";
 import { SubtitleStore } from "./subtitles/subtitle-store.ts";
+import { translateHandler } from "./subtitles/translate-job.ts";
 import { createTusService } from "./uploads/tus-server.ts";
 import { UploadAuth, uploadKeySource } from "./uploads/upload-auth.ts";
 import { VideoStore } from "./videos/video-store.ts";
@@ -73,6 +74,7 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
       transcode: transcodeHandler({ config, ffmpeg, storage, videos, queue, subtitles, log: nodeLog }),
       purge_video: purgeHandler({ storage, discardUpload: tus.discard, log: nodeLog }),
       publish_subtitles: publishSubtitlesHandler({ db, storage, subtitles, log: nodeLog }),
+      translate_subtitles: translateHandler({ db, queue, config, log: nodeLog }),
     },
     { pollMs: config.JOB_POLL_MS, leaseMs: config.JOB_LEASE_MS, log: nodeLog },
   );
