@@ -47,7 +47,7 @@ export interface FarmNodeOptions {
 export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}): FarmNode {
   const log = options.log ?? console.log;
   const nodeId = config.FARM_NODE_ID ?? `${hostname()}-${process.pid}`;
-  const db = createDbPool(config);
+  const db = createDbPool(config, nodeId);
   const nodeLog = (line: string) => log(`[farm ${nodeId}] ${line}`);
   const s3 = createS3Client(farmS3Settings(config));
   const storage = new ObjectStorage(s3, config.S3_BUCKET);

@@ -36,6 +36,7 @@ describe("source limits", () => {
       height: 360,
       fps: 30,
       hasAudio: true,
+      videoStartMs: 0,
       subtitleStreams: [],
     });
   });

@@ -9,16 +9,22 @@ import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueueQuery } from "../../shared/jobs/enqueue.ts";
 import type { FarmNode } from "../src/farm-node.ts";
+import { KEPT_VERSIONS } from "../src/subtitles/publish-subtitles-job.ts";
 import { closeDb, db, newVideo, startNode, testS3 } from "./support/farm-env.ts";
 import { fixtures } from "./support/fixtures.ts";
+import { TranslateStandIn } from "./support/translate-stand-in.ts";
 import { tusUpload } from "./support/tus-upload.ts";
 
 let farm: { node: FarmNode; url: string };
+let translate: TranslateStandIn;
 beforeAll(async () => {
-  farm = await startNode({ JOB_POLL_MS: "100" }, { work: true });
+  // Translation on, through the HTTP stand-in for AWS Translate.
+  translate = await TranslateStandIn.start();
+  farm = await startNode({ JOB_POLL_MS: "100", AWS_TRANSLATE_ENDPOINT: translate.url }, { work: true });
 });
 afterAll(async () => {
   await farm.node.close();
+  await translate.close();
   await closeDb();
 });
 
@@ -69,7 +75,7 @@ async function tracksOf(videoId: string) {
     codec: string;
   }>(
     `select id, language, label, origin, status, error_code, is_default, is_forced, cue_count, codec
-     from subtitle_tracks where video_id = $1 order by stream_index nulls last, language`,
+     from subtitle_tracks where video_id = $1 and origin = 'embedded' order by stream_index`,
     [videoId],
   );
   return rows;
@@ -98,7 +104,7 @@ async function storedNames(prefix: string): Promise<string[]> {
 describe("embedded subtitles", () => {
   let videoId: string;
   beforeAll(async () => {
-    videoId = await uploadAndWaitReady(fixtures.withSubtitles(), ["es"]);
+    videoId = await uploadAndWaitReady(fixtures.withSubtitles(), ["fr", "es"]);
   }, 120_000);
 
   it("turns every text stream into a ready track and lists a bitmap stream as unsupported", async () => {
@@ -182,25 +188,70 @@ describe("embedded subtitles", () => {
     );
   });
 
-  it("queues the translations asked for at creation from the best track", async () => {
-    const { rows } = await db().query<{ payload: { sourceTrackId: string; to: string } }>(
-      "select payload from jobs where video_id = $1 and type = 'translate_subtitles'",
+  it("translates the best track into the languages asked for at creation, at its cues' times", async () => {
+    const english = (await tracksOf(videoId)).find((t) => t.language === "en")!;
+    const { rows: jobs } = await db().query<{ payload: { sourceTrackId: string; to: string } }>(
+      "select payload from jobs where video_id = $1 and type = 'translate_subtitles' order by id",
       [videoId],
     );
-    const english = (await tracksOf(videoId)).find((t) => t.language === "en")!;
-    expect(rows.map((r) => r.payload)).toEqual([{ sourceTrackId: english.id, to: "es" }]);
+    expect(jobs.map((r) => r.payload)).toEqual([
+      { sourceTrackId: english.id, to: "fr" },
+      { sourceTrackId: english.id, to: "es" },
+    ]);
+    // The translations land (from the stand-in), then publishes declare them.
+    await waitFor("every job of the video settled", async () => {
+      const { rowCount } = await db().query(
+        "select 1 from jobs where video_id = $1 and state in ('queued', 'running')",
+        [videoId],
+      );
+      return rowCount === 0 ? true : undefined;
+    });
+    const video = await videoRow(videoId);
+    expect(video.media.subtitles.map((s) => s.lang).sort()).toEqual(["en", "es", "fr", "fr"]);
+    const cues = async (language: string, origin: string) =>
+      (
+        await db().query<{ start_ms: number; end_ms: number; text: string }>(
+          `select c.start_ms, c.end_ms, c.text from subtitle_cues c join subtitle_tracks t on t.id = c.track_id
+           where t.video_id = $1 and t.language = $2 and t.origin = $3 order by c.idx`,
+          [videoId, language, origin],
+        )
+      ).rows;
+    const source = await cues("en", "embedded");
+    for (const to of ["fr", "es"]) {
+      const translated = await cues(to, "machine");
+      expect(translated.map((c) => [c.start_ms, c.end_ms])).toEqual(
+        source.map((c) => [c.start_ms, c.end_ms]),
+      );
+      expect(translated[1]!.text).toBe(`[${to}] The keeper climbs\n[${to}] the lighthouse`);
+    }
+    const labels = await db().query<{ label: string }>(
+      "select label from subtitle_tracks where video_id = $1 and origin = 'machine' order by language",
+      [videoId],
+    );
+    expect(labels.rows.map((r) => r.label)).toEqual([
+      "Español (auto-translated)",
+      "Français (auto-translated)",
+    ]);
+    expect(await stored(`${video.storage_prefix}${video.media.dash}`)).toMatch(/lang="es"/);
   });
 
   it("re-publishes a changed set as a new version, keeping the previous one for players mid-session", async () => {
+    await waitFor("every job of the video settled", async () => {
+      const { rowCount } = await db().query(
+        "select 1 from jobs where video_id = $1 and state in ('queued', 'running')",
+        [videoId],
+      );
+      return rowCount === 0 ? true : undefined;
+    });
     const before = await videoRow(videoId);
-    // An uploaded Spanish track, as the edge stores it, then the job the edge queues.
+    // An uploaded Italian track, as the edge stores it, then the job the edge queues.
     const { rows } = await db().query<{ id: string }>(
       `insert into subtitle_tracks (video_id, language, label, origin, status, cue_count)
-       values ($1, 'es', 'Español', 'uploaded', 'ready', 1) returning id`,
+       values ($1, 'it', 'Italiano', 'uploaded', 'ready', 1) returning id`,
       [videoId],
     );
     await db().query(
-      "insert into subtitle_cues (track_id, idx, start_ms, end_ms, text) values ($1, 0, 100, 900, 'Hola')",
+      "insert into subtitle_cues (track_id, idx, start_ms, end_ms, text) values ($1, 0, 100, 900, 'Ciao')",
       [rows[0]!.id],
     );
     const publish = async () => {
@@ -213,18 +264,24 @@ describe("embedded subtitles", () => {
     };
     const v2 = await publish();
     expect(v2.subtitles_version).toBe(before.subtitles_version + 1);
-    expect(v2.media.subtitles.map((s) => s.lang)).toEqual(["en", "es", "fr"]); // the default first, then uploaded
-    expect(await stored(`${v2.storage_prefix}${v2.media.dash}`)).toContain('lang="es"');
+    // The default first, then what people uploaded.
+    expect(v2.media.subtitles.slice(0, 2).map((s) => s.lang)).toEqual(["en", "it"]);
+    expect(await stored(`${v2.storage_prefix}${v2.media.dash}`)).toContain('lang="it"');
     let names = await storedNames(v2.storage_prefix);
     expect(names).toEqual(expect.arrayContaining([before.media.dash, v2.media.dash]));
 
     await db().query("delete from subtitle_tracks where id = $1", [rows[0]!.id]);
     const v3 = await publish();
-    expect(v3.media.subtitles.map((s) => s.lang)).toEqual(["en", "fr"]);
-    expect(await stored(`${v3.storage_prefix}${v3.media.dash}`)).not.toContain('lang="es"');
+    expect(v3.media.subtitles.map((s) => s.lang)).not.toContain("it");
+    expect(await stored(`${v3.storage_prefix}${v3.media.dash}`)).not.toContain('lang="it"');
     names = await storedNames(v3.storage_prefix);
+    expect(names).toEqual(expect.arrayContaining([before.media.dash, v2.media.dash, v3.media.dash]));
+    // Only the last KEPT_VERSIONS stay: after a few more publishes the oldest are gone.
+    let latest = v3;
+    while (latest.subtitles_version < before.subtitles_version + KEPT_VERSIONS) latest = await publish();
+    names = await storedNames(latest.storage_prefix);
+    expect(names).not.toContain(before.media.dash);
     expect(names).toContain(v2.media.dash);
-    expect(names).not.toContain(before.media.dash); // two versions back: removed
     expect(names.filter((n) => n.endsWith(".m4s")).length).toBeGreaterThan(0); // nothing re-encoded or lost
   });
 });
@@ -239,5 +296,38 @@ describe("a broken subtitle stream", () => {
       ["de", "unsupported", "subtitle_bitmap"],
     ]);
     expect((await videoRow(videoId)).media.subtitles.map((s) => s.lang)).toEqual(["en"]);
+  });
+});
+
+describe("re-processing", () => {
+  it("keeps uploaded tracks, and embedded tracks keep their ids", { timeout: 120_000 }, async () => {
+    const videoId = await uploadAndWaitReady(fixtures.withSubtitles());
+    const before = await tracksOf(videoId);
+    const { rows } = await db().query<{ id: string }>(
+      `insert into subtitle_tracks (video_id, language, label, origin, status, cue_count)
+       values ($1, 'it', 'Italiano', 'uploaded', 'ready', 0) returning id`,
+      [videoId],
+    );
+    // What re-processing does: the video goes back to processing with a new transcode job.
+    const { rows: source } = await db().query<{ source_key: string }>(
+      "update videos set status = 'processing' where id = $1 returning source_key",
+      [videoId],
+    );
+    await db().query(
+      enqueueQuery({ type: "transcode", videoId, payload: { sourceKey: source[0]!.source_key } }),
+    );
+    await waitFor("ready again", async () =>
+      (await videoRow(videoId)).status === "ready" ? true : undefined,
+    );
+    const after = await db().query<{ id: string; language: string; origin: string }>(
+      "select id, language, origin from subtitle_tracks where video_id = $1 order by origin, language",
+      [videoId],
+    );
+    expect(after.rows).toEqual([
+      ...before
+        .map((t) => ({ id: t.id, language: t.language, origin: "embedded" }))
+        .sort((a, b) => a.language!.localeCompare(b.language!)),
+      { id: rows[0]!.id, language: "it", origin: "uploaded" },
+    ]);
   });
 });

@@ -75,10 +75,16 @@ export const farmConfigSchema = z.object({
   /**
    * AWS Translate: region (default us-east-1) and an endpoint override for local stand-ins.
    * Credentials come from the AWS SDK's standard chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
-   * shared config files, container or instance roles), so they are not read here.
+   * shared config files, container roles); the variables below only say whether there are any.
    */
   AWS_REGION: optionalString,
   AWS_TRANSLATE_ENDPOINT: optionalString.pipe(z.url().optional()),
+  /** Read only to tell whether translation is on (shared/config/translation.ts). */
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_PROFILE: optionalString,
+  AWS_WEB_IDENTITY_TOKEN_FILE: optionalString,
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: optionalString,
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: optionalString,
   /** Characters a video may send to machine translation in all (it is billed per character). */
   TRANSLATE_MAX_CHARS_PER_VIDEO: positiveInt(200_000),
 });

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
+import { translationEnabled } from "../../../shared/config/translation.ts";
 import { renditionsFromMpd } from "../media/dash-manifest.ts";
 import { DASH_MANIFEST, encodeLadder } from "../media/encode-ladder.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
@@ -18,9 +19,9 @@ import { MediaError } from "../media/media-error.ts";
 import { makePoster, makeStoryboard, POSTER, STORYBOARD_VTT } from "../media/thumbnails.ts";
 import { withWorkDir } from "../scratch.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
-import type { VideoStore } from "../videos/video-store.ts";
 import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
 import { prepareSubtitles, queueSubtitleFollowUps } from "../subtitles/transcode-subtitles.ts";
+import type { VideoStore } from "../videos/video-store.ts";
 import type { Job, JobQueue } from "./job-queue.ts";
 import type { JobHandler } from "./job-runner.ts";
 import { PermanentJobError } from "./permanent-job-error.ts";
@@ -84,7 +85,15 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
         await makeStoryboard(ffmpeg, source, out, info);
         const subtitleSet = await prepareSubtitles(
           { ffmpeg, subtitles: deps.subtitles },
-          { videoId, source, info, workDir: dir, outDir: out, currentVersion: video.subtitlesVersion, signal },
+          {
+            videoId,
+            source,
+            info,
+            workDir: dir,
+            outDir: out,
+            currentVersion: video.subtitlesVersion,
+            signal,
+          },
         );
         await videos.processingProgress(videoId, 90);
         signal.throwIfAborted();
@@ -108,7 +117,8 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             andThen: (client) =>
               queueSubtitleFollowUps(client, deps.subtitles, {
                 videoId,
-                translateTo: video.translateTo,
+                // Asked for at creation; with translation off (no credentials) there is none to queue.
+                translateTo: translationEnabled(config) ? video.translateTo : [],
                 renderedAt: subtitleSet.renderedAt,
               }),
           });

@@ -28,6 +28,7 @@ export interface ProbeStream {
   avg_frame_rate?: string;
   r_frame_rate?: string;
   duration?: string | number;
+  start_time?: string | number;
   tags?: Record<string, string>;
   disposition?: Record<string, number>;
   side_data_list?: { rotation?: number }[];

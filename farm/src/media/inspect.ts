@@ -13,6 +13,11 @@ export interface SourceInfo {
   height: number;
   fps: number;
   hasAudio: boolean;
+  /**
+   * When the video stream starts in the source's timeline. The ladder starts the video at 0,
+   * so times read from other streams (subtitles) are shifted by this much.
+   */
+  videoStartMs: number;
   /** Subtitle streams, text and bitmap, as found (extraction decides what becomes a track). */
   subtitleStreams: SubtitleStream[];
 }
@@ -99,6 +104,7 @@ export async function inspectSource(ffmpeg: Ffmpeg, file: string, limits: Limits
     height: rotated ? width : height,
     fps: fps > 0 ? fps : 25,
     hasAudio: streams.some((s) => s.codec_type === "audio"),
+    videoStartMs: Math.round(Number(video.start_time ?? 0) * 1000) || 0,
     subtitleStreams: streams
       .filter((s) => s.codec_type === "subtitle")
       .map((s) => ({

@@ -8,10 +8,11 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import type { Cue } from "../../../shared/subtitles/cue.ts";
 import { languageFromTag, languageLabel } from "../../../shared/subtitles/languages.ts";
 import { parseSubtitles } from "../../../shared/subtitles/parse.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
-import type { SubtitleStream } from "../media/inspect.ts";
+import type { SourceInfo } from "../media/inspect.ts";
 import type { EmbeddedTrack } from "./subtitle-store.ts";
 
 const TEXT_CODECS = new Set(["subrip", "srt", "ass", "ssa", "mov_text", "webvtt", "text"]);
@@ -21,12 +22,18 @@ const STREAM_BUDGET_MS = 60_000;
 export async function extractSubtitles(
   ffmpeg: Ffmpeg,
   source: string,
-  streams: SubtitleStream[],
+  info: Pick<SourceInfo, "subtitleStreams" | "videoStartMs">,
   workDir: string,
   signal?: AbortSignal,
 ): Promise<EmbeddedTrack[]> {
   const tracks: EmbeddedTrack[] = [];
-  for (const stream of streams) {
+  // The published video starts at 0 where the source's video stream started.
+  const toVideoTime = (cue: Cue): Cue => ({
+    ...cue,
+    startMs: Math.max(0, cue.startMs - info.videoStartMs),
+    endMs: Math.max(0, cue.endMs - info.videoStartMs),
+  });
+  for (const stream of info.subtitleStreams) {
     const language = languageFromTag(stream.languageTag);
     const base = {
       streamIndex: stream.index,
@@ -58,7 +65,11 @@ export async function extractSubtitles(
         signal: signal ? AbortSignal.any([signal, budget]) : budget,
       });
       const { cues } = parseSubtitles(new Uint8Array(await readFile(out)));
-      tracks.push({ ...base, status: "ready", cues });
+      tracks.push({
+        ...base,
+        status: "ready",
+        cues: cues.map(toVideoTime).filter((cue) => cue.endMs > cue.startMs),
+      });
     } catch (err) {
       signal?.throwIfAborted(); // the job stopping is not the stream's fault
       tracks.push({

@@ -2,7 +2,8 @@
  * publish_subtitles: after a track was added, edited, translated or deleted, write the video's
  * ready tracks as WebVTT files and re-publish both manifests with them — no re-encoding. Each
  * publish is a new version with new file names (CDNs may cache every one for good), switched
- * to in one fenced update; the version before it stays for players mid-session, older ones go.
+ * to in one fenced update; the last KEPT_VERSIONS stay for players mid-session (publishes
+ * can come in bursts, one per translated language), older ones go.
  * A video not yet ready is skipped: its transcode publishes the set current at that moment.
  */
 import type pg from "pg";
@@ -15,6 +16,9 @@ import type { JobHandler } from "../jobs/job-runner.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import { renderSubtitleSet } from "./subtitle-set.ts";
 import type { SubtitleStore } from "./subtitle-store.ts";
+
+/** Subtitle-set versions kept in storage, the current one included: a few small files each. */
+export const KEPT_VERSIONS = 5;
 
 export interface PublishSubtitlesDeps {
   db: pg.Pool;
@@ -64,7 +68,7 @@ export function publishSubtitlesHandler(deps: PublishSubtitlesDeps): JobHandler<
       }
       const stale = (await deps.storage.listKeys(prefix)).filter((key) => {
         const of = subtitleSetVersion(key.slice(prefix.length));
-        return of !== undefined && of < version - 1;
+        return of !== undefined && of <= version - KEPT_VERSIONS;
       });
       await deps.storage.deleteKeys(stale);
       deps.log(`video ${videoId}: subtitles v${version} published (${(set.files.size - 2) / 2} tracks)`);

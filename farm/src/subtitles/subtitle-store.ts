@@ -61,26 +61,38 @@ export class SubtitleStore {
 
   /**
    * Replaces the video's embedded tracks with what this extraction found, in one
-   * transaction: re-processing never duplicates them, and uploaded or machine tracks stay.
+   * transaction: re-processing never duplicates them, uploaded or machine tracks stay, and a
+   * language found again keeps its track id (translations made from it still point at it).
    */
   async replaceEmbedded(videoId: string, tracks: EmbeddedTrack[]): Promise<void> {
     const client = await this.pool.connect();
     try {
       await client.query("begin");
-      await client.query("delete from subtitle_tracks where video_id = $1 and origin = 'embedded'", [
-        videoId,
-      ]);
+      // One track per (video, language, origin): a second stream in the same language (often
+      // a "forced" or SDH variant) is kept only when it has no language to collide on.
       const seen = new Set<string>();
-      for (const track of tracks) {
-        // One track per (video, language, origin): a second stream in the same language
-        // (often a "forced" or SDH variant) is kept only when it has a language of its own.
-        const key = track.language ?? `und:${track.streamIndex}`;
-        if (track.language && seen.has(key)) continue;
-        seen.add(key);
+      const kept = tracks.filter((track) => {
+        if (!track.language) return true;
+        if (seen.has(track.language)) return false;
+        seen.add(track.language);
+        return true;
+      });
+      await client.query(
+        `delete from subtitle_tracks where video_id = $1 and origin = 'embedded'
+           and (language is null or not (language = any($2::text[])))`,
+        [videoId, [...seen]],
+      );
+      for (const track of kept) {
         const { rows } = await client.query<{ id: string }>(
           `insert into subtitle_tracks (video_id, language, label, kind, origin, status, error_code, error_message,
                                         is_default, is_forced, cue_count, stream_index, codec)
-           values ($1, $2, $3, 'subtitles', 'embedded', $4, $5, $6, $7, $8, $9, $10, $11) returning id`,
+           values ($1, $2, $3, 'subtitles', 'embedded', $4, $5, $6, $7, $8, $9, $10, $11)
+           on conflict (video_id, language, origin) do update set
+             label = excluded.label, status = excluded.status, error_code = excluded.error_code,
+             error_message = excluded.error_message, is_default = excluded.is_default,
+             is_forced = excluded.is_forced, cue_count = excluded.cue_count,
+             stream_index = excluded.stream_index, codec = excluded.codec, updated_at = now()
+           returning id`,
           [
             videoId,
             track.language,
@@ -95,7 +107,9 @@ export class SubtitleStore {
             track.codec,
           ],
         );
-        if (track.cues.length > 0) await insertCues(client, rows[0]!.id, track.cues);
+        const trackId = rows[0]!.id;
+        await client.query("delete from subtitle_cues where track_id = $1", [trackId]);
+        if (track.cues.length > 0) await insertCues(client, trackId, track.cues);
       }
       await client.query("commit");
     } catch (err) {

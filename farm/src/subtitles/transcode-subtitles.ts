@@ -38,18 +38,18 @@ export async function prepareSubtitles(
     signal: AbortSignal;
   },
 ): Promise<PreparedSubtitles> {
-  const embedded = await extractSubtitles(
-    deps.ffmpeg,
-    input.source,
-    input.info.subtitleStreams,
-    input.workDir,
-    input.signal,
-  );
+  const embedded = await extractSubtitles(deps.ffmpeg, input.source, input.info, input.workDir, input.signal);
   await deps.subtitles.replaceEmbedded(input.videoId, embedded);
   const renderedAt = new Date();
   const tracks = await deps.subtitles.readyTracks(input.videoId);
   if (tracks.length === 0) {
-    return { dash: BASE_DASH_MANIFEST, hls: BASE_HLS_MASTER, version: input.currentVersion, published: [], renderedAt };
+    return {
+      dash: BASE_DASH_MANIFEST,
+      hls: BASE_HLS_MASTER,
+      version: input.currentVersion,
+      published: [],
+      renderedAt,
+    };
   }
   const set = renderSubtitleSet({
     tracks,

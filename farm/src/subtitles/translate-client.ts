@@ -6,22 +6,30 @@
  */
 import { TranslateClient, type TranslateClientConfig } from "@aws-sdk/client-translate";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
+import { hasAwsCredentials } from "../../../shared/config/translation.ts";
 
 /** Tries per request inside the SDK (its standard retry, with its own backoff and retry quota). */
 export const SDK_MAX_ATTEMPTS = 3;
 
 export function createTranslateClient(
-  config: Pick<FarmConfig, "AWS_REGION" | "AWS_TRANSLATE_ENDPOINT">,
+  config: Pick<FarmConfig, "AWS_REGION" | "AWS_TRANSLATE_ENDPOINT"> & Parameters<typeof hasAwsCredentials>[0],
   options: {
     /** Explicit credentials (tests); otherwise the SDK's standard chain finds them. */
     credentials?: TranslateClientConfig["credentials"];
     maxAttempts?: number;
   } = {},
 ): TranslateClient {
+  // A local stand-in with no credentials configured gets placeholders (it does not check
+  // them); otherwise the SDK's chain would end by probing the instance-metadata address.
+  const credentials =
+    options.credentials ??
+    (config.AWS_TRANSLATE_ENDPOINT && !hasAwsCredentials(config)
+      ? { accessKeyId: "local", secretAccessKey: "local" }
+      : undefined);
   return new TranslateClient({
     region: config.AWS_REGION ?? "us-east-1",
     ...(config.AWS_TRANSLATE_ENDPOINT ? { endpoint: config.AWS_TRANSLATE_ENDPOINT } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(credentials ? { credentials } : {}),
     maxAttempts: options.maxAttempts ?? SDK_MAX_ATTEMPTS,
     // A request that hangs is cut and retried instead of holding the job until its timeout.
     requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000 },

@@ -8,6 +8,7 @@
 import type { TranslateClient } from "@aws-sdk/client-translate";
 import type pg from "pg";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
+import { translationEnabled } from "../../../shared/config/translation.ts";
 import type { JobPayload } from "../../../shared/jobs/job-types.ts";
 import { languageLabel, machineLabel } from "../../../shared/subtitles/languages.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
@@ -23,7 +24,8 @@ export interface TranslateDeps {
   queue: JobQueue;
   /** The AWS Translate client; by default one made from the config, the node's only one. */
   client?: TranslateClient;
-  config: Pick<FarmConfig, "TRANSLATE_MAX_CHARS_PER_VIDEO" | "AWS_REGION" | "AWS_TRANSLATE_ENDPOINT">;
+  config: Pick<FarmConfig, "TRANSLATE_MAX_CHARS_PER_VIDEO" | "AWS_REGION" | "AWS_TRANSLATE_ENDPOINT"> &
+    Parameters<typeof translationEnabled>[0];
   log: (line: string) => void;
   /** Request size and retry tuning; the defaults suit AWS. */
   translator?: Omit<TranslatorOptions, "log">;
@@ -52,6 +54,12 @@ export function translateHandler(deps: TranslateDeps): JobHandler<"translate_sub
       const videoId = job.videoId;
       if (!videoId) throw new PermanentJobError("job has no video");
       if (!(await store.videoLive(videoId))) return; // deleted since: nothing to translate for
+      if (!translationEnabled(deps.config)) {
+        throw new TranslationError(
+          "translation_not_configured",
+          "Machine translation is not configured on this farm (no AWS credentials or AWS_TRANSLATE_ENDPOINT).",
+        );
+      }
       const { source, track } = await machineTrack(videoId, job.payload);
       if (!source) {
         throw new TranslationError(

@@ -102,6 +102,8 @@ export function createTusService(deps: TusDeps): TusService {
    * a POST's URL (`/files/`) names no upload, the token does.
    */
   const claimedHere = new Map<string, string>();
+  /** Requests that passed authorisation for their upload (their bytes count as its activity). */
+  const authorizedRequests = new Set<string>();
 
   /** Records a finish once the source object is really complete (never for a partial one). */
   const finish = async (id: string, announced?: number): Promise<boolean> => {
@@ -155,6 +157,7 @@ export function createTusService(deps: TusDeps): TusService {
         const claims = await auth.authorize(req, uploadId);
         const video = await videos.find(uploadId);
         if (!video) throw new ApiError("not_found", "no such video");
+        if (!video.deleted && video.ownerId === claims.ownerId) authorizedRequests.add(requestIdOf(req));
         if (video.deleted) throw new ApiError("gone", "this video was deleted; its upload is gone");
         if (req.method !== "POST") return;
         if (video.ownerId !== claims.ownerId)
@@ -216,13 +219,16 @@ export function createTusService(deps: TusDeps): TusService {
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const id = uploadIdFrom((req.url ?? "").split("?")[0]?.split("/").pop());
-    const stopWatching =
-      id && req.method === "PATCH" ? watchUploadRequest(req, id, videos, deps.log) : undefined;
     const requestId = String(req.headers["x-request-id"] ?? "unknown");
+    const stopWatching =
+      id && req.method === "PATCH"
+        ? watchUploadRequest(req, id, videos, deps.log, () => authorizedRequests.has(requestId))
+        : undefined;
     try {
       await tusRequest.run({ requestId, method: req.method ?? "" }, () => server.handle(req, res));
     } finally {
       stopWatching?.();
+      authorizedRequests.delete(requestId);
     }
     const claimed = claimedHere.get(requestId);
     claimedHere.delete(requestId);

@@ -13,11 +13,14 @@ export function watchUploadRequest(
   id: string,
   videos: Pick<VideoStore, "uploadActivity">,
   log: (line: string) => void,
+  /** Whether tus has authorised this request for this upload: a stranger's bytes keep nothing alive. */
+  authorized: () => boolean,
 ): () => void {
   // Bytes are counted on the socket: a 'data' listener on the request would switch it to
   // flowing mode and steal the body from tus.
   let seen = -1; // a request that starts counts as activity
   const check = async () => {
+    if (!authorized()) return;
     const read = req.socket.bytesRead;
     if (read === seen) return;
     seen = read;

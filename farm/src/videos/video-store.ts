@@ -217,7 +217,13 @@ export class VideoStore {
         `update videos set status = 'ready', progress = 100, duration_ms = $2, storage_prefix = $3, media = $4,
                 subtitles_version = $5, error_code = null, error_message = null, ready_at = now(), updated_at = now()
          where id = $1 and status = 'processing' and deleted_at is null`,
-        [job.videoId, result.durationMs, result.prefix, JSON.stringify(result.media), result.subtitlesVersion],
+        [
+          job.videoId,
+          result.durationMs,
+          result.prefix,
+          JSON.stringify(result.media),
+          result.subtitlesVersion,
+        ],
       );
       if (rowCount !== 1) return false;
       await client.query("delete from renditions where video_id = $1", [job.videoId]);

@@ -95,11 +95,12 @@ export const fixtures = {
     return data;
   },
   /**
-   * A 4 s Matroska clip with three subtitle streams: English SubRip (default), French ASS with
-   * italic/bold overrides and a positioning tag (forced, titled), and a German PGS (bitmap)
-   * stream. `brokenFrench` makes the ASS event invalid UTF-8, which ffmpeg refuses to decode.
+   * A Matroska clip (the landscape pattern with its tone) with three subtitle streams: English
+   * SubRip (default), French ASS with italic/bold overrides and a positioning tag (forced,
+   * titled), and a German PGS (bitmap) stream. `brokenFrench` makes the ASS event invalid
+   * UTF-8, which ffmpeg refuses to decode.
    */
-  withSubtitles: (options: { brokenFrench?: boolean } = {}) => {
+  withSubtitles: (options: { brokenFrench?: boolean; seconds?: number; size?: string } = {}) => {
     const srt = path.join(dir, "en.srt");
     writeFileSync(
       srt,
@@ -134,19 +135,21 @@ export const fixtures = {
     const pcs = Buffer.from([0x05, 0x00, 0x02, 0xd0, 0x10, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00]);
     const sup = path.join(dir, "de.sup");
     writeFileSync(sup, Buffer.concat([segment(0x16, pcs), segment(0x80, Buffer.alloc(0))]));
-    pattern("320x240", 25, 4, "subtitled-video.mp4");
+    const seconds = options.seconds ?? 4;
+    const size = options.size ?? "320x240";
+    fixtures.landscape(seconds, size);
     // biome-ignore format: one option per line reads better than the packed form
     const clip = ffmpeg(
       [
-        "-i", path.join(dir, "subtitled-video.mp4"), "-i", srt, "-i", ass, "-i", sup,
+        "-i", path.join(dir, `landscape-${seconds}-${size}.mp4`), "-i", srt, "-i", ass, "-i", sup,
         "-map", "0", "-map", "1", "-map", "2", "-map", "3",
-        "-c:v", "copy", "-c:s:0", "srt", "-c:s:1", "ass", "-c:s:2", "copy",
+        "-c:v", "copy", "-c:a", "copy", "-c:s:0", "srt", "-c:s:1", "ass", "-c:s:2", "copy",
         "-metadata:s:s:0", "language=eng",
         "-metadata:s:s:1", "language=fre", "-metadata:s:s:1", "title=Français (forced)",
         "-metadata:s:s:2", "language=ger",
         "-disposition:s:0", "default", "-disposition:s:1", "forced",
       ],
-      "subtitled.mkv",
+      `subtitled-${seconds}-${size}.mkv`,
     );
     if (!options.brokenFrench) return clip;
     const broken = Buffer.from(clip);
