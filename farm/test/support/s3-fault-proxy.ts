@@ -46,7 +46,12 @@ export type S3Fault =
   /** S3's answer stops after `afterBytes` of its body, the connection left open (a hung download). */
   | { kind: "stall-mid-response"; afterBytes: number }
   /** Nothing happens for `ms`, then the request is forwarded (a long `ms`: S3 never answers). */
-  | { kind: "stall"; ms: number };
+  | { kind: "stall"; ms: number }
+  /**
+   * DeleteObjects answered 200 with every key listed as an `<Error>` and nothing deleted — S3
+   * reports per-key failures this way, inside a success.
+   */
+  | { kind: "delete-errors" };
 
 export interface FaultRule {
   match: (call: S3Call) => boolean;
@@ -133,6 +138,26 @@ export async function startS3FaultProxy(target: string): Promise<S3FaultProxy> {
           "content-length": Buffer.byteLength(SLOW_DOWN),
         });
         res.end(SLOW_DOWN);
+      });
+      return;
+    }
+    if (fault?.kind === "delete-errors") {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        const keys = [
+          ...Buffer.concat(chunks)
+            .toString("utf8")
+            .matchAll(/<Key>([^<]*)<\/Key>/g),
+        ].map((m) => m[1]);
+        const body = `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult>${keys
+          .map(
+            (key) =>
+              `<Error><Key>${key}</Key><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>`,
+          )
+          .join("")}</DeleteResult>`;
+        res.writeHead(200, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
+        res.end(body);
       });
       return;
     }
