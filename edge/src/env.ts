@@ -27,6 +27,10 @@ export interface Bindings {
   PLAYBACK_BIND_IP?: string;
   MAX_AWAITING_UPLOAD_PER_USER?: string;
   PUBLIC_CACHE_TTL_S?: string;
+  SUBTITLE_MAX_BYTES?: string;
+  AWS_TRANSLATE_ENDPOINT?: string;
+  AWS_ACCESS_KEY_ID?: string;
+  AWS_SECRET_ACCESS_KEY?: string;
   /** Sign-up/login attempts per client IP (wrangler.toml [[ratelimits]]). */
   AUTH_IP_LIMITER: RateLimit;
   /** Failed logins per email + client IP. */

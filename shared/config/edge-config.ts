@@ -60,6 +60,17 @@ export const edgeConfigSchema = z.object({
    * video) are served from the edge cache; 0 turns the cache off.
    */
   PUBLIC_CACHE_TTL_S: z.coerce.number().int().min(0).max(3600).default(10),
+  /** Largest subtitle file a PUT takes (2 MiB: hours of dialogue). */
+  SUBTITLE_MAX_BYTES: positiveInt(2 * 1024 ** 2),
+  /**
+   * Machine translation runs on the farm; the edge only needs to know whether it is on, so it
+   * can refuse requests up front (409 translation_unavailable) and say so in capabilities.
+   * On with an endpoint override (a local stand-in) or with AWS credentials.
+   */
+  AWS_TRANSLATE_ENDPOINT: optionalString.pipe(z.url().optional()),
+  AWS_ACCESS_KEY_ID: optionalString,
+  /** Secret: never read here beyond "is it set". */
+  AWS_SECRET_ACCESS_KEY: optionalString,
 });
 
 export type EdgeConfig = z.output<typeof edgeConfigSchema>;

@@ -35,6 +35,10 @@ export const ERROR_STATUS = {
   quota_exceeded: 429,
   internal: 500,
   service_unavailable: 503,
+  /** A subtitle file that is neither valid WebVTT nor SRT; the message names the first bad line. */
+  subtitle_invalid: 422,
+  /** Machine translation is not configured on this deployment (see GET /api/v1/capabilities). */
+  translation_unavailable: 409,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
