@@ -8,9 +8,11 @@ import { publicCache } from "./http/public-cache.ts";
 import { requestContext } from "./http/request-context.ts";
 import { assetRoutes } from "./routes/assets.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { capabilityRoutes } from "./routes/capabilities.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
+import { subtitleRoutes } from "./routes/subtitles.ts";
 import { videoRoutes } from "./routes/videos.ts";
 import { watchRoutes } from "./routes/watch.ts";
 
@@ -27,6 +29,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", jwksRoutes);
   app.route("/", authRoutes);
   app.route("/", videoRoutes);
+  app.route("/", subtitleRoutes);
+  app.route("/", capabilityRoutes);
   app.route("/", docsRoutes);
   app.route("/", watchRoutes);
   app.route("/", assetRoutes);

@@ -24,6 +24,11 @@ describe("GET /openapi.json", () => {
         "/api/v1/videos/{id}",
         "/api/v1/videos/{id}/playback",
         "/api/v1/videos/{id}/upload",
+        "/api/v1/videos/{id}/subtitles",
+        "/api/v1/videos/{id}/subtitles/{lang}",
+        "/api/v1/videos/{id}/subtitles/{lang}/cues",
+        "/api/v1/videos/{id}/subtitles/{lang}/translations",
+        "/api/v1/capabilities",
       ].sort(),
     );
     expect(Object.keys(res.body.paths["/api/v1/videos/{id}"]!).sort()).toEqual(["delete", "get", "patch"]);

@@ -41,6 +41,16 @@ beforeAll(async () => {
     sql`update videos set status = 'failed', error_code = 'not_a_video' where id = ${failed.video.id}`,
   );
   const awaiting = await createVideo(owner.accessToken, { visibility: "private" });
+  // A track with cues, so subtitle requests reach a real one.
+  const file = "1\n00:00:01,000 --> 00:00:02,000\nHello\n\n2\n00:00:03,000 --> 00:00:04,000\nWorld\n";
+  for (const id of [ready.video.id, awaiting.video.id]) {
+    const put = await call("PUT", `/api/v1/videos/${id}/subtitles/en`, {
+      token: owner.accessToken,
+      headers: { "content-type": "application/x-subrip" },
+      rawBody: file,
+    });
+    if (put.status !== 201) throw new Error(`subtitle upload failed: ${put.status}`);
+  }
   const [expired, wrongAudience] = await Promise.all([
     signJwt(key, ACCESS_AUDIENCE, owner.user.id, { role: "viewer" }, 900, past),
     signJwt(key, UPLOAD_AUDIENCE, owner.user.id, { vid: awaiting.video.id, max: 1 }, 900),
@@ -102,6 +112,13 @@ describe("fuzzing every documented operation", () => {
     "PATCH /api/v1/videos/{id}",
     "GET /api/v1/videos/{id}/playback",
     "POST /api/v1/videos/{id}/upload",
+    "PUT /api/v1/videos/{id}/subtitles/{lang}",
+    "GET /api/v1/videos/{id}/subtitles",
+    "GET /api/v1/videos/{id}/subtitles/{lang}",
+    "PATCH /api/v1/videos/{id}/subtitles/{lang}/cues",
+    "POST /api/v1/videos/{id}/subtitles/{lang}/translations",
+    "DELETE /api/v1/videos/{id}/subtitles/{lang}",
+    "GET /api/v1/capabilities",
     "DELETE /api/v1/videos/{id}", // last: it deletes the videos the others look up
   ])("%s: no 5xx, and every 4xx is the error shape", async (name) => {
     const operation = operationsOf(doc).find((o) => `${o.method} ${o.path}` === name);

@@ -8,7 +8,8 @@ import worker from "../src/index.ts";
 
 export interface CallOptions {
   body?: unknown;
-  rawBody?: string;
+  /** A body sent as it is (a subtitle file: text or bytes, e.g. UTF-16). */
+  rawBody?: string | Uint8Array;
   token?: string;
   ip?: string;
   headers?: Record<string, string>;
@@ -27,7 +28,7 @@ export const newIp = () => `198.51.100.${(ipCounter++ % 250) + 1}`;
 export async function call(method: string, path: string, options: CallOptions = {}): Promise<Response> {
   const headers: Record<string, string> = { "cf-connecting-ip": options.ip ?? newIp(), ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  let body: string | undefined;
+  let body: string | Uint8Array | undefined;
   if (options.rawBody !== undefined) body = options.rawBody;
   else if (options.body !== undefined) {
     body = JSON.stringify(options.body);

@@ -10,8 +10,15 @@ import type { AppEnv } from "../env.ts";
 
 const WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
 
+/**
+ * The one route whose body is not JSON: a subtitle file (`PUT /api/v1/videos/:id/subtitles/:lang`).
+ * It checks its own types and reads at most SUBTITLE_MAX_BYTES (http/subtitle-file.ts).
+ */
+const SUBTITLE_FILE = /^\/api\/v1\/videos\/[^/]+\/subtitles\/[^/]+\/?$/;
+
 export const jsonBodyGuard = createMiddleware<AppEnv>(async (c, next) => {
   if (!WITH_BODY.has(c.req.method)) return next();
+  if (c.req.method === "PUT" && SUBTITLE_FILE.test(c.req.path)) return next();
   // A POST without a body (e.g. asking for a new upload ticket) has no type to check; routes
   // that need a body refuse the missing one in validation.
   if (c.req.raw.body === null || c.req.header("content-length") === "0") return next();

@@ -21,7 +21,8 @@ export function createRouter(): OpenAPIHono<AppEnv> {
         message: issue.message,
       }));
       const target = (result as { target?: string }).target;
-      if (target === "param")
+      // `invalid_id` is for ids; other path parameters (a subtitle's language) are ordinary validation.
+      if (target === "param" && issues.some((i) => i.path === "id"))
         throw new ApiError("invalid_id", "the id in the path is not a valid id", { details: issues });
       const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
       throw new ApiError("validation_failed", `invalid ${target ?? "request"}: ${summary}`, {

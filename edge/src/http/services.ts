@@ -3,6 +3,7 @@ import { getKeyRing } from "../auth/keys.ts";
 import type { AppEnv } from "../env.ts";
 import { AuthService } from "../services/auth-service.ts";
 import { PlaybackService } from "../services/playback-service.ts";
+import { SubtitleService } from "../services/subtitle-service.ts";
 import { VideoService } from "../services/video-service.ts";
 
 /** Builds the request's services from its database handle, config and key ring. */
@@ -18,4 +19,8 @@ export async function videoService(c: Context<AppEnv>): Promise<VideoService> {
 
 export function playbackService(c: Context<AppEnv>): PlaybackService {
   return new PlaybackService(c.get("db"), c.get("config"));
+}
+
+export function subtitleService(c: Context<AppEnv>): SubtitleService {
+  return new SubtitleService(c.get("db"), c.get("config"));
 }

@@ -12,6 +12,7 @@ import { ApiError } from "../../../shared/errors/api-error.ts";
 import { enqueueStatement } from "../../../shared/jobs/enqueue.ts";
 import type { KeyRing } from "../auth/keys.ts";
 import type { Database } from "../db/request-db.ts";
+import { tracksJson } from "./subtitle-view.ts";
 import { canChange, canSee, type Viewer } from "./video-access.ts";
 import { decodeCursor, encodeCursor } from "./video-cursor.ts";
 import { type RenditionView, toVideo, type Video, type VideoRow } from "./video-view.ts";
@@ -21,6 +22,9 @@ const renditionsJson = sql<RenditionView[]>`coalesce((
   select json_agg(json_build_object('height', r.height, 'width', r.width, 'bandwidth', r.bandwidth, 'codecs', r.codecs)
                   order by r.bandwidth desc)
   from renditions r where r.video_id = ${videos.id} and r.kind = 'video'), '[]'::json)`;
+
+/** Every subtitle track of a row with its status, as one JSON value (no extra round trip either). */
+const subtitlesJson = tracksJson(sql`${videos.id}`);
 
 type CreateInput = z.output<typeof CreateVideoBody>;
 type UpdateInput = z.output<typeof UpdateVideoBody>;
@@ -122,11 +126,11 @@ export class VideoService {
 
   async get(id: string, viewer: Viewer | undefined): Promise<Video> {
     const [found] = await this.db
-      .select({ video: videos, renditions: renditionsJson })
+      .select({ video: videos, renditions: renditionsJson, subtitles: subtitlesJson })
       .from(videos)
       .where(and(eq(videos.id, id), isNull(videos.deletedAt)));
     if (!found || !canSee(found.video, viewer)) throw notFound();
-    return toVideo(found.video as VideoRow, found.renditions);
+    return toVideo(found.video as VideoRow, found.renditions, found.subtitles);
   }
 
   async update(id: string, viewer: Viewer, input: UpdateInput): Promise<Video> {
@@ -171,7 +175,12 @@ export class VideoService {
   private async list(where: SQL | undefined, limit: number, cursor: string | undefined) {
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     const rows = await this.db
-      .select({ video: videos, renditions: renditionsJson, cursorAt: sql<string>`${videos.createdAt}::text` })
+      .select({
+        video: videos,
+        renditions: renditionsJson,
+        subtitles: subtitlesJson,
+        cursorAt: sql<string>`${videos.createdAt}::text`,
+      })
       .from(videos)
       .where(
         after
@@ -186,7 +195,7 @@ export class VideoService {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((r) => toVideo(r.video as VideoRow, r.renditions)),
+      items: page.map((r) => toVideo(r.video as VideoRow, r.renditions, r.subtitles)),
       nextCursor: rows.length > limit && last ? encodeCursor({ at: last.cursorAt, id: last.video.id }) : null,
     };
   }

@@ -1,4 +1,5 @@
 import type { videos } from "../../../shared/db/schema.ts";
+import { type TrackRow, toSubtitleTrack } from "./subtitle-view.ts";
 
 export type VideoRow = typeof videos.$inferSelect;
 
@@ -10,7 +11,7 @@ export interface RenditionView {
 }
 
 /** The API shape of a video (see VideoSchema in shared/api/videos.ts). */
-export function toVideo(row: VideoRow, renditions: RenditionView[] = []) {
+export function toVideo(row: VideoRow, renditions: RenditionView[] = [], subtitles: TrackRow[] = []) {
   return {
     id: row.id,
     ownerId: row.ownerId,
@@ -23,8 +24,7 @@ export function toVideo(row: VideoRow, renditions: RenditionView[] = []) {
     progress: row.progress,
     durationMs: row.durationMs,
     renditions,
-    // Subtitle tracks arrive with the subtitles work; none are extracted yet.
-    subtitles: [] as { lang: string; label: string }[],
+    subtitles: subtitles.map(toSubtitleTrack),
     error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? "" } : null,
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),

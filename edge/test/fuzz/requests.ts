@@ -115,11 +115,19 @@ function pathFor(template: string, ctx: FuzzContext): fc.Arbitrary<string> {
     { weight: 2, arbitrary: fc.constantFrom(...ctx.ids) },
     { weight: 3, arbitrary: idLike },
   );
+  // Subtitle languages: real ones (some with a track), odd spellings, then anything.
+  const lang = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom("en", "fr", "pt-BR", "pt_br", "eng", "und", "EN", "zh-Hant-TW") },
+    { weight: 1, arbitrary: fc.constantFrom("xx", "english", "e", "en-", "a".repeat(40), "en..", "%2e%2e") },
+    { weight: 1, arbitrary: nastyString },
+  );
   const segments = template
     .split("/")
     .map((segment) =>
       /^\{.+\}$/.test(segment)
-        ? fc.tuple(id, fc.boolean()).map(([value, raw]) => (raw ? value : encodeURIComponent(value)))
+        ? fc
+            .tuple(segment === "{lang}" ? lang : id, fc.boolean())
+            .map(([value, raw]) => (raw ? value : percentEncoded(value)))
         : fc.constant(segment),
     );
   return fc.tuple(...segments).map((parts) => parts.join("/"));
@@ -192,6 +200,11 @@ export function requestsFor(
       if (accept !== null) headers.accept = accept;
       return { method: fuzz.method, path: `${path}${query}`, headers, body: body.body };
     });
+}
+
+/** encodeURIComponent throws on a lone surrogate; a URL would carry U+FFFD for it anyway. */
+function percentEncoded(value: string): string {
+  return encodeURIComponent(value.replace(/\p{Cs}/gu, "\uFFFD"));
 }
 
 /** What can arrive in an HTTP header at all: no control characters (fetch refuses them). */

@@ -1,0 +1,17 @@
+import { createRoute } from "@hono/zod-openapi";
+import { CapabilitiesSchema } from "../../../shared/api/subtitles.ts";
+import { createRouter } from "../http/openapi-app.ts";
+import { capabilities } from "../services/capabilities.ts";
+
+export const capabilityRoutes = createRouter().openapi(
+  createRoute({
+    method: "get",
+    path: "/api/v1/capabilities",
+    tags: ["capabilities"],
+    summary: "What this deployment can do (e.g. whether machine translation is on)",
+    responses: {
+      200: { description: "Capabilities", content: { "application/json": { schema: CapabilitiesSchema } } },
+    },
+  }),
+  (c) => c.json(capabilities(c.get("config")), 200),
+);

@@ -1,0 +1,202 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { errorResponses, IdParam } from "../../../shared/api/common.ts";
+import {
+  CueEditsBody,
+  GetSubtitleQuery,
+  OriginQuery,
+  PutSubtitleQuery,
+  SubtitleCuesSchema,
+  SubtitlePathParams,
+  SubtitleTrackListSchema,
+  SubtitleTrackSchema,
+  TranslationsBody,
+  TranslationsResponse,
+} from "../../../shared/api/subtitles.ts";
+import { toSrt } from "../../../shared/subtitles/to-srt.ts";
+import { toWebVtt } from "../../../shared/subtitles/to-webvtt.ts";
+import { requireViewer } from "../http/authenticate.ts";
+import { createRouter } from "../http/openapi-app.ts";
+import { purgePublic } from "../http/public-cache.ts";
+import { subtitleService } from "../http/services.ts";
+import { checkSubtitleUpload, readSubtitleUpload, SUBTITLE_MEDIA_TYPES } from "../http/subtitle-file.ts";
+
+const json = <T>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
+const ok = <T>(description: string, schema: T) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const bearer = [{ bearer: [] }];
+const tags = ["subtitles"];
+const FILE_TYPES = { vtt: "text/vtt; charset=utf-8", srt: "application/x-subrip; charset=utf-8" } as const;
+const langNote =
+  "`:lang` is a BCP 47 tag (`en`, `pt-BR`; `pt_br` and ISO 639-2 `eng` are canonicalised); `und` names a " +
+  "track whose language is unknown. Several tracks of one language (uploaded, machine, embedded): the " +
+  "first of those in that order, or `?origin=`.";
+const fileBody = Object.fromEntries(
+  SUBTITLE_MEDIA_TYPES.map((type) => [type, { schema: z.string().openapi({ format: "binary" }) }]),
+);
+
+export const subtitleRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/videos/{id}/subtitles",
+      tags,
+      summary: "The video's subtitle tracks, each with its status",
+      description: "Readable by whoever may read the video (404 otherwise).",
+      request: { params: IdParam },
+      responses: { 200: ok("The tracks", SubtitleTrackListSchema), ...errorResponses(400, 401, 404) },
+    }),
+    async (c) => {
+      const items = await subtitleService(c).list(c.req.valid("param").id, c.get("viewer"));
+      return c.json({ items }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/api/v1/videos/{id}/subtitles/{lang}",
+      tags,
+      summary: "Upload a WebVTT or SRT file as the language's track (owner or admin)",
+      description:
+        "The file is the body (UTF-8 with or without BOM, or UTF-16 with BOM; the format is recognised from " +
+        "the content). It replaces the video's uploaded track of that language: 201 when new, 200 when " +
+        "replaced. At most SUBTITLE_MAX_BYTES (413); an invalid file gets 422 `subtitle_invalid` naming the " +
+        "first bad line; cues past the video's end are trimmed. Works while the video is processing; the " +
+        `farm republishes the subtitles. ${langNote}`,
+      security: bearer,
+      request: {
+        params: SubtitlePathParams,
+        query: PutSubtitleQuery,
+        body: { content: fileBody, required: true },
+      },
+      responses: {
+        200: ok("Replaced", SubtitleTrackSchema),
+        201: ok("Created", SubtitleTrackSchema),
+        ...errorResponses(400, 401, 403, 404, 413, 415, 422),
+      },
+    }),
+    async (c) => {
+      const viewer = requireViewer(c);
+      checkSubtitleUpload(c);
+      const { id, lang } = c.req.valid("param");
+      const { track, created } = await subtitleService(c).upload(
+        id,
+        lang,
+        viewer,
+        () => readSubtitleUpload(c),
+        c.req.valid("query"),
+      );
+      purgePublic(c, `/api/v1/videos/${id}`);
+      return created ? c.json(track, 201) : c.json(track, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/videos/{id}/subtitles/{lang}",
+      tags,
+      summary: "One track with its cues, or as a .vtt/.srt file",
+      description: `\`?format=vtt|srt\` answers the file itself (UTF-8). ${langNote}`,
+      request: { params: SubtitlePathParams, query: GetSubtitleQuery },
+      responses: {
+        200: {
+          description: "The track and its cues (JSON), or the file",
+          content: {
+            "application/json": { schema: SubtitleCuesSchema },
+            "text/vtt": { schema: z.string() },
+            "application/x-subrip": { schema: z.string() },
+          },
+        },
+        ...errorResponses(400, 401, 404),
+      },
+    }),
+    async (c) => {
+      const { id, lang } = c.req.valid("param");
+      const { origin, format } = c.req.valid("query");
+      const result = await subtitleService(c).read(id, lang, origin, c.get("viewer"));
+      if (format === "json") return c.json(result, 200);
+      const body = format === "vtt" ? toWebVtt(result.cues) : toSrt(result.cues);
+      return c.body(body, 200, {
+        "content-type": FILE_TYPES[format],
+        "content-disposition": `inline; filename="${result.track.lang ?? "und"}.${format}"`,
+      });
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/v1/videos/{id}/subtitles/{lang}",
+      tags,
+      summary: "Delete a track and its cues (owner or admin)",
+      description: `The farm republishes the video's subtitles without it. ${langNote}`,
+      security: bearer,
+      request: { params: SubtitlePathParams, query: OriginQuery },
+      responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const viewer = requireViewer(c);
+      const { id, lang } = c.req.valid("param");
+      await subtitleService(c).remove(id, lang, c.req.valid("query").origin, viewer);
+      purgePublic(c, `/api/v1/videos/${id}`);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/api/v1/videos/{id}/subtitles/{lang}/cues",
+      tags,
+      summary: "Change, add or remove cues of a ready track (owner or admin)",
+      description:
+        "`changes` and `remove` name cues by their current `index`; times must keep `endMs` after " +
+        "`startMs` and within the video; text is normalised to WebVTT cue text. The track comes back " +
+        "re-indexed in time order. 409 when the track changed since it was read (retry) or is not ready. " +
+        langNote,
+      security: bearer,
+      request: { params: SubtitlePathParams, query: OriginQuery, body: json(CueEditsBody) },
+      responses: {
+        200: ok("The track and all its cues", SubtitleCuesSchema),
+        ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+      },
+    }),
+    async (c) => {
+      const viewer = requireViewer(c);
+      const { id, lang } = c.req.valid("param");
+      const service = subtitleService(c);
+      const result = await service.editCues(
+        id,
+        lang,
+        c.req.valid("query").origin,
+        viewer,
+        c.req.valid("json"),
+      );
+      purgePublic(c, `/api/v1/videos/${id}`);
+      return c.json(result, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/videos/{id}/subtitles/{lang}/translations",
+      tags,
+      summary: "Machine-translate the language's track into other languages (owner or admin)",
+      description:
+        "Queues one translation per target from the best ready track of `:lang` (uploaded over embedded " +
+        "over machine); each target appears as a `machine` track, pending until translated. 409 " +
+        "`translation_unavailable` when translation is not configured (see /api/v1/capabilities).",
+      security: bearer,
+      request: { params: SubtitlePathParams, body: json(TranslationsBody) },
+      responses: {
+        202: ok("Queued", TranslationsResponse),
+        ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+      },
+    }),
+    async (c) => {
+      const viewer = requireViewer(c);
+      const { id, lang } = c.req.valid("param");
+      const result = await subtitleService(c).translate(id, lang, viewer, c.req.valid("json").to);
+      purgePublic(c, `/api/v1/videos/${id}`);
+      return c.json(result, 202);
+    },
+  );
