@@ -30,7 +30,6 @@ export interface Bindings {
   SUBTITLE_MAX_BYTES?: string;
   AWS_TRANSLATE_ENDPOINT?: string;
   AWS_ACCESS_KEY_ID?: string;
-  AWS_SECRET_ACCESS_KEY?: string;
   /** Sign-up/login attempts per client IP (wrangler.toml [[ratelimits]]). */
   AUTH_IP_LIMITER: RateLimit;
   /** Failed logins per email + client IP. */

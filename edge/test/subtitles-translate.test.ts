@@ -72,13 +72,14 @@ describe("POST /api/v1/videos/:id/subtitles/:lang/translations", () => {
     expect(res.body.tracks).toMatchObject([{ lang: "de", status: "ready", sourceTrackId: embedded }]);
   });
 
-  it("is on with AWS credentials too, but not with a key id alone", async () => {
+  it("is on with AWS credentials too, by the farm's rule (a key id names them; the edge holds no secret)", async () => {
     const { owner, videoId } = await ownerWithVideo();
     await putSubtitle(owner.accessToken, videoId, "en", SRT);
-    const keyOnly = { AWS_ACCESS_KEY_ID: "AKIAEXAMPLE" };
-    expect((await translate(videoId, owner.accessToken, ["fr"], keyOnly)).status).toBe(409);
-    const credentials = { ...keyOnly, AWS_SECRET_ACCESS_KEY: "example-secret" };
+    expect((await translate(videoId, owner.accessToken, ["fr"], { AWS_ACCESS_KEY_ID: "" })).status).toBe(409);
+    const credentials = { AWS_ACCESS_KEY_ID: "AKIAEXAMPLE" };
     expect((await translate(videoId, owner.accessToken, ["fr"], credentials)).status).toBe(202);
+    const caps = await callJson("GET", "/api/v1/capabilities", { bindings: credentials });
+    expect(caps.body).toMatchObject({ translation: { enabled: true } });
   });
 
   it("refuses bad targets (400), a missing source (404) and a source that is not ready (409)", async () => {

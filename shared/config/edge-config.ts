@@ -64,13 +64,12 @@ export const edgeConfigSchema = z.object({
   SUBTITLE_MAX_BYTES: positiveInt(2 * 1024 ** 2),
   /**
    * Machine translation runs on the farm; the edge only needs to know whether it is on, so it
-   * can refuse requests up front (409 translation_unavailable) and say so in capabilities.
-   * On with an endpoint override (a local stand-in) or with AWS credentials.
+   * can refuse requests up front (409 translation_unavailable) and say so in capabilities —
+   * by the farm's own rule (shared/config/translation.ts): an endpoint override (a local
+   * stand-in) or AWS credentials named. The edge never calls AWS, so it takes no AWS secret.
    */
   AWS_TRANSLATE_ENDPOINT: optionalString.pipe(z.url().optional()),
   AWS_ACCESS_KEY_ID: optionalString,
-  /** Secret: never read here beyond "is it set". */
-  AWS_SECRET_ACCESS_KEY: optionalString,
 });
 
 export type EdgeConfig = z.output<typeof edgeConfigSchema>;

@@ -1,15 +1,8 @@
 /** What this deployment can do, so clients hide what it cannot (GET /api/v1/capabilities). */
 import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
+import { translationEnabled } from "../../../shared/config/translation.ts";
 
-/**
- * Translation runs on the farm with the SDK's credential chain; the edge sees the same
- * variables (`npm start` and the deploy pass them to both) and calls it on when the farm
- * would find credentials or an endpoint override.
- */
-export function translationEnabled(config: EdgeConfig): boolean {
-  return Boolean(config.AWS_TRANSLATE_ENDPOINT || (config.AWS_ACCESS_KEY_ID && config.AWS_SECRET_ACCESS_KEY));
-}
-
+/** Translation: the farm's own rule, so edge and farm never disagree on whether it is on. */
 export function capabilities(config: EdgeConfig) {
   return {
     translation: { enabled: translationEnabled(config) },

@@ -10,11 +10,11 @@ import { type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { CueEdits, SubtitleTrack } from "../../../shared/api/subtitles.ts";
 import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
+import { translationEnabled } from "../../../shared/config/translation.ts";
 import { ApiError } from "../../../shared/errors/api-error.ts";
 import { enqueueStatement } from "../../../shared/jobs/enqueue.ts";
 import { languageLabel, machineLabel } from "../../../shared/subtitles/languages.ts";
 import type { Database } from "../db/request-db.ts";
-import { translationEnabled } from "./capabilities.ts";
 import { applyCueEdits } from "./cue-edits.ts";
 import {
   insertCues,
