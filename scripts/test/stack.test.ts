@@ -170,7 +170,8 @@ async function checkUploadTranscodeAndPlayback() {
     upload: { endpoint: string; token: string };
   };
 
-  const bytes = fixtures.landscape(8);
+  // Embedded English (default) and French text subtitles, and a German bitmap stream.
+  const bytes = fixtures.withSubtitles({ seconds: 8, size: "1280x720" });
   await new Promise<void>((resolve, reject) => {
     new tus.Upload(bytes, {
       endpoint: upload.endpoint,
@@ -239,6 +240,50 @@ async function checkUploadTranscodeAndPlayback() {
     ).toContain("storyboard-00.jpg?md5=");
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, "watch-page.png") });
+
+    // Subtitles: the menu offers off + each text track, the default (English) is on, and its
+    // cue is on screen at its time; choosing French shows the French cue there instead.
+    expect(await page.locator("#subtitles option").allTextContents()).toEqual([
+      "Off",
+      "English",
+      "Français (forced)",
+    ]);
+    const cueAt = (seconds: number) =>
+      page.waitForFunction(
+        (at) => {
+          type Track = { mode: string; activeCues: { length: number; 0?: { text: string } } | null };
+          const video = (
+            globalThis as unknown as {
+              document: {
+                querySelector(s: string): {
+                  currentTime: number;
+                  pause(): void;
+                  textTracks: { length: number; [i: number]: Track };
+                } | null;
+              };
+            }
+          ).document.querySelector("video");
+          if (!video) return false;
+          if (Math.abs(video.currentTime - at) > 0.3) {
+            video.pause();
+            video.currentTime = at;
+            return false;
+          }
+          for (let i = 0; i < video.textTracks.length; i++) {
+            const track = video.textTracks[i];
+            if (track?.mode === "showing" && track.activeCues?.length)
+              return track.activeCues[0]?.text ?? false;
+          }
+          return false;
+        },
+        seconds,
+        { timeout: 20_000 },
+      );
+    expect(await (await cueAt(0.9)).jsonValue()).toBe("Hello <i>world</i> &amp; friends");
+    await page.screenshot({ path: path.join(ARTIFACTS, "watch-subtitles-en.png") });
+    await page.locator("#subtitles").selectOption({ label: "Français (forced)" });
+    expect(await (await cueAt(1.0)).jsonValue()).toBe("<i>Bonjour</i> le <b>monde</b>\nligne deux fin");
+    await page.screenshot({ path: path.join(ARTIFACTS, "watch-subtitles-fr.png") });
     expect(cdnResponses.length).toBeGreaterThan(5);
     expect(cdnResponses.filter((r) => r.status !== 200 && r.status !== 206)).toEqual([]);
     expect(cdnResponses.every((r) => new URL(r.url).searchParams.has("md5"))).toBe(true);
@@ -286,6 +331,16 @@ async function checkUploadTranscodeAndPlayback() {
       .map((uri) => new URL(uri, base).href);
   const playlists = uris(master, playback.hls);
   expect(playlists.filter((u) => /media_\d+\.m3u8/.test(u)).length).toBeGreaterThan(2);
+  // Both text tracks are declared as a SUBTITLES group that every variant names.
+  expect(master.match(/#EXT-X-MEDIA:TYPE=SUBTITLES,[^\n]*LANGUAGE="(en|fr)"/g)?.length).toBe(2);
+  expect(
+    master
+      .split("\n")
+      .filter((l) => l.startsWith("#EXT-X-STREAM-INF:"))
+      .every((l) => l.includes('SUBTITLES="subs"')),
+  ).toBe(true);
+  expect(playlists.filter((u) => /subs-[0-9a-f]+-v\d+\.m3u8/.test(u))).toHaveLength(2);
+  let subtitleFiles = 0;
   let segments = 0;
   for (const playlist of playlists) {
     const response = await fetch(playlist);
@@ -295,11 +350,17 @@ async function checkUploadTranscodeAndPlayback() {
     for (const segment of uris(text, playlist)) {
       const got = await fetch(segment);
       expect(got.status).toBe(200);
-      expect((await got.arrayBuffer()).byteLength).toBeGreaterThan(0);
+      const body = await got.arrayBuffer();
+      expect(body.byteLength).toBeGreaterThan(0);
+      if (segment.includes(".vtt?")) {
+        expect(new TextDecoder().decode(body).startsWith("WEBVTT")).toBe(true);
+        subtitleFiles++;
+      }
       segments++;
     }
   }
   expect(segments).toBeGreaterThan(10);
+  expect(subtitleFiles).toBe(2);
 }
 
 async function expectText(locator: Locator, pattern: RegExp) {

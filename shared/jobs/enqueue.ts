@@ -15,7 +15,11 @@ export interface JobRequest<T extends JobType = JobType> {
 }
 
 /** The dedupe key among queued-or-running jobs, where the type asks for one. */
-export function activeKey<T extends JobType>(type: T, videoId: string | null, payload: JobPayload<T>): string | null {
+export function activeKey<T extends JobType>(
+  type: T,
+  videoId: string | null,
+  payload: JobPayload<T>,
+): string | null {
   const key = (JOB_TRAITS[type] as JobTraits<T>).activeKey;
   return key && videoId ? `${type}:${key(videoId, payload)}` : null;
 }

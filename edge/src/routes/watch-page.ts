@@ -1,6 +1,7 @@
 /**
  * The watch page: dash.js (served by this Worker) playing the signed DASH URL, a quality
- * menu (auto + each rung), the poster, seek previews from the storyboard, and a plain
+ * menu (auto + each rung), a subtitle menu (off + each track, the default one on), the
+ * poster, seek previews from the storyboard, and a plain
  * message when the video is processing, failed or not available. The video id is read from
  * the URL; an access token in localStorage ("movio.accessToken") lets owners watch private videos.
  */
@@ -40,6 +41,7 @@ export function watchPage(dashjsPath: string): string {
     <input id="seek" type="range" min="0" max="1000" value="0" aria-label="Seek">
     <div id="preview"><span id="preview-time"></span></div>
     <label>Quality <select id="quality"><option value="auto">Auto</option></select></label>
+    <label>Subtitles <select id="subtitles"><option value="-1">Off</option></select></label>
   </div>
   <p class="meta" id="meta"></p>
 </main>
@@ -49,7 +51,7 @@ const $ = (id) => document.getElementById(id);
 const videoId = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
 const token = localStorage.getItem("movio.accessToken");
 const headers = token ? { authorization: "Bearer " + token } : {};
-const state = (window.movio = { ready: false, representations: [], storyboard: [] });
+const state = (window.movio = { ready: false, representations: [], storyboard: [], textTracks: [] });
 
 function show(text) {
   $("message").textContent = text;
@@ -95,6 +97,7 @@ function play(playback) {
       option.textContent = rep.height + "p · " + Math.round(rep.bandwidth / 1000) + " kbps";
       $("quality").append(option);
     }
+    setUpSubtitles(player, playback.subtitles || []);
     state.ready = true;
   });
   player.on(events.QUALITY_CHANGE_RENDERED, (e) => {
@@ -113,6 +116,29 @@ function play(playback) {
     if (element.duration) element.currentTime = (Number($("seek").value) / 1000) * element.duration;
   };
   if (playback.storyboard) loadStoryboard(playback.storyboard);
+}
+
+// The manifest declares the tracks; the playback API says which one is the default.
+function setUpSubtitles(player, published) {
+  state.textTracks = player.getTracksFor("text");
+  const menu = $("subtitles");
+  menu.parentElement.hidden = state.textTracks.length === 0;
+  state.textTracks.forEach((track, index) => {
+    const option = document.createElement("option");
+    option.value = String(index);
+    option.textContent = (track.labels && track.labels[0] && track.labels[0].text) || track.lang || "Subtitles";
+    menu.append(option);
+  });
+  const preferred = published.find((s) => s.default) || null;
+  const initial = preferred ? state.textTracks.findIndex((t) => t.lang === (preferred.lang || "und")) : -1;
+  const choose = (index) => {
+    player.enableText(index >= 0);
+    player.setTextTrack(index);
+    menu.value = String(index);
+    state.textTrack = index;
+  };
+  choose(initial);
+  menu.onchange = () => choose(Number(menu.value));
 }
 
 async function loadStoryboard(url) {
