@@ -9,7 +9,6 @@ import { randomBytes } from "node:crypto";
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import * as tus from "tus-js-client";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { enqueueQuery } from "../../shared/jobs/enqueue.ts";
 import {
   closeDb,
   db,
@@ -241,34 +240,5 @@ describe("S3 faults", () => {
       for (const m of text.matchAll(/URI="([^"]+)"/g)) referenced.add(m[1] as string);
     }
     expect([...referenced].filter((name) => !stored.has(name))).toEqual([]);
-  });
-});
-
-describe("purge under S3 faults", () => {
-  it("retries the keys a DeleteObjects reported as failed, until nothing of the video remains", {
-    timeout: 120_000,
-  }, async () => {
-    const { url, proxy } = await farmBehindProxy(true);
-    const { videoId, token } = await newVideo();
-    await upload(url, token, fixtures.landscape(2, "320x240"));
-    await waitFor("ready", async () => ((await videoRow(videoId)).status === "ready" ? true : undefined));
-    expect((await bucketKeys(`media/${videoId}/`)).length).toBeGreaterThan(5);
-    // Every key of the first two DeleteObjects comes back as an <Error> inside a 200.
-    proxy.inject({
-      match: (c) => c.operation === "DeleteObjects",
-      faults: [{ kind: "delete-errors" }, { kind: "delete-errors" }],
-    });
-    await db().query("update videos set deleted_at = now() where id = $1", [videoId]);
-    await db().query(enqueueQuery({ type: "purge_video", videoId, payload: {} }));
-    await waitFor("the purge", async () => {
-      const { rows } = await db().query<{ state: string }>(
-        "select state from jobs where video_id = $1 and type = 'purge_video'",
-        [videoId],
-      );
-      return rows[0]?.state === "done" ? true : undefined;
-    });
-    expect(proxy.injected.filter((i) => i.fault.kind === "delete-errors")).toHaveLength(2);
-    expect(await bucketKeys(`media/${videoId}/`)).toEqual([]);
-    expect(await bucketKeys(videoId)).toEqual([]);
   });
 });

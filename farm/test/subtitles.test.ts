@@ -150,7 +150,7 @@ describe("embedded subtitles", () => {
       language: string;
     }>(
       `select c.start_ms, c.end_ms, c.text, t.language from subtitle_cues c join subtitle_tracks t on t.id = c.track_id
-       where t.video_id = $1 order by t.language, c.idx`,
+       where t.video_id = $1 and t.origin = 'embedded' order by t.language, c.idx`,
       [videoId],
     );
     expect(cues).toEqual([
@@ -274,6 +274,8 @@ describe("embedded subtitles", () => {
     const v3 = await publish();
     expect(v3.media.subtitles.map((s) => s.lang)).not.toContain("it");
     expect(await stored(`${v3.storage_prefix}${v3.media.dash}`)).not.toContain('lang="it"');
+    expect(await stored(`${v2.storage_prefix}${v2.media.hls}`)).toContain('LANGUAGE="it"');
+    expect(await stored(`${v3.storage_prefix}${v3.media.hls}`)).not.toContain('LANGUAGE="it"');
     names = await storedNames(v3.storage_prefix);
     expect(names).toEqual(expect.arrayContaining([before.media.dash, v2.media.dash, v3.media.dash]));
     // Only the last KEPT_VERSIONS stay: after a few more publishes the oldest are gone.

@@ -248,15 +248,19 @@ async function checkUploadTranscodeAndPlayback() {
       "English",
       "Français (forced)",
     ]);
-    const cueAt = (seconds: number) =>
+    // Plays the stretch of the first cues (0.5–1.5 s) until the showing track has an active cue:
+    // the player fetches a newly chosen track as playback moves, as it would for a viewer.
+    const cueOnScreen = () =>
       page.waitForFunction(
-        (at) => {
+        () => {
           type Track = { mode: string; activeCues: { length: number; 0?: { text: string } } | null };
           const video = (
             globalThis as unknown as {
               document: {
                 querySelector(s: string): {
                   currentTime: number;
+                  paused: boolean;
+                  play(): Promise<void>;
                   pause(): void;
                   textTracks: { length: number; [i: number]: Track };
                 } | null;
@@ -264,25 +268,24 @@ async function checkUploadTranscodeAndPlayback() {
             }
           ).document.querySelector("video");
           if (!video) return false;
-          if (Math.abs(video.currentTime - at) > 0.3) {
-            video.pause();
-            video.currentTime = at;
-            return false;
-          }
           for (let i = 0; i < video.textTracks.length; i++) {
             const track = video.textTracks[i];
-            if (track?.mode === "showing" && track.activeCues?.length)
+            if (track?.mode === "showing" && track.activeCues?.length) {
+              video.pause();
               return track.activeCues[0]?.text ?? false;
+            }
           }
+          if (video.currentTime < 0.55 || video.currentTime > 1.4) video.currentTime = 0.6;
+          if (video.paused) void video.play();
           return false;
         },
-        seconds,
-        { timeout: 20_000 },
+        undefined,
+        { timeout: 20_000, polling: 100 },
       );
-    expect(await (await cueAt(0.9)).jsonValue()).toBe("Hello <i>world</i> &amp; friends");
+    expect(await (await cueOnScreen()).jsonValue()).toBe("Hello <i>world</i> &amp; friends");
     await page.screenshot({ path: path.join(ARTIFACTS, "watch-subtitles-en.png") });
     await page.locator("#subtitles").selectOption({ label: "Français (forced)" });
-    expect(await (await cueAt(1.0)).jsonValue()).toBe("<i>Bonjour</i> le <b>monde</b>\nligne deux fin");
+    expect(await (await cueOnScreen()).jsonValue()).toBe("<i>Bonjour</i> le <b>monde</b>\nligne deux fin");
     await page.screenshot({ path: path.join(ARTIFACTS, "watch-subtitles-fr.png") });
     expect(cdnResponses.length).toBeGreaterThan(5);
     expect(cdnResponses.filter((r) => r.status !== 200 && r.status !== 206)).toEqual([]);
@@ -393,7 +396,7 @@ describe("npm start", () => {
       expect(await edge.json()).toEqual({ ok: true, db: "up" });
       const farm = await fetch(`http://127.0.0.1:${ports.FARM_PORT}/healthz`);
       expect(farm.status).toBe(200);
-      expect(await farm.json()).toEqual({ ok: true, db: "up" });
+      expect(await farm.json()).toEqual({ ok: true, db: "up", locking: "up" });
 
       await checkCdnServesTheBucket();
       await checkApiRoundTrip();

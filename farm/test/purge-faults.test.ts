@@ -1,0 +1,80 @@
+/**
+ * The purge under S3 faults, on a node of its own (any node with runners may claim a purge):
+ * DeleteObjects reports per-key failures inside a 200, and those keys are retried until
+ * nothing of the video remains.
+ */
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import * as tus from "tus-js-client";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { enqueueQuery } from "../../shared/jobs/enqueue.ts";
+import { closeDb, db, newVideo, startNode, testS3, videoRow } from "./support/farm-env.ts";
+import { fixtures } from "./support/fixtures.ts";
+import { startS3FaultProxy } from "./support/s3-fault-proxy.ts";
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const fn of cleanups.reverse()) await fn();
+  await closeDb();
+});
+
+async function bucketKeys(prefix: string): Promise<string[]> {
+  const s3 = testS3();
+  try {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: "movio", Prefix: prefix }));
+    return (page.Contents ?? []).map((c) => c.Key ?? "");
+  } finally {
+    s3.destroy();
+  }
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("purge under S3 faults", () => {
+  it("retries the keys a DeleteObjects reported as failed, until nothing of the video remains", {
+    timeout: 120_000,
+  }, async () => {
+    const proxy = await startS3FaultProxy(inject("s3Endpoint"));
+    cleanups.push(() => proxy.close());
+    const { node, url } = await startNode(
+      { S3_ENDPOINT: proxy.endpoint, JOB_POLL_MS: "100" },
+      { work: true },
+    );
+    cleanups.push(() => node.close());
+    const { videoId, token } = await newVideo();
+    await new Promise<void>((resolve, reject) => {
+      new tus.Upload(fixtures.landscape(2, "320x240"), {
+        endpoint: `${url}/files/`,
+        headers: { Authorization: `Bearer ${token}` },
+        onError: reject,
+        onSuccess: () => resolve(),
+      }).start();
+    });
+    await waitFor("ready", async () => ((await videoRow(videoId)).status === "ready" ? true : undefined));
+    expect((await bucketKeys(`media/${videoId}/`)).length).toBeGreaterThan(5);
+    // Every key of the first two DeleteObjects comes back as an <Error> inside a 200.
+    proxy.inject({
+      match: (c) => c.operation === "DeleteObjects",
+      faults: [{ kind: "delete-errors" }, { kind: "delete-errors" }],
+    });
+    await db().query("update videos set deleted_at = now() where id = $1", [videoId]);
+    await db().query(enqueueQuery({ type: "purge_video", videoId, payload: {} }));
+    await waitFor("the purge", async () => {
+      const { rows } = await db().query<{ state: string }>(
+        "select state from jobs where video_id = $1 and type = 'purge_video'",
+        [videoId],
+      );
+      return rows[0]?.state === "done" ? true : undefined;
+    });
+    expect(proxy.injected.filter((i) => i.fault.kind === "delete-errors")).toHaveLength(2);
+    expect(await bucketKeys(`media/${videoId}/`)).toEqual([]);
+    expect(await bucketKeys(videoId)).toEqual([]);
+  });
+});
