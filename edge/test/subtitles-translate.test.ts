@@ -133,3 +133,25 @@ describe("GET /api/v1/capabilities", () => {
     });
   });
 });
+
+describe("deleting a pending machine track", () => {
+  it("cancels its queued translation, so it does not come back; other languages go on", async () => {
+    const { owner, videoId } = await ownerWithVideo();
+    await putSubtitle(owner.accessToken, videoId, "en", SRT);
+    expect((await translate(videoId, owner.accessToken, ["fr", "es"], ON)).status).toBe(202);
+    const deleted = await callJson("DELETE", `/api/v1/videos/${videoId}/subtitles/fr?origin=machine`, {
+      token: owner.accessToken,
+    });
+    expect(deleted.status).toBe(204);
+    const jobs = await jobsOf(videoId, "translate_subtitles");
+    expect(jobs.map((j) => [j.payload.to, j.state])).toEqual([
+      ["fr", "cancelled"],
+      ["es", "queued"],
+    ]);
+    // Asking again queues it anew.
+    expect((await translate(videoId, owner.accessToken, ["fr"], ON)).status).toBe(202);
+    expect((await jobsOf(videoId, "translate_subtitles")).filter((j) => j.state === "queued")).toHaveLength(
+      2,
+    );
+  });
+});

@@ -46,3 +46,13 @@ export function enqueueQuery<T extends JobType>(job: JobRequest<T>): { text: str
   const query = dialect.sqlToQuery(enqueueStatement(job));
   return { text: query.sql, values: query.params };
 }
+
+/**
+ * Cancels the queued (not yet running) job that holds this job's dedupe key — e.g. the
+ * translation of a machine track being deleted. A running job is left to finish.
+ */
+export function cancelQueuedStatement<T extends JobType>(job: JobRequest<T>, reason: string): SQL {
+  const key = activeKey(job.type, job.videoId, job.payload);
+  return sql`update jobs set state = 'cancelled', last_error = ${reason}, updated_at = now()
+    where state = 'queued' and active_key = ${key}::text`;
+}

@@ -12,7 +12,7 @@ import type { CueEdits, SubtitleTrack } from "../../../shared/api/subtitles.ts";
 import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
 import { translationEnabled } from "../../../shared/config/translation.ts";
 import { ApiError } from "../../../shared/errors/api-error.ts";
-import { enqueueStatement } from "../../../shared/jobs/enqueue.ts";
+import { cancelQueuedStatement, enqueueStatement } from "../../../shared/jobs/enqueue.ts";
 import { languageLabel, machineLabel } from "../../../shared/subtitles/languages.ts";
 import type { Database } from "../db/request-db.ts";
 import { applyCueEdits } from "./cue-edits.ts";
@@ -121,9 +121,23 @@ export class SubtitleService {
     if (!target.track) throw trackNotFound(lang, origin);
     const id = target.track.id;
     const gone = sql`not exists (select 1 from subtitle_tracks where id = ${id}::uuid)`;
+    const { origin: trackOrigin, sourceTrackId } = target.track;
     const [deleted] = await this.db.batch([
       this.db.execute(sql`delete from subtitle_tracks where id = ${id}::uuid returning id`),
       this.db.execute(publish(videoId, sql`${videoLive(videoId)} and ${gone}`)),
+      // A machine track still waiting for its translation: the queued job would bring it back.
+      this.db.execute(
+        trackOrigin === "machine" && lang
+          ? cancelQueuedStatement(
+              {
+                type: "translate_subtitles",
+                videoId,
+                payload: { sourceTrackId: sourceTrackId ?? id, to: lang },
+              },
+              "its track was deleted",
+            )
+          : sql`select 1`,
+      ),
     ]);
     if (deleted.rows.length === 0) throw trackNotFound(lang, origin);
   }
