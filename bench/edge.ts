@@ -17,7 +17,7 @@ import pg from "pg";
 import { spawnChild } from "../scripts/local/children.ts";
 import { freePort } from "../scripts/local/ports.ts";
 import { startStack } from "../scripts/local/stack.ts";
-import { readStackConfig } from "../scripts/local/stack-config.ts";
+import { isolatedStackEnv, readStackConfig } from "../scripts/local/stack-config.ts";
 import { waitHealthy } from "../scripts/local/wait-healthy.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -74,21 +74,9 @@ async function seed(databaseUrl: string, edge: string) {
 
 async function main() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "movio-bench-edge-"));
-  const ports = {
-    EDGE_PORT: await freePort(),
-    EDGE_INSPECTOR_PORT: await freePort(),
-    FARM_PORT: await freePort(),
-    S3_PORT: await freePort(),
-    CDN_PORT: await freePort(),
-    PG_PORT: await freePort(),
-    DB_WS_PROXY_PORT: await freePort(),
-  };
-  const env = {
-    ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-    MOVIO_DATA_DIR: dataDir,
-  };
+  const { env, ports } = await isolatedStackEnv(dataDir);
   const log = (line: string) => console.log(`[stack] ${line}`);
-  const stack = await startStack(readStackConfig({ ...env, DATABASE_URL: "", S3_ENDPOINT: "" }), log);
+  const stack = await startStack(readStackConfig(env), log);
   const helloPort = await freePort();
   const hello = spawnChild(
     "hello",

@@ -18,9 +18,8 @@ import path from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
 import { locateMediaTools } from "../farm/src/media/ffmpeg-locate.ts";
-import { freePort } from "../scripts/local/ports.ts";
 import { startStack } from "../scripts/local/stack.ts";
-import { readStackConfig } from "../scripts/local/stack-config.ts";
+import { isolatedStackEnv, readStackConfig } from "../scripts/local/stack-config.ts";
 import { createS3Client } from "../shared/storage/s3-client.ts";
 import { createAndUpload, runUploaders, signUp, verifyUploads } from "./load-uploads.ts";
 
@@ -111,20 +110,8 @@ const percentile = (values: number[], p: number) =>
 
 async function main() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "movio-bench-load-"));
-  const ports = {
-    EDGE_PORT: await freePort(),
-    EDGE_INSPECTOR_PORT: await freePort(),
-    FARM_PORT: await freePort(),
-    S3_PORT: await freePort(),
-    CDN_PORT: await freePort(),
-    PG_PORT: await freePort(),
-    DB_WS_PROXY_PORT: await freePort(),
-  };
-  const env = {
-    ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-    MOVIO_DATA_DIR: dataDir,
-  };
-  const config = readStackConfig({ ...env, DATABASE_URL: "", S3_ENDPOINT: "" });
+  const { env, ports } = await isolatedStackEnv(dataDir);
+  const config = readStackConfig(env);
   const stack = await startStack(config, (line) => console.log(`[stack] ${line}`));
   const db = new pg.Client({
     connectionString: `postgres://movio:movio-local@127.0.0.1:${ports.PG_PORT}/movio`,

@@ -9,18 +9,9 @@ import { closeDb, db, newVideo, startNode, testS3 } from "./support/farm-env.ts"
 import { spawnFarm } from "./support/farm-process.ts";
 import { fixtures } from "./support/fixtures.ts";
 import { tusUpload } from "./support/tus-upload.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 afterAll(closeDb);
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const jobOf = async (videoId: string) =>
   (

@@ -23,6 +23,7 @@ import {
 import { fixtures } from "./support/fixtures.ts";
 import { startTcpProxy } from "./support/tcp-proxy.ts";
 import { tusUpload } from "./support/tus-upload.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const MiB = 1024 * 1024;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -31,20 +32,6 @@ afterAll(async () => {
   for (const fn of cleanups.reverse()) await fn();
   await closeDb();
 });
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}\n${logs.slice(-40).join("\n")}`);
-}
 
 /**
  * A tus upload whose chunks leave `pauseMs` apart, so it is still going when the database

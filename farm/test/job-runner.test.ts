@@ -11,6 +11,7 @@ import { type Job, JobQueue } from "../src/jobs/job-queue.ts";
 import { type JobContext, JobRunner, PermanentJobError } from "../src/jobs/job-runner.ts";
 import { closeDb, db, newVideo } from "./support/farm-env.ts";
 import { startTcpProxy } from "./support/tcp-proxy.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 type Behaviour = (job: Job, ctx: JobContext, attempt: number) => Promise<void>;
 
@@ -79,16 +80,6 @@ const jobRow = async (id: number) =>
       locked_by: string | null;
     }>("select state, attempts, last_error, locked_by from jobs where id = $1", [id])
   ).rows[0]!;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const stateIs = (id: number, state: string) => async () => {
   const row = await jobRow(id);

@@ -10,6 +10,7 @@ import { enqueueQuery } from "../../shared/jobs/enqueue.ts";
 import { closeDb, db, newVideo, startNode, testS3, videoRow } from "./support/farm-env.ts";
 import { fixtures } from "./support/fixtures.ts";
 import { startS3FaultProxy } from "./support/s3-fault-proxy.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -25,16 +26,6 @@ async function bucketKeys(prefix: string): Promise<string[]> {
   } finally {
     s3.destroy();
   }
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe("purge under S3 faults", () => {

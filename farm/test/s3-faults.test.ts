@@ -21,6 +21,7 @@ import {
 } from "./support/farm-env.ts";
 import { fixtures } from "./support/fixtures.ts";
 import { type S3Fault, type S3FaultProxy, startS3FaultProxy } from "./support/s3-fault-proxy.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const MiB = 1024 * 1024;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -54,16 +55,6 @@ function upload(url: string, token: string, data: Buffer, chunkSize?: number): P
       onSuccess: () => resolve(),
     }).start();
   });
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}\n${logs.slice(-30).join("\n")}`);
 }
 
 async function bucketKeys(prefix: string): Promise<string[]> {

@@ -14,6 +14,7 @@ import { closeDb, db, newVideo, startNode, testS3 } from "./support/farm-env.ts"
 import { fixtures } from "./support/fixtures.ts";
 import { TranslateStandIn } from "./support/translate-stand-in.ts";
 import { tusUpload } from "./support/tus-upload.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 let farm: { node: FarmNode; url: string };
 let translate: TranslateStandIn;
@@ -33,16 +34,6 @@ interface VideoRow {
   storage_prefix: string;
   subtitles_version: number;
   media: { dash: string; hls: string; subtitles: { trackId: string; lang: string; file: string }[] };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function videoRow(videoId: string): Promise<VideoRow> {
@@ -281,8 +272,11 @@ describe("embedded subtitles", () => {
     // Only the last KEPT_VERSIONS stay: after a few more publishes the oldest are gone.
     let latest = v3;
     while (latest.subtitles_version < before.subtitles_version + KEPT_VERSIONS) latest = await publish();
-    names = await storedNames(latest.storage_prefix);
-    expect(names).not.toContain(before.media.dash);
+    // The publish switches versions first and removes old files right after.
+    names = await waitFor("the oldest version removed", async () => {
+      const now = await storedNames(latest.storage_prefix);
+      return now.includes(before.media.dash) ? undefined : now;
+    });
     expect(names).toContain(v2.media.dash);
     expect(names.filter((n) => n.endsWith(".m4s")).length).toBeGreaterThan(0); // nothing re-encoded or lost
   });

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { enqueueQuery } from "../../shared/jobs/enqueue.ts";
 import { closeDb, db, newVideo, startNode, testS3, videoRow } from "./support/farm-env.ts";
 import { fixtures } from "./support/fixtures.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const MiB = 1024 * 1024;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -95,16 +96,6 @@ function slowPatch(
     };
     next();
   });
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** A real database fault: the first move of this video to `processing` raises an error. */

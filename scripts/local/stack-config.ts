@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { parseEnv } from "../../shared/config/env-parse.ts";
 import { booleanFlag, optionalString, port } from "../../shared/config/env-types.ts";
+import { freePort } from "./ports.ts";
 
 export const stackConfigSchema = z.object({
   MOVIO_DATA_DIR: z.string().default(".movio"),
@@ -48,4 +49,34 @@ export function portsToBind(config: StackConfig): { port: number; variable: stri
     ports.push({ port: config.PG_PORT, variable: "PG_PORT", what: "embedded PostgreSQL" });
   if (!config.S3_ENDPOINT) ports.push({ port: config.S3_PORT, variable: "S3_PORT", what: "local S3 server" });
   return ports;
+}
+
+const PORT_VARIABLES = [
+  "EDGE_PORT",
+  "EDGE_INSPECTOR_PORT",
+  "FARM_PORT",
+  "S3_PORT",
+  "CDN_PORT",
+  "PG_PORT",
+  "DB_WS_PROXY_PORT",
+] as const;
+
+export type StackPorts = Record<(typeof PORT_VARIABLES)[number], number>;
+
+/**
+ * Settings for a stack of its own beside any other (the stack test, benchmarks): free ports,
+ * the given data directory, and the embedded database and S3 whatever the shell exports.
+ */
+export async function isolatedStackEnv(
+  dataDir: string,
+): Promise<{ env: Record<string, string>; ports: StackPorts }> {
+  const ports = {} as StackPorts;
+  for (const name of PORT_VARIABLES) ports[name] = await freePort();
+  const env: Record<string, string> = {
+    MOVIO_DATA_DIR: dataDir,
+    ...Object.fromEntries(Object.entries(ports).map(([name, value]) => [name, String(value)])),
+    DATABASE_URL: "",
+    S3_ENDPOINT: "",
+  };
+  return { env, ports };
 }

@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixtures } from "../../farm/test/support/fixtures.ts";
 import { tokenQuery } from "../../shared/playback/gcore-token.ts";
 import { createS3Client } from "../../shared/storage/s3-client.ts";
-import { freePort, isPortFree } from "../local/ports.ts";
+import { isPortFree } from "../local/ports.ts";
+import { isolatedStackEnv, type StackPorts } from "../local/stack-config.ts";
 import { type Spawned, spawnScript } from "./support/spawn-script.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -46,25 +47,12 @@ async function ctrlC(launched: Launched): Promise<number | null> {
 
 let dataDir: string;
 let env: Record<string, string>;
-let ports: Record<string, number>;
+let ports: StackPorts;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "movio-stack-test-"));
-  ports = {
-    EDGE_PORT: await freePort(),
-    EDGE_INSPECTOR_PORT: await freePort(),
-    FARM_PORT: await freePort(),
-    S3_PORT: await freePort(),
-    CDN_PORT: await freePort(),
-    PG_PORT: await freePort(),
-    DB_WS_PROXY_PORT: await freePort(),
-  };
-  env = {
-    MOVIO_DATA_DIR: dataDir,
-    ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-  };
-  // Whatever the developer's shell exports must not leak into the embedded defaults.
-  for (const name of ["DATABASE_URL", "S3_ENDPOINT"]) env[name] = "";
+  // Free ports and the embedded services, whatever the developer's shell exports.
+  ({ env, ports } = await isolatedStackEnv(dataDir));
 });
 
 afterAll(async () => {

@@ -5,6 +5,8 @@
  */
 import type pg from "pg";
 import type { Cue } from "../../../shared/subtitles/cue.ts";
+import { inTransaction } from "../db/transaction.ts";
+import { replaceCues } from "./cue-rows.ts";
 import type { PublishableTrack } from "./subtitle-set.ts";
 
 export interface EmbeddedTrack {
@@ -65,9 +67,7 @@ export class SubtitleStore {
    * language found again keeps its track id (translations made from it still point at it).
    */
   async replaceEmbedded(videoId: string, tracks: EmbeddedTrack[]): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("begin");
+    await inTransaction(this.pool, async (client) => {
       // One track per (video, language, origin): a second stream in the same language (often
       // a "forced" or SDH variant) is kept only when it has no language to collide on.
       const seen = new Set<string>();
@@ -107,17 +107,9 @@ export class SubtitleStore {
             track.codec,
           ],
         );
-        const trackId = rows[0]!.id;
-        await client.query("delete from subtitle_cues where track_id = $1", [trackId]);
-        if (track.cues.length > 0) await insertCues(client, trackId, track.cues);
+        await replaceCues(client, rows[0]!.id, track.cues);
       }
-      await client.query("commit");
-    } catch (err) {
-      await client.query("rollback").catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /**
@@ -134,13 +126,4 @@ export class SubtitleStore {
     );
     return rows[0];
   }
-}
-
-/** All cues of a track in one statement (unnest), whatever their number. */
-async function insertCues(client: pg.PoolClient, trackId: string, cues: Cue[]): Promise<void> {
-  await client.query(
-    `insert into subtitle_cues (track_id, idx, start_ms, end_ms, text)
-     select $1, ord - 1, s, e, t from unnest($2::int[], $3::int[], $4::text[]) with ordinality as c(s, e, t, ord)`,
-    [trackId, cues.map((c) => c.startMs), cues.map((c) => c.endMs), cues.map((c) => c.text)],
-  );
 }

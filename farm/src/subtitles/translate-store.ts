@@ -10,10 +10,13 @@
  * track, or right away when the attempt fails. A node that dies mid-way leaves its whole
  * reservation counted, which errs on the side of the budget.
  */
+
 import type pg from "pg";
 import type { Cue } from "../../../shared/subtitles/cue.ts";
+import { inTransaction } from "../db/transaction.ts";
 import type { Job, JobQueue } from "../jobs/job-queue.ts";
 import { enqueueJob } from "../jobs/job-queue.ts";
+import { replaceCues } from "./cue-rows.ts";
 
 export interface SourceTrack {
   id: string;
@@ -113,13 +116,8 @@ export class TranslateStore {
     cues: Cue[],
     charsDelta: number,
   ): Promise<boolean> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("begin");
-      if (!(await queue.complete(job, client))) {
-        await client.query("rollback");
-        return false;
-      }
+    return inTransaction(this.pool, async (client) => {
+      if (!(await queue.complete(job, client))) return false;
       const { rows } = await client.query<{ id: string }>(
         `insert into subtitle_tracks (video_id, language, label, kind, origin, source_track_id, status, cue_count)
          values ($1, $2, $3, $4, 'machine', $5, 'ready', $6)
@@ -130,23 +128,11 @@ export class TranslateStore {
          returning id`,
         [track.videoId, track.language, track.label, track.kind, track.sourceTrackId, cues.length],
       );
-      const trackId = rows[0]!.id;
-      await client.query("delete from subtitle_cues where track_id = $1", [trackId]);
-      await client.query(
-        `insert into subtitle_cues (track_id, idx, start_ms, end_ms, text)
-         select $1, ord - 1, s, e, t from unnest($2::int[], $3::int[], $4::text[]) with ordinality as c(s, e, t, ord)`,
-        [trackId, cues.map((c) => c.startMs), cues.map((c) => c.endMs), cues.map((c) => c.text)],
-      );
+      await replaceCues(client, rows[0]!.id, cues);
       await this.adjustChars(track.videoId, charsDelta, client);
       await enqueueJob(client, { type: "publish_subtitles", videoId: track.videoId, payload: {} });
-      await client.query("commit");
       return true;
-    } catch (err) {
-      await client.query("rollback").catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   private async upsertStatus(

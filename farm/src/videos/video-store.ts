@@ -5,6 +5,7 @@
 import type pg from "pg";
 import type { PublishedMedia } from "../../../shared/db/schema.ts";
 import type { MediaErrorCode } from "../../../shared/errors/error-codes.ts";
+import { inTransaction } from "../db/transaction.ts";
 import { enqueueJob, type Job, type JobQueue } from "../jobs/job-queue.ts";
 import type { ManifestRendition } from "../media/dash-manifest.ts";
 
@@ -132,9 +133,7 @@ export class VideoStore {
    * Returns whether this call did it.
    */
   async uploadFinished(id: string, sourceKey: string, bytes: number): Promise<boolean> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("begin");
+    return inTransaction(this.pool, async (client) => {
       const { rowCount } = await client.query(
         `update videos set status = 'processing', progress = 0, source_key = $2, source_bytes = $3, updated_at = now()
          where id = $1 and status = 'uploading' and deleted_at is null`,
@@ -142,14 +141,8 @@ export class VideoStore {
       );
       if (rowCount === 1)
         await enqueueJob(client, { type: "transcode", videoId: id, payload: { sourceKey } });
-      await client.query("commit");
       return rowCount === 1;
-    } catch (err) {
-      await client.query("rollback").catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async forProcessing(id: string): Promise<
@@ -211,7 +204,7 @@ export class VideoStore {
       andThen?: (client: pg.PoolClient) => Promise<void>;
     },
   ): Promise<boolean> {
-    return this.inTransaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       if (!(await queue.complete(job, client))) return false;
       const { rowCount } = await client.query(
         `update videos set status = 'ready', progress = 100, duration_ms = $2, storage_prefix = $3, media = $4,
@@ -246,20 +239,5 @@ export class VideoStore {
        where id = $1 and status = 'processing'`,
       [id, code, message.slice(0, 1000)],
     );
-  }
-
-  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T | false>): Promise<T | false> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("begin");
-      const result = await work(client);
-      await client.query(result === false ? "rollback" : "commit");
-      return result;
-    } catch (err) {
-      await client.query("rollback").catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
   }
 }
