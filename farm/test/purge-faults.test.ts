@@ -1,7 +1,8 @@
 /**
- * The purge under S3 faults, on a node of its own (any node with runners may claim a purge):
- * DeleteObjects reports per-key failures inside a 200, and those keys are retried until
- * nothing of the video remains.
+ * Maintenance work under S3 faults, on a node of its own (any node may run these chores):
+ * DeleteObjects reports per-key failures inside a 200, and the purge retries those keys until
+ * nothing of the video remains; an upload whose every part is stored but whose assembly failed,
+ * and whose client never came back, is finished by the sweep.
  */
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import * as tus from "tus-js-client";
@@ -67,5 +68,50 @@ describe("purge under S3 faults", () => {
     expect(proxy.injected.filter((i) => i.fault.kind === "delete-errors")).toHaveLength(2);
     expect(await bucketKeys(`media/${videoId}/`)).toEqual([]);
     expect(await bucketKeys(videoId)).toEqual([]);
+  });
+});
+
+describe("the maintenance sweep under S3 faults", () => {
+  it("assembles and records an upload whose completion failed and whose client left", async () => {
+    const proxy = await startS3FaultProxy(inject("s3Endpoint"));
+    cleanups.push(() => proxy.close());
+    const { node, url } = await startNode({ S3_ENDPOINT: proxy.endpoint }, { work: false });
+    cleanups.push(() => node.close());
+    const { videoId, token } = await newVideo();
+    const data = Buffer.alloc(6 * 1024 * 1024, 7);
+    const tusHeaders = { "Tus-Resumable": "1.0.0", Authorization: `Bearer ${token}` };
+    const created = await fetch(`${url}/files/`, {
+      method: "POST",
+      headers: { ...tusHeaders, "Upload-Length": String(data.length) },
+    });
+    expect(created.status).toBe(201);
+    // S3 refuses to assemble the parts, past every retry: the PATCH fails with all bytes stored.
+    proxy.inject({
+      match: (c) => c.operation === "CompleteMultipartUpload",
+      faults: Array.from({ length: 20 }, () => ({ kind: "slowdown" as const })),
+    });
+    const patch = await fetch(`${url}/files/${videoId}`, {
+      method: "PATCH",
+      headers: { ...tusHeaders, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream" },
+      body: data,
+    });
+    expect(patch.status).toBeGreaterThanOrEqual(500);
+    proxy.clear();
+    expect((await videoRow(videoId)).status).toBe("uploading");
+    expect(await bucketKeys(videoId)).not.toContain(videoId);
+
+    // The client never sends the HEAD that would assemble it. While the upload is fresh the
+    // sweep leaves it alone (a client may be about to); once it has been quiet, it finishes it.
+    await node.runMaintenance();
+    expect((await videoRow(videoId)).status).toBe("uploading");
+    await db().query("update videos set upload_activity_at = now() - interval '2 minutes' where id = $1", [
+      videoId,
+    ]);
+    await node.runMaintenance();
+    expect(await videoRow(videoId)).toMatchObject({
+      status: "processing",
+      source_bytes: String(data.length),
+    });
+    expect(await bucketKeys(videoId)).toContain(videoId);
   });
 });

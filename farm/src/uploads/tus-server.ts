@@ -24,6 +24,9 @@ import { watchUploadRequest } from "./upload-watch.ts";
 
 export const TUS_PATH = "/files";
 
+/** An upload whose bytes are all stored but that nobody finished, quiet this long, is finished by the sweep. */
+const STRANDED_AFTER_S = 60;
+
 export interface TusDeps {
   config: FarmConfig;
   db: pg.Pool;
@@ -283,6 +286,14 @@ export function createTusService(deps: TusDeps): TusService {
     let recovered = 0;
     for (const { id, sourceBytes } of await videos.unrecordedFinishes()) {
       if (await finish(id, sourceBytes)) recovered++;
+    }
+    // Every part stored but never assembled, and the client gone (no HEAD came to do it):
+    // uploads quiet for a while whose stored offset has reached their size.
+    for (const id of await videos.idleUploads(STRANDED_AFTER_S)) {
+      const upload = await store.getUpload(id).catch(() => undefined);
+      if (upload?.size === undefined || upload.offset !== upload.size) continue;
+      await assemble(id, upload.size);
+      if (await finish(id)) recovered++;
     }
     return recovered;
   };
