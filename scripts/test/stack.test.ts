@@ -279,6 +279,20 @@ async function checkUploadTranscodeAndPlayback() {
     expect(cdnResponses.filter((r) => r.status !== 200 && r.status !== 206)).toEqual([]);
     expect(cdnResponses.every((r) => new URL(r.url).searchParams.has("md5"))).toBe(true);
 
+    // A deep link (a search hit inside the subtitles) starts playback at that second.
+    await page.goto(`${edge}/watch/${video.id}?t=5`);
+    const firstTime = await page.waitForFunction(
+      () => {
+        const element = (
+          globalThis as unknown as { document: { querySelector(s: string): { currentTime: number } | null } }
+        ).document.querySelector("video");
+        return element && element.currentTime > 0 ? element.currentTime : false;
+      },
+      undefined,
+      { timeout: 30_000 },
+    );
+    expect(await firstTime.jsonValue()).toBeGreaterThanOrEqual(4.9);
+
     // The page says plainly when there is nothing to play.
     await page.goto(`${edge}/watch/${crypto.randomUUID()}`);
     await expectText(page.locator("#message"), /does not exist or is private/);

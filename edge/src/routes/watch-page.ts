@@ -1,9 +1,10 @@
 /**
  * The watch page: dash.js (served by this Worker) playing the signed DASH URL, a quality
- * menu (auto + each rung), a subtitle menu (off + each track, the default one on), the
- * poster, seek previews from the storyboard, and a plain
- * message when the video is processing, failed or not available. The video id is read from
- * the URL; an access token in localStorage ("movio.accessToken") lets owners watch private videos.
+ * menu (auto + each rung), a subtitle menu (off + each track, the default one on), a start
+ * time from `?t=SECONDS` (deep links into the video), the poster, seek previews from the
+ * storyboard, and a plain message when the video is processing, failed or not available. The
+ * video id is read from the URL; an access token in localStorage ("movio.accessToken") lets
+ * owners watch private videos.
  */
 export function watchPage(dashjsPath: string): string {
   return `<!doctype html>
@@ -87,7 +88,9 @@ function play(playback) {
   if (playback.poster) element.poster = playback.poster;
   const player = dashjs.MediaPlayer().create();
   state.player = player;
-  player.initialize(element, playback.dash, true);
+  // Deep links (a search hit inside the subtitles): /watch/:id?t=SECONDS starts there.
+  const start = Number(new URLSearchParams(location.search).get("t"));
+  player.initialize(element, playback.dash, true, Number.isFinite(start) && start > 0 ? start : undefined);
   const events = dashjs.MediaPlayer.events;
   player.on(events.STREAM_INITIALIZED, () => {
     state.representations = player.getRepresentationsByType("video").slice().sort((a, b) => b.bandwidth - a.bandwidth);
