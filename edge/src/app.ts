@@ -12,6 +12,7 @@ import { capabilityRoutes } from "./routes/capabilities.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
+import { searchRoutes } from "./routes/search.ts";
 import { subtitleRoutes } from "./routes/subtitles.ts";
 import { videoRoutes } from "./routes/videos.ts";
 import { watchRoutes } from "./routes/watch.ts";
@@ -24,12 +25,14 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("/api/*", jsonBodyGuard);
   app.use("/api/v1/videos", publicCache);
   app.use("/api/v1/videos/:id", publicCache);
+  app.use("/api/v1/search", publicCache);
 
   app.route("/", healthRoutes);
   app.route("/", jwksRoutes);
   app.route("/", authRoutes);
   app.route("/", videoRoutes);
   app.route("/", subtitleRoutes);
+  app.route("/", searchRoutes);
   app.route("/", capabilityRoutes);
   app.route("/", docsRoutes);
   app.route("/", watchRoutes);

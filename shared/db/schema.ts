@@ -9,6 +9,7 @@ import {
   bigserial,
   boolean,
   check,
+  customType,
   index,
   integer,
   jsonb,
@@ -39,6 +40,12 @@ export interface PublishedSubtitle {
   isDefault: boolean;
   file: string;
 }
+
+/** Postgres full-text documents; only triggers write them (see migrations/0005_search.sql). */
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
+/** The text search configuration a trigger picked from the row's language (`movio_english`, `movio_simple`, …). */
+const searchConfig = () => text("search_config").notNull().default("movio_simple");
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 
@@ -120,8 +127,13 @@ export const videos = pgTable(
     uploadActivityAt: timestamp("upload_activity_at", { withTimezone: true }),
     readyAt: timestamp("ready_at", { withTimezone: true }),
     deletedAt: timestamp("deleted_at", { withTimezone: true }),
+    searchConfig: searchConfig(),
+    titleTsv: tsvector("title_tsv"),
+    descriptionTsv: tsvector("description_tsv"),
   },
   (t) => [
+    index("videos_title_tsv_idx").using("gin", t.titleTsv),
+    index("videos_description_tsv_idx").using("gin", t.descriptionTsv),
     index("videos_public_listing_idx")
       .on(t.createdAt.desc(), t.id.desc())
       .where(sql`${t.status} = 'ready' and ${t.visibility} = 'public' and ${t.deletedAt} is null`),
@@ -250,9 +262,24 @@ export const subtitleCues = pgTable(
     startMs: integer("start_ms").notNull(),
     endMs: integer("end_ms").notNull(),
     text: text("text").notNull(),
+    searchConfig: searchConfig(),
+    tsv: tsvector("tsv"),
   },
   (t) => [
     primaryKey({ columns: [t.trackId, t.idx] }),
+    index("subtitle_cues_tsv_idx").using("gin", t.tsv),
     check("subtitle_cues_times_check", sql`${t.startMs} >= 0 and ${t.endMs} >= ${t.startMs}`),
   ],
 );
+
+/**
+ * Every word (lower case, accents removed) in titles, descriptions and cues: search looks up
+ * words close to a mistyped one here (pg_trgm), then searches for those. Triggers add words;
+ * none are removed (a stale word only widens a query, it never shows a hidden video). No
+ * unique key on purpose: concurrent writers inserting the same new word would wait on (or
+ * deadlock over) each other's uncommitted rows; a rare duplicate costs nothing. The trigram
+ * index is created in migrations/0005_search.sql, after the pg_trgm extension.
+ */
+export const searchWords = pgTable("search_words", { word: text("word").notNull() }, (t) => [
+  index("search_words_word_idx").on(t.word),
+]);

@@ -39,6 +39,8 @@ export const ERROR_STATUS = {
   subtitle_invalid: 422,
   /** Machine translation is not configured on this deployment (see GET /api/v1/capabilities). */
   translation_unavailable: 409,
+  /** A search query that is empty (nothing searchable in it) or too long. */
+  query_invalid: 400,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -3,6 +3,7 @@ import { getKeyRing } from "../auth/keys.ts";
 import type { AppEnv } from "../env.ts";
 import { AuthService } from "../services/auth-service.ts";
 import { PlaybackService } from "../services/playback-service.ts";
+import { SearchService } from "../services/search-service.ts";
 import { SubtitleService } from "../services/subtitle-service.ts";
 import { VideoService } from "../services/video-service.ts";
 
@@ -23,4 +24,8 @@ export function playbackService(c: Context<AppEnv>): PlaybackService {
 
 export function subtitleService(c: Context<AppEnv>): SubtitleService {
   return new SubtitleService(c.get("db"), c.get("config"));
+}
+
+export function searchService(c: Context<AppEnv>): SearchService {
+  return new SearchService(c.get("db"));
 }

@@ -1,0 +1,29 @@
+import { createRoute } from "@hono/zod-openapi";
+import { errorResponses } from "../../../shared/api/common.ts";
+import { SearchQuery, SearchResultSchema } from "../../../shared/api/search.ts";
+import { createRouter } from "../http/openapi-app.ts";
+import { markPublic } from "../http/public-cache.ts";
+import { searchService } from "../http/services.ts";
+
+export const searchRoutes = createRouter().openapi(
+  createRoute({
+    method: "get",
+    path: "/api/v1/search",
+    tags: ["search"],
+    summary: "Search public, ready videos: titles, descriptions and subtitles",
+    description:
+      "Subtitle matches carry the cue's times (link to `/watch/{id}?t=SECONDS`) and language, at most 3 " +
+      "per video. Ranked title over description over subtitles, several fields above one, newer first " +
+      "on ties. An empty query or one over 200 characters: 400 `query_invalid`.",
+    request: { query: SearchQuery },
+    responses: {
+      200: { description: "A page of hits", content: { "application/json": { schema: SearchResultSchema } } },
+      ...errorResponses(400),
+    },
+  }),
+  async (c) => {
+    const result = await searchService(c).search(c.req.valid("query"));
+    markPublic(c); // only public, ready videos: the same answer for everyone
+    return c.json(result, 200);
+  },
+);

@@ -1,0 +1,42 @@
+/**
+ * Parses what a user typed into search terms (websearch syntax plus a prefix on the last
+ * word). Words are split on anything that is not a letter or digit, so every word that
+ * reaches SQL is plain text: no tsquery operator can be smuggled in.
+ */
+import { ApiError } from "../../../shared/errors/api-error.ts";
+
+export const MAX_QUERY_CHARS = 200;
+/** Words this long or longer also match close spellings (pg_trgm). */
+export const TYPO_MIN_CHARS = 5;
+
+export interface Term {
+  /** One word, or several for a "quoted phrase" (or a hyphenated word), matched in order. */
+  words: string[];
+  negated: boolean;
+  /** The last word as typed so far: matches any word it begins. */
+  prefix: boolean;
+}
+
+const TOKEN = /(-?)"([^"]*)"?|(-?)([^\s"]+)/g;
+const splitWords = (text: string) => text.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+
+export function parseQuery(raw: string | undefined): Term[] {
+  const text = (raw ?? "").trim();
+  if (text.length > MAX_QUERY_CHARS) {
+    throw new ApiError("query_invalid", `q is longer than ${MAX_QUERY_CHARS} characters`);
+  }
+  const terms: Term[] = [];
+  for (const match of text.matchAll(TOKEN)) {
+    const quoted = match[2] !== undefined;
+    const words = splitWords(quoted ? match[2]! : match[4]!).slice(0, 10);
+    if (words.length === 0) continue;
+    terms.push({ words, negated: (quoted ? match[1] : match[3]) === "-", prefix: false });
+  }
+  const last = terms.at(-1);
+  // Search as you type: the last bare word, unless the user already typed a space after it.
+  if (last && !last.negated && last.words.length === 1 && !/["\s]$/.test(raw ?? "")) last.prefix = true;
+  if (!terms.some((t) => !t.negated)) {
+    throw new ApiError("query_invalid", "q needs at least one word to search for");
+  }
+  return terms.slice(0, 20);
+}

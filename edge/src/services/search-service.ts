@@ -1,0 +1,145 @@
+/**
+ * Search over the public catalog (Postgres full text): titles, descriptions and subtitle
+ * cues, each stemmed in its own language (the `search_config` triggers keep beside it).
+ * One statement per search: matching, ranking, paging and snippets in a single round trip.
+ * Visibility is read from `videos` in that statement, so a video made private or deleted
+ * disappears from results the moment its change commits.
+ */
+import type { z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import type { SearchMatchSchema, SearchResultSchema } from "../../../shared/api/search.ts";
+import type { Database } from "../db/request-db.ts";
+import { decodeSearchCursor, encodeSearchCursor } from "./search-cursor.ts";
+import { parseQuery } from "./search-query.ts";
+import {
+  anyConfigQuery,
+  cuePlainText,
+  HEADLINE_FRAGMENT,
+  HEADLINE_WHOLE,
+  htmlEscape,
+  tsqueryText,
+} from "./search-sql.ts";
+
+type SearchResult = z.output<typeof SearchResultSchema>;
+type SearchMatch = z.output<typeof SearchMatchSchema>;
+
+export interface SearchInput {
+  q?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+  /** Only subtitle tracks in this language (primary subtag) are searched. */
+  lang?: string | undefined;
+}
+
+interface CueHit {
+  snippet: string;
+  startMs: number;
+  endMs: number;
+  lang: string | null;
+}
+
+interface Row extends Record<string, unknown> {
+  id: string;
+  score: number;
+  cursor_at: string;
+  created_at: string;
+  title: string;
+  duration_ms: number | null;
+  display_name: string;
+  title_snippet: string | null;
+  description_snippet: string | null;
+  cues: CueHit[];
+}
+
+/** Title over description over subtitles; several fields add up. Ties: newer first. */
+const SCORE = sql`(case when in_title then 4 else 0 end + case when in_desc then 2 else 0 end
+  + case when in_sub then 1 else 0 end)`;
+const MAX_CUES_PER_VIDEO = 3;
+
+export class SearchService {
+  constructor(private readonly db: Database) {}
+
+  async search(input: SearchInput): Promise<SearchResult> {
+    const started = Date.now();
+    const terms = parseQuery(input.q);
+    const after = input.cursor === undefined ? undefined : decodeSearchCursor(input.cursor);
+    const text = tsqueryText(terms);
+    const own = (config: ReturnType<typeof sql>) => sql`to_tsquery(${config}::regconfig, tq.t)`;
+    const langFilter = input.lang
+      ? sql`and lower(split_part(tr.language, '-', 1)) = lower(split_part(${input.lang}::text, '-', 1))`
+      : sql``;
+    const keyset = after
+      ? sql`where (score, created_at, id) < (${after.score}::int, ${after.at}::timestamptz, ${after.id}::uuid)`
+      : sql``;
+    const result = await this.db.execute<Row>(sql`
+      with q as materialized (select (${text})::text as t),
+      tq as materialized (select q.t, ${anyConfigQuery(sql`q.t`)} as any_q from q),
+      cue_hits as materialized (
+        select tr.video_id, tr.language, c.start_ms, c.end_ms, c.text, c.search_config,
+               ts_rank(c.tsv, ${own(sql`c.search_config`)}) as rank
+        from tq, subtitle_cues c join subtitle_tracks tr on tr.id = c.track_id
+        where c.tsv @@ tq.any_q and c.tsv @@ ${own(sql`c.search_config`)} and tr.status = 'ready' ${langFilter}),
+      scored as (
+        select v.id, v.created_at, v.search_config,
+               coalesce(v.title_tsv @@ ${own(sql`v.search_config`)}, false) as in_title,
+               coalesce(v.description_tsv @@ ${own(sql`v.search_config`)}, false) as in_desc,
+               v.id in (select video_id from cue_hits) as in_sub
+        from tq, videos v
+        where v.status = 'ready' and v.visibility = 'public' and v.deleted_at is null
+          and (v.title_tsv @@ tq.any_q or v.description_tsv @@ tq.any_q or v.id in (select video_id from cue_hits))),
+      ranked as (select *, ${SCORE} as score from scored where in_title or in_desc or in_sub),
+      page as (select * from ranked ${keyset} order by score desc, created_at desc, id desc limit ${input.limit + 1})
+      select p.id, p.score, p.created_at::text as cursor_at, to_json(p.created_at) #>> '{}' as created_at,
+             v.title, v.duration_ms, u.display_name,
+             case when p.in_title then ts_headline(p.search_config::regconfig, ${htmlEscape(sql`v.title`)},
+               ${own(sql`p.search_config`)}, ${HEADLINE_WHOLE}) end as title_snippet,
+             case when p.in_desc then ts_headline(p.search_config::regconfig, ${htmlEscape(sql`v.description`)},
+               ${own(sql`p.search_config`)}, ${HEADLINE_FRAGMENT}) end as description_snippet,
+             (select coalesce(json_agg(json_build_object(
+                 'snippet', ts_headline(h.search_config::regconfig, ${htmlEscape(cuePlainText(sql`h.text`))},
+                   ${own(sql`h.search_config`)}, ${HEADLINE_WHOLE}),
+                 'startMs', h.start_ms, 'endMs', h.end_ms, 'lang', h.language) order by h.rank desc, h.start_ms), '[]'::json)
+              from (select * from cue_hits h where h.video_id = p.id
+                    order by h.rank desc, h.start_ms limit ${MAX_CUES_PER_VIDEO}) h) as cues
+      from page p join videos v on v.id = p.id join users u on u.id = v.owner_id, tq
+      order by p.score desc, p.created_at desc, p.id desc`);
+    const rows = result.rows;
+    const page = rows.slice(0, input.limit);
+    const last = page.at(-1);
+    return {
+      hits: page.map((row) => ({
+        video: {
+          id: row.id,
+          title: row.title,
+          durationMs: row.duration_ms,
+          posterUrl: null, // result cards get posters once the catalog exposes them (issue 11)
+          ownerDisplayName: row.display_name,
+          createdAt: new Date(row.created_at).toISOString(),
+        },
+        matches: matchesOf(row),
+      })),
+      nextCursor:
+        rows.length > input.limit && last
+          ? encodeSearchCursor({ score: Number(last.score), at: last.cursor_at, id: last.id })
+          : null,
+      tookMs: Date.now() - started,
+    };
+  }
+}
+
+function matchesOf(row: Row): SearchMatch[] {
+  const matches: SearchMatch[] = [];
+  if (row.title_snippet !== null) matches.push({ field: "title", snippet: row.title_snippet });
+  if (row.description_snippet !== null)
+    matches.push({ field: "description", snippet: row.description_snippet });
+  for (const cue of row.cues) {
+    matches.push({
+      field: "subtitle",
+      snippet: cue.snippet,
+      startMs: cue.startMs,
+      endMs: cue.endMs,
+      lang: cue.lang,
+    });
+  }
+  return matches;
+}
