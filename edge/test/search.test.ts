@@ -224,3 +224,30 @@ describe("GET /api/v1/search", () => {
     expect(syntax.status).toBe(200);
   });
 });
+
+describe("GET /api/v1/me/videos?q=", () => {
+  it("finds the owner's own videos in every status and visibility, subtitles included", async () => {
+    const tag = uniqueWord();
+    const me = await signUp();
+    const other = await signUp();
+    const mine = async (body: Record<string, unknown>) => (await createVideo(me.accessToken, body)).video.id;
+    const priv = await mine({ title: `Private lighthouse ${tag}`, visibility: "private" });
+    const draft = await mine({ title: "Draft" }); // awaiting upload, found by its subtitles
+    await insertTrack(draft, { lang: "en", origin: "uploaded", status: "pending" }, [
+      { startMs: 0, endMs: 1, text: `lighthouses ${tag}` },
+    ]);
+    await mine({ title: `Unrelated ${tag}` });
+    await createVideo(other.accessToken, { title: `Someone else's lighthouse ${tag}` });
+    const res = await callJson<{ items: { id: string }[]; nextCursor: string | null }>(
+      "GET",
+      `/api/v1/me/videos?q=${encodeURIComponent(`${tag} lighthouse`)}`,
+      { token: me.accessToken },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((v) => v.id)).toEqual([draft, priv]); // newest first
+    const empty = await callJson<ErrorJson>("GET", "/api/v1/me/videos?q=%20", { token: me.accessToken });
+    expect(empty.body.error.code).toBe("query_invalid");
+    const all = await callJson<{ items: unknown[] }>("GET", "/api/v1/me/videos", { token: me.accessToken });
+    expect(all.body.items).toHaveLength(3);
+  });
+});

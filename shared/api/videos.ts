@@ -82,6 +82,19 @@ export const ListQuery = z.object({
     .openapi({ param: { name: "cursor", in: "query" } }),
 });
 
+/** `GET /api/v1/me/videos`: the list query plus an optional search (same syntax as /api/v1/search). */
+export const OwnListQuery = ListQuery.extend({
+  q: z
+    .string()
+    .max(2000)
+    .optional()
+    .openapi({
+      param: { name: "q", in: "query" },
+      description:
+        "Only your videos whose title, description or subtitles match (search syntax; at most 200 characters)",
+    }),
+});
+
 export const VideoListSchema = z
   .object({ items: z.array(VideoSchema), nextCursor: z.string().nullable() })
   .openapi("VideoList");

@@ -4,6 +4,7 @@ import {
   CreateVideoBody,
   CreateVideoResponse,
   ListQuery,
+  OwnListQuery,
   PlaybackSchema,
   UpdateVideoBody,
   UploadTicketSchema,
@@ -92,13 +93,16 @@ export const videoRoutes = createRouter()
       path: "/api/v1/me/videos",
       tags: ["videos"],
       summary: "The caller's own videos, in every status",
+      description:
+        "With `q`, only those whose title, description or subtitles (any track status) match it, " +
+        "still newest first; an empty `q` or one over 200 characters is 400 `query_invalid`.",
       security: bearer,
-      request: { query: ListQuery },
+      request: { query: OwnListQuery },
       responses: { 200: ok("A page of videos", VideoListSchema), ...errorResponses(400, 401) },
     }),
     async (c) => {
-      const { limit, cursor } = c.req.valid("query");
-      return c.json(await (await videoService(c)).listOwned(requireViewer(c), limit, cursor), 200);
+      const { limit, cursor, q } = c.req.valid("query");
+      return c.json(await (await videoService(c)).listOwned(requireViewer(c), limit, cursor, q), 200);
     },
   )
   .openapi(

@@ -76,3 +76,23 @@ export const cuePlainText = (value: SQL) => sql`regexp_replace(${value}, '<[^>]*
 
 export const HEADLINE_WHOLE = "HighlightAll=true, StartSel=<mark>, StopSel=</mark>";
 export const HEADLINE_FRAGMENT = "MaxWords=30, MinWords=12, MaxFragments=2, StartSel=<mark>, StopSel=</mark>";
+
+/**
+ * `videos.id in (…)` for an owner's own search: every status and visibility, every track
+ * status. An owner has few videos, so each row is matched under its own configuration
+ * without the all-configurations index pre-filter the public search needs.
+ */
+export function ownVideosMatching(ownerId: string, terms: Term[]): SQL {
+  const text = tsqueryText(terms);
+  return sql`videos.id in (
+    with q as materialized (select (${text})::text as t)
+    select v.id from q, videos v
+    where v.owner_id = ${ownerId}::uuid
+      and (v.title_tsv @@ to_tsquery(v.search_config::regconfig, q.t)
+           or v.description_tsv @@ to_tsquery(v.search_config::regconfig, q.t))
+    union
+    select tr.video_id from q, videos v
+      join subtitle_tracks tr on tr.video_id = v.id
+      join subtitle_cues c on c.track_id = tr.id
+    where v.owner_id = ${ownerId}::uuid and c.tsv @@ to_tsquery(c.search_config::regconfig, q.t))`;
+}

@@ -12,6 +12,8 @@ import { ApiError } from "../../../shared/errors/api-error.ts";
 import { enqueueStatement } from "../../../shared/jobs/enqueue.ts";
 import type { KeyRing } from "../auth/keys.ts";
 import type { Database } from "../db/request-db.ts";
+import { parseQuery } from "./search-query.ts";
+import { ownVideosMatching } from "./search-sql.ts";
 import { tracksJson } from "./subtitle-view.ts";
 import { canChange, canSee, type Viewer } from "./video-access.ts";
 import { decodeCursor, encodeCursor } from "./video-cursor.ts";
@@ -119,9 +121,11 @@ export class VideoService {
     );
   }
 
-  /** The caller's own videos in every status. */
-  listOwned(owner: Viewer, limit: number, cursor: string | undefined) {
-    return this.list(and(eq(videos.ownerId, owner.id), isNull(videos.deletedAt)), limit, cursor);
+  /** The caller's own videos in every status; with `q`, only those it finds (see ownVideosMatching). */
+  listOwned(owner: Viewer, limit: number, cursor: string | undefined, q?: string) {
+    const own = and(eq(videos.ownerId, owner.id), isNull(videos.deletedAt));
+    const where = q === undefined ? own : and(own, ownVideosMatching(owner.id, parseQuery(q)));
+    return this.list(where, limit, cursor);
   }
 
   async get(id: string, viewer: Viewer | undefined): Promise<Video> {
