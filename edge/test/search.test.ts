@@ -27,7 +27,8 @@ interface Result {
 }
 
 /** A word no other test uses: every query includes it, so tests sharing the database never see each other. */
-const uniqueWord = () => `zz${Math.random().toString(36).slice(2, 10).replace(/\d/g, "q")}`;
+const uniqueWord = () =>
+  Array.from({ length: 10 }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join("");
 
 const search = (query: string) => callJson<Result>("GET", `/api/v1/search?${query}`);
 const q = (text: string, extra = "") => search(`q=${encodeURIComponent(text)}${extra}`);
@@ -128,6 +129,19 @@ describe("GET /api/v1/search", () => {
     expect(ids(await q(`${tag} chanteur`))).toEqual([fr]);
     const res = await q(`${tag} cafe`);
     expect(res.body.hits[0]!.matches[0]!.snippet).toContain("<mark>café</mark>");
+  });
+
+  it("re-stems a track's cues when its language changes", async () => {
+    const tag = uniqueWord();
+    const id = await video({ title: "Untagged" });
+    const track = await insertTrack(id, { lang: null, origin: "uploaded" }, [
+      { startMs: 0, endMs: 1, text: `the dogs ${tag}` },
+    ]);
+    expect(ids(await q(`${tag} dog `))).toEqual([]); // language-neutral: no stemming
+    await db(sql`update subtitle_tracks set language = 'en' where id = ${track}`);
+    const res = await q(`${tag} dog `);
+    expect(ids(res)).toEqual([id]);
+    expect(res.body.hits[0]!.matches[0]).toMatchObject({ field: "subtitle", lang: "en" });
   });
 
   it("tolerates typos in words of 5+ letters, not in shorter ones", async () => {
