@@ -29,6 +29,7 @@ describe("GET /openapi.json", () => {
         "/api/v1/videos/{id}/subtitles/{lang}/cues",
         "/api/v1/videos/{id}/subtitles/{lang}/translations",
         "/api/v1/capabilities",
+        "/api/v1/search",
       ].sort(),
     );
     expect(Object.keys(res.body.paths["/api/v1/videos/{id}"]!).sort()).toEqual(["delete", "get", "patch"]);

@@ -17,7 +17,7 @@ import { ownVideosMatching } from "./search-sql.ts";
 import { tracksJson } from "./subtitle-view.ts";
 import { canChange, canSee, type Viewer } from "./video-access.ts";
 import { decodeCursor, encodeCursor } from "./video-cursor.ts";
-import { type RenditionView, toVideo, type Video, type VideoRow } from "./video-view.ts";
+import { type RenditionView, toVideo, type Video, type VideoRow, videoColumns } from "./video-view.ts";
 
 /** The video renditions of a row, highest first, as one JSON value (no extra round trip). */
 const renditionsJson = sql<RenditionView[]>`coalesce((
@@ -130,7 +130,7 @@ export class VideoService {
 
   async get(id: string, viewer: Viewer | undefined): Promise<Video> {
     const [found] = await this.db
-      .select({ video: videos, renditions: renditionsJson, subtitles: subtitlesJson })
+      .select({ video: videoColumns, renditions: renditionsJson, subtitles: subtitlesJson })
       .from(videos)
       .where(and(eq(videos.id, id), isNull(videos.deletedAt)));
     if (!found || !canSee(found.video, viewer)) throw notFound();
@@ -180,7 +180,7 @@ export class VideoService {
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     const rows = await this.db
       .select({
-        video: videos,
+        video: videoColumns,
         renditions: renditionsJson,
         subtitles: subtitlesJson,
         cursorAt: sql<string>`${videos.createdAt}::text`,
@@ -206,10 +206,10 @@ export class VideoService {
 
   private async findLive(id: string): Promise<VideoRow | undefined> {
     const [row] = await this.db
-      .select()
+      .select(videoColumns)
       .from(videos)
       .where(and(eq(videos.id, id), isNull(videos.deletedAt)));
-    return row as VideoRow | undefined;
+    return row;
   }
 
   /** Why a change was refused: 404 if the caller may not even see it, else 403. */

@@ -1,7 +1,20 @@
-import type { videos } from "../../../shared/db/schema.ts";
+import { getTableColumns } from "drizzle-orm";
+import { videos } from "../../../shared/db/schema.ts";
 import { type TrackRow, toSubtitleTrack } from "./subtitle-view.ts";
 
-export type VideoRow = typeof videos.$inferSelect;
+/**
+ * The columns a video's view is made of: all but its search documents, which triggers write,
+ * nothing shows, and which would weigh down every catalog row.
+ */
+const {
+  titleTsv: _title,
+  descriptionTsv: _description,
+  searchConfig: _config,
+  ...columns
+} = getTableColumns(videos);
+export const videoColumns = columns;
+
+export type VideoRow = Omit<typeof videos.$inferSelect, "titleTsv" | "descriptionTsv" | "searchConfig">;
 
 export interface RenditionView {
   height: number;

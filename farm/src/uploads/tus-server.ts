@@ -260,6 +260,9 @@ export function createTusService(deps: TusDeps): TusService {
       return;
     }
     if (req.method === "PATCH" && res.statusCode === 204 && Number.isFinite(offset)) {
+      // The request's last bytes just arrived: expiry counts from here, not from the watch's
+      // last once-a-second look.
+      await videos.uploadActivity(id);
       await videos.uploadProgress(id, offset);
     }
     // The client sees offset = length and stops; if the finish was never recorded (the
