@@ -6,18 +6,9 @@
  * or empty lines (a blank line would end a WebVTT cue), and nothing Postgres cannot store.
  */
 
-const KEPT_TAGS = new Set(["i", "b", "u"]);
+import { decodeEntity } from "./entities.ts";
 
-const ENTITIES: Record<string, string> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-  nbsp: "\u00a0",
-  lrm: "\u200e",
-  rlm: "\u200f",
-};
+const KEPT_TAGS = new Set(["i", "b", "u"]);
 
 export type Token = { text: string } | { open: string } | { close: string };
 
@@ -56,14 +47,6 @@ function tokenize(raw: string): Token[] {
   }
   if (last < input.length) tokens.push({ text: input.slice(last) });
   return tokens;
-}
-
-function decodeEntity(entity: string): string | undefined {
-  if (!entity.startsWith("#")) return ENTITIES[entity];
-  const code =
-    entity[1] === "x" || entity[1] === "X" ? Number.parseInt(entity.slice(2), 16) : Number(entity.slice(1));
-  if (code <= 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return undefined;
-  return String.fromCodePoint(code);
 }
 
 /**

@@ -6,6 +6,8 @@
  * around tags — and turned into WebVTT cue text again, with every kept tag balanced.
  */
 
+import { decodeEntities } from "../../../shared/subtitles/entities.ts";
+
 const STYLE_TAGS = new Set(["i", "b", "u"]);
 
 type Token = { tag: string; closing: boolean } | { text: string };
@@ -99,29 +101,6 @@ function tokenize(source: string): Token[] {
   }
   if (text) tokens.push({ text });
   return tokens;
-}
-
-const NAMED: Record<string, string> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-  nbsp: "\u00a0",
-  lrm: "\u200e",
-  rlm: "\u200f",
-};
-
-/** Decodes the entities WebVTT and HTML services use; an `&` that starts none stays an `&`. */
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z]{2,6});/gi, (whole, name: string) => {
-    if (name[0] === "#") {
-      const code =
-        name[1] === "x" || name[1] === "X" ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return NAMED[name.toLowerCase()] ?? whole;
-  });
 }
 
 const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
