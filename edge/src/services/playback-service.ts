@@ -7,8 +7,8 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
 import { videos } from "../../../shared/db/schema.ts";
 import { ApiError } from "../../../shared/errors/api-error.ts";
-import { tokenQuery } from "../../../shared/playback/gcore-token.ts";
 import type { Database } from "../db/request-db.ts";
+import { mediaSigner } from "./media-urls.ts";
 import { canSee, type Viewer } from "./video-access.ts";
 
 export interface Playback {
@@ -55,12 +55,7 @@ export class PlaybackService {
         },
       );
     }
-    const directory = `/${video.storagePrefix}`;
-    const expires = Math.floor(Date.now() / 1000) + this.config.PLAYBACK_TOKEN_TTL_S;
-    const ip = this.config.PLAYBACK_BIND_IP ? (clientIp ?? "") : "";
-    const query = tokenQuery({ path: directory, expires, secret: this.config.CDN_TOKEN_SECRET, ip });
-    const url = (file: string) =>
-      `${this.config.CDN_BASE_URL.replace(/\/$/, "")}${directory}${file}?${query}`;
+    const { url, expires } = mediaSigner(this.config, video.storagePrefix, clientIp);
     const { media } = video;
     return {
       dash: url(media.dash),
