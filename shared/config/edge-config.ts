@@ -70,6 +70,16 @@ export const edgeConfigSchema = z.object({
    */
   AWS_TRANSLATE_ENDPOINT: optionalString.pipe(z.url().optional()),
   AWS_ACCESS_KEY_ID: optionalString,
+  /**
+   * Browser origins on other sites allowed to call the API (comma-separated, e.g.
+   * `https://app.example.com`); empty: same-origin only (the web app needs nothing here).
+   */
+  CORS_ORIGINS: optionalString.transform((list) =>
+    (list ?? "")
+      .split(",")
+      .map((origin) => origin.trim().replace(/\/$/, ""))
+      .filter((origin) => origin.length > 0),
+  ),
 });
 
 export type EdgeConfig = z.output<typeof edgeConfigSchema>;
