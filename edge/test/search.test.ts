@@ -1,5 +1,10 @@
+import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { checkToken } from "../../shared/playback/gcore-token.ts";
+import { readEdgeConfig } from "../src/config.ts";
+import { databaseFor } from "../src/db/request-db.ts";
+import { SearchService } from "../src/services/search-service.ts";
 import { callJson, createVideo, db, type ErrorJson, markReady, signUp } from "./helpers.ts";
 import { insertTrack } from "./subtitle-helpers.ts";
 
@@ -60,6 +65,51 @@ describe("GET /api/v1/search", () => {
       snippet: `The old <mark>lighthouse</mark> <mark>${tag}</mark>`,
     });
     expect(typeof res.body.tookMs).toBe("number");
+  });
+
+  it("signs the poster URL for the video's directory, like playback URLs", async () => {
+    const tag = uniqueWord();
+    const id = await video({ title: `Poster ${tag}` }, false);
+    const dir = `media/${id}/1-abcdef12/`;
+    await db(sql`update videos set storage_prefix = ${dir},
+      media = ${JSON.stringify({ dash: "manifest.mpd", hls: "master.m3u8", poster: "poster.jpg" })}::jsonb
+      where id = ${id}`);
+    await markReady(id);
+    const res = await q(tag);
+    const posterUrl = res.body.hits[0]!.video.posterUrl!;
+    expect(posterUrl.startsWith(`https://cdn.example.test/${dir}poster.jpg?md5=`)).toBe(true);
+    const url = new URL(posterUrl);
+    const token = (path: string) =>
+      checkToken(
+        { path, md5: url.searchParams.get("md5"), expires: url.searchParams.get("expires") },
+        env.CDN_TOKEN_SECRET,
+      );
+    expect(token(url.pathname)).toBe("ok");
+    expect(token(`/${dir}manifest.mpd`)).toBe("ok"); // the directory's token
+    expect(token(`/media/${crypto.randomUUID()}/1-abcdef12/poster.jpg`)).toBe("invalid");
+    // The same URL for an hour (expiry rounded up), so the cached answer and browsers agree.
+    expect(Number(url.searchParams.get("expires")) % 3600).toBe(0);
+
+    // With PLAYBACK_BIND_IP the service binds posters to the address it is given.
+    const config = { ...readEdgeConfig(env), PLAYBACK_BIND_IP: true };
+    const bound = await new SearchService(databaseFor(config), config).search({
+      q: tag,
+      limit: 5,
+      clientIp: "203.0.113.7",
+    });
+    const boundUrl = new URL(bound.hits[0]!.video.posterUrl!);
+    const check = (ip?: string) =>
+      checkToken(
+        {
+          path: boundUrl.pathname,
+          md5: boundUrl.searchParams.get("md5"),
+          expires: boundUrl.searchParams.get("expires"),
+          ip,
+        },
+        env.CDN_TOKEN_SECRET,
+      );
+    expect(check("203.0.113.7")).toBe("ok");
+    expect(check()).toBe("invalid");
   });
 
   it("escapes snippets: only <mark> is HTML", async () => {

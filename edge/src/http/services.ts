@@ -27,5 +27,5 @@ export function subtitleService(c: Context<AppEnv>): SubtitleService {
 }
 
 export function searchService(c: Context<AppEnv>): SearchService {
-  return new SearchService(c.get("db"));
+  return new SearchService(c.get("db"), c.get("config"));
 }

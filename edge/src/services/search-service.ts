@@ -8,7 +8,9 @@
 import type { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import type { SearchMatchSchema, SearchResultSchema } from "../../../shared/api/search.ts";
+import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
 import type { Database } from "../db/request-db.ts";
+import { mediaSigner } from "./media-urls.ts";
 import { decodeSearchCursor, encodeSearchCursor } from "./search-cursor.ts";
 import { parseQuery } from "./search-query.ts";
 import {
@@ -29,6 +31,13 @@ export interface SearchInput {
   cursor?: string | undefined;
   /** Only subtitle tracks in this language (primary subtag) are searched. */
   lang?: string | undefined;
+  /**
+   * Only read when PLAYBACK_BIND_IP is on: poster URLs are then bound to this address, so the
+   * answer differs per viewer and the route must not put it in the shared edge cache
+   * (`markPublic`). With binding off (the default) posters carry no address and the answer is
+   * the same for everyone.
+   */
+  clientIp?: string | undefined;
 }
 
 interface CueHit {
@@ -46,6 +55,8 @@ interface Row extends Record<string, unknown> {
   title: string;
   duration_ms: number | null;
   display_name: string;
+  storage_prefix: string | null;
+  poster: string | null;
   title_snippet: string | null;
   description_snippet: string | null;
   cues: CueHit[];
@@ -57,7 +68,10 @@ const SCORE = sql`(case when in_title then 4 else 0 end + case when in_desc then
 const MAX_CUES_PER_VIDEO = 3;
 
 export class SearchService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly config: EdgeConfig,
+  ) {}
 
   async search(input: SearchInput): Promise<SearchResult> {
     const started = Date.now();
@@ -90,7 +104,7 @@ export class SearchService {
       ranked as (select *, ${SCORE} as score from scored where in_title or in_desc or in_sub),
       page as (select * from ranked ${keyset} order by score desc, created_at desc, id desc limit ${input.limit + 1})
       select p.id, p.score, p.created_at::text as cursor_at, to_json(p.created_at) #>> '{}' as created_at,
-             v.title, v.duration_ms, u.display_name,
+             v.title, v.duration_ms, u.display_name, v.storage_prefix, v.media->>'poster' as poster,
              case when p.in_title then ts_headline(p.search_config::regconfig, ${htmlEscape(sql`v.title`)},
                ${own(sql`p.search_config`)}, ${HEADLINE_WHOLE}) end as title_snippet,
              case when p.in_desc then ts_headline(p.search_config::regconfig, ${htmlEscape(sql`v.description`)},
@@ -112,7 +126,7 @@ export class SearchService {
           id: row.id,
           title: row.title,
           durationMs: row.duration_ms,
-          posterUrl: null, // result cards get posters once the catalog exposes them (issue 11)
+          posterUrl: this.posterUrl(row, input.clientIp),
           ownerDisplayName: row.display_name,
           createdAt: new Date(row.created_at).toISOString(),
         },
@@ -124,6 +138,12 @@ export class SearchService {
           : null,
       tookMs: Date.now() - started,
     };
+  }
+
+  /** The poster on the CDN, signed for the video's directory like its playback URLs. */
+  private posterUrl(row: Row, clientIp: string | undefined): string | null {
+    if (!row.storage_prefix || !row.poster) return null;
+    return mediaSigner(this.config, row.storage_prefix, clientIp).url(row.poster);
   }
 }
 
