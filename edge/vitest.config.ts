@@ -6,10 +6,13 @@
 import path from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { buildWeb } from "../scripts/build-web.ts";
 import { freePort } from "../scripts/local/ports.ts";
 import { generatePrivateJwk } from "../shared/auth/jwt.ts";
 
 export default defineConfig(async () => {
+  // The pages link the built assets (wrangler.toml [assets]): build them as deploy would.
+  await buildWeb(() => {});
   // Ports are picked here (before workerd starts) so the bindings can name them; the
   // global set-up reads them back from the environment.
   process.env.MOVIO_TEST_PG_PORT ??= String(await freePort());

@@ -40,6 +40,7 @@ const only = process.argv.slice(2);
 const steps: Step[] = [
   { name: "typecheck:node", command: [bin("tsc"), "--noEmit", "-p", "tsconfig.json"] },
   { name: "typecheck:edge", command: [bin("tsc"), "--noEmit", "-p", "edge/tsconfig.json"] },
+  { name: "typecheck:web", command: [bin("tsc"), "--noEmit", "-p", "edge/web/tsconfig.json"] },
   { name: "lint", command: [bin("biome"), "check", "."] },
   vitest("edge", "edge/vitest.config.ts"),
   vitest("farm", "farm/vitest.config.ts"),

@@ -30,6 +30,10 @@ export interface Bindings {
   SUBTITLE_MAX_BYTES?: string;
   AWS_TRANSLATE_ENDPOINT?: string;
   AWS_ACCESS_KEY_ID?: string;
+  /** The web app's static assets (wrangler.toml [assets]). */
+  ASSETS: Fetcher;
+  /** Browser origins allowed to call the API cross-origin (comma-separated; empty: none). */
+  CORS_ORIGINS?: string;
   /** Sign-up/login attempts per client IP (wrangler.toml [[ratelimits]]). */
   AUTH_IP_LIMITER: RateLimit;
   /** Failed logins per email + client IP. */

@@ -44,3 +44,12 @@ export const SessionSchema = z
     refreshTokenExpiresAt: z.string().openapi({ format: "date-time" }),
   })
   .openapi("Session");
+
+/**
+ * The web app's session (`/api/v1/auth/web/*`): the same as Session without the refresh
+ * token, which travels only in an HttpOnly cookie the page's scripts cannot read.
+ */
+export const WebSessionSchema = SessionSchema.omit({ refreshToken: true }).openapi("WebSession");
+
+/** The header every cookie-session request carries: a form or a cross-site page cannot send it. */
+export const WEB_SESSION_HEADER = "x-movio-session";

@@ -8,6 +8,7 @@ import { ApiError, errorBody } from "../../../shared/errors/api-error.ts";
 import type { ErrorCode } from "../../../shared/errors/error-codes.ts";
 import { isDatabaseUnavailable } from "../db/db-errors.ts";
 import type { AppEnv } from "../env.ts";
+import { htmlErrorResponse, wantsHtmlError } from "../pages/error-response.tsx";
 import { describeForLog } from "./log-error.ts";
 
 export function toApiError(err: unknown): ApiError {
@@ -28,17 +29,24 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError("internal", "internal error", { cause: err });
 }
 
-export function onError(err: unknown, c: Context<AppEnv>): Response {
+export async function onError(err: unknown, c: Context<AppEnv>): Promise<Response> {
   const apiError = toApiError(err);
   // Never the raw error: a database error's message carries the query's bound parameters.
   if (apiError.code === "internal") console.error(`[${c.get("requestId")}] ${describeForLog(err)}`);
+  if (wantsHtmlError(c)) {
+    try {
+      return await htmlErrorResponse(c, apiError);
+    } catch (pageErr) {
+      console.error(`[${c.get("requestId")}] error page failed: ${describeForLog(pageErr)}`);
+    }
+  }
   const body = errorBody(apiError, c.get("requestId") ?? "unknown");
   const response = c.json(body, apiError.status as 500);
   for (const [name, value] of Object.entries(apiError.headers)) response.headers.set(name, value);
   return response;
 }
 
-export function notFound(c: Context<AppEnv>): Response {
+export function notFound(c: Context<AppEnv>): Promise<Response> {
   return onError(new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`), c);
 }
 

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { getKeyRing } from "../auth/keys.ts";
 import type { AppEnv } from "../env.ts";
 import { AuthService } from "../services/auth-service.ts";
+import { CardService } from "../services/card-service.ts";
 import { PlaybackService } from "../services/playback-service.ts";
 import { SearchService } from "../services/search-service.ts";
 import { SubtitleService } from "../services/subtitle-service.ts";
@@ -28,4 +29,8 @@ export function subtitleService(c: Context<AppEnv>): SubtitleService {
 
 export function searchService(c: Context<AppEnv>): SearchService {
   return new SearchService(c.get("db"), c.get("config"));
+}
+
+export function cardService(c: Context<AppEnv>): CardService {
+  return new CardService(c.get("db"), c.get("config"));
 }

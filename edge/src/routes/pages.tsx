@@ -1,0 +1,69 @@
+/**
+ * The web app's HTML routes. Pages are the same for every visitor (who is signed in is known
+ * only in the browser), so the home and search pages use the edge cache like the catalog.
+ */
+
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { UUID_PATTERN } from "../../../shared/api/common.ts";
+import { ApiError } from "../../../shared/errors/api-error.ts";
+import type { AppEnv } from "../env.ts";
+import { pageSecurityHeaders } from "../http/page-security.ts";
+import { markPublic } from "../http/public-cache.ts";
+import { cardService, searchService } from "../http/services.ts";
+import { assetManifest } from "../pages/asset-links.ts";
+import { AuthPage } from "../pages/auth-page.tsx";
+import { HomePage } from "../pages/home-page.tsx";
+import { SearchPage } from "../pages/search-page.tsx";
+import { StudioPage } from "../pages/studio-page.tsx";
+import { UploadPage } from "../pages/upload-page.tsx";
+import { WatchPage } from "../pages/watch-page.tsx";
+import { capabilities } from "../services/capabilities.ts";
+
+const CARDS_PER_PAGE = 24;
+const HITS_PER_PAGE = 20;
+
+const assetsOf = (c: Context<AppEnv>) => assetManifest(c.env.ASSETS);
+
+export const pageRoutes = new Hono<AppEnv>()
+  .use("*", pageSecurityHeaders)
+  .get("/", async (c) => {
+    const cursor = c.req.query("cursor");
+    const page = await cardService(c).publicCards(CARDS_PER_PAGE, cursor || undefined);
+    markPublic(c);
+    return c.html(<HomePage assets={await assetsOf(c)} page={page} now={Date.now()} />);
+  })
+  .get("/search", async (c) => {
+    const query = (c.req.query("q") ?? "").trim();
+    const assets = await assetsOf(c);
+    const now = Date.now();
+    if (!query) return c.html(<SearchPage assets={assets} query="" now={now} />);
+    try {
+      const cursor = c.req.query("cursor") || undefined;
+      const result = await searchService(c).search({ q: query, limit: HITS_PER_PAGE, cursor });
+      markPublic(c);
+      return c.html(<SearchPage assets={assets} query={query} result={result} now={now} />);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 400) throw err;
+      return c.html(<SearchPage assets={assets} query={query} problem={err.message} now={now} />, 400);
+    }
+  })
+  .get("/watch/:id", async (c) => {
+    const id = c.req.param("id");
+    if (!UUID_PATTERN.test(id)) throw new ApiError("not_found", "no such video");
+    const meta = await cardService(c).watchable(id);
+    return c.html(<WatchPage assets={await assetsOf(c)} videoId={id} meta={meta} now={Date.now()} />);
+  })
+  .get("/login", async (c) => c.html(<AuthPage assets={await assetsOf(c)} kind="login" />))
+  .get("/signup", async (c) => c.html(<AuthPage assets={await assetsOf(c)} kind="signup" />))
+  .get("/upload", async (c) => {
+    const config = c.get("config");
+    const translation = capabilities(config).translation.enabled;
+    return c.html(
+      <UploadPage assets={await assetsOf(c)} translation={translation} maxBytes={config.UPLOAD_MAX_BYTES} />,
+    );
+  })
+  .get("/studio", async (c) => {
+    const translation = capabilities(c.get("config")).translation.enabled;
+    return c.html(<StudioPage assets={await assetsOf(c)} translation={translation} />);
+  });

@@ -1,0 +1,19 @@
+/**
+ * The header's account area on every page: shows the signed-in links or the log-in ones,
+ * and logs out. Every page script imports this module first.
+ */
+import { byId } from "./dom.ts";
+import { onSessionChange, restoreSession, signOut, type User } from "./session.ts";
+
+function render(user: User | null): void {
+  for (const element of document.querySelectorAll<HTMLElement>("[data-signed-in]")) element.hidden = !user;
+  for (const element of document.querySelectorAll<HTMLElement>("[data-signed-out]")) element.hidden = !!user;
+  byId("account-name").textContent = user ? user.displayName : "";
+}
+
+onSessionChange(render);
+byId("logout").addEventListener("click", async () => {
+  await signOut();
+  location.assign("/");
+});
+void restoreSession();

@@ -1,0 +1,1 @@
+import "../lib/account.ts";

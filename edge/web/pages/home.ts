@@ -1,0 +1,4 @@
+import "../lib/account.ts";
+import { enhanceMoreLink } from "../lib/more.ts";
+
+enhanceMoreLink("cards");

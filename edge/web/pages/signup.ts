@@ -1,0 +1,3 @@
+import { wireAuthForm } from "../lib/auth-form.ts";
+
+wireAuthForm("signup");

@@ -1,0 +1,3 @@
+import "../lib/account.ts";
+
+// Filled in by the studio page work.

@@ -1,0 +1,3 @@
+import "../lib/account.ts";
+
+// Filled in by the upload page work.
