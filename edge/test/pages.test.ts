@@ -28,6 +28,7 @@ describe("web pages", () => {
     const res = await page("/");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
+    expect(res.text.startsWith("<!doctype html>")).toBe(true); // standards mode
     const csp = res.headers.get("content-security-policy") ?? "";
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain("unsafe-inline");

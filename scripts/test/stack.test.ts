@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import pg from "pg";
-import { chromium, type Locator } from "playwright-core";
+import { type Browser, chromium, type Locator } from "playwright-core";
 import * as tus from "tus-js-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixtures } from "../../farm/test/support/fixtures.ts";
@@ -19,6 +19,7 @@ import { tokenQuery } from "../../shared/playback/gcore-token.ts";
 import { createS3Client } from "../../shared/storage/s3-client.ts";
 import { isPortFree } from "../local/ports.ts";
 import { isolatedStackEnv, type StackPorts } from "../local/stack-config.ts";
+import { screenshotBoth, seriousAxeViolations } from "./support/page-checks.ts";
 import { type Spawned, spawnScript } from "./support/spawn-script.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -295,7 +296,7 @@ async function checkUploadTranscodeAndPlayback() {
 
     // The page says plainly when there is nothing to play.
     await page.goto(`${edge}/watch/${crypto.randomUUID()}`);
-    await expectText(page.locator("#message"), /does not exist or is private/);
+    await expectText(page.locator("#message"), /does not exist, or it is private/);
     const pending = await fetch(`${edge}/api/v1/videos`, {
       method: "POST",
       headers: auth,
@@ -303,16 +304,16 @@ async function checkUploadTranscodeAndPlayback() {
     });
     const pendingId = ((await pending.json()) as { video: { id: string } }).video.id;
     await page.goto(`${edge}/watch/${pendingId}`);
-    await expectText(page.locator("#message"), /does not exist or is private/); // not ready: only its owner may see it
-    await page.evaluate(
-      (token) =>
-        (
-          globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }
-        ).localStorage.setItem("movio.accessToken", token),
-      issuedBeforeRestart,
-    );
-    await page.reload();
+    await expectText(page.locator("#message"), /does not exist, or it is private/); // not ready: only its owner may see it
+    // Its owner logs in through the form and comes back to the page (?next=).
+    await page.goto(`${edge}/login?next=${encodeURIComponent(`/watch/${pendingId}`)}`);
+    await page.getByLabel("Email").fill("stack@example.com");
+    await page.getByLabel("Password").fill("a long enough password");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.waitForURL(`${edge}/watch/${pendingId}`);
     await expectText(page.locator("#message"), /still uploading \(0%\)/);
+    await page.locator("#owner-links").waitFor({ state: "visible" });
+    await checkWebPages(browser, edge, video.id);
   } finally {
     await browser.close();
   }
@@ -366,6 +367,76 @@ async function checkUploadTranscodeAndPlayback() {
   }
   expect(segments).toBeGreaterThan(10);
   expect(subtitleFiles).toBe(2);
+}
+
+/**
+ * The web app's viewer pages with the video above in the catalog: each page at desktop and
+ * phone size (screenshots in test-artifacts/web), axe-core finding no serious or critical
+ * violation, the header search finding a word spoken in the subtitles with a link to its
+ * moment, and the watch page's keyboard shortcuts.
+ */
+async function checkWebPages(browser: Browser, edge: string, videoId: string) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  try {
+    await page.goto(`${edge}/`);
+    await page.locator(`.card a[href="/watch/${videoId}"]`).waitFor();
+    expect(await page.locator(".card .duration").first().textContent()).toMatch(/^0:0\d$/);
+    await page
+      .locator(".card img")
+      .first()
+      .evaluate((img) => (img as unknown as { decode(): Promise<void> }).decode());
+    await screenshotBoth(page, "home");
+
+    // The header's search box: a word from the English subtitles ("Hello world & friends").
+    await page.getByLabel("Search videos").fill("friends");
+    await page.getByLabel("Search videos").press("Enter");
+    await page.waitForURL(/\/search\?q=friends/);
+    const moment = page.locator(`.matches a[href^="/watch/${videoId}?t="]`).first();
+    expect(await moment.innerHTML()).toContain("<mark>friends</mark>");
+    expect(await moment.textContent()).toMatch(
+      /^at 0:00 — …Hello world &amp; friends…|^at 0:00 — …Hello world & friends…/,
+    );
+    await screenshotBoth(page, "search");
+    await moment.click();
+    await page.waitForURL(new RegExp(`/watch/${videoId}\\?t=0$`));
+
+    // Keyboard: c toggles captions, k/space play and pause.
+    await page.waitForFunction(() => (globalThis as unknown as { movio: { ready: boolean } }).movio.ready);
+    const captions = () => page.locator("#subtitles").inputValue();
+    const before = await captions();
+    await page.locator("body").press("c");
+    expect(await captions()).not.toBe(before);
+    await page.locator("body").press("c");
+    expect(await captions()).toBe(before);
+    await screenshotBoth(page, "watch");
+
+    for (const [name, path] of [
+      ["login", "/login"],
+      ["signup", "/signup"],
+      ["not-found", "/no-such-page"],
+    ] as const) {
+      await page.goto(`${edge}${path}`);
+      await screenshotBoth(page, name);
+    }
+    expect(await page.locator("h1").textContent()).toBe("This page does not exist");
+
+    const violations = [];
+    for (const path of [
+      "/",
+      "/search?q=friends",
+      `/watch/${videoId}`,
+      "/login",
+      "/signup",
+      "/no-such-page",
+    ]) {
+      violations.push(
+        ...(await seriousAxeViolations(browser, `${edge}${path}`)).map((v) => ({ path, ...v })),
+      );
+    }
+    expect(violations).toEqual([]);
+  } finally {
+    await page.close();
+  }
 }
 
 async function expectText(locator: Locator, pattern: RegExp) {

@@ -22,75 +22,79 @@ export interface LayoutProps {
 
 export function Layout({ title, page, assets, query, data, children }: LayoutProps) {
   const { script, preload } = assets.pages[page];
+  // Without a doctype browsers render in quirks mode (e.g. forms get a bottom margin).
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{title === "Movio" ? title : `${title} · Movio`}</title>
-        <link rel="stylesheet" href={assets.styles} />
-        {preload.map((href) => (
-          <link rel="modulepreload" href={href} />
-        ))}
-        <script type="module" src={script} />
-      </head>
-      <body>
-        <a class="skip-link" href="#main">
-          Skip to content
-        </a>
-        <header class="site-header">
-          <a class="logo" href="/" aria-label="Movio home">
-            Mov<span>io</span>
+    <>
+      {raw("<!doctype html>")}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{title === "Movio" ? title : `${title} · Movio`}</title>
+          <link rel="stylesheet" href={assets.styles} />
+          {preload.map((href) => (
+            <link rel="modulepreload" href={href} />
+          ))}
+          <script type="module" src={script} />
+        </head>
+        <body>
+          <a class="skip-link" href="#main">
+            Skip to content
           </a>
-          <search class="search-form">
-            <form class="search-form-inner" action="/search" method="get">
-              <label class="visually-hidden" for="site-search">
-                Search videos
-              </label>
-              <input
-                id="site-search"
-                type="search"
-                name="q"
-                value={query ?? ""}
-                placeholder="Search titles and what is said"
-                maxlength={200}
-                autocomplete="off"
-              />
-              <button type="submit">Search</button>
-            </form>
-          </search>
-          <nav class="account" aria-label="Account">
-            <span class="actions" data-signed-out>
-              <a class="button" href="/login">
-                Log in
-              </a>
-              <a class="button primary" href="/signup">
-                Sign up
-              </a>
-            </span>
-            <span class="actions" data-signed-in hidden>
-              <a class="button primary" href="/upload">
-                Upload
-              </a>
-              <a class="button" href="/studio">
-                Studio
-              </a>
-              <span class="who" id="account-name" />
-              <button type="button" id="logout">
-                Log out
-              </button>
-            </span>
-          </nav>
-        </header>
-        <main id="main">{children}</main>
-        <footer class="site-footer">Movio · self-hosted video</footer>
-        {data === undefined ? null : (
-          <script type="application/json" id="page-data">
-            {safeJson(data)}
-          </script>
-        )}
-      </body>
-    </html>
+          <header class="site-header">
+            <a class="logo" href="/" aria-label="Movio home">
+              Mov<span>io</span>
+            </a>
+            <search class="search-form">
+              <form class="search-form-inner" action="/search" method="get">
+                <label class="visually-hidden" for="site-search">
+                  Search videos
+                </label>
+                <input
+                  id="site-search"
+                  type="search"
+                  name="q"
+                  value={query ?? ""}
+                  placeholder="Search titles and what is said"
+                  maxlength={200}
+                  autocomplete="off"
+                />
+                <button type="submit">Search</button>
+              </form>
+            </search>
+            <nav class="account" aria-label="Account">
+              <span class="actions" data-signed-out>
+                <a class="button" href="/login">
+                  Log in
+                </a>
+                <a class="button primary" href="/signup">
+                  Sign up
+                </a>
+              </span>
+              <span class="actions" data-signed-in hidden>
+                <a class="button primary" href="/upload">
+                  Upload
+                </a>
+                <a class="button" href="/studio">
+                  Studio
+                </a>
+                <span class="who" id="account-name" />
+                <button type="button" id="logout">
+                  Log out
+                </button>
+              </span>
+            </nav>
+          </header>
+          <main id="main">{children}</main>
+          <footer class="site-footer">Movio · self-hosted video</footer>
+          {data === undefined ? null : (
+            <script type="application/json" id="page-data">
+              {safeJson(data)}
+            </script>
+          )}
+        </body>
+      </html>
+    </>
   );
 }
 
