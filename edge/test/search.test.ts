@@ -6,46 +6,8 @@ import { readEdgeConfig } from "../src/config.ts";
 import { databaseFor } from "../src/db/request-db.ts";
 import { SearchService } from "../src/services/search-service.ts";
 import { callJson, createVideo, db, type ErrorJson, markReady, signUp } from "./helpers.ts";
+import { ids, q, type SearchJson, uniqueWord, video } from "./search-helpers.ts";
 import { insertTrack } from "./subtitle-helpers.ts";
-
-interface Match {
-  field: string;
-  snippet: string;
-  startMs?: number;
-  endMs?: number;
-  lang?: string | null;
-}
-interface Hit {
-  video: {
-    id: string;
-    title: string;
-    durationMs: number | null;
-    posterUrl: string | null;
-    ownerDisplayName: string;
-  };
-  matches: Match[];
-}
-interface Result {
-  hits: Hit[];
-  nextCursor: string | null;
-  tookMs: number;
-}
-
-/** A word no other test uses: every query includes it, so tests sharing the database never see each other. */
-const uniqueWord = () =>
-  Array.from({ length: 10 }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join("");
-
-const search = (query: string) => callJson<Result>("GET", `/api/v1/search?${query}`);
-const q = (text: string, extra = "") => search(`q=${encodeURIComponent(text)}${extra}`);
-
-let owner: Awaited<ReturnType<typeof signUp>> | undefined;
-async function video(body: Record<string, unknown>, ready = true) {
-  owner ??= await signUp({ displayName: "Ada Search" });
-  const { video } = await createVideo(owner.accessToken, { visibility: "public", ...body });
-  if (ready) await markReady(video.id);
-  return video.id;
-}
-const ids = (res: { body: Result }) => res.body.hits.map((h) => h.video.id);
 
 describe("GET /api/v1/search", () => {
   it("finds a title word, with a result card and a marked title snippet", async () => {
@@ -255,7 +217,7 @@ describe("GET /api/v1/search", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: Result } = await q(tag, `&limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      const page: { body: SearchJson } = await q(tag, `&limit=2${cursor ? `&cursor=${cursor}` : ""}`);
       expect(page.body.hits.length).toBeLessThanOrEqual(2);
       seen.push(...ids(page));
       cursor = page.body.nextCursor;

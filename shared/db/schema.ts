@@ -128,12 +128,15 @@ export const videos = pgTable(
     readyAt: timestamp("ready_at", { withTimezone: true }),
     deletedAt: timestamp("deleted_at", { withTimezone: true }),
     searchConfig: searchConfig(),
+    /** Title words: stemmed at weight A, as written (for prefixes) at weight C. */
     titleTsv: tsvector("title_tsv"),
+    /** Description words: stemmed at weight B, as written at weight D. */
     descriptionTsv: tsvector("description_tsv"),
   },
   (t) => [
-    index("videos_title_tsv_idx").using("gin", t.titleTsv),
-    index("videos_description_tsv_idx").using("gin", t.descriptionTsv),
+    // Title and description are searched as one document (a query's words may be spread
+    // over both); the weights still tell which field a word came from.
+    index("videos_search_doc_idx").using("gin", sql`(${t.titleTsv} || ${t.descriptionTsv})`),
     index("videos_public_listing_idx")
       .on(t.createdAt.desc(), t.id.desc())
       .where(sql`${t.status} = 'ready' and ${t.visibility} = 'public' and ${t.deletedAt} is null`),
@@ -263,6 +266,7 @@ export const subtitleCues = pgTable(
     endMs: integer("end_ms").notNull(),
     text: text("text").notNull(),
     searchConfig: searchConfig(),
+    /** The cue's words: stemmed at weight A, as written (for prefixes) at weight C. */
     tsv: tsvector("tsv"),
   },
   (t) => [

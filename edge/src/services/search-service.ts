@@ -6,7 +6,7 @@
  * disappears from results the moment its change commits.
  */
 import type { z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { SearchMatchSchema, SearchResultSchema } from "../../../shared/api/search.ts";
 import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
 import type { Database } from "../db/request-db.ts";
@@ -14,12 +14,15 @@ import { mediaSigner } from "./media-urls.ts";
 import { decodeSearchCursor, encodeSearchCursor } from "./search-cursor.ts";
 import { parseQuery } from "./search-query.ts";
 import {
-  anyConfigQuery,
   cuePlainText,
   HEADLINE_FRAGMENT,
   HEADLINE_WHOLE,
+  headlineQuery,
   htmlEscape,
-  tsqueryText,
+  preFilter,
+  queryCtes,
+  queryShape,
+  videoDoc,
 } from "./search-sql.ts";
 
 type SearchResult = z.output<typeof SearchResultSchema>;
@@ -75,47 +78,51 @@ export class SearchService {
 
   async search(input: SearchInput): Promise<SearchResult> {
     const started = Date.now();
-    const terms = parseQuery(input.q);
+    const shape = queryShape(parseQuery(input.q));
     const after = input.cursor === undefined ? undefined : decodeSearchCursor(input.cursor);
-    const text = tsqueryText(terms);
-    const own = (config: ReturnType<typeof sql>) => sql`to_tsquery(${config}::regconfig, tq.t)`;
     const langFilter = input.lang
       ? sql`and lower(split_part(tr.language, '-', 1)) = lower(split_part(${input.lang}::text, '-', 1))`
       : sql``;
     const keyset = after
       ? sql`where (score, created_at, id) < (${after.score}::int, ${after.at}::timestamptz, ${after.id}::uuid)`
       : sql``;
+    // A video found by its cues alone is still hidden by an excluded word in its title or description.
+    const notExcluded = shape.negated.length > 0 ? sql`and not ${videoDoc("v")} @@ qs.neg_q` : sql``;
+    const headline = (config: SQL, text: SQL, options: string) =>
+      sql`ts_headline(${config}::regconfig, ${htmlEscape(text)},
+        ${headlineQuery(shape, config, text, sql`(select head_q from qs where qs.cfg = ${config})`)}, ${options})`;
     const result = await this.db.execute<Row>(sql`
-      with q as materialized (select (${text})::text as t),
-      tq as materialized (select q.t, ${anyConfigQuery(sql`q.t`)} as any_q from q),
+      with ${queryCtes(shape)},
+      pre as materialized (select ${preFilter} as q),
+      doc_hits as materialized (
+        select v.id, v.title_tsv @@ qs.any_q as in_title, v.description_tsv @@ qs.any_q as in_desc
+        from pre, videos v join qs on qs.cfg = v.search_config
+        where ${videoDoc("v")} @@ pre.q and ${videoDoc("v")} @@ qs.match_q
+          and v.status = 'ready' and v.visibility = 'public' and v.deleted_at is null),
       cue_hits as materialized (
         select tr.video_id, tr.language, c.start_ms, c.end_ms, c.text, c.search_config,
-               ts_rank(c.tsv, ${own(sql`c.search_config`)}) as rank
-        from tq, subtitle_cues c join subtitle_tracks tr on tr.id = c.track_id
-        where c.tsv @@ tq.any_q and c.tsv @@ ${own(sql`c.search_config`)} and tr.status = 'ready' ${langFilter}),
+               ts_rank(c.tsv, qs.match_q) as rank
+        from pre, subtitle_cues c join qs on qs.cfg = c.search_config join subtitle_tracks tr on tr.id = c.track_id
+        where c.tsv @@ pre.q and c.tsv @@ qs.match_q and tr.status = 'ready' ${langFilter}),
       scored as (
         select v.id, v.created_at, v.search_config,
-               coalesce(v.title_tsv @@ ${own(sql`v.search_config`)}, false) as in_title,
-               coalesce(v.description_tsv @@ ${own(sql`v.search_config`)}, false) as in_desc,
+               coalesce(d.in_title, false) as in_title, coalesce(d.in_desc, false) as in_desc,
                v.id in (select video_id from cue_hits) as in_sub
-        from tq, videos v
+        from videos v join qs on qs.cfg = v.search_config left join doc_hits d on d.id = v.id
         where v.status = 'ready' and v.visibility = 'public' and v.deleted_at is null
-          and (v.title_tsv @@ tq.any_q or v.description_tsv @@ tq.any_q or v.id in (select video_id from cue_hits))),
-      ranked as (select *, ${SCORE} as score from scored where in_title or in_desc or in_sub),
+          and (d.id is not null or (v.id in (select video_id from cue_hits) ${notExcluded}))),
+      ranked as (select *, ${SCORE} as score from scored),
       page as (select * from ranked ${keyset} order by score desc, created_at desc, id desc limit ${input.limit + 1})
       select p.id, p.score, p.created_at::text as cursor_at, to_json(p.created_at) #>> '{}' as created_at,
              v.title, v.duration_ms, u.display_name, v.storage_prefix, v.media->>'poster' as poster,
-             case when p.in_title then ts_headline(p.search_config::regconfig, ${htmlEscape(sql`v.title`)},
-               ${own(sql`p.search_config`)}, ${HEADLINE_WHOLE}) end as title_snippet,
-             case when p.in_desc then ts_headline(p.search_config::regconfig, ${htmlEscape(sql`v.description`)},
-               ${own(sql`p.search_config`)}, ${HEADLINE_FRAGMENT}) end as description_snippet,
+             case when p.in_title then ${headline(sql`p.search_config`, sql`v.title`, HEADLINE_WHOLE)} end as title_snippet,
+             case when p.in_desc then ${headline(sql`p.search_config`, sql`v.description`, HEADLINE_FRAGMENT)} end as description_snippet,
              (select coalesce(json_agg(json_build_object(
-                 'snippet', ts_headline(h.search_config::regconfig, ${htmlEscape(cuePlainText(sql`h.text`))},
-                   ${own(sql`h.search_config`)}, ${HEADLINE_WHOLE}),
+                 'snippet', ${headline(sql`h.search_config`, cuePlainText(sql`h.text`), HEADLINE_WHOLE)},
                  'startMs', h.start_ms, 'endMs', h.end_ms, 'lang', h.language) order by h.rank desc, h.start_ms), '[]'::json)
               from (select * from cue_hits h where h.video_id = p.id
                     order by h.rank desc, h.start_ms limit ${MAX_CUES_PER_VIDEO}) h) as cues
-      from page p join videos v on v.id = p.id join users u on u.id = v.owner_id, tq
+      from page p join videos v on v.id = p.id join users u on u.id = v.owner_id
       order by p.score desc, p.created_at desc, p.id desc`);
     const rows = result.rows;
     const page = rows.slice(0, input.limit);
