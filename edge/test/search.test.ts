@@ -117,6 +117,18 @@ describe("GET /api/v1/search", () => {
     expect(res.body.hits[0]!.matches).toHaveLength(3); // the title does not match
   });
 
+  it("shows a cue's text as on screen: tags gone, its character references decoded, then escaped once", async () => {
+    const tag = uniqueWord();
+    const id = await video({ title: "Kitchen" });
+    // Stored as WebVTT cue text: &amp; &lt; &gt; are how "&", "<", ">" are written.
+    await insertTrack(id, { lang: "en", origin: "uploaded" }, [
+      { startMs: 0, endMs: 1000, text: `Salt &amp; <b>pepper</b> &lt;3 &amp;lt; ${tag}` },
+    ]);
+    const res = await q(`${tag} pepper`);
+    const cue = res.body.hits[0]!.matches.find((m) => m.field === "subtitle")!;
+    expect(cue.snippet).toBe(`Salt &amp; <mark>pepper</mark> &lt;3 &amp;lt; <mark>${tag}</mark>`);
+  });
+
   it("narrows subtitle matches to ?lang=", async () => {
     const tag = uniqueWord();
     const id = await video({ title: `Bilingual ${tag}` });

@@ -393,9 +393,7 @@ async function checkWebPages(browser: Browser, edge: string, videoId: string) {
     await page.waitForURL(/\/search\?q=friends/);
     const moment = page.locator(`.matches a[href^="/watch/${videoId}?t="]`).first();
     expect(await moment.innerHTML()).toContain("<mark>friends</mark>");
-    expect(await moment.textContent()).toMatch(
-      /^at 0:00 — …Hello world &amp; friends…|^at 0:00 — …Hello world & friends…/,
-    );
+    expect(await moment.textContent()).toMatch(/^at 0:00 — …Hello world & friends…/);
     await screenshotBoth(page, "search");
     await moment.click();
     await page.waitForURL(new RegExp(`/watch/${videoId}\\?t=0$`));

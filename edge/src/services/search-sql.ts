@@ -175,7 +175,10 @@ export function htmlEscape(value: SQL): SQL {
 }
 
 /** Cue text without its WebVTT tags (`<i>`, `<c.yellow>`, `<00:01.000>`), as shown on screen. */
-export const cuePlainText = (value: SQL) => sql`regexp_replace(${value}, '<[^>]*>', '', 'g')`;
+export const cuePlainText = (value: SQL) =>
+  // Stored cue text escapes only these three (shared/subtitles/cue.ts); `&amp;` last, so
+  // "&amp;lt;" becomes "&lt;" as written, not "<". The snippet is HTML-escaped again after.
+  sql`replace(replace(replace(regexp_replace(${value}, '<[^>]*>', '', 'g'), '&lt;', '<'), '&gt;', '>'), '&amp;', '&')`;
 
 export const HEADLINE_WHOLE = "HighlightAll=true, StartSel=<mark>, StopSel=</mark>";
 export const HEADLINE_FRAGMENT = "MaxWords=30, MinWords=12, MaxFragments=2, StartSel=<mark>, StopSel=</mark>";
