@@ -40,7 +40,8 @@ try {
   const config = readStackConfig();
   stack = await startStack(config, log);
   const { urls } = stack;
-  log(`edge      ${urls.edge}   (health: ${urls.edge}/healthz)`);
+  log(`web app   ${urls.edge}/   (sign up, upload, watch)`);
+  log(`edge      ${urls.edge}   (health: ${urls.edge}/healthz, API docs: ${urls.edge}/doc)`);
   log(`farm      ${urls.farm}   (tus uploads at ${urls.farm}/files/)`);
   log(`cdn       ${urls.cdn}`);
   log(`s3        ${urls.s3}   (bucket ${config.S3_BUCKET})`);
