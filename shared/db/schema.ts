@@ -115,6 +115,8 @@ export const videos = pgTable(
     /** Object key of the uploaded source file, set when its tus upload completes. */
     sourceKey: text("source_key"),
     sourceBytes: bigint("source_bytes", { mode: "number" }),
+    /** Bytes the farm published for the current media (the ladder, poster, storyboard). */
+    mediaBytes: bigint("media_bytes", { mode: "number" }),
     /** What the farm published under storage_prefix: manifests, poster, storyboard. */
     media: jsonb("media").$type<PublishedMedia>(),
     createdAt: createdAt(),
@@ -172,6 +174,13 @@ export const jobs = pgTable(
     lockedBy: text("locked_by"),
     lockedUntil: timestamp("locked_until", { withTimezone: true }),
     lastError: text("last_error"),
+    /** ffmpeg's stderr tail of the last failed attempt, when the error carried one. */
+    stderrTail: text("stderr_tail"),
+    /** When the current (or last) attempt started and when the job settled. */
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    /** An admin asked to cancel it while running: its runner stops at the next heartbeat. */
+    cancelRequestedAt: timestamp("cancel_requested_at", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -287,3 +296,139 @@ export const subtitleCues = pgTable(
 export const searchWords = pgTable("search_words", { word: text("word").notNull() }, (t) => [
   index("search_words_word_idx").on(t.word),
 ]);
+
+/**
+ * One row per attempt of a job (the jobs console shows them): which node ran it, when, and
+ * how it ended — `done`, `retry` (failed, queued again), `failed`, `cancelled`, `released`
+ * (handed back at shutdown) or `lost` (its lease lapsed and another node took the job).
+ */
+export const jobAttempts = pgTable(
+  "job_attempts",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    jobId: bigint("job_id", { mode: "number" })
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    node: text("node").notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    outcome: text("outcome"),
+    error: text("error"),
+    stderrTail: text("stderr_tail"),
+  },
+  (t) => [index("job_attempts_job_idx").on(t.jobId, t.id)],
+);
+
+/** Farm nodes and their heartbeat (every FARM_HEARTBEAT_MS); running jobs are in `jobs.locked_by`. */
+export const farmNodes = pgTable("farm_nodes", {
+  nodeId: text("node_id").primaryKey(),
+  host: text("host").notNull(),
+  pid: integer("pid").notNull(),
+  /** Whether the node runs job workers (FARM_WORKERS) or only serves uploads. */
+  workers: boolean("workers").notNull(),
+  startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+  lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+  /** Set by a clean shutdown; a node that vanished without one just stops being seen. */
+  stoppedAt: timestamp("stopped_at", { withTimezone: true }),
+});
+
+/** What admins did in the jobs console (who, what, when, which job or video). */
+export const adminActions = pgTable(
+  "admin_actions",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    actorId: uuid("actor_id").references(() => users.id, { onDelete: "set null" }),
+    actorEmail: text("actor_email").notNull(),
+    action: text("action").notNull(),
+    jobId: bigint("job_id", { mode: "number" }),
+    videoId: uuid("video_id"),
+    detail: jsonb("detail").notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("admin_actions_created_idx").on(t.createdAt.desc(), t.id.desc()),
+    index("admin_actions_job_idx").on(t.jobId),
+  ],
+);
+
+export const WEBHOOK_EVENTS = ["video.ready", "video.failed", "video.deleted", "subtitles.ready"] as const;
+
+/**
+ * A user's webhook endpoint. The secret signs every delivery (Standard Webhooks); after a
+ * rotation the previous one still signs beside it until `previous_secret_expires_at`, so
+ * receivers can switch without losing messages. `failing_since` is the start of the current
+ * run of failures; an endpoint failing for 24 hours is disabled (`disabled_at`).
+ */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    events: text("events").array().notNull(),
+    description: text("description").notNull().default(""),
+    secret: text("secret").notNull(),
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: timestamp("previous_secret_expires_at", { withTimezone: true }),
+    failingSince: timestamp("failing_since", { withTimezone: true }),
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
+    disabledReason: text("disabled_reason"),
+    lastSuccessAt: timestamp("last_success_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("webhook_endpoints_user_idx").on(t.userId, t.createdAt)],
+);
+
+/**
+ * One message to one endpoint. `message_id` is the `webhook-id` header: the same on every
+ * retry and redelivery, so receivers can drop duplicates. `body` is the exact JSON signed.
+ */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    endpointId: uuid("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    messageId: text("message_id").notNull(),
+    event: text("event").notNull(),
+    videoId: uuid("video_id"),
+    body: text("body").notNull(),
+    state: text("state", { enum: ["pending", "succeeded", "failed"] })
+      .notNull()
+      .default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    /** Retries stop after this (24 hours from the event, or from a redelivery request). */
+    retryUntil: timestamp("retry_until", { withTimezone: true }).notNull(),
+    lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true }),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.createdAt.desc(), t.id.desc()),
+    index("webhook_deliveries_created_idx").on(t.createdAt),
+  ],
+);
+
+/** Every HTTP attempt of a delivery: status or network error, time taken, the response's start. */
+export const webhookAttempts = pgTable(
+  "webhook_attempts",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    deliveryId: uuid("delivery_id")
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: "cascade" }),
+    attemptedAt: timestamp("attempted_at", { withTimezone: true }).notNull().defaultNow(),
+    durationMs: integer("duration_ms").notNull(),
+    statusCode: integer("status_code"),
+    succeeded: boolean("succeeded").notNull(),
+    error: text("error"),
+    /** The first KiB of the response body (at most 64 KiB are ever read). */
+    responseBody: text("response_body"),
+  },
+  (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.id)],
+);
