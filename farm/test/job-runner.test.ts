@@ -52,6 +52,7 @@ function startRunner(options: { policy?: Partial<JobPolicy>; leaseMs?: number; p
     purge_video: policy,
     translate_subtitles: policy,
     publish_subtitles: policy,
+    index_video: policy,
   };
   const runner = new JobRunner(
     queue,

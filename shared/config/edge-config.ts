@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { publicJwksJson } from "../auth/public-jwks.ts";
 import { booleanFlag, optionalString, positiveInt, postgresUrl } from "./env-types.ts";
+import { algoliaHosts, algoliaIndex, requireAlgolia, searchProvider } from "./search-config.ts";
 
 /**
  * Gcore's secure-token key. Gcore allows 6–32 characters, but every viewer sees
@@ -26,7 +27,7 @@ export const cdnTokenSecret = z
 /** Words that mark a documentation or template value rather than a real key. */
 const PLACEHOLDER = /change[-_ ]?me|placeholder|example|your[-_ ]?(cdn[-_ ]?)?(token[-_ ]?)?secret/i;
 
-export const edgeConfigSchema = z.object({
+const edgeConfigFields = z.object({
   DATABASE_URL: postgresUrl,
   /** Local only: `host:port` of the WebSocket→TCP bridge in front of a plain Postgres. */
   DB_WS_PROXY: optionalString,
@@ -80,6 +81,19 @@ export const edgeConfigSchema = z.object({
       .map((origin) => origin.trim().replace(/\/$/, ""))
       .filter((origin) => origin.length > 0),
   ),
+  /** Who answers /api/v1/search: Postgres full text (default) or Algolia. */
+  SEARCH_PROVIDER: searchProvider,
+  ALGOLIA_APP_ID: optionalString,
+  /** Secret: a search-only key (the edge never writes to the index; the farm does). */
+  ALGOLIA_SEARCH_KEY: optionalString,
+  ALGOLIA_INDEX: algoliaIndex,
+  /** Hosts other than Algolia's own (a local stand-in, tests): comma-separated base URLs. */
+  ALGOLIA_HOSTS: algoliaHosts,
 });
+
+/** Selecting Algolia without its keys is refused at start, naming what is missing. */
+export const edgeConfigSchema = edgeConfigFields.superRefine(
+  requireAlgolia(["ALGOLIA_APP_ID", "ALGOLIA_SEARCH_KEY"]),
+);
 
 export type EdgeConfig = z.output<typeof edgeConfigSchema>;

@@ -3,8 +3,9 @@
  */
 import { z } from "zod";
 import { booleanFlag, optionalString, port, positiveInt, postgresUrl } from "./env-types.ts";
+import { algoliaHosts, algoliaIndex, requireAlgolia, searchProvider } from "./search-config.ts";
 
-export const farmConfigSchema = z.object({
+const farmConfigFields = z.object({
   FARM_HOST: z.string().default("127.0.0.1"),
   FARM_PORT: port(1080),
   /**
@@ -87,6 +88,22 @@ export const farmConfigSchema = z.object({
   AWS_CONTAINER_CREDENTIALS_FULL_URI: optionalString,
   /** Characters a video may send to machine translation in all (it is billed per character). */
   TRANSLATE_MAX_CHARS_PER_VIDEO: positiveInt(200_000),
+  /**
+   * Search: with `algolia`, every change to what search shows queues an `index_video` job (in
+   * the change's own transaction) and this farm keeps the Algolia index current.
+   */
+  SEARCH_PROVIDER: searchProvider,
+  ALGOLIA_APP_ID: optionalString,
+  /** Secret: an admin key (writes records, applies settings, reads records by browsing). */
+  ALGOLIA_ADMIN_KEY: optionalString,
+  ALGOLIA_INDEX: algoliaIndex,
+  /** Hosts other than Algolia's own (a local stand-in, tests): comma-separated base URLs. */
+  ALGOLIA_HOSTS: algoliaHosts,
 });
+
+/** Selecting Algolia without its keys is refused at start, naming what is missing. */
+export const farmConfigSchema = farmConfigFields.superRefine(
+  requireAlgolia(["ALGOLIA_APP_ID", "ALGOLIA_ADMIN_KEY"]),
+);
 
 export type FarmConfig = z.output<typeof farmConfigSchema>;

@@ -15,6 +15,11 @@ export const jobPayloadSchemas = {
   translate_subtitles: z.object({ sourceTrackId: z.uuid(), to: z.string().min(2).max(35) }),
   /** Write the video's ready subtitle tracks as files and re-publish its manifests (no re-encode). */
   publish_subtitles: z.object({}),
+  /**
+   * Algolia only: replace the video's search records with what Postgres says now (none once it
+   * is private, unlisted, unready or deleted). Queued with every change search shows.
+   */
+  index_video: z.object({}),
 } as const;
 
 export type JobType = keyof typeof jobPayloadSchemas;
@@ -38,6 +43,9 @@ export const JOB_TRAITS: { [T in JobType]: JobTraits<T> } = {
   // Not deduplicated: a change made while a publish runs needs a publish after it. Publishing
   // is idempotent and reads the latest state, so an extra one costs only a few small files.
   publish_subtitles: { priority: 20 },
+  // Not deduplicated either, for the same reason; runs for one video are serialised by a lock
+  // (farm/src/search/search-indexer.ts), so the last to run reads and writes the latest state.
+  index_video: { priority: 15 },
 };
 
 export const JOB_STATES = ["queued", "running", "done", "failed", "cancelled"] as const;

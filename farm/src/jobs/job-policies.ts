@@ -52,6 +52,16 @@ export function jobPolicies(config: { TRANSCODE_CONCURRENCY: number }): JobPolic
       backoffCapMs: 60_000,
       stopsWhenVideoDeleted: true,
     },
+    // A deleted video is exactly when its records must go: deletion never stops this job.
+    // Generous attempts: an Algolia outage of several minutes must not leave records stale.
+    index_video: {
+      attempts: 10,
+      timeoutMs: 2 * 60_000,
+      concurrency: 2,
+      backoffBaseMs: 1000,
+      backoffCapMs: 5 * 60_000,
+      stopsWhenVideoDeleted: false,
+    },
   };
 }
 
