@@ -18,6 +18,10 @@ import { Maintenance } from "./maintenance.ts";
 import { Ffmpeg } from "./media/ffmpeg.ts";
 import { locateMediaTools, type MediaTools } from "./media/ffmpeg-locate.ts";
 import { removeStaleScratch } from "./scratch.ts";
+import { algoliaAdminClient } from "./search/algolia-client.ts";
+import { indexVideoHandler } from "./search/index-video-job.ts";
+import { SearchIndexer } from "./search/search-indexer.ts";
+import { searchIndexQueue } from "./search/search-jobs.ts";
 import { ObjectStorage } from "./storage/object-storage.ts";
 import { publishSubtitlesHandler } from "./subtitles/publish-subtitles-job.ts";
 import { SubtitleStore } from "./subtitles/subtitle-store.ts";
@@ -51,7 +55,8 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
   const nodeLog = (line: string) => log(`[farm ${nodeId}] ${line}`);
   const s3 = createS3Client(farmS3Settings(config));
   const storage = new ObjectStorage(s3, config.S3_BUCKET);
-  const videos = new VideoStore(db);
+  const search = searchIndexQueue(config);
+  const videos = new VideoStore(db, search);
   const tus = createTusService({
     config,
     db,
@@ -73,8 +78,17 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
     {
       transcode: transcodeHandler({ config, ffmpeg, storage, videos, queue, subtitles, log: nodeLog }),
       purge_video: purgeHandler({ storage, discardUpload: tus.discard, log: nodeLog }),
-      publish_subtitles: publishSubtitlesHandler({ db, storage, subtitles, log: nodeLog }),
+      publish_subtitles: publishSubtitlesHandler({ db, storage, subtitles, search, log: nodeLog }),
       translate_subtitles: translateHandler({ db, queue, config, log: nodeLog }),
+      // Only with Algolia search; Postgres search needs no job (its documents are triggers').
+      ...(config.SEARCH_PROVIDER === "algolia"
+        ? {
+            index_video: indexVideoHandler({
+              indexer: new SearchIndexer(db, algoliaAdminClient(config), config.ALGOLIA_INDEX),
+              log: nodeLog,
+            }),
+          }
+        : {}),
     },
     { pollMs: config.JOB_POLL_MS, leaseMs: config.JOB_LEASE_MS, log: nodeLog },
   );

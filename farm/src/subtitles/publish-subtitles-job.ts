@@ -12,7 +12,9 @@ import {
   BASE_HLS_MASTER,
   subtitleSetVersion,
 } from "../../../shared/subtitles/published-names.ts";
+import { inTransaction } from "../db/transaction.ts";
 import type { JobHandler } from "../jobs/job-runner.ts";
+import { type SearchIndexQueue, searchIndexQueue } from "../search/search-jobs.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import { renderSubtitleSet } from "./subtitle-set.ts";
 import type { SubtitleStore } from "./subtitle-store.ts";
@@ -25,6 +27,8 @@ export interface PublishSubtitlesDeps {
   storage: ObjectStorage;
   subtitles: SubtitleStore;
   log: (line: string) => void;
+  /** Queues the search index update with the switch (Algolia only; the default does nothing). */
+  search?: SearchIndexQueue;
 }
 
 export function publishSubtitlesHandler(deps: PublishSubtitlesDeps): JobHandler<"publish_subtitles"> {
@@ -54,14 +58,21 @@ export function publishSubtitlesHandler(deps: PublishSubtitlesDeps): JobHandler<
       });
       signal.throwIfAborted();
       await deps.storage.putTexts(prefix, set.files);
-      const switched = await deps.db.query(
-        `update videos set subtitles_version = $2,
-                media = media || jsonb_build_object('dash', $3::text, 'hls', $4::text, 'subtitles', $6::jsonb),
-                updated_at = now()
-         where id = $1 and subtitles_version = $2 - 1 and storage_prefix = $5 and deleted_at is null`,
-        [videoId, version, set.dash, set.hls, prefix, JSON.stringify(set.published)],
-      );
-      if (switched.rowCount !== 1) {
+      const search = deps.search ?? searchIndexQueue({ SEARCH_PROVIDER: "postgres" });
+      const switched = await inTransaction(deps.db, async (client) => {
+        const { rowCount } = await client.query(
+          `update videos set subtitles_version = $2,
+                  media = media || jsonb_build_object('dash', $3::text, 'hls', $4::text, 'subtitles', $6::jsonb),
+                  updated_at = now()
+           where id = $1 and subtitles_version = $2 - 1 and storage_prefix = $5 and deleted_at is null`,
+          [videoId, version, set.dash, set.hls, prefix, JSON.stringify(set.published)],
+        );
+        if (rowCount !== 1) return false;
+        // The cues search shows are the published set's: index them with the switch.
+        await search.enqueue(client, videoId);
+        return true;
+      });
+      if (!switched) {
         // Another publish (or a re-processing) got there first: ours is stale, try again.
         await deps.storage.deleteKeys([...set.files.keys()].map((name) => `${prefix}${name}`));
         throw new Error("the video's subtitles or media changed while publishing; retrying");

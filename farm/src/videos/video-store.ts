@@ -8,6 +8,7 @@ import type { MediaErrorCode } from "../../../shared/errors/error-codes.ts";
 import { inTransaction } from "../db/transaction.ts";
 import { enqueueJob, type Job, type JobQueue } from "../jobs/job-queue.ts";
 import type { ManifestRendition } from "../media/dash-manifest.ts";
+import { type SearchIndexQueue, searchIndexQueue } from "../search/search-jobs.ts";
 
 export interface UploadTarget {
   id: string;
@@ -17,7 +18,11 @@ export interface UploadTarget {
 }
 
 export class VideoStore {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    /** Queues the search index update of a video that became ready (Algolia only). */
+    private readonly search: SearchIndexQueue = searchIndexQueue({ SEARCH_PROVIDER: "postgres" }),
+  ) {}
 
   async find(id: string): Promise<UploadTarget | undefined> {
     const { rows } = await this.pool.query<{
@@ -189,7 +194,8 @@ export class VideoStore {
 
   /**
    * processing → ready with its renditions, and the job done, in one transaction fenced on
-   * the job's lease: false (and nothing written) if another worker owns the job now.
+   * the job's lease: false (and nothing written) if another worker owns the job now. The
+   * same transaction queues the video's search indexing (Algolia).
    */
   async publish(
     queue: JobQueue,
@@ -227,6 +233,7 @@ export class VideoStore {
           [job.videoId, r.kind, r.representationId, r.width, r.height, r.bandwidth, r.codecs],
         );
       }
+      await this.search.enqueue(client, job.videoId as string);
       await result.andThen?.(client);
       return true;
     });
