@@ -4,7 +4,7 @@ import type { AppEnv } from "../env.ts";
 import { AuthService } from "../services/auth-service.ts";
 import { CardService } from "../services/card-service.ts";
 import { PlaybackService } from "../services/playback-service.ts";
-import { SearchService } from "../services/search-service.ts";
+import { type SearchProvider, searchProviderFor } from "../services/search-provider.ts";
 import { SubtitleService } from "../services/subtitle-service.ts";
 import { VideoService } from "../services/video-service.ts";
 
@@ -27,8 +27,9 @@ export function subtitleService(c: Context<AppEnv>): SubtitleService {
   return new SubtitleService(c.get("db"), c.get("config"));
 }
 
-export function searchService(c: Context<AppEnv>): SearchService {
-  return new SearchService(c.get("db"), c.get("config"));
+/** Postgres full text or Algolia, by SEARCH_PROVIDER: the same input, the same response shape. */
+export function searchService(c: Context<AppEnv>): SearchProvider {
+  return searchProviderFor(c.get("db"), c.get("config"));
 }
 
 export function cardService(c: Context<AppEnv>): CardService {

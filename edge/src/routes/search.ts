@@ -14,11 +14,12 @@ export const searchRoutes = createRouter().openapi(
     description:
       "Subtitle matches carry the cue's times (link to `/watch/{id}?t=SECONDS`) and language, at most 3 " +
       "per video. Ranked title over description over subtitles, several fields above one, newer first " +
-      "on ties. An empty query or one over 200 characters: 400 `query_invalid`.",
+      "on ties. An empty query or one over 200 characters: 400 `query_invalid`. Answered by Postgres full " +
+      "text, or by Algolia with SEARCH_PROVIDER=algolia (503 `service_unavailable` while Algolia is unreachable).",
     request: { query: SearchQuery },
     responses: {
       200: { description: "A page of hits", content: { "application/json": { schema: SearchResultSchema } } },
-      ...errorResponses(400),
+      ...errorResponses(400, 503),
     },
   }),
   async (c) => {

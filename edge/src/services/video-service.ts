@@ -137,18 +137,42 @@ export class VideoService {
     return toVideo(found.video as VideoRow, found.renditions, found.subtitles);
   }
 
+  /**
+   * With Algolia search, a change to what search shows (title, description, visibility,
+   * language) of a ready video queues its re-indexing in the same batch, only if this very
+   * transaction changed it (`updated_at = now()`, as remove() does).
+   */
   async update(id: string, viewer: Viewer, input: UpdateInput): Promise<Video> {
-    const changes: Partial<typeof videos.$inferInsert> = { updatedAt: new Date() };
+    const changes: Partial<typeof videos.$inferInsert> = {};
     if (input.title !== undefined) changes.title = input.title;
     if (input.description !== undefined) changes.description = input.description;
     if (input.visibility !== undefined) changes.visibility = input.visibility;
     if (input.language !== undefined) changes.language = input.language;
     if (input.translateTo !== undefined) changes.translateTo = input.translateTo;
-    const [row] = await this.db
+    const update = this.db
       .update(videos)
-      .set(changes)
+      .set({ ...changes, updatedAt: sql`now()` })
       .where(and(eq(videos.id, id), isNull(videos.deletedAt), ownerOrAdmin(viewer)))
       .returning({ id: videos.id });
+    const searched = [input.title, input.description, input.visibility, input.language].some(
+      (field) => field !== undefined,
+    );
+    const [rows] =
+      searched && this.algoliaSearch
+        ? await this.db.batch([
+            update,
+            this.db.execute(
+              enqueueStatement(
+                { type: "index_video", videoId: id, payload: {} },
+                {
+                  onlyIf: sql`exists (select 1 from videos
+                    where id = ${id} and updated_at = now() and status = 'ready' and deleted_at is null)`,
+                },
+              ),
+            ),
+          ])
+        : [await update];
+    const row = rows[0];
     if (row) return this.get(row.id, viewer);
     throw await this.refusal(id, viewer);
   }
@@ -157,9 +181,11 @@ export class VideoService {
    * Marks the video deleted at once and queues the farm's purge job (shared/jobs, the one way
    * to add a job) in one batch — one transaction, one round trip — so neither happens without
    * the other. The job is added only if this very transaction deleted the video (`now()` is
-   * the transaction's start, the value its update wrote).
+   * the transaction's start, the value its update wrote). With Algolia search, the removal of
+   * its records is queued the same way.
    */
   async remove(id: string, viewer: Viewer): Promise<void> {
+    const deletedNow = sql`exists (select 1 from videos where id = ${id} and deleted_at = now())`;
     const [gone] = await this.db.batch([
       this.db
         .update(videos)
@@ -167,13 +193,20 @@ export class VideoService {
         .where(and(eq(videos.id, id), isNull(videos.deletedAt), ownerOrAdmin(viewer)))
         .returning({ id: videos.id }),
       this.db.execute(
-        enqueueStatement(
-          { type: "purge_video", videoId: id, payload: {} },
-          { onlyIf: sql`exists (select 1 from videos where id = ${id} and deleted_at = now())` },
-        ),
+        enqueueStatement({ type: "purge_video", videoId: id, payload: {} }, { onlyIf: deletedNow }),
+      ),
+      this.db.execute(
+        this.algoliaSearch
+          ? enqueueStatement({ type: "index_video", videoId: id, payload: {} }, { onlyIf: deletedNow })
+          : sql`select 1`,
       ),
     ]);
     if (gone.length === 0) throw await this.refusal(id, viewer);
+  }
+
+  /** Algolia search is kept current by jobs; Postgres search by the same transactions. */
+  private get algoliaSearch(): boolean {
+    return this.config.SEARCH_PROVIDER === "algolia";
   }
 
   private async list(where: SQL | undefined, limit: number, cursor: string | undefined) {
