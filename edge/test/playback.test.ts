@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { checkToken } from "../../shared/playback/gcore-token.ts";
+import { checkToken, gcoreMd5 } from "../../shared/playback/gcore-token.ts";
 import worker from "../src/index.ts";
 import { callJson, db, type ErrorJson, markReady, signUp } from "./helpers.ts";
 
@@ -35,6 +35,17 @@ const tokenOf = (url: string, ip?: string) => {
     env.CDN_TOKEN_SECRET,
   );
 };
+
+describe("Gcore token in workerd", () => {
+  it("computes MD5 with node:crypto under nodejs_compat exactly as Gcore's OpenSSL recipe does", () => {
+    // echo -n "2147483647/live/133529_2/ secret_key" | openssl md5 -binary | openssl base64 | tr +/ -_ | tr -d =
+    expect(gcoreMd5({ expires: 2147483647, path: "/live/133529_2/", secret: "secret_key" })).toBe(
+      "s_JJVhxaJ0O3RoFp6q_y1A",
+    );
+    // Non-ASCII paths are hashed as UTF-8.
+    expect(gcoreMd5({ expires: 1, path: "/ü/", secret: "s" })).toBe("BB2oZDBg2flYUAhJmnAxpA");
+  });
+});
 
 describe("GET /api/v1/videos/:id/playback", () => {
   it("returns CDN URLs signed with Gcore's token for the video's directory", async () => {

@@ -4,8 +4,11 @@
  *   md5 = base64url_nopad(MD5("{expires}{path}{ip} {secret}"))   → ?md5=…&expires=…
  * `path` is a directory (up to and including its last "/"): one token covers the manifest,
  * segments and images beside it, but not other directories nor subdirectories.
+ *
+ * MD5 comes from `node:crypto`, which Node and Workers (under `nodejs_compat`) both provide; it
+ * is only Gcore's chosen digest here, the token's strength is the secret.
  */
-import { md5 } from "./md5.ts";
+import { createHash } from "node:crypto";
 
 export interface TokenInput {
   /** The signed path: a directory ending in "/" (or an exact file path). */
@@ -18,10 +21,8 @@ export interface TokenInput {
 }
 
 export function gcoreMd5({ path, expires, secret, ip = "" }: TokenInput): string {
-  const digest = md5(new TextEncoder().encode(`${expires}${path}${ip} ${secret}`));
-  let binary = "";
-  for (const byte of digest) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  // base64url has no padding.
+  return createHash("md5").update(`${expires}${path}${ip} ${secret}`, "utf8").digest("base64url");
 }
 
 /** The directory a request path is in, as signed: "/media/x/1/seg.m4s" → "/media/x/1/". */
