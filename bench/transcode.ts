@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { encodeArgs, encodeLadder } from "../farm/src/media/encode-ladder.ts";
+import { type EncodeSource, encodeArgs, encodeLadder } from "../farm/src/media/encode-ladder.ts";
 import { Ffmpeg } from "../farm/src/media/ffmpeg.ts";
 import { locateMediaTools } from "../farm/src/media/ffmpeg-locate.ts";
 import { type Ladder, planLadder, type Rung } from "../farm/src/media/ladder.ts";
@@ -56,11 +56,21 @@ function psnr(distorted: string, source: string, rung: Rung, fps: number): numbe
   return Number(/average:([\d.]+)/.exec(result.stderr)?.[1] ?? Number.NaN);
 }
 
+/** The generated source: progressive SDR video, one stereo tone as stream 1. */
+const SOURCE: EncodeSource = {
+  interlaced: false,
+  transfer: "sdr",
+  audioStreams: [{ index: 1, channels: 2, languageTag: undefined, title: undefined, isDefault: true }],
+};
+/** The product's default loudness normalisation, in both runs. */
+const LOUDNESS = -16;
+
 async function baseline(source: string, dir: string, ladder: Ladder): Promise<string[]> {
   const outputs: string[] = [];
   for (const [i, rung] of ladder.rungs.entries()) {
     const one: Ladder = { ...ladder, rungs: [rung] };
-    const args = encodeArgs({ outDir: dir, ladder: one, hasAudio: i === 0, threads: 0 });
+    const info = i === 0 ? SOURCE : { ...SOURCE, audioStreams: [] };
+    const args = encodeArgs({ outDir: dir, ladder: one, info, loudnessTarget: LOUDNESS, threads: 0 });
     // Same encoder settings as ours, but each rendition decodes and scales the source alone.
     const mp4Args = args.slice(0, args.indexOf("-f")).concat(["-f", "mp4"]);
     const output = path.join(dir, `rung-${i}.mp4`);
@@ -129,7 +139,8 @@ try {
       source,
       outDir: ours,
       ladder,
-      hasAudio: true,
+      info: SOURCE,
+      loudnessTarget: LOUDNESS,
       threads: 0,
       durationMs: SECONDS * 1000,
     }),

@@ -35,7 +35,11 @@ describe("source limits", () => {
       width: 640,
       height: 360,
       fps: 30,
+      variableFrameRate: false,
+      interlaced: false,
+      transfer: "sdr",
       hasAudio: true,
+      audioStreams: [{ index: 1, channels: 1, languageTag: "und", title: undefined, isDefault: true }],
       videoStartMs: 0,
       subtitleStreams: [],
     });

@@ -32,7 +32,12 @@ beforeAll(async () => {
     source,
     outDir: out,
     ladder,
-    hasAudio: true,
+    info: {
+      interlaced: false,
+      transfer: "sdr",
+      audioStreams: [{ index: 1, channels: 2, languageTag: undefined, title: undefined, isDefault: true }],
+    },
+    loudnessTarget: -16,
     threads: 0,
     durationMs: 2000,
   });

@@ -55,6 +55,23 @@ const farmConfigFields = z.object({
   MEDIA_MAX_STREAMS: positiveInt(32),
   /** Output frame rate cap of the ladder. */
   LADDER_MAX_FPS: positiveInt(30),
+  /**
+   * Integrated loudness every audio track is normalised to (EBU R128, LUFS), or `off` to keep
+   * the source's levels. −16 LUFS is what streaming platforms aim for on phones and laptops.
+   */
+  LOUDNESS_TARGET: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const text = (value ?? "-16").trim().toLowerCase();
+      if (text === "off" || text === "false") return null;
+      const lufs = Number(text);
+      if (!Number.isFinite(lufs) || lufs < -70 || lufs > -5) {
+        ctx.addIssue({ code: "custom", message: "must be a loudness in LUFS between -70 and -5, or off" });
+        return z.NEVER;
+      }
+      return lufs;
+    }),
   /** ffmpeg threads for one transcode (0 = let ffmpeg decide). */
   FFMPEG_THREADS: z.coerce.number().int().min(0).default(0),
   /** Keep the uploaded source after publishing, for re-processing. */

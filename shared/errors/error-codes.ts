@@ -61,6 +61,8 @@ export const MEDIA_ERROR_CODES = [
   "frame_rate_too_high",
   "too_many_streams",
   "source_missing",
+  /** HDR (PQ or HLG) and this farm's ffmpeg cannot tone-map it to SDR (no zscale/tonemap). */
+  "hdr_unsupported",
   "transcode_failed",
 ] as const;
 

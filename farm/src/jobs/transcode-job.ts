@@ -10,12 +10,14 @@ import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { translationEnabled } from "../../../shared/config/translation.ts";
+import { nameAudioTracks } from "../media/audio-manifests.ts";
 import { renditionsFromMpd } from "../media/dash-manifest.ts";
 import { DASH_MANIFEST, encodeLadder } from "../media/encode-ladder.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import { inspectSource } from "../media/inspect.ts";
 import { planLadder } from "../media/ladder.ts";
 import { MediaError } from "../media/media-error.ts";
+import { TONEMAP_FILTERS } from "../media/source-filters.ts";
 import { makePoster, makeStoryboard, POSTER, STORYBOARD_VTT } from "../media/thumbnails.ts";
 import { withWorkDir } from "../scratch.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
@@ -64,13 +66,20 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           throw err;
         });
         const info = await inspectSource(ffmpeg, source, config);
+        if (info.transfer !== "sdr" && !(await ffmpeg.hasFilters(...TONEMAP_FILTERS))) {
+          throw new MediaError(
+            "hdr_unsupported",
+            "The video is HDR and this server's ffmpeg cannot convert HDR to standard range (it lacks zscale).",
+          );
+        }
         const ladder = planLadder(info, config.LADDER_MAX_FPS);
         let lastReport = 0;
         await encodeLadder(ffmpeg, {
           source,
           outDir: out,
           ladder,
-          hasAudio: info.hasAudio,
+          info,
+          loudnessTarget: config.LOUDNESS_TARGET,
           threads: config.FFMPEG_THREADS,
           durationMs: info.durationMs,
           signal,
@@ -81,6 +90,7 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           },
         });
         signal.throwIfAborted();
+        await nameAudioTracks(out, info.audioStreams);
         await makePoster(ffmpeg, source, out, info.durationMs, info.height);
         await makeStoryboard(ffmpeg, source, out, info);
         const subtitleSet = await prepareSubtitles(

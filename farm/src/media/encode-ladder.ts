@@ -4,17 +4,25 @@
  * both the DASH manifest (manifest.mpd) and the HLS playlists (master.m3u8) reference.
  */
 import path from "node:path";
+import { languageFromTag } from "../../../shared/subtitles/languages.ts";
 import type { Ffmpeg } from "./ffmpeg.ts";
+import type { SourceInfo } from "./inspect.ts";
 import type { Ladder } from "./ladder.ts";
+import { audioChain, colorTagArgs, videoPrelude } from "./source-filters.ts";
 
 export const DASH_MANIFEST = "manifest.mpd";
 export const HLS_MASTER = "master.m3u8";
+
+/** What the encode needs to know about the source. */
+export type EncodeSource = Pick<SourceInfo, "interlaced" | "transfer" | "audioStreams">;
 
 export interface EncodeInput {
   source: string;
   outDir: string;
   ladder: Ladder;
-  hasAudio: boolean;
+  info: EncodeSource;
+  /** LUFS, or null to keep the source's levels. */
+  loudnessTarget: number | null;
   threads: number;
   durationMs: number;
   signal?: AbortSignal;
@@ -22,19 +30,27 @@ export interface EncodeInput {
   onProgress?: (fraction: number) => void;
 }
 
-export function ladderFilterGraph(ladder: Ladder): string {
+export function ladderFilterGraph(
+  ladder: Ladder,
+  info: EncodeSource,
+  loudnessTarget: number | null = null,
+): string {
   // Rungs round to even sizes, so their pixel shapes differ slightly; one display aspect for
-  // all keeps players from letterboxing and is what the DASH muxer requires of a set.
+  // all keeps players from letterboxing and is what the DASH muxer requires of a set. The
+  // ladder is planned on the display size, so pixels come out square (or within rounding).
   const top = ladder.rungs[0];
   const dar = top ? `${top.width}/${top.height}` : "16/9";
   const n = ladder.rungs.length;
   // Decoded once, then every rung scaled from the full-size frame: scaling each rung from
   // the one above would be cheaper but costs the small rungs about 0.5 dB (bench/README.md).
   const parts = [
-    `[0:v:0]fps=${ladder.fps},format=yuv420p${n > 1 ? `,split=${n}` : ""}${ladder.rungs.map((_, i) => `[f${i}]`).join("")}`,
+    `[0:v:0]${videoPrelude(info, ladder.fps)}${n > 1 ? `,split=${n}` : ""}${ladder.rungs.map((_, i) => `[f${i}]`).join("")}`,
   ];
   ladder.rungs.forEach((rung, i) => {
     parts.push(`[f${i}]scale=${rung.width}:${rung.height}:flags=bicubic,setdar=${dar}[v${i}]`);
+  });
+  info.audioStreams.forEach((stream, i) => {
+    parts.push(`[0:${stream.index}]${audioChain(loudnessTarget)}[a${i}]`);
   });
   return parts.join(";");
 }
@@ -42,10 +58,17 @@ export function ladderFilterGraph(ladder: Ladder): string {
 export function encodeArgs(
   input: Omit<EncodeInput, "source" | "signal" | "onProgress" | "durationMs">,
 ): string[] {
-  const { ladder, hasAudio, threads } = input;
-  const args = ["-filter_complex", ladderFilterGraph(ladder)];
+  const { ladder, info, threads } = input;
+  const audio = info.audioStreams;
+  const hasAudio = audio.length > 0;
+  const args = ["-filter_complex", ladderFilterGraph(ladder, info, input.loudnessTarget)];
   for (let i = 0; i < ladder.rungs.length; i++) args.push("-map", `[v${i}]`);
-  if (hasAudio) args.push("-map", "0:a:0");
+  audio.forEach((stream, i) => {
+    args.push("-map", `[a${i}]`);
+    // The dash muxer writes this as the AdaptationSet's lang (audio-manifests.ts labels it).
+    const lang = languageFromTag(stream.languageTag);
+    if (lang) args.push(`-metadata:s:a:${i}`, `language=${lang}`);
+  });
   args.push("-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p");
   ladder.rungs.forEach((rung, i) => {
     args.push(
@@ -71,6 +94,7 @@ export function encodeArgs(
     "-x264-params",
     "scenecut=0:open_gop=0",
   );
+  args.push(...colorTagArgs(info));
   if (threads > 0) args.push("-threads", String(threads));
   if (hasAudio) args.push("-c:a", "aac", "-b:a", `${ladder.audioBitrateK}k`, "-ac", "2", "-ar", "48000");
   args.push(
@@ -91,7 +115,8 @@ export function encodeArgs(
     "-media_seg_name",
     "seg-$RepresentationID$-$Number%05d$.m4s",
     "-adaptation_sets",
-    hasAudio ? "id=0,streams=v id=1,streams=a" : "id=0,streams=v",
+    // One set per audio track (a language each), so players offer them as alternatives.
+    ["id=0,streams=v", ...audio.map((_, i) => `id=${i + 1},streams=${ladder.rungs.length + i}`)].join(" "),
   );
   return args;
 }

@@ -32,6 +32,13 @@ export interface ProbeStream {
   tags?: Record<string, string>;
   disposition?: Record<string, number>;
   side_data_list?: { rotation?: number }[];
+  sample_aspect_ratio?: string;
+  field_order?: string;
+  color_transfer?: string;
+  color_primaries?: string;
+  pix_fmt?: string;
+  channels?: number;
+  channel_layout?: string;
 }
 
 export interface ProbeResult {
@@ -60,6 +67,7 @@ const tail = (text: string, lines = 25) => text.trim().split("\n").slice(-lines)
 
 export class Ffmpeg {
   private formats: string | undefined;
+  private filters: Promise<Set<string>> | undefined;
 
   constructor(private readonly tools: MediaTools) {}
 
@@ -67,6 +75,19 @@ export class Ffmpeg {
   private sourceOptions(): string[] {
     this.formats ??= sourceFormatWhitelist(this.tools.ffmpeg.path);
     return ["-protocol_whitelist", SOURCE_PROTOCOLS, "-format_whitelist", this.formats];
+  }
+
+  /** Whether this ffmpeg build has every named filter (builds differ: zscale needs libzimg). */
+  async hasFilters(...names: string[]): Promise<boolean> {
+    this.filters ??= new Promise((resolve) => {
+      execFile(this.tools.ffmpeg.path, ["-hide_banner", "-filters"], (err, stdout) => {
+        const found = new Set<string>();
+        if (!err) for (const match of String(stdout).matchAll(/^ \S+ (\w+)\s/gm)) found.add(match[1]!);
+        resolve(found);
+      });
+    });
+    const available = await this.filters;
+    return names.every((name) => available.has(name));
   }
 
   /** ffprobe directly (fluent-ffmpeg's ffprobe hides the warnings we need to explain refusals). */

@@ -8,11 +8,22 @@ import { MediaError } from "./media-error.ts";
 
 export interface SourceInfo {
   durationMs: number;
-  /** Display size (rotation applied). */
+  /**
+   * Display size: the sample aspect ratio applied (an anamorphic 720×576 at 16:15 is shown
+   * 768×576) and rotation applied. The ladder is planned on it, with square pixels out.
+   */
   width: number;
   height: number;
   fps: number;
+  /** avg and real frame rates disagree: timestamps are irregular (phones, screen recordings). */
+  variableFrameRate: boolean;
+  /** Fields, not frames (ffprobe's field_order): deinterlaced before scaling. */
+  interlaced: boolean;
+  /** The transfer function: PQ and HLG are HDR and are tone-mapped to SDR BT.709. */
+  transfer: "sdr" | "pq" | "hlg";
   hasAudio: boolean;
+  /** Audio streams, the default one first (the one players start with). */
+  audioStreams: AudioStream[];
   /**
    * When the video stream starts in the source's timeline. The ladder starts the video at 0,
    * so times read from other streams (subtitles) are shifted by this much.
@@ -20,6 +31,15 @@ export interface SourceInfo {
   videoStartMs: number;
   /** Subtitle streams, text and bitmap, as found (extraction decides what becomes a track). */
   subtitleStreams: SubtitleStream[];
+}
+
+export interface AudioStream {
+  index: number;
+  channels: number;
+  /** The stream's language tag as written (ISO 639-2 usually), if any. */
+  languageTag: string | undefined;
+  title: string | undefined;
+  isDefault: boolean;
 }
 
 export interface SubtitleStream {
@@ -90,7 +110,12 @@ export async function inspectSource(ffmpeg: Ffmpeg, file: string, limits: Limits
       `The video lasts ${Math.round(durationS)} s; the limit is ${limits.MEDIA_MAX_DURATION_S} s.`,
     );
   }
-  const fps = frameRate(video);
+  // Variable rate: encode at the fastest rate the source uses (r_frame_rate), not its average,
+  // so its dense stretches lose no frames (the sparse ones repeat frames); an absurd r (a
+  // container's time base) falls back to the average.
+  const variable = isVariableFrameRate(video);
+  const realRate = rateOf(video.r_frame_rate);
+  const fps = variable && realRate > 0 && realRate <= 120 ? realRate : frameRate(video);
   if (fps > limits.MEDIA_MAX_FPS) {
     throw new MediaError(
       "frame_rate_too_high",
@@ -98,12 +123,20 @@ export async function inspectSource(ffmpeg: Ffmpeg, file: string, limits: Limits
     );
   }
   const rotated = Math.abs(rotation(video)) % 180 === 90;
+  // Anamorphic: stretch the width to the display aspect (never shrink the height: no rung
+  // should lose vertical resolution the source has).
+  const displayWidth = Math.round(width * sampleAspect(video));
+  const audioStreams = audioStreamsOf(streams);
   return {
     durationMs: Math.round(durationS * 1000),
-    width: rotated ? height : width,
-    height: rotated ? width : height,
+    width: rotated ? height : displayWidth,
+    height: rotated ? displayWidth : height,
     fps: fps > 0 ? fps : 25,
-    hasAudio: streams.some((s) => s.codec_type === "audio"),
+    variableFrameRate: variable,
+    interlaced: ["tt", "bb", "tb", "bt"].includes(video.field_order ?? ""),
+    transfer: transferOf(video),
+    hasAudio: audioStreams.length > 0,
+    audioStreams,
     videoStartMs: Math.round(Number(video.start_time ?? 0) * 1000) || 0,
     subtitleStreams: streams
       .filter((s) => s.codec_type === "subtitle")
@@ -116,6 +149,47 @@ export async function inspectSource(ffmpeg: Ffmpeg, file: string, limits: Limits
         isForced: s.disposition?.forced === 1,
       })),
   };
+}
+
+/** Pixel width ÷ height (1 for square pixels, 16/15 for PAL 4:3 DVD). Nonsense reads as square. */
+function sampleAspect(stream: ProbeStream): number {
+  const [num, den] = (stream.sample_aspect_ratio ?? "").split(":").map(Number);
+  if (!num || !den) return 1;
+  const ratio = num / den;
+  return ratio >= 0.25 && ratio <= 4 ? ratio : 1;
+}
+
+function transferOf(stream: ProbeStream): SourceInfo["transfer"] {
+  if (stream.color_transfer === "smpte2084") return "pq";
+  if (stream.color_transfer === "arib-std-b67") return "hlg";
+  return "sdr";
+}
+
+function rateOf(text: string | undefined): number {
+  const [num, den] = (text ?? "").split("/").map(Number);
+  return num && den ? num / den : 0;
+}
+
+function isVariableFrameRate(stream: ProbeStream): boolean {
+  const avg = rateOf(stream.avg_frame_rate);
+  const real = rateOf(stream.r_frame_rate);
+  return avg > 0 && real > 0 && Math.abs(avg - real) / real > 0.01;
+}
+
+function audioStreamsOf(streams: ProbeStream[]): AudioStream[] {
+  const audio = streams
+    .filter((s) => s.codec_type === "audio" && (s.channels ?? 1) > 0)
+    .map((s) => ({
+      index: s.index,
+      channels: s.channels ?? 2,
+      languageTag: s.tags?.language,
+      title: s.tags?.title,
+      isDefault: s.disposition?.default === 1,
+    }));
+  // The default first; without one flagged, the first stream is the default.
+  const first = audio.findIndex((s) => s.isDefault);
+  if (first > 0) audio.unshift(...audio.splice(first, 1));
+  return audio.map((s, i) => ({ ...s, isDefault: i === 0 }));
 }
 
 function isCoverArt(stream: ProbeStream): boolean {
