@@ -5,16 +5,18 @@
  * the CDN serving from the bucket, data surviving a restart, a clean Ctrl-C, and a clear
  * message for a busy port.
  */
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import pg from "pg";
-import { type Browser, chromium, type Locator } from "playwright-core";
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import * as tus from "tus-js-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixtures } from "../../farm/test/support/fixtures.ts";
+import { sourceKinds } from "../../farm/test/support/source-kinds.ts";
 import { tokenQuery } from "../../shared/playback/gcore-token.ts";
 import { createS3Client } from "../../shared/storage/s3-client.ts";
 import { isPortFree } from "../local/ports.ts";
@@ -313,6 +315,7 @@ async function checkUploadTranscodeAndPlayback() {
     await page.waitForURL(`${edge}/watch/${pendingId}`);
     await expectText(page.locator("#message"), /still uploading \(0%\)/);
     await page.locator("#owner-links").waitFor({ state: "visible" });
+    await checkAlternateAudio(page, edge, auth);
     await checkWebPages(browser, edge, video.id);
   } finally {
     await browser.close();
@@ -367,6 +370,60 @@ async function checkUploadTranscodeAndPlayback() {
   }
   expect(segments).toBeGreaterThan(10);
   expect(subtitleFiles).toBe(2);
+}
+
+/** Uploads through tus and waits for the video to settle; returns its id. */
+async function uploadAndWait(edge: string, auth: Record<string, string>, title: string, bytes: Buffer) {
+  const created = await fetch(`${edge}/api/v1/videos`, {
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({ title, visibility: "public" }),
+  });
+  const { video, upload } = (await created.json()) as {
+    video: { id: string };
+    upload: { endpoint: string; token: string };
+  };
+  await new Promise<void>((resolve, reject) => {
+    new tus.Upload(bytes, {
+      endpoint: upload.endpoint,
+      headers: { Authorization: `Bearer ${upload.token}` },
+      uploadSize: bytes.length,
+      onError: reject,
+      onSuccess: () => resolve(),
+    }).start();
+  });
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const { status } = (await (
+      await fetch(`${edge}/api/v1/videos/${video.id}`, { headers: auth })
+    ).json()) as {
+      status: string;
+    };
+    if (status === "ready") return video.id;
+    if (status === "failed") throw new Error(`video ${title} failed`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`video ${title} did not become ready`);
+}
+
+/** A source with French (default) and English audio: the watch page offers both and switches. */
+async function checkAlternateAudio(page: Page, edge: string, auth: Record<string, string>) {
+  const id = await uploadAndWait(edge, auth, "Two languages", readFileSync(sourceKinds.twoLanguages()));
+  await page.goto(`${edge}/watch/${id}`);
+  await page.waitForFunction(() => (globalThis as unknown as { movio: { ready: boolean } }).movio.ready);
+  expect(await page.locator("#audio option").allTextContents()).toEqual(["Français", "English"]);
+  const playing = () =>
+    page.evaluate(
+      () =>
+        (
+          globalThis as unknown as {
+            movio: { player: { getCurrentTrackFor(t: string): { lang: string } | null } };
+          }
+        ).movio.player.getCurrentTrackFor("audio")?.lang,
+    );
+  expect(await playing()).toBe("fr");
+  await page.getByLabel("Audio").selectOption({ label: "English" });
+  expect(await playing()).toBe("en");
 }
 
 /**

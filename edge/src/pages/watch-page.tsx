@@ -51,6 +51,10 @@ export function WatchPage({
             <option value="auto">Auto</option>
           </select>
         </label>
+        <label id="audio-label" hidden>
+          Audio
+          <select id="audio" />
+        </label>
         <label id="subtitles-label">
           Subtitles
           <select id="subtitles">

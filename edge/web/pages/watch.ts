@@ -33,6 +33,7 @@ const state = {
   ready: false,
   representations: [] as Representation[],
   textTracks: [] as dashjs.MediaInfo[],
+  audioTracks: [] as dashjs.MediaInfo[],
   textTrack: -1,
   rendered: undefined as number | undefined,
   player: undefined as dashjs.MediaPlayerClass | undefined,
@@ -103,6 +104,7 @@ async function play(playback: Playback): Promise<void> {
       quality.append(new Option(`${rep.height}p · ${Math.round(rep.bandwidth / 1000)} kbps`, rep.id));
     }
     setUpSubtitles(player, playback.subtitles);
+    setUpAudio(player);
     state.ready = true;
   });
   player.on(events.QUALITY_CHANGE_RENDERED, (event) => {
@@ -135,6 +137,27 @@ function setUpSubtitles(player: dashjs.MediaPlayerClass, published: Playback["su
   const initial = preferred ? state.textTracks.findIndex((t) => t.lang === (preferred.lang ?? "und")) : -1;
   chooseText(initial);
   menu.addEventListener("change", () => chooseText(Number(menu.value)));
+}
+
+/** Alternate audio (other languages): the manifest's first track is the default and plays first. */
+function setUpAudio(player: dashjs.MediaPlayerClass): void {
+  state.audioTracks = player.getTracksFor("audio");
+  const menu = byId<HTMLSelectElement>("audio");
+  byId("audio-label").hidden = state.audioTracks.length < 2;
+  state.audioTracks.forEach((track, index) => {
+    menu.append(new Option(track.labels?.[0]?.text || track.lang || `Audio ${index + 1}`, String(index)));
+  });
+  const current = player.getCurrentTrackFor("audio");
+  menu.value = String(
+    Math.max(
+      0,
+      state.audioTracks.findIndex((t) => t.id === current?.id),
+    ),
+  );
+  menu.addEventListener("change", () => {
+    const track = state.audioTracks[Number(menu.value)];
+    if (track) player.setCurrentTrack(track);
+  });
 }
 
 function chooseText(index: number): void {
