@@ -5,7 +5,10 @@
  * support/search-world.ts); a real farm node runs the jobs every change queues. Postgres shows
  * a change at once; Algolia once the video's index_video job has run (`caughtUp`).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import type { SearchResult } from "../../edge/src/services/search-provider.ts";
 import { recordBytes, type SearchRecord } from "../../shared/search/algolia-records.ts";
 import { algoliaAdminClient } from "../src/search/algolia-client.ts";
@@ -24,6 +27,7 @@ import {
   uploadTrack,
 } from "./support/search-world.ts";
 
+const ROOT = path.resolve(import.meta.dirname, "../..");
 let standIn: AlgoliaStandIn;
 const indexName = `movio_test_${uniqueWord()}`;
 
@@ -327,6 +331,43 @@ describe.each(Object.keys(PROVIDERS) as (keyof typeof PROVIDERS)[])("search cont
     });
     await expect(search(world, "  ")).rejects.toMatchObject({ code: "query_invalid" });
     await expect(search(world, "x".repeat(201))).rejects.toMatchObject({ code: "query_invalid" });
+  });
+
+  it.runIf(algolia)("npm run search:setup and search:reindex rebuild the index from Postgres", async () => {
+    const tag = uniqueWord();
+    const shown = await video({ title: `Rebuilt ${tag}` });
+    const hidden = await video({ title: `Hidden ${tag}`, visibility: "private" });
+    await indexed(shown, hidden);
+    // An index that drifted: a record of a video that is not public, and one video's records lost.
+    const admin = algoliaAdminClient(farmConfig(PROVIDERS.algolia()));
+    const stray = { ...recordsOf(shown)[0]!, objectID: hidden, videoId: hidden, title: `Hidden ${tag}` };
+    await admin.batch({
+      indexName,
+      batchWriteParams: {
+        requests: [
+          { action: "addObject", body: stray },
+          ...recordsOf(shown).map((r) => ({
+            action: "deleteObject" as const,
+            body: { objectID: r.objectID },
+          })),
+        ],
+      },
+    });
+    expect(ids(await search(world, tag))).toEqual([hidden]);
+
+    const env = { ...process.env, ...PROVIDERS.algolia(), DATABASE_URL: inject("databaseUrl") };
+    // Run as an operator would (asynchronously: the stand-in answers from this process).
+    for (const script of ["search:setup", "search:reindex"]) {
+      await promisify(execFile)("npm", ["run", "-s", script], { cwd: ROOT, env });
+    }
+    expect(ids(await search(world, tag))).toEqual([shown]);
+    expect(recordsOf(hidden)).toEqual([]);
+    // Every record in the index belongs to a public, ready video.
+    const { rows } = await db().query<{ id: string }>(
+      "select id from videos where status = 'ready' and visibility = 'public' and deleted_at is null",
+    );
+    const indexable = new Set(rows.map((r) => r.id));
+    expect(standIn.records(indexName).every((r) => indexable.has(String(r.videoId)))).toBe(true);
   });
 
   it.runIf(algolia)("retries a failed index write through the job runner and ends correct", async () => {

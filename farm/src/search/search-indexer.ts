@@ -85,10 +85,8 @@ export class SearchIndexer {
   }
 
   /** Applies shared/search/algolia-settings.ts to the index (creating it if needed). */
-  async applySettings(): Promise<void> {
-    await this.waitFor(
-      await this.client.setSettings({ indexName: this.indexName, indexSettings: ALGOLIA_INDEX_SETTINGS }),
-    );
+  applySettings(): Promise<void> {
+    return applyIndexSettings(this.client, this.indexName);
   }
 
   private async objectIdsOf(videoId: string): Promise<string[]> {
@@ -120,6 +118,12 @@ export class SearchIndexer {
   private async waitFor(response: { taskID: number }): Promise<void> {
     await this.client.waitForTask({ indexName: this.indexName, taskID: response.taskID });
   }
+}
+
+/** `npm run search:setup`: Movio's settings on the index, once Algolia has applied them. */
+export async function applyIndexSettings(client: SearchClient, indexName: string): Promise<void> {
+  const { taskID } = await client.setSettings({ indexName, indexSettings: ALGOLIA_INDEX_SETTINGS });
+  await client.waitForTask({ indexName, taskID });
 }
 
 /** Serialises index writes per video (sorted, so two lockers of several videos never deadlock). */
