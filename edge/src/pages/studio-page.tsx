@@ -1,12 +1,63 @@
 import type { AssetManifest } from "../../../shared/web/asset-manifest.ts";
+import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { Layout } from "./layout.tsx";
 
-/** `/studio`: the caller's videos; the page script lists and manages them through the API. */
+/**
+ * `/studio`: the caller's videos in every status. Who the caller is is known only in the
+ * browser, so the page script lists and manages them through the API; `#video-<id>` and
+ * `#subtitles-<id>` (the watch page's owner links) open that video's editor or subtitles.
+ */
 export function StudioPage({ assets, translation }: { assets: AssetManifest; translation: boolean }) {
   return (
     <Layout title="Studio" page="studio" assets={assets} data={{ translation }}>
-      <h1>Your videos</h1>
-      <div id="studio-root" />
+      <div class="studio-top">
+        <h1 id="studio-heading" tabindex={-1}>
+          Your videos
+        </h1>
+        <a class="button primary" href="/upload">
+          Upload a video
+        </a>
+      </div>
+      <search class="studio-search">
+        <form id="studio-search" class="search-form-inner">
+          <label class="visually-hidden" for="studio-q">
+            Search your videos
+          </label>
+          <input
+            id="studio-q"
+            type="search"
+            name="q"
+            maxlength={200}
+            placeholder="Search your videos"
+            autocomplete="off"
+          />
+          <button type="submit">Search</button>
+        </form>
+      </search>
+      <p class="form-error" id="studio-error" role="alert" />
+      <p class="visually-hidden" id="studio-status" role="status" />
+      <p class="muted" id="studio-loading">
+        Loading your videos…
+      </p>
+      <div class="empty notice" id="studio-empty" hidden>
+        <h2 id="studio-empty-title">No videos yet</h2>
+        <p class="muted" id="studio-empty-text">
+          Upload your first video: it shows up here while it uploads and processes, and stays here for you to
+          edit.
+        </p>
+        <p class="actions">
+          <a class="button primary" href="/upload">
+            Upload a video
+          </a>
+        </p>
+      </div>
+      <ul class="studio-list" id="studio-list" aria-labelledby="studio-heading" />
+      <p class="more" id="studio-more-wrap" hidden>
+        <button type="button" id="studio-more">
+          More videos
+        </button>
+      </p>
+      <ConfirmDialog />
     </Layout>
   );
 }
