@@ -17,6 +17,7 @@ import {
   PAGES,
   type PageName,
 } from "../shared/web/asset-manifest.ts";
+import { copyApiReference } from "./web/api-reference-asset.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const OUT = path.join(ROOT, "dist/web");
@@ -47,7 +48,7 @@ export async function buildWeb(log: (line: string) => void = console.log): Promi
     tsconfig: path.join(ROOT, "edge/web/tsconfig.json"),
     logLevel: "warning",
   });
-  const manifest = manifestOf(result.metafile);
+  const manifest = { ...manifestOf(result.metafile), apiReference: copyApiReference(ASSETS, log) };
   writeFileSync(path.join(OUT, ASSET_MANIFEST_PATH), JSON.stringify(manifest, null, 2));
   // Workers static assets read this file: hashed names never change content, cache them for good.
   writeFileSync(
@@ -58,7 +59,7 @@ export async function buildWeb(log: (line: string) => void = console.log): Promi
   return manifest;
 }
 
-function manifestOf(metafile: Metafile): AssetManifest {
+function manifestOf(metafile: Metafile): Omit<AssetManifest, "apiReference"> {
   const url = (file: string) => `/assets/${path.basename(file)}`;
   const pages = {} as AssetManifest["pages"];
   let styles = "";

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, callJson } from "./helpers.ts";
 
@@ -54,13 +55,44 @@ describe("GET /openapi.json", () => {
 });
 
 describe("GET /doc", () => {
-  it("serves an API reference page that loads nothing from another origin", async () => {
+  it("serves Scalar's API reference from this origin, configured by data, with no inline script", async () => {
     const res = await call("GET", "/doc");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await res.text();
-    expect(html).toContain("/openapi.json");
-    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=["']https?:/);
-    expect(res.headers.get("content-security-policy")).toContain("default-src 'self'");
+    // Every script is either ours (a same-origin path) or a JSON data block; none runs inline code.
+    const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts).toHaveLength(2);
+    const [config, bundle] = scripts;
+    expect(config![1]).toContain('type="application/json"');
+    expect(config![2]).toBe("");
+    const configuration = JSON.parse(
+      /data-configuration="([^"]*)"/
+        .exec(config![1]!)![1]!
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, "&"),
+    );
+    expect(configuration).toMatchObject({
+      url: "/openapi.json",
+      withDefaultFonts: false,
+      telemetry: false,
+      authentication: { preferredSecurityScheme: "bearer" },
+    });
+    expect(configuration).not.toHaveProperty("proxyUrl");
+    const src = /src="([^"]+)"/.exec(bundle![1]!)![1]!;
+    expect(src).toMatch(/^\/assets\/scalar-api-reference-[0-9a-f]{10}\.js$/);
+    expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
+
+    // The bundle is a static asset of this Worker (from the npm package, via the web build).
+    const asset = await env.ASSETS.fetch(new URL(src, "https://assets.local"));
+    expect(asset.status).toBe(200);
+    expect(await asset.text()).toContain("createApiReference");
+
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).not.toMatch(/script-src[^;]*unsafe/);
+    expect(csp).toContain("connect-src 'self';");
+    expect(csp).not.toMatch(/https?:/);
   });
 });

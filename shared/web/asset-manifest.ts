@@ -11,6 +11,8 @@ export interface AssetManifest {
   pages: Record<PageName, { script: string; preload: string[] }>;
   /** Chunks loaded on demand only (the player). */
   lazy: string[];
+  /** Scalar's API reference (standalone bundle from npm), loaded by /doc only. */
+  apiReference: string;
 }
 
 export const ASSET_MANIFEST_PATH = "/asset-manifest.json";
