@@ -8,29 +8,16 @@
  * video (the studio links here to upload again after a failure).
  */
 import "../lib/account.ts";
-import { bytes, clock, watchUrl } from "../../../shared/web/format.ts";
+import { bytes } from "../../../shared/web/format.ts";
 import { ApiFailure, api, explain } from "../lib/api.ts";
-import { confirmAction } from "../lib/confirm.ts";
 import { byId, h, pageData } from "../lib/dom.ts";
+import { followProcessing } from "../lib/processing-panel.ts";
 import { requireUser } from "../lib/session.ts";
-import { SpeedMeter } from "../lib/speed-meter.ts";
-import { type Ticket, VideoUpload } from "../lib/tus-upload.ts";
-import {
-  forgetRecord,
-  identityOf,
-  recordFor,
-  saveRecord,
-  unfinishedUploads,
-  updateSent,
-} from "../lib/upload-records.ts";
-
-interface Video {
-  id: string;
-  title: string;
-  status: "awaiting_upload" | "uploading" | "processing" | "ready" | "failed";
-  progress: number;
-  error: { code: string; message: string } | null;
-}
+import type { Ticket } from "../lib/tus-upload.ts";
+import { listUnfinished } from "../lib/unfinished-list.ts";
+import { runUpload, wireUploadControls } from "../lib/upload-progress.ts";
+import { forgetRecord, recordFor } from "../lib/upload-records.ts";
+import { type Video, videoOrNull, videoPath } from "../lib/upload-video.ts";
 
 const { maxBytes } = pageData<{ translation: boolean; maxBytes: number }>();
 const form = byId<HTMLFormElement>("upload-form");
@@ -42,27 +29,10 @@ const state = {
   file: null as File | null,
   /** The existing video this page uploads into (`?video=`), if any. */
   target: null as Video | null,
-  upload: null as VideoUpload | null,
-  /** The video being uploaded into. */
-  video: null as Video | null,
   /** The title was filled in from the file name (a new file may replace it). */
   titleFromFile: true,
   busy: false,
 };
-// Read by the browser tests.
-(window as unknown as { movio: { upload: typeof state } }).movio = { upload: state };
-
-const videoPath = (id: string) => `/api/v1/videos/${encodeURIComponent(id)}`;
-const getVideo = (id: string) => api<Video>(videoPath(id));
-
-async function videoOrNull(id: string): Promise<Video | null> {
-  try {
-    return await getVideo(id);
-  } catch (err) {
-    if (err instanceof ApiFailure && (err.status === 404 || err.status === 403)) return null;
-    throw err;
-  }
-}
 
 function showPageError(message: string): void {
   const element = byId("page-error");
@@ -199,7 +169,7 @@ async function submit(event: SubmitEvent): Promise<void> {
         ...(translateTo.length > 0 ? { translateTo } : {}),
       },
     });
-    await startUpload(created.video, file, created.upload, false);
+    await start(created.video, file, created.upload, false);
   } catch (err) {
     formError.textContent = createMessage(err);
   } finally {
@@ -208,18 +178,25 @@ async function submit(event: SubmitEvent): Promise<void> {
   }
 }
 
+function start(video: Video, file: File, ticket: Ticket, continuing: boolean): Promise<void> {
+  return runUpload(video, file, ticket, {
+    continuing,
+    keepVideo: state.target !== null,
+    done: (uploaded) => void followProcessing(uploaded),
+  });
+}
+
 /** An existing video (unfinished, or failed and reopened): a fresh ticket, then upload. */
 async function uploadInto(video: Video, file: File): Promise<void> {
   if (state.busy) return;
   state.busy = true;
   try {
     const ticket = await api<Ticket>(`${videoPath(video.id)}/upload`, { method: "POST" });
-    await startUpload(video, file, ticket, video.status === "uploading");
+    await start(video, file, ticket, video.status === "uploading");
   } catch (err) {
     if (err instanceof ApiFailure && err.code === "upload_not_allowed") {
       forgetRecord(video.id);
-      showPanel("processing");
-      void follow(video);
+      void followProcessing(video);
       return;
     }
     formError.textContent = explain(err);
@@ -227,176 +204,6 @@ async function uploadInto(video: Video, file: File): Promise<void> {
     state.busy = false;
   }
 }
-
-// --- Uploading ---------------------------------------------------------------------------
-
-function showPanel(which: "form" | "upload" | "processing"): void {
-  form.hidden = which !== "form";
-  byId("unfinished").hidden = which !== "form" || byId("unfinished-list").childElementCount === 0;
-  byId("upload-panel").hidden = which !== "upload";
-  byId("processing-panel").hidden = which !== "processing";
-}
-
-function setBar(id: string, percent: number): void {
-  const bar = byId(id);
-  const value = Math.max(0, Math.min(100, Math.floor(percent)));
-  bar.setAttribute("aria-valuenow", String(value));
-  (bar.firstElementChild as HTMLElement).style.width = `${value}%`;
-}
-
-function setUploadStatus(text: string, problem = false): void {
-  const status = byId("upload-status");
-  status.textContent = text;
-  status.classList.toggle("form-error", problem);
-}
-
-/** Pause and Resume swap places; the focus follows so the keyboard never loses it. */
-function showRunning(running: boolean): void {
-  const pause = byId<HTMLButtonElement>("pause");
-  const resume = byId<HTMLButtonElement>("resume");
-  const focused = document.activeElement === pause || document.activeElement === resume;
-  pause.hidden = !running;
-  resume.hidden = running;
-  if (focused) (running ? pause : resume).focus();
-}
-
-async function startUpload(video: Video, file: File, ticket: Ticket, continuing: boolean): Promise<void> {
-  saveRecord({ videoId: video.id, title: video.title, file: identityOf(file), sent: 0 });
-  showPanel("upload");
-  byId("upload-title").textContent = `${continuing ? "Continuing" : "Uploading"} “${video.title}”`;
-  setUploadStatus(continuing ? "Picking up where the upload stopped…" : "Starting…");
-  const meter = new SpeedMeter();
-  let lastSaved = 0;
-  const upload = new VideoUpload(
-    file,
-    video.id,
-    ticket,
-    () => api<Ticket>(`${videoPath(video.id)}/upload`, { method: "POST" }),
-    {
-      progress(sent, total) {
-        meter.add(sent);
-        setBar("upload-bar", (sent / total) * 100);
-        byId("upload-percent").textContent = `${Math.floor((sent / total) * 100)}%`;
-        byId("upload-bytes").textContent = `${bytes(sent)} of ${bytes(total)}`;
-        const speed = meter.bytesPerSecond();
-        byId("upload-speed").textContent = speed > 0 ? `${bytes(speed)}/s` : "";
-        byId("upload-eta").textContent =
-          speed > 0 ? `about ${clock(((total - sent) / speed) * 1000)} left` : "";
-        if (byId("upload-status").textContent !== "Uploading…") setUploadStatus("Uploading…");
-        if (Date.now() - lastSaved > 2000) {
-          lastSaved = Date.now();
-          updateSent(video.id, sent);
-        }
-      },
-      success() {
-        forgetRecord(video.id);
-        state.upload = null;
-        setBar("upload-bar", 100);
-        showPanel("processing");
-        void follow(video);
-      },
-      failure(message) {
-        meter.reset();
-        clearRate();
-        setUploadStatus(message, true);
-        showRunning(false);
-      },
-      trouble(message) {
-        meter.reset();
-        clearRate();
-        if (message) setUploadStatus(message, true);
-        else setUploadStatus("Uploading…");
-      },
-    },
-  );
-  state.upload = upload;
-  state.video = video;
-  showRunning(true);
-  await upload.start(continuing);
-}
-
-function clearRate(): void {
-  byId("upload-speed").textContent = "";
-  byId("upload-eta").textContent = "";
-}
-
-function wireUploadControls(): void {
-  byId("pause").addEventListener("click", () => {
-    state.upload?.pause();
-    clearRate();
-    showRunning(false);
-    setUploadStatus("Paused. What was sent is kept: resume now, or later by choosing the same file here.");
-  });
-  byId("resume").addEventListener("click", () => {
-    if (!state.upload) return;
-    state.upload.resume();
-    showRunning(true);
-    setUploadStatus("Resuming…");
-  });
-  byId("cancel").addEventListener("click", async () => {
-    const { upload, video } = state;
-    const keepVideo = state.target !== null;
-    const yes = await confirmAction({
-      title: "Cancel this upload?",
-      text: keepVideo
-        ? "What was uploaded so far is removed. The video stays in your studio without a file."
-        : "What was uploaded so far is removed, and the new video with it.",
-      confirm: "Cancel upload",
-      cancel: "Keep uploading",
-    });
-    if (!yes || !upload || !video) return;
-    await upload.cancel();
-    forgetRecord(video.id);
-    if (!keepVideo) await api(videoPath(video.id), { method: "DELETE" }).catch(() => undefined);
-    location.assign(keepVideo ? "/studio" : "/upload");
-  });
-}
-
-// --- Processing --------------------------------------------------------------------------
-
-async function follow(video: Video): Promise<void> {
-  const status = byId("processing-status");
-  byId("processing-title").textContent = `Processing “${video.title}”`;
-  let current = video;
-  for (;;) {
-    try {
-      current = await getVideo(video.id);
-    } catch (err) {
-      status.textContent = `Cannot check the progress right now (${explain(err)}). Retrying…`;
-      await sleep(4000);
-      continue;
-    }
-    setBar("processing-bar", current.status === "ready" ? 100 : current.progress);
-    if (current.status === "ready") {
-      byId("processing-title").textContent = `“${current.title}” is ready`;
-      status.textContent = "Processing finished: the video is ready to watch.";
-      const watch = byId<HTMLAnchorElement>("watch-link");
-      watch.href = watchUrl(current.id);
-      watch.textContent = "Watch it";
-      watch.hidden = false;
-      watch.focus();
-      return;
-    }
-    if (current.status === "failed") {
-      byId("processing-title").textContent = `“${current.title}” could not be processed`;
-      status.textContent = `Processing failed: ${current.error?.message ?? "unknown error"}`;
-      status.classList.add("form-error");
-      byId("processing-bar").hidden = true;
-      const retry = byId<HTMLAnchorElement>("retry-link");
-      retry.href = `/upload?video=${encodeURIComponent(current.id)}`;
-      retry.hidden = false;
-      retry.focus();
-      return;
-    }
-    status.textContent =
-      current.status === "processing"
-        ? `Processing: ${current.progress}%. You can leave this page; it carries on, and your studio shows it.`
-        : "Finishing the upload…";
-    await sleep(1500);
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // --- On load -----------------------------------------------------------------------------
 
@@ -427,61 +234,6 @@ async function loadTarget(id: string): Promise<void> {
   byId("start").textContent = "Upload file";
 }
 
-async function listUnfinished(): Promise<void> {
-  const list = byId("unfinished-list");
-  for (const record of unfinishedUploads()) {
-    if (state.target && state.target.id !== record.videoId) continue;
-    const video = await videoOrNull(record.videoId).catch(() => undefined);
-    if (video === undefined) continue; // cannot tell right now: keep the record
-    if (!video || (video.status !== "uploading" && video.status !== "awaiting_upload")) {
-      forgetRecord(record.videoId);
-      continue;
-    }
-    const choose = h("button", { type: "button", class: "primary" }, "Choose the file");
-    choose.setAttribute("aria-label", `Choose ${record.file.name} to continue “${video.title}”`);
-    choose.addEventListener("click", () => fileInput.click());
-    const discard = h("button", { type: "button", class: "danger" }, "Discard");
-    discard.setAttribute("aria-label", `Discard the upload of “${video.title}”`);
-    const item = h(
-      "li",
-      { class: "unfinished-item", "data-video-id": video.id },
-      h(
-        "div",
-        {},
-        h("strong", {}, video.title),
-        h(
-          "div",
-          { class: "muted" },
-          `${record.file.name} · ${bytes(record.file.size)} · ${video.progress}% uploaded`,
-        ),
-      ),
-      h("div", { class: "actions" }, choose, discard),
-    );
-    discard.addEventListener("click", async () => {
-      const yes = await confirmAction({
-        title: "Discard this upload?",
-        text: `“${video.title}” and what was uploaded of it are deleted.`,
-        confirm: "Discard",
-      });
-      if (!yes) return;
-      try {
-        await api(videoPath(video.id), { method: "DELETE" });
-      } catch (err) {
-        if (!(err instanceof ApiFailure && err.status === 404)) {
-          showPageError(explain(err));
-          return;
-        }
-      }
-      forgetRecord(video.id);
-      item.remove();
-      byId("unfinished").hidden = list.childElementCount === 0;
-      fileInput.focus();
-    });
-    list.append(item);
-  }
-  byId("unfinished").hidden = list.childElementCount === 0 || form.hidden;
-}
-
 async function init(): Promise<void> {
   await requireUser();
   wireFileChoice();
@@ -489,7 +241,11 @@ async function init(): Promise<void> {
   form.addEventListener("submit", (event) => void submit(event));
   const target = new URLSearchParams(location.search).get("video");
   if (target) await loadTarget(target);
-  await listUnfinished();
+  await listUnfinished({
+    only: state.target?.id,
+    chooseFile: () => fileInput.click(),
+    problem: showPageError,
+  });
 }
 
 init().catch((err) => showPageError(`Something went wrong: ${explain(err)}`));
