@@ -153,7 +153,7 @@ export class SubtitlesPanel {
           ),
         ),
         status,
-        h("td", {}, actions),
+        h("td", { class: "track-actions" }, actions),
       );
     });
     return h(
