@@ -3,12 +3,10 @@
  * text and against Algolia — the real `algoliasearch` client on both sides, pointed at a
  * stand-in on loopback. The edge's services answer (run in Node over Neon's HTTP protocol, see
  * support/search-world.ts); a real farm node runs the jobs every change queues. Postgres shows
- * a change at once; Algolia once the video's index_video job has run (`caughtUp`).
+ * a change at once; Algolia once the video's index_video job has run (`caughtUp`). What only
+ * Algolia has (its rebuild script, a failed write retried) is in search-algolia.test.ts.
  */
-import { execFile } from "node:child_process";
-import path from "node:path";
-import { promisify } from "node:util";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SearchResult } from "../../edge/src/services/search-provider.ts";
 import { recordBytes, type SearchRecord } from "../../shared/search/algolia-records.ts";
 import { algoliaAdminClient } from "../src/search/algolia-client.ts";
@@ -16,6 +14,7 @@ import { SearchIndexer } from "../src/search/search-indexer.ts";
 import { AlgoliaStandIn } from "./support/algolia-stand-in.ts";
 import { closeDb, db, farmConfig } from "./support/farm-env.ts";
 import {
+  algoliaEnv,
   CDN,
   closeSqlBridge,
   newOwner,
@@ -27,7 +26,6 @@ import {
   uploadTrack,
 } from "./support/search-world.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 let standIn: AlgoliaStandIn;
 const indexName = `movio_test_${uniqueWord()}`;
 
@@ -43,14 +41,7 @@ afterAll(async () => {
 
 const PROVIDERS = {
   postgres: () => ({ SEARCH_PROVIDER: "postgres" }),
-  algolia: () => ({
-    SEARCH_PROVIDER: "algolia",
-    ALGOLIA_APP_ID: standIn.appId,
-    ALGOLIA_SEARCH_KEY: standIn.searchKey,
-    ALGOLIA_ADMIN_KEY: standIn.adminKey,
-    ALGOLIA_HOSTS: standIn.url,
-    ALGOLIA_INDEX: indexName,
-  }),
+  algolia: () => algoliaEnv(standIn, indexName),
 };
 
 const ids = (result: SearchResult) => result.hits.map((hit) => hit.video.id);
@@ -331,62 +322,5 @@ describe.each(Object.keys(PROVIDERS) as (keyof typeof PROVIDERS)[])("search cont
     });
     await expect(search(world, "  ")).rejects.toMatchObject({ code: "query_invalid" });
     await expect(search(world, "x".repeat(201))).rejects.toMatchObject({ code: "query_invalid" });
-  });
-
-  it.runIf(algolia)("npm run search:setup and search:reindex rebuild the index from Postgres", async () => {
-    const tag = uniqueWord();
-    const shown = await video({ title: `Rebuilt ${tag}` });
-    const hidden = await video({ title: `Hidden ${tag}`, visibility: "private" });
-    await indexed(shown, hidden);
-    // An index that drifted: a record of a video that is not public, and one video's records lost.
-    const admin = algoliaAdminClient(farmConfig(PROVIDERS.algolia()));
-    const stray = { ...recordsOf(shown)[0]!, objectID: hidden, videoId: hidden, title: `Hidden ${tag}` };
-    await admin.batch({
-      indexName,
-      batchWriteParams: {
-        requests: [
-          { action: "addObject", body: stray },
-          ...recordsOf(shown).map((r) => ({
-            action: "deleteObject" as const,
-            body: { objectID: r.objectID },
-          })),
-        ],
-      },
-    });
-    expect(ids(await search(world, tag))).toEqual([hidden]);
-
-    const env = { ...process.env, ...PROVIDERS.algolia(), DATABASE_URL: inject("databaseUrl") };
-    // Run as an operator would (asynchronously: the stand-in answers from this process).
-    for (const script of ["search:setup", "search:reindex"]) {
-      await promisify(execFile)("npm", ["run", "-s", script], { cwd: ROOT, env });
-    }
-    expect(ids(await search(world, tag))).toEqual([shown]);
-    expect(recordsOf(hidden)).toEqual([]);
-    // Every record in the index belongs to a public, ready video.
-    const { rows } = await db().query<{ id: string }>(
-      "select id from videos where status = 'ready' and visibility = 'public' and deleted_at is null",
-    );
-    const indexable = new Set(rows.map((r) => r.id));
-    expect(standIn.records(indexName).every((r) => indexable.has(String(r.videoId)))).toBe(true);
-  });
-
-  it.runIf(algolia)("retries a failed index write through the job runner and ends correct", async () => {
-    const before = uniqueWord();
-    const after = uniqueWord();
-    const id = await video({ title: `Before ${before}` });
-    await indexed(id);
-    const failed = standIn.requests.length;
-    standIn.failNextWrites(1);
-    await world.videos.update(id, owner, { title: `After ${after}` });
-    await caughtUp(id);
-    expect(standIn.requests.slice(failed).filter((r) => r.status === 500)).toHaveLength(1);
-    const { rows } = await db().query<{ state: string; attempts: number; last_error: string | null }>(
-      "select state, attempts, last_error from jobs where video_id = $1 and type = 'index_video' order by id desc limit 1",
-      [id],
-    );
-    expect(rows[0]).toMatchObject({ state: "done", attempts: 2 });
-    expect(ids(await search(world, before))).toEqual([]);
-    expect(ids(await search(world, after))).toEqual([id]);
-    expect(recordsOf(id).map((r) => r.kind === "video" && r.title)).toEqual([`After ${after}`]);
   });
 });

@@ -26,10 +26,23 @@ import { parseEnv } from "../../../shared/config/env-parse.ts";
 import { JobQueue } from "../../src/jobs/job-queue.ts";
 import { searchIndexQueue } from "../../src/search/search-jobs.ts";
 import { VideoStore } from "../../src/videos/video-store.ts";
+import type { AlgoliaStandIn } from "./algolia-stand-in.ts";
 import { db, farmConfig, startNode, testS3 } from "./farm-env.ts";
 import { waitFor } from "./wait-for.ts";
 
 export const CDN = "https://cdn.search-test.example";
+
+/** Edge and farm variables for Algolia search through the stand-in (both sides' keys). */
+export function algoliaEnv(standIn: AlgoliaStandIn, indexName: string): Record<string, string> {
+  return {
+    SEARCH_PROVIDER: "algolia",
+    ALGOLIA_APP_ID: standIn.appId,
+    ALGOLIA_SEARCH_KEY: standIn.searchKey,
+    ALGOLIA_ADMIN_KEY: standIn.adminKey,
+    ALGOLIA_HOSTS: standIn.url,
+    ALGOLIA_INDEX: indexName,
+  };
+}
 
 export interface SearchWorld {
   edge: EdgeConfig;
