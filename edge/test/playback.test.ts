@@ -115,3 +115,61 @@ describe("GET /api/v1/videos/:id/playback", () => {
     expect(tokenOf(body.dash)).toBe("invalid");
   });
 });
+
+describe("first playable: playback while the rest of the ladder is encoded", () => {
+  async function processingWithFirstRendition(token: string) {
+    const created = await callJson<{ video: { id: string } }>("POST", "/api/v1/videos", {
+      token,
+      body: { title: "Arriving", visibility: "public" },
+    });
+    const id = created.body.video.id;
+    const playableAt = new Date(Date.now() - 1000).toISOString();
+    await db(sql`update videos set status = 'processing', progress = 40, storage_prefix = ${`media/${id}/1-abcdef12/`},
+      media = ${JSON.stringify({ dash: "manifest-first.mpd", hls: "master-first.m3u8", poster: "poster.jpg", storyboard: null, playableAt })}::jsonb
+      where id = ${id}`);
+    return { id, playableAt };
+  }
+
+  it("the owner gets playback URLs for the first rendition, and the video says playable since when", async () => {
+    const owner = await signUp();
+    const { id, playableAt } = await processingWithFirstRendition(owner.accessToken);
+    const video = await callJson<{ status: string; playable: boolean; playableAt: string }>(
+      "GET",
+      `/api/v1/videos/${id}`,
+      { token: owner.accessToken },
+    );
+    expect(video.body).toMatchObject({ status: "processing", playable: true, playableAt });
+    const res = await callJson<PlaybackJson>("GET", `/api/v1/videos/${id}/playback`, {
+      token: owner.accessToken,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.dash).toContain("/manifest-first.mpd?md5=");
+    expect(tokenOf(res.body.dash)).toBe("ok");
+  });
+
+  it("a processing video without published media is not playable (409 video_not_ready)", async () => {
+    const owner = await signUp();
+    const created = await callJson<{ video: { id: string; playable: boolean } }>("POST", "/api/v1/videos", {
+      token: owner.accessToken,
+      body: { title: "Not yet", visibility: "public" },
+    });
+    expect(created.body.video.playable).toBe(false);
+    const id = created.body.video.id;
+    await db(sql`update videos set status = 'processing' where id = ${id}`);
+    const res = await callJson<ErrorJson>("GET", `/api/v1/videos/${id}/playback`, {
+      token: owner.accessToken,
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe("video_not_ready");
+  });
+
+  it("others see it once it is ready, as before (404 while processing)", async () => {
+    const owner = await signUp();
+    const { id } = await processingWithFirstRendition(owner.accessToken);
+    const stranger = await signUp();
+    expect((await callJson("GET", `/api/v1/videos/${id}/playback`)).status).toBe(404);
+    expect(
+      (await callJson("GET", `/api/v1/videos/${id}/playback`, { token: stranger.accessToken })).status,
+    ).toBe(404);
+  });
+});

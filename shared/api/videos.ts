@@ -45,6 +45,14 @@ export const VideoSchema = z
     translateTo: z.array(z.string()),
     status: z.enum(VIDEO_STATUSES),
     progress: z.number().int().min(0).max(100),
+    playable: z.boolean().openapi({
+      description:
+        "Playback works (GET …/playback): true once the first rendition is published, while `status` may still be `processing`",
+    }),
+    playableAt: z
+      .string()
+      .nullable()
+      .openapi({ format: "date-time", description: "When it became playable" }),
     durationMs: z.number().int().nullable(),
     renditions: z.array(
       z.object({ height: z.number(), width: z.number(), bandwidth: z.number(), codecs: z.string() }),

@@ -29,6 +29,11 @@ export interface PublishedMedia {
   storyboard: string | null;
   /** The subtitle tracks declared in `dash`/`hls`, each with its WebVTT file (absent: none). */
   subtitles?: PublishedSubtitle[];
+  /**
+   * When the first rendition was published (ISO time): the video plays from then on, while
+   * `status` is still `processing` and the rest of the ladder is encoded.
+   */
+  playableAt?: string;
 }
 
 export interface PublishedSubtitle {

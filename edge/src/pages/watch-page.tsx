@@ -32,6 +32,7 @@ export function WatchPage({
         <video id="video" playsinline muted aria-label="Video player" />
         <div class="message" id="message" role="status" hidden />
       </div>
+      <p class="notice" id="processing-note" role="status" hidden />
       <div class="player-bar" id="bar" hidden>
         <div class="seek-wrap">
           <input id="seek" type="range" min="0" max="1000" value="0" aria-label="Seek" />

@@ -10,6 +10,7 @@ import { ApiError } from "../../../shared/errors/api-error.ts";
 import type { Database } from "../db/request-db.ts";
 import { mediaSigner } from "./media-urls.ts";
 import { canSee, type Viewer } from "./video-access.ts";
+import { isPlayable } from "./video-view.ts";
 
 export interface Playback {
   dash: string;
@@ -46,7 +47,8 @@ export class PlaybackService {
       .from(videos)
       .where(and(eq(videos.id, id), isNull(videos.deletedAt)));
     if (!video || !canSee(video, viewer)) throw new ApiError("not_found", "no such video");
-    if (video.status !== "ready" || !video.storagePrefix || !video.media) {
+    // Ready, or still processing with its first rendition published (first playable).
+    if (!isPlayable(video) || !video.storagePrefix || !video.media) {
       throw new ApiError(
         "video_not_ready",
         `the video is ${video.status.replace("_", " ")} (${video.progress}%)`,

@@ -35,6 +35,8 @@ export function toVideo(row: VideoRow, renditions: RenditionView[] = [], subtitl
     translateTo: row.translateTo,
     status: row.status,
     progress: row.progress,
+    playable: isPlayable(row),
+    playableAt: isPlayable(row) ? (row.media?.playableAt ?? isoOrNull(row.readyAt)) : null,
     durationMs: row.durationMs,
     renditions,
     subtitles: subtitles.map(toSubtitleTrack),
@@ -45,3 +47,10 @@ export function toVideo(row: VideoRow, renditions: RenditionView[] = [], subtitl
 }
 
 export type Video = ReturnType<typeof toVideo>;
+
+/** Published media exist and the video is on its way to ready or there: its manifests play. */
+export function isPlayable(row: Pick<VideoRow, "status" | "media" | "storagePrefix">): boolean {
+  return (row.status === "processing" || row.status === "ready") && !!row.media && !!row.storagePrefix;
+}
+
+const isoOrNull = (value: Date | string | null) => (value ? new Date(value).toISOString() : null);

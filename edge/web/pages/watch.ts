@@ -20,6 +20,7 @@ interface Video {
   description: string;
   status: "awaiting_upload" | "uploading" | "processing" | "ready" | "failed";
   progress: number;
+  playable: boolean;
   error: { code: string; message: string } | null;
 }
 interface Playback {
@@ -72,7 +73,12 @@ async function load(): Promise<void> {
   if (video.status === "failed") {
     return show(`This video could not be processed: ${video.error?.message ?? "unknown error"}`);
   }
-  if (video.status !== "ready") {
+  if (video.status === "processing" && video.playable) {
+    // First playable: the smallest rendition plays while the rest of the ladder is encoded.
+    byId("processing-note").textContent =
+      `Still processing (${video.progress}%): more qualities appear when you reload after it is ready.`;
+    byId("processing-note").hidden = false;
+  } else if (video.status !== "ready") {
     const what = video.status === "processing" ? "processing" : "uploading";
     show(`This video is still ${what} (${video.progress}%). It will start when it is ready.`);
     setTimeout(() => void load(), 3000);

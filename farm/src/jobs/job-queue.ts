@@ -138,6 +138,20 @@ export class JobQueue {
     );
   }
 
+  /**
+   * Whether the job is still ours (and not cancelled by an admin), its row locked in the
+   * caller's transaction until it ends: a write made in that transaction is fenced like
+   * `complete`, without completing the job.
+   */
+  async holds(job: Job, client: Queryable): Promise<boolean> {
+    const { rowCount } = await client.query(
+      `select 1 from jobs where id = $1 and locked_by = $2 and attempts = $3 and state = 'running'
+         and cancel_requested_at is null for update`,
+      [job.id, job.lockedBy, job.attempts],
+    );
+    return rowCount === 1;
+  }
+
   /** Deletes settled jobs last touched more than `days` ago; returns how many. */
   async deleteFinished(days: number): Promise<number> {
     const { rowCount } = await this.pool.query(

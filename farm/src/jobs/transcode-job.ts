@@ -10,13 +10,14 @@ import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { translationEnabled } from "../../../shared/config/translation.ts";
-import { nameAudioTracks } from "../media/audio-manifests.ts";
 import { renditionsFromMpd } from "../media/dash-manifest.ts";
-import { DASH_MANIFEST, encodeLadder } from "../media/encode-ladder.ts";
+import { encodeFirstPlayable } from "../media/encode-first-playable.ts";
+import { DASH_MANIFEST } from "../media/encode-ladder.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import { inspectSource } from "../media/inspect.ts";
 import { planLadder } from "../media/ladder.ts";
 import { MediaError } from "../media/media-error.ts";
+import { FIRST_DASH, FIRST_HLS } from "../media/merge-manifests.ts";
 import { TONEMAP_FILTERS } from "../media/source-filters.ts";
 import { makePoster, makeStoryboard, POSTER, STORYBOARD_VTT } from "../media/thumbnails.ts";
 import { withWorkDir } from "../scratch.ts";
@@ -74,7 +75,12 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
         }
         const ladder = planLadder(info, config.LADDER_MAX_FPS);
         let lastReport = 0;
-        await encodeLadder(ffmpeg, {
+        // The poster first: the video has it from the moment it plays.
+        await makePoster(ffmpeg, source, out, info.durationMs, info.height);
+        const uploadedFirst = new Set<string>();
+        let playablePublished = false;
+        let playableAt: string | undefined;
+        await encodeFirstPlayable(ffmpeg, {
           source,
           outDir: out,
           ladder,
@@ -88,10 +94,31 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             lastReport = Date.now();
             void videos.processingProgress(videoId, 2 + fraction * 85).catch(() => undefined);
           },
+          onFirstPlayable: async () => {
+            for (const name of await storage.publishDirectory(out, prefix, { signal })) {
+              uploadedFirst.add(name.slice(prefix.length));
+            }
+            const firstMpd = await readFile(path.join(out, FIRST_DASH), "utf8");
+            playableAt = new Date().toISOString();
+            playablePublished = await videos.publishPlayable(queue, job, {
+              prefix,
+              durationMs: info.durationMs,
+              renditions: renditionsFromMpd(firstMpd),
+              media: {
+                dash: FIRST_DASH,
+                hls: FIRST_HLS,
+                poster: POSTER,
+                storyboard: null,
+                playableAt,
+              },
+            });
+            if (!playablePublished) {
+              throw new Error("the job or its video changed before the first rendition was published");
+            }
+            deps.log(`video ${videoId} playable: first rendition published`);
+          },
         });
         signal.throwIfAborted();
-        await nameAudioTracks(out, info.audioStreams);
-        await makePoster(ffmpeg, source, out, info.durationMs, info.height);
         await makeStoryboard(ffmpeg, source, out, info);
         const subtitleSet = await prepareSubtitles(
           { ffmpeg, subtitles: deps.subtitles },
@@ -111,7 +138,7 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
         const renditions = renditionsFromMpd(await readFile(path.join(out, DASH_MANIFEST), "utf8"));
         let published = false;
         try {
-          await storage.publishDirectory(out, prefix, { signal });
+          await storage.publishDirectory(out, prefix, { signal, skip: uploadedFirst });
           published = await videos.publish(queue, job, {
             prefix,
             durationMs: info.durationMs,
@@ -122,6 +149,8 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
               poster: POSTER,
               storyboard: STORYBOARD_VTT,
               subtitles: subtitleSet.published,
+              // One-rung ladders are playable when they are ready.
+              playableAt: playableAt ?? new Date().toISOString(),
             },
             subtitlesVersion: subtitleSet.version,
             andThen: (client) =>
@@ -133,8 +162,9 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
               }),
           });
         } finally {
-          // Whatever stopped this attempt (lease lost, video deleted, S3 gave up), its files go.
-          if (!published) await storage.deletePrefix(prefix).catch(() => undefined);
+          // Whatever stopped this attempt (lease lost, video deleted, S3 gave up), its files go —
+          // unless its first rendition is what the video plays now (the next attempt replaces it).
+          if (!published && !playablePublished) await storage.deletePrefix(prefix).catch(() => undefined);
         }
         if (!published) {
           throw new Error(

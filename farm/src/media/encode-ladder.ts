@@ -23,6 +23,12 @@ export interface EncodeInput {
   info: EncodeSource;
   /** LUFS, or null to keep the source's levels. */
   loudnessTarget: number | null;
+  /** Encode the audio tracks in this run (default true): the first-playable run does, the rest does not. */
+  withAudio?: boolean;
+  /** Put before every file name this run writes, so two runs can share one directory. */
+  filePrefix?: string;
+  /** The whole ladder's display aspect ("W/H"), when this run encodes only some rungs. */
+  displayAspect?: string;
   threads: number;
   durationMs: number;
   signal?: AbortSignal;
@@ -34,12 +40,13 @@ export function ladderFilterGraph(
   ladder: Ladder,
   info: EncodeSource,
   loudnessTarget: number | null = null,
+  options: { withAudio?: boolean; displayAspect?: string } = {},
 ): string {
   // Rungs round to even sizes, so their pixel shapes differ slightly; one display aspect for
   // all keeps players from letterboxing and is what the DASH muxer requires of a set. The
   // ladder is planned on the display size, so pixels come out square (or within rounding).
   const top = ladder.rungs[0];
-  const dar = top ? `${top.width}/${top.height}` : "16/9";
+  const dar = options.displayAspect ?? (top ? `${top.width}/${top.height}` : "16/9");
   const n = ladder.rungs.length;
   // Decoded once, then every rung scaled from the full-size frame: scaling each rung from
   // the one above would be cheaper but costs the small rungs about 0.5 dB (bench/README.md).
@@ -49,9 +56,11 @@ export function ladderFilterGraph(
   ladder.rungs.forEach((rung, i) => {
     parts.push(`[f${i}]scale=${rung.width}:${rung.height}:flags=bicubic,setdar=${dar}[v${i}]`);
   });
-  info.audioStreams.forEach((stream, i) => {
-    parts.push(`[0:${stream.index}]${audioChain(loudnessTarget)}[a${i}]`);
-  });
+  if (options.withAudio !== false) {
+    info.audioStreams.forEach((stream, i) => {
+      parts.push(`[0:${stream.index}]${audioChain(loudnessTarget)}[a${i}]`);
+    });
+  }
   return parts.join(";");
 }
 
@@ -59,9 +68,16 @@ export function encodeArgs(
   input: Omit<EncodeInput, "source" | "signal" | "onProgress" | "durationMs">,
 ): string[] {
   const { ladder, info, threads } = input;
-  const audio = info.audioStreams;
+  const audio = input.withAudio === false ? [] : info.audioStreams;
   const hasAudio = audio.length > 0;
-  const args = ["-filter_complex", ladderFilterGraph(ladder, info, input.loudnessTarget)];
+  const prefix = input.filePrefix ?? "";
+  const args = [
+    "-filter_complex",
+    ladderFilterGraph(ladder, info, input.loudnessTarget, {
+      withAudio: hasAudio,
+      ...(input.displayAspect ? { displayAspect: input.displayAspect } : {}),
+    }),
+  ];
   for (let i = 0; i < ladder.rungs.length; i++) args.push("-map", `[v${i}]`);
   audio.forEach((stream, i) => {
     args.push("-map", `[a${i}]`);
@@ -111,9 +127,9 @@ export function encodeArgs(
     "-hls_master_name",
     HLS_MASTER,
     "-init_seg_name",
-    "init-$RepresentationID$.m4s",
+    `init-${prefix}$RepresentationID$.m4s`,
     "-media_seg_name",
-    "seg-$RepresentationID$-$Number%05d$.m4s",
+    `seg-${prefix}$RepresentationID$-$Number%05d$.m4s`,
     "-adaptation_sets",
     // One set per audio track (a language each), so players offer them as alternatives.
     ["id=0,streams=v", ...audio.map((_, i) => `id=${i + 1},streams=${ladder.rungs.length + i}`)].join(" "),

@@ -40,10 +40,11 @@ export class ObjectStorage {
   async publishDirectory(
     dir: string,
     prefix: string,
-    options: { concurrency?: number; signal?: AbortSignal } = {},
+    options: { concurrency?: number; signal?: AbortSignal; skip?: ReadonlySet<string> } = {},
   ): Promise<string[]> {
-    const { concurrency = 6, signal } = options;
-    const names = (await readdir(dir)).sort();
+    const { concurrency = 6, signal, skip } = options;
+    // `skip`: files an earlier upload of the same directory already stored (first playable).
+    const names = (await readdir(dir)).filter((name) => !skip?.has(name)).sort();
     const queue = [...names];
     const keys: string[] = [];
     const worker = async () => {

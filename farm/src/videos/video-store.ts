@@ -239,6 +239,36 @@ export class VideoStore {
     });
   }
 
+  /**
+   * First playable: the video stays `processing`, but its first rendition's manifests are
+   * published (media, storage prefix, renditions), so it plays. Fenced on the job's lease
+   * like `publish`; false (and nothing written) if the job or the video changed.
+   */
+  async publishPlayable(
+    queue: JobQueue,
+    job: Job,
+    result: { prefix: string; durationMs: number; media: PublishedMedia; renditions: ManifestRendition[] },
+  ): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      if (!(await queue.holds(job, client))) return false;
+      const { rowCount } = await client.query(
+        `update videos set duration_ms = $2, storage_prefix = $3, media = $4, updated_at = now()
+         where id = $1 and status = 'processing' and deleted_at is null`,
+        [job.videoId, result.durationMs, result.prefix, JSON.stringify(result.media)],
+      );
+      if (rowCount !== 1) return false;
+      await client.query("delete from renditions where video_id = $1", [job.videoId]);
+      for (const r of result.renditions) {
+        await client.query(
+          `insert into renditions (video_id, kind, representation_id, width, height, bandwidth, codecs)
+           values ($1, $2, $3, $4, $5, $6, $7)`,
+          [job.videoId, r.kind, r.representationId, r.width, r.height, r.bandwidth, r.codecs],
+        );
+      }
+      return true;
+    });
+  }
+
   /** processing → failed with a stable code and a readable message. */
   async fail(id: string, code: MediaErrorCode, message: string): Promise<void> {
     await this.pool.query(
