@@ -12,7 +12,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type EncodeSource, encodeArgs, encodeLadder } from "../farm/src/media/encode-ladder.ts";
+import { encodeFirstPlayable } from "../farm/src/media/encode-first-playable.ts";
+import { type EncodeSource, encodeArgs } from "../farm/src/media/encode-ladder.ts";
 import { Ffmpeg } from "../farm/src/media/ffmpeg.ts";
 import { locateMediaTools } from "../farm/src/media/ffmpeg-locate.ts";
 import { type Ladder, planLadder, type Rung } from "../farm/src/media/ladder.ts";
@@ -80,7 +81,7 @@ async function baseline(source: string, dir: string, ladder: Ladder): Promise<st
   return outputs;
 }
 
-function joinSegments(dir: string, rep: number): string {
+function joinSegments(dir: string, rep: number | string): string {
   const segments = readdirSync(dir)
     .filter((n) => n.startsWith(`seg-${rep}-`))
     .sort();
@@ -134,8 +135,12 @@ try {
     `bench/transcode — ${SECONDS} s 1080p30 source, ${ladder.rungs.length} rungs (${ladder.rungs.map((r) => r.name).join(", ")}), ${os.cpus().length} cores, ffmpeg ${tools.ffmpeg.version}`,
   );
   const baselineRun = await measure(async () => void (await baseline(source, base, ladder)));
+  // The product's path: the smallest rung and the audio first (published as first playable),
+  // then the other rungs; "first playable" is when the first run's files exist.
+  let firstPlayableS = Number.NaN;
+  const started = performance.now();
   const oursRun = await measure(() =>
-    encodeLadder(ffmpeg, {
+    encodeFirstPlayable(ffmpeg, {
       source,
       outDir: ours,
       ladder,
@@ -143,6 +148,9 @@ try {
       loudnessTarget: LOUDNESS,
       threads: 0,
       durationMs: SECONDS * 1000,
+      onFirstPlayable: async () => {
+        firstPlayableS = (performance.now() - started) / 1000;
+      },
     }),
   );
 
@@ -153,17 +161,22 @@ try {
     `| baseline (one ffmpeg per rendition) | ${baselineRun.cpu.toFixed(1)} | ${per(baselineRun.cpu)} | ${baselineRun.wall.toFixed(1)} | ${per(baselineRun.wall)} |`,
   );
   console.log(
-    `| Movio (one pass, decode once) | ${oursRun.cpu.toFixed(1)} | ${per(oursRun.cpu)} | ${oursRun.wall.toFixed(1)} | ${per(oursRun.wall)} |`,
+    `| Movio (smallest rung first, then the rest in one pass) | ${oursRun.cpu.toFixed(1)} | ${per(oursRun.cpu)} | ${oursRun.wall.toFixed(1)} | ${per(oursRun.wall)} |`,
   );
   console.log(
     `\nCPU ratio Movio/baseline: ${(oursRun.cpu / baselineRun.cpu).toFixed(2)}×   wall ratio: ${(oursRun.wall / baselineRun.wall).toFixed(2)}×   wall per source second: ${per(oursRun.wall)}`,
+  );
+  console.log(
+    `first playable after ${firstPlayableS.toFixed(1)} s: ${per(firstPlayableS)}× the source duration`,
   );
 
   console.log("\n| rung | PSNR baseline dB | PSNR Movio dB | Δ dB |");
   console.log("| --- | ---: | ---: | ---: |");
   for (const [i, rung] of ladder.rungs.entries()) {
     const b = psnr(path.join(base, `rung-${i}.mp4`), source, rung, ladder.fps);
-    const o = psnr(joinSegments(ours, i), source, rung, ladder.fps);
+    // The smallest rung is the first run's (representation "first-0").
+    const rep = i === ladder.rungs.length - 1 ? "first-0" : i;
+    const o = psnr(joinSegments(ours, rep), source, rung, ladder.fps);
     console.log(
       `| ${rung.name} ${rung.width}×${rung.height} | ${b.toFixed(2)} | ${o.toFixed(2)} | ${(o - b).toFixed(2)} |`,
     );
