@@ -19,6 +19,7 @@ import { fixtures } from "../../farm/test/support/fixtures.ts";
 import { TranslateStandIn } from "../../farm/test/support/translate-stand-in.ts";
 import { screenshotBoth, seriousAxeViolations } from "./support/page-checks.ts";
 import { type RunningStack, startRunningStack } from "./support/running-stack.ts";
+import { startUploadLine, type UploadLine } from "./support/upload-line.ts";
 
 const EMAIL = "newcomer@example.com";
 const PASSWORD = "a long enough password";
@@ -30,6 +31,8 @@ const MAX_BYTES = 6 * 1024 * 1024;
 let stack: RunningStack | undefined;
 let browser: Browser | undefined;
 let translate: TranslateStandIn | undefined;
+/** The browser reaches the farm's tus endpoint through this, so the line can drop mid-upload. */
+let line: UploadLine | undefined;
 let clipDir = "";
 let clipPath = "";
 
@@ -40,8 +43,10 @@ beforeAll(async () => {
   await writeFile(clipPath, fixtures.withSubtitles({ seconds: 6, size: "960x540" }));
   // Machine translation on, answered by a stand-in for AWS Translate ("[es] Hello…").
   translate = await TranslateStandIn.start();
+  line = await startUploadLine();
   [stack, browser] = await Promise.all([
     startRunningStack({
+      UPLOAD_ENDPOINT: `http://127.0.0.1:${line.port}/files/`,
       AWS_TRANSLATE_ENDPOINT: translate.url,
       AWS_REGION: "eu-west-1",
       AWS_ACCESS_KEY_ID: "web-test",
@@ -59,12 +64,14 @@ beforeAll(async () => {
       ],
     }),
   ]);
+  line.target = stack.ports.FARM_PORT;
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
   await translate?.close();
+  await line?.close();
   if (clipDir) await rm(clipDir, { recursive: true, force: true });
 }, 60_000);
 
@@ -196,6 +203,13 @@ it("a new user signs up, uploads (resuming after a reload), watches, searches, e
   await page.locator("#upload-status", { hasText: "Paused" }).waitFor();
   await snap(page, "upload-paused");
   await page.getByRole("button", { name: "Resume" }).click();
+  // The connection drops for a moment: the page says so, retries, and carries on by itself.
+  await until("the upload to pass 15%", async () => (await valueNow(bar)) >= 15, 30_000);
+  line!.drop(2500);
+  await page.locator("#upload-status", { hasText: "dropped" }).waitFor();
+  await snap(page, "upload-dropped");
+  const before = await valueNow(bar);
+  await until("the upload to move on after the drop", async () => (await valueNow(bar)) > before + 3, 30_000);
   await until("the upload to pass 25%", async () => (await valueNow(bar)) >= 25, 30_000);
   expect(await page.locator("#upload-speed").textContent()).toMatch(/\/s$/);
   expect(await page.locator("#upload-eta").textContent()).toMatch(/left$/);
