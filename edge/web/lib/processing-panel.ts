@@ -43,6 +43,12 @@ export async function followProcessing(video: Video): Promise<void> {
       retry.focus();
       return;
     }
+    if (current.status === "processing" && current.playable) {
+      const watch = byId<HTMLAnchorElement>("watch-link");
+      watch.href = watchUrl(current.id);
+      watch.textContent = "Watch now (lower quality until processing finishes)";
+      watch.hidden = false;
+    }
     status.textContent =
       current.status === "processing"
         ? `Processing: ${current.progress}%. You can leave this page; it carries on, and your studio shows it.`

@@ -135,10 +135,20 @@ export class StudioItem {
     this.renderThumb();
   }
 
+  private actionsKey = "";
+
   private renderActions(): void {
     const v = this.video;
+    // Rebuilt only when they change: a poll must not take the focus from a button.
+    const key = `${v.status}|${v.playable}|${v.title}`;
+    if (key === this.actionsKey) return;
+    this.actionsKey = key;
     const buttons: Node[] = [];
     if (v.status === "ready") buttons.push(h("a", { class: "button", href: watchUrl(v.id) }, "Watch"));
+    // The first, smallest rendition is out while the rest is still encoding.
+    if (v.status === "processing" && v.playable) {
+      buttons.push(h("a", { class: "button", href: watchUrl(v.id) }, "Watch now"));
+    }
     const uploadHref = `/upload?video=${encodeURIComponent(v.id)}`;
     if (v.status === "failed")
       buttons.push(h("a", { class: "button primary", href: uploadHref }, "Upload again"));

@@ -6,6 +6,8 @@ export interface Video {
   title: string;
   status: "awaiting_upload" | "uploading" | "processing" | "ready" | "failed";
   progress: number;
+  /** Watchable already while processing (its first, smallest rendition is published). */
+  playable?: boolean;
   error: { code: string; message: string } | null;
 }
 
