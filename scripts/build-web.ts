@@ -7,7 +7,18 @@
  *
  * Run by `npm start`, the edge tests and `wrangler deploy` ([build] in wrangler.toml).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
@@ -24,17 +35,39 @@ const OUT = path.join(ROOT, "dist/web");
 const ASSETS = path.join(OUT, "assets");
 /** Pages whose scripts load before any player: at most this much JavaScript, gzipped. */
 const PAGE_BUDGET_GZIP = 60 * 1024;
+/**
+ * Files an older build made stay this long: a running stack (or a test run beside it) may
+ * still serve pages that name them. Hashed names never collide, so keeping them is safe.
+ */
+const KEEP_OLD_ASSETS_MS = 10 * 60_000;
 
+/**
+ * Builds into a staging folder, then adds the new files to dist/web and swaps the manifest in
+ * with a rename, so a stack serving dist/web never sees it missing or half written (several
+ * stacks and test runs share it, and wrangler dev rebuilds on every edit).
+ */
 export async function buildWeb(log: (line: string) => void = console.log): Promise<AssetManifest> {
-  rmSync(OUT, { recursive: true, force: true });
-  mkdirSync(ASSETS, { recursive: true });
+  const staging = path.join(ROOT, "dist", `.web-staging-${process.pid}-${Date.now()}`);
+  const stagedAssets = path.join(staging, "assets");
+  mkdirSync(stagedAssets, { recursive: true });
+  try {
+    const manifest = await buildInto(stagedAssets, log);
+    publish(stagedAssets, manifest);
+    reportSizes(manifest, log);
+    return manifest;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+async function buildInto(assetsDir: string, log: (line: string) => void): Promise<AssetManifest> {
   const entryPoints = [
     ...PAGES.map((page) => ({ in: path.join(ROOT, `edge/web/pages/${page}.ts`), out: page })),
     { in: path.join(ROOT, "edge/web/styles.css"), out: "styles" },
   ];
   const result = await build({
     entryPoints,
-    outdir: ASSETS,
+    outdir: assetsDir,
     entryNames: "[name]-[hash]",
     chunkNames: "chunk-[hash]",
     bundle: true,
@@ -48,15 +81,33 @@ export async function buildWeb(log: (line: string) => void = console.log): Promi
     tsconfig: path.join(ROOT, "edge/web/tsconfig.json"),
     logLevel: "warning",
   });
-  const manifest = { ...manifestOf(result.metafile), apiReference: copyApiReference(ASSETS, log) };
-  writeFileSync(path.join(OUT, ASSET_MANIFEST_PATH), JSON.stringify(manifest, null, 2));
-  // Workers static assets read this file: hashed names never change content, cache them for good.
-  writeFileSync(
+  return { ...manifestOf(result.metafile), apiReference: copyApiReference(assetsDir, log) };
+}
+
+/** New files in, manifest and headers swapped atomically, files of old builds pruned when stale. */
+function publish(stagedAssets: string, manifest: AssetManifest): void {
+  mkdirSync(ASSETS, { recursive: true });
+  const current = new Set(readdirSync(stagedAssets));
+  for (const name of current) {
+    if (!existsSync(path.join(ASSETS, name)))
+      copyFileSync(path.join(stagedAssets, name), path.join(ASSETS, name));
+  }
+  const writeAtomically = (file: string, text: string) => {
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, text);
+    renameSync(temp, file);
+  };
+  // Workers static assets read _headers: hashed names never change content, cache them for good.
+  writeAtomically(
     path.join(OUT, "_headers"),
     "/assets/*\n  Cache-Control: public, max-age=31536000, immutable\n  X-Content-Type-Options: nosniff\n",
   );
-  reportSizes(manifest, log);
-  return manifest;
+  writeAtomically(path.join(OUT, ASSET_MANIFEST_PATH), JSON.stringify(manifest, null, 2));
+  const cutoff = Date.now() - KEEP_OLD_ASSETS_MS;
+  for (const name of readdirSync(ASSETS)) {
+    const file = path.join(ASSETS, name);
+    if (!current.has(name) && statSync(file).mtimeMs < cutoff) unlinkSync(file);
+  }
 }
 
 function manifestOf(metafile: Metafile): Omit<AssetManifest, "apiReference"> {
