@@ -225,14 +225,7 @@ export class VideoStore {
         ],
       );
       if (rowCount !== 1) return false;
-      await client.query("delete from renditions where video_id = $1", [job.videoId]);
-      for (const r of result.renditions) {
-        await client.query(
-          `insert into renditions (video_id, kind, representation_id, width, height, bandwidth, codecs)
-           values ($1, $2, $3, $4, $5, $6, $7)`,
-          [job.videoId, r.kind, r.representationId, r.width, r.height, r.bandwidth, r.codecs],
-        );
-      }
+      await replaceRenditions(client, job.videoId as string, result.renditions);
       await this.search.enqueue(client, job.videoId as string);
       await result.andThen?.(client);
       return true;
@@ -257,14 +250,7 @@ export class VideoStore {
         [job.videoId, result.durationMs, result.prefix, JSON.stringify(result.media)],
       );
       if (rowCount !== 1) return false;
-      await client.query("delete from renditions where video_id = $1", [job.videoId]);
-      for (const r of result.renditions) {
-        await client.query(
-          `insert into renditions (video_id, kind, representation_id, width, height, bandwidth, codecs)
-           values ($1, $2, $3, $4, $5, $6, $7)`,
-          [job.videoId, r.kind, r.representationId, r.width, r.height, r.bandwidth, r.codecs],
-        );
-      }
+      await replaceRenditions(client, job.videoId as string, result.renditions);
       return true;
     });
   }
@@ -275,6 +261,18 @@ export class VideoStore {
       `update videos set status = 'failed', error_code = $2, error_message = $3, updated_at = now()
        where id = $1 and status = 'processing'`,
       [id, code, message.slice(0, 1000)],
+    );
+  }
+}
+
+/** The video's renditions become exactly these (what the published manifest declares). */
+async function replaceRenditions(client: pg.PoolClient, videoId: string, renditions: ManifestRendition[]) {
+  await client.query("delete from renditions where video_id = $1", [videoId]);
+  for (const r of renditions) {
+    await client.query(
+      `insert into renditions (video_id, kind, representation_id, width, height, bandwidth, codecs)
+       values ($1, $2, $3, $4, $5, $6, $7)`,
+      [videoId, r.kind, r.representationId, r.width, r.height, r.bandwidth, r.codecs],
     );
   }
 }
