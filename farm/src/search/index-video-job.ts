@@ -15,8 +15,7 @@ export function indexVideoHandler(deps: {
   return {
     async run(job, { signal }) {
       if (!job.videoId) return;
-      signal.throwIfAborted();
-      const { saved, deleted } = await deps.indexer.indexVideo(job.videoId);
+      const { saved, deleted } = await deps.indexer.indexVideo(job.videoId, signal);
       deps.log(`video ${job.videoId} indexed: ${saved} records saved, ${deleted} removed`);
     },
   };

@@ -39,19 +39,27 @@ export class SearchIndexer {
     readonly indexName: string,
   ) {}
 
-  /** Replaces the video's records with its current state (removes them if it is not indexable). */
-  async indexVideo(videoId: string): Promise<IndexOutcome> {
+  /**
+   * Replaces the video's records with its current state (removes them if it is not indexable).
+   * `signal` (the job's) stops it between steps and while waiting for Algolia's task.
+   */
+  async indexVideo(videoId: string, signal?: AbortSignal): Promise<IndexOutcome> {
     return inTransaction(this.db, async (tx) => {
       await lockVideos(tx, [videoId]);
       const [source] = await readSearchSources(tx, [videoId]);
       const records = source ? buildVideoRecords(source) : [];
+      signal?.throwIfAborted();
       const held = await this.objectIdsOf(videoId);
       const built = new Set(records.map((r) => r.objectID));
       const stale = held.filter((id) => !built.has(id));
-      await this.write([
-        ...records.map((record): BatchRequest => ({ action: "addObject", body: { ...record } })),
-        ...stale.map((objectID): BatchRequest => ({ action: "deleteObject", body: { objectID } })),
-      ]);
+      signal?.throwIfAborted();
+      await this.write(
+        [
+          ...records.map((record): BatchRequest => ({ action: "addObject", body: { ...record } })),
+          ...stale.map((objectID): BatchRequest => ({ action: "deleteObject", body: { objectID } })),
+        ],
+        signal,
+      );
       return { saved: records.length, deleted: stale.length };
     });
   }
@@ -105,18 +113,26 @@ export class SearchIndexer {
     return ids;
   }
 
-  private async write(requests: BatchRequest[]): Promise<void> {
+  private async write(requests: BatchRequest[], signal?: AbortSignal): Promise<void> {
     for (let i = 0; i < requests.length; i += BATCH_SIZE) {
       const response = await this.client.batch({
         indexName: this.indexName,
         batchWriteParams: { requests: requests.slice(i, i + BATCH_SIZE) },
       });
-      await this.waitFor(response);
+      await this.waitFor(response, signal);
     }
   }
 
-  private async waitFor(response: { taskID: number }): Promise<void> {
-    await this.client.waitForTask({ indexName: this.indexName, taskID: response.taskID });
+  private async waitFor(response: { taskID: number }, signal?: AbortSignal): Promise<void> {
+    await this.client.waitForTask({
+      indexName: this.indexName,
+      taskID: response.taskID,
+      // The client's own pacing (200 ms more per poll, at most 5 s), stopped when the job is.
+      timeout: (polls) => {
+        signal?.throwIfAborted();
+        return Math.min(polls * 200, 5000);
+      },
+    });
   }
 }
 
