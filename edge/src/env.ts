@@ -30,6 +30,12 @@ export interface Bindings {
   SUBTITLE_MAX_BYTES?: string;
   AWS_TRANSLATE_ENDPOINT?: string;
   AWS_ACCESS_KEY_ID?: string;
+  /** `postgres` (default) or `algolia`, with the Algolia app, search-only key, index and hosts. */
+  SEARCH_PROVIDER?: string;
+  ALGOLIA_APP_ID?: string;
+  ALGOLIA_SEARCH_KEY?: string;
+  ALGOLIA_INDEX?: string;
+  ALGOLIA_HOSTS?: string;
   /** The web app's static assets (wrangler.toml [assets]). */
   ASSETS: Fetcher;
   /** Browser origins allowed to call the API cross-origin (comma-separated; empty: none). */
