@@ -144,6 +144,7 @@ export const videos = pgTable(
     // Title and description are searched as one document (a query's words may be spread
     // over both); the weights still tell which field a word came from.
     index("videos_search_doc_idx").using("gin", sql`(${t.titleTsv} || ${t.descriptionTsv})`),
+    index("videos_search_config_idx").on(t.searchConfig),
     index("videos_public_listing_idx")
       .on(t.createdAt.desc(), t.id.desc())
       .where(sql`${t.status} = 'ready' and ${t.visibility} = 'public' and ${t.deletedAt} is null`),
@@ -280,13 +281,44 @@ export const subtitleCues = pgTable(
     endMs: integer("end_ms").notNull(),
     text: text("text").notNull(),
     searchConfig: searchConfig(),
-    /** The cue's words: stemmed at weight A, as written (for prefixes) at weight C. */
+    /** The cue's words: stemmed at weight A, as written (for prefixes, stop words left out) at weight C. */
     tsv: tsvector("tsv"),
   },
   (t) => [
     primaryKey({ columns: [t.trackId, t.idx] }),
-    index("subtitle_cues_tsv_idx").using("gin", t.tsv),
     check("subtitle_cues_times_check", sql`${t.startMs} >= 0 and ${t.endMs} >= ${t.startMs}`),
+  ],
+);
+
+/**
+ * The words of up to 64 consecutive cues of a track (cue `idx` / 64 is the block), each word
+ * at the position of the cue that holds it (`idx % 64 + 1`). Search finds the cues holding
+ * all of a query's words (the tsquery `<0>`, "at the same position") with one index probe
+ * over these ~n/50 rows instead of the cues themselves, and reads cues only for the page it
+ * returns. Weights: A a stemmed word, C a word as written, B both (it is its own stem). A
+ * word may have at most 256 positions in a tsvector; a block has 64, so nothing is lost.
+ * Kept by statement triggers on subtitle_cues (migrations/0008_search_cue_blocks.sql).
+ */
+export const subtitleCueBlocks = pgTable(
+  "subtitle_cue_blocks",
+  {
+    trackId: uuid("track_id")
+      .notNull()
+      .references(() => subtitleTracks.id, { onDelete: "cascade" }),
+    block: integer("block").notNull(),
+    videoId: uuid("video_id").notNull(),
+    /** The track's language and whether it is ready, copied here so search reads one table. */
+    trackLanguage: text("track_language"),
+    trackReady: boolean("track_ready").notNull(),
+    searchConfig: searchConfig(),
+    words: tsvector("words").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.trackId, t.block] }),
+    index("subtitle_cue_blocks_words_idx").using("gin", t.words),
+    index("subtitle_cue_blocks_video_idx").on(t.videoId),
+    // Which configurations are in use (search reads them off this, see search-sql.ts).
+    index("subtitle_cue_blocks_config_idx").on(t.searchConfig),
   ],
 );
 

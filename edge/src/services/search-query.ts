@@ -8,6 +8,11 @@ import { ApiError } from "../../../shared/errors/api-error.ts";
 export const MAX_QUERY_CHARS = 200;
 /** Words this long or longer also match close spellings (pg_trgm). */
 export const TYPO_MIN_CHARS = 5;
+/**
+ * A last word this long is also matched by its stem ("runs" finds "running"); a shorter one
+ * only as written: the stem of a fragment is noise (French stems "wea" to "we").
+ */
+export const PREFIX_STEM_MIN_CHARS = 4;
 
 export interface Term {
   /** One word, or several for a "quoted phrase" (or a hyphenated word), matched in order. */

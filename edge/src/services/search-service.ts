@@ -12,17 +12,18 @@ import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
 import type { Database } from "../db/request-db.ts";
 import { mediaSigner } from "./media-urls.ts";
 import { decodeSearchCursor, encodeSearchCursor } from "./search-cursor.ts";
+import { pageCtes, trackFilter } from "./search-page-sql.ts";
 import { parseQuery } from "./search-query.ts";
 import {
   cuePlainText,
+  cuesOfBlock,
   HEADLINE_FRAGMENT,
   HEADLINE_WHOLE,
   headlineQuery,
   htmlEscape,
-  preFilter,
+  matchingBlocks,
   queryCtes,
   queryShape,
-  videoDoc,
 } from "./search-sql.ts";
 
 type SearchResult = z.output<typeof SearchResultSchema>;
@@ -65,9 +66,6 @@ interface Row extends Record<string, unknown> {
   cues: CueHit[];
 }
 
-/** Title over description over subtitles; several fields add up. Ties: newer first. */
-const SCORE = sql`(case when in_title then 4 else 0 end + case when in_desc then 2 else 0 end
-  + case when in_sub then 1 else 0 end)`;
 const MAX_CUES_PER_VIDEO = 3;
 
 export class SearchService {
@@ -80,48 +78,24 @@ export class SearchService {
     const started = Date.now();
     const shape = queryShape(parseQuery(input.q));
     const after = input.cursor === undefined ? undefined : decodeSearchCursor(input.cursor);
-    const langFilter = input.lang
-      ? sql`and lower(split_part(tr.language, '-', 1)) = lower(split_part(${input.lang}::text, '-', 1))`
-      : sql``;
-    const keyset = after
-      ? sql`where (score, created_at, id) < (${after.score}::int, ${after.at}::timestamptz, ${after.id}::uuid)`
-      : sql``;
-    // A video found by its cues alone is still hidden by an excluded word in its title or description.
-    const notExcluded = shape.negated.length > 0 ? sql`and not ${videoDoc("v")} @@ qs.neg_q` : sql``;
     const headline = (config: SQL, text: SQL, options: string) =>
       sql`ts_headline(${config}::regconfig, ${htmlEscape(text)},
         ${headlineQuery(shape, config, text, sql`(select head_q from qs where qs.cfg = ${config})`)}, ${options})`;
     const result = await this.db.execute<Row>(sql`
       with ${queryCtes(shape)},
-      pre as materialized (select ${preFilter} as q),
-      doc_hits as materialized (
-        select v.id, v.title_tsv @@ qs.any_q as in_title, v.description_tsv @@ qs.any_q as in_desc
-        from pre, videos v join qs on qs.cfg = v.search_config
-        where ${videoDoc("v")} @@ pre.q and ${videoDoc("v")} @@ qs.match_q
-          and v.status = 'ready' and v.visibility = 'public' and v.deleted_at is null),
-      cue_hits as materialized (
-        select tr.video_id, tr.language, c.start_ms, c.end_ms, c.text, c.search_config,
-               ts_rank(c.tsv, qs.match_q) as rank
-        from pre, subtitle_cues c join qs on qs.cfg = c.search_config join subtitle_tracks tr on tr.id = c.track_id
-        where c.tsv @@ pre.q and c.tsv @@ qs.match_q and tr.status = 'ready' ${langFilter}),
-      scored as (
-        select v.id, v.created_at, v.search_config,
-               coalesce(d.in_title, false) as in_title, coalesce(d.in_desc, false) as in_desc,
-               v.id in (select video_id from cue_hits) as in_sub
-        from videos v join qs on qs.cfg = v.search_config left join doc_hits d on d.id = v.id
-        where v.status = 'ready' and v.visibility = 'public' and v.deleted_at is null
-          and (d.id is not null or (v.id in (select video_id from cue_hits) ${notExcluded}))),
-      ranked as (select *, ${SCORE} as score from scored),
-      page as (select * from ranked ${keyset} order by score desc, created_at desc, id desc limit ${input.limit + 1})
+      ${pageCtes({ shape, rows: input.limit + 1, after, lang: input.lang })}
       select p.id, p.score, p.created_at::text as cursor_at, to_json(p.created_at) #>> '{}' as created_at,
              v.title, v.duration_ms, u.display_name, v.storage_prefix, v.media->>'poster' as poster,
-             case when p.in_title then ${headline(sql`p.search_config`, sql`v.title`, HEADLINE_WHOLE)} end as title_snippet,
-             case when p.in_desc then ${headline(sql`p.search_config`, sql`v.description`, HEADLINE_FRAGMENT)} end as description_snippet,
-             (select coalesce(json_agg(json_build_object(
+             case when p.score & 4 = 4 then ${headline(sql`v.search_config`, sql`v.title`, HEADLINE_WHOLE)} end as title_snippet,
+             case when p.score & 2 = 2 then ${headline(sql`v.search_config`, sql`v.description`, HEADLINE_FRAGMENT)} end as description_snippet,
+             case when p.score & 1 = 1 then (select coalesce(json_agg(json_build_object(
                  'snippet', ${headline(sql`h.search_config`, cuePlainText(sql`h.text`), HEADLINE_WHOLE)},
                  'startMs', h.start_ms, 'endMs', h.end_ms, 'lang', h.language) order by h.rank desc, h.start_ms), '[]'::json)
-              from (select * from cue_hits h where h.video_id = p.id
-                    order by h.rank desc, h.start_ms limit ${MAX_CUES_PER_VIDEO}) h) as cues
+              from (select c.start_ms, c.end_ms, c.text, c.search_config, mb.language, ts_rank(c.tsv, mb.match_q) as rank
+                    from ${matchingBlocks(sql`p.id`, shape, trackFilter(input.lang))} mb
+                    cross join lateral (select * from subtitle_cues c
+                      where ${cuesOfBlock("c", "mb")} and c.tsv @@ mb.match_q offset 0) c
+                    order by rank desc, c.start_ms limit ${MAX_CUES_PER_VIDEO}) h) else '[]'::json end as cues
       from page p join videos v on v.id = p.id join users u on u.id = v.owner_id
       order by p.score desc, p.created_at desc, p.id desc`);
     const rows = result.rows;

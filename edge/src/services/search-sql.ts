@@ -11,27 +11,16 @@
  * ("runn") is not a prefix of its stem ("run").
  */
 import { type SQL, sql } from "drizzle-orm";
-import { type Term, TYPO_MIN_CHARS } from "./search-query.ts";
+import { PREFIX_STEM_MIN_CHARS, type Term, TYPO_MIN_CHARS } from "./search-query.ts";
 
-/** Every configuration migrations/0005_search.sql creates (a row's own is in `search_config`). */
-export const SEARCH_CONFIGS = [
-  "english",
-  "french",
-  "german",
-  "spanish",
-  "portuguese",
-  "italian",
-  "dutch",
-  "russian",
-  "swedish",
-  "norwegian",
-  "danish",
-  "finnish",
-  "hungarian",
-  "romanian",
-  "turkish",
-  "simple",
-].map((name) => `movio_${name}`);
+/** Cues per block of subtitle_cue_blocks: `movio_cues_per_block()` in migrations/0008. */
+export const CUES_PER_BLOCK = 64;
+
+/** The cues of block `b` (a subtitle_cue_blocks row) among `c` (subtitle_cues), by primary key. */
+export const cuesOfBlock = (c: string, b: string) =>
+  sql.raw(
+    `${c}.track_id = ${b}.track_id and ${c}.idx >= ${b}.block * ${CUES_PER_BLOCK} and ${c}.idx < (${b}.block + 1) * ${CUES_PER_BLOCK}`,
+  );
 
 /** Stands for an operand's weight label in the query texts until a query is made of them. */
 const WEIGHT = "#";
@@ -43,14 +32,19 @@ const written = (word: string) => sql`lower(unaccent(${word}::text))`;
 const operand = (word: string) =>
   sql`'''' || replace(${written(word)}, '''', '''''') || '''${sql.raw(WEIGHT)}'`;
 
-/** Up to 3 indexed words spelled like `word` (pg_trgm similarity), as ` | 'w'#` alternatives. */
-const typoAlternatives = (word: string) => sql`coalesce((
-  select string_agg(' | ''' || s.word || '''${sql.raw(WEIGHT)}', '') from (
+/**
+ * Up to 3 indexed words spelled like `word` (pg_trgm similarity), as ` | 'w'#` alternatives,
+ * for a word that no title, description or cue holds: a word spelled right is not widened to
+ * its neighbours, which were not asked for and may be far more common.
+ */
+const typoAlternatives = (word: string) => sql`case
+  when exists (select 1 from search_words where word = ${written(word)}) then ''
+  else coalesce((select string_agg(' | ''' || s.word || '''${sql.raw(WEIGHT)}', '') from (
     select word from (select distinct word from search_words where word % ${written(word)}) d
-    order by similarity(word, ${written(word)}) desc, word limit 3) s), '')`;
+    order by similarity(word, ${written(word)}) desc, word limit 3) s), '') end`;
 
-/** One whole-word term (a word with its typo alternatives, or a phrase), without negation. */
-function termText(term: Term): SQL {
+/** One whole-word term (a phrase, or a word with its typo alternatives), without negation. */
+function termText(term: Term, typos: boolean): SQL {
   if (term.words.length > 1) {
     return sql`'(' || ${sql.join(
       term.words.map((w) => operand(w)),
@@ -58,15 +52,12 @@ function termText(term: Term): SQL {
     )} || ')'`;
   }
   const word = term.words[0]!;
-  if ([...word].length < TYPO_MIN_CHARS) return operand(word);
+  if (!typos || [...word].length < TYPO_MIN_CHARS) return sql`'(' || ${operand(word)} || ')'`;
   return sql`'(' || ${operand(word)} || ${typoAlternatives(word)} || ')'`;
 }
 
-const joinTerms = (terms: Term[], op: "&" | "|") =>
-  sql.join(
-    terms.map((t) => sql`(${termText(t)})`),
-    sql.raw(` || ' ${op} ' || `),
-  );
+/** Columns of the `terms` CTE joined by a tsquery operator. */
+const joinColumns = (columns: string[], op: "&" | "|") => sql.raw(columns.join(` || ' ${op} ' || `));
 
 /** What a query is made of, known before it runs. */
 export interface QueryShape {
@@ -76,6 +67,11 @@ export interface QueryShape {
   negated: Term[];
   /** The last word typed, matched as a prefix. */
   prefix: string | undefined;
+  /**
+   * A phrase (to find or to exclude): a cue block tells only that its words share a cue, so
+   * the cues themselves decide. Without one, a block's match is a cue's match.
+   */
+  phrases: boolean;
 }
 
 export function queryShape(terms: Term[]): QueryShape {
@@ -83,77 +79,129 @@ export function queryShape(terms: Term[]): QueryShape {
     positive: terms.filter((t) => !t.negated && !t.prefix),
     negated: terms.filter((t) => t.negated),
     prefix: terms.find((t) => t.prefix)?.words[0],
+    phrases: terms.some((t) => t.words.length > 1),
   };
 }
 
 /**
- * `q` (the query texts, typo alternatives looked up once) and `qs` (the query made under
- * every configuration, one row each, joined to documents on their `search_config`):
- * - `match_q`: what a document must match (all positive terms, no negated one);
+ * `terms`, `q` (the query texts, typo alternatives looked up once) and `qs` (the query made under
+ * each configuration in use, one row each, joined to documents on their `search_config`):
+ * - `match_q`: what a title + description, or a cue, must match (all positive terms, no
+ *   negated one);
+ * - `block_q`: the same for a block of cues (subtitle_cue_blocks), where the words of one cue
+ *   share a position: terms are joined by `<0>` ("in the same cue") instead of `&`; phrases
+ *   are loosened to "words in one cue" and excluded phrases left out (the cues decide those);
  * - `any_q`: any positive term (tells which fields of a match hold query words);
  * - `neg_q`: any negated term (a title or description holding one hides the video);
  * - `head_q`: the positive terms without weights, for ts_headline (see headlineQuery);
- * - `pre_q`: `match_q` loosened for the GIN indexes (no weights, negations or phrase order),
- *   so an index answers it without rechecking rows; OR-ed over configurations in `preFilter`.
+ * - `pre_q`: loosened for the indexes (no weights, negations or word order), so an index
+ *   alone answers it: the rows holding every word somewhere.
  */
 export function queryCtes(shape: QueryShape): SQL {
   const { positive, negated, prefix } = shape;
+  // Each term's text once (its typo alternatives looked up once), then the combinations.
+  const termColumns: SQL[] = [sql`1 as one`];
+  const pos: string[] = [];
+  const neg: string[] = [];
+  const negWords: string[] = [];
+  positive.forEach((term, i) => {
+    termColumns.push(sql`${termText(term, true)} as ${sql.raw(`p${i}`)}`);
+    pos.push(`t.p${i}`);
+  });
+  // Excluded words get no typo alternatives.
+  negated.forEach((term, i) => {
+    termColumns.push(sql`${termText(term, false)} as ${sql.raw(`n${i}`)}`);
+    neg.push(`t.n${i}`);
+    if (term.words.length === 1) negWords.push(`t.n${i}`);
+  });
   const texts: SQL[] = [sql`1 as one`];
-  if (positive.length > 0) {
-    texts.push(sql`${joinTerms(positive, "&")} as pos_all`, sql`${joinTerms(positive, "|")} as pos_any`);
+  if (pos.length > 0) {
+    texts.push(sql`${joinColumns(pos, "&")} as pos_all`, sql`${joinColumns(pos, "|")} as pos_any`);
   }
-  if (negated.length > 0) texts.push(sql`${joinTerms(negated, "|")} as neg_any`);
+  if (neg.length > 0) texts.push(sql`${joinColumns(neg, "|")} as neg_any`);
+  if (negWords.length > 0) texts.push(sql`${joinColumns(negWords, "|")} as neg_words`);
   if (prefix !== undefined) texts.push(sql`${written(prefix)} as prefix_word`);
 
-  const tsq = (text: string, weights: string) =>
-    sql`to_tsquery(cfg::regconfig, replace(q.${sql.raw(text)}, '${sql.raw(WEIGHT)}', '${sql.raw(weights ? `:${weights}` : "")}'))`;
+  const weighted = (text: SQL, weights: string) =>
+    sql`replace(${text}, '${sql.raw(WEIGHT)}', '${sql.raw(weights ? `:${weights}` : "")}')`;
+  const tsq = (text: SQL, weights: string) => sql`to_tsquery(cfg::regconfig, ${weighted(text, weights)})`;
   const quotedPrefix = (weights: string) =>
     sql`'''' || replace(q.prefix_word, '''', '''''') || ''':*${sql.raw(weights)}'`;
+  // Language-neutral rows hold one copy, at the stemmed weights: their "stem" is the word.
+  const stemPrefix = prefix !== undefined && [...prefix].length >= PREFIX_STEM_MIN_CHARS;
   const prefixQ = (stemmed: string, asWritten: string) =>
-    sql`(to_tsquery(cfg::regconfig, ${quotedPrefix(stemmed)})
-      || to_tsquery('movio_simple', ${quotedPrefix(asWritten)}))`;
+    stemPrefix
+      ? sql`(to_tsquery(cfg::regconfig, ${quotedPrefix(stemmed)})
+          || to_tsquery('movio_simple', ${quotedPrefix(asWritten)}))`
+      : sql`(case when cfg = 'movio_simple' then to_tsquery(cfg::regconfig, ${quotedPrefix(stemmed)}) else ''::tsquery end
+          || to_tsquery('movio_simple', ${quotedPrefix(asWritten)}))`;
   const both = (a: SQL | undefined, b: SQL | undefined, op: "&&" | "||") =>
     a && b ? sql`(${a} ${sql.raw(op)} ${b})` : (a ?? b ?? sql`''::tsquery`);
+  const inOneCue = (a: SQL | undefined, b: SQL | undefined) =>
+    a && b ? sql`tsquery_phrase(${a}, ${b}, 0)` : (a ?? b ?? sql`''::tsquery`);
 
-  const hasPos = positive.length > 0;
+  const posAll = pos.length > 0 ? sql`q.pos_all` : undefined;
   const hasPrefix = prefix !== undefined;
+  const excluded = neg.length > 0 ? sql`(!! ${tsq(sql`q.neg_any`, "AB")})` : undefined;
   const matchQ = both(
-    negated.length > 0
-      ? sql`(${hasPos ? sql`${tsq("pos_all", "AB")} && ` : sql``}!! ${tsq("neg_any", "AB")})`
-      : hasPos
-        ? tsq("pos_all", "AB")
-        : undefined,
+    both(posAll && tsq(posAll, "AB"), excluded, "&&"),
     hasPrefix ? prefixQ("AB", "CD") : undefined,
     "&&",
   );
-  const anyQ = both(
-    hasPos ? tsq("pos_any", "AB") : undefined,
-    hasPrefix ? prefixQ("AB", "CD") : undefined,
-    "||",
+  // In a block, A marks a stemmed word, C a word as written, B one that is both.
+  const blockQ = inOneCue(
+    inOneCue(
+      posAll && tsq(sql`replace(replace(${posAll}, ' <-> ', ' <0> '), ' & ', ' <0> ')`, "AB"),
+      negWords.length > 0 ? sql`(!! ${tsq(sql`q.neg_words`, "AB")})` : undefined,
+    ),
+    hasPrefix ? prefixQ("AB", "BC") : undefined,
   );
-  const negQ = negated.length > 0 ? tsq("neg_any", "AB") : sql`''::tsquery`;
+  const anyQ = both(posAll && tsq(sql`q.pos_any`, "AB"), hasPrefix ? prefixQ("AB", "CD") : undefined, "||");
+  const negQ = excluded ? tsq(sql`q.neg_any`, "AB") : sql`''::tsquery`;
   const headQ = both(
-    hasPos ? tsq("pos_any", "") : undefined,
-    hasPrefix ? sql`to_tsquery(cfg::regconfig, ${quotedPrefix("")})` : undefined,
+    posAll && tsq(sql`q.pos_any`, ""),
+    stemPrefix ? sql`to_tsquery(cfg::regconfig, ${quotedPrefix("")})` : undefined,
     "||",
   );
+  // Spelled so that languages whose rules agree produce the very same query (one probe).
+  const prefixPre = stemPrefix
+    ? sql`(case when cfg = 'movio_simple' then to_tsquery('movio_simple', ${quotedPrefix("")})
+        else to_tsquery(cfg::regconfig, ${quotedPrefix("")}) || to_tsquery('movio_simple', ${quotedPrefix("")}) end)`
+    : sql`to_tsquery('movio_simple', ${quotedPrefix("")})`;
   const preQ = both(
-    hasPos
-      ? sql`to_tsquery(cfg::regconfig, replace(replace(q.pos_all, ' <-> ', ' & '), '${sql.raw(WEIGHT)}', ''))`
-      : undefined,
-    hasPrefix ? prefixQ("", "") : undefined,
+    posAll && tsq(sql`replace(${posAll}, ' <-> ', ' & ')`, ""),
+    hasPrefix ? prefixPre : undefined,
     "&&",
   );
-  const configs = sql.raw(`array[${SEARCH_CONFIGS.map((c) => `'${c}'`).join(",")}]`);
-  return sql`q as materialized (select ${sql.join(texts, sql`, `)}),
+  // The configurations rows use (a few of the sixteen), read off two small indexes by a
+  // loose index scan: every other language's query would cost time and only add noise.
+  const inUse = (table: string) =>
+    sql.raw(`select cfg from (with recursive c(cfg) as (
+        select min(search_config) from ${table}
+        union all select (select min(search_config) from ${table} where search_config > c.cfg) from c where c.cfg is not null)
+      select cfg from c) x where cfg is not null`);
+  return sql`terms as materialized (select ${sql.join(termColumns, sql`, `)}),
+    q as materialized (select ${sql.join(texts, sql`, `)} from terms t),
     qs as materialized (
-      select cfg, ${matchQ} as match_q, ${anyQ} as any_q, ${negQ} as neg_q, ${headQ} as head_q, ${preQ} as pre_q
-      from q, unnest(${configs}::text[]) as cfg)`;
+      select cfg, ${matchQ} as match_q, ${blockQ} as block_q, ${anyQ} as any_q, ${negQ} as neg_q,
+             ${headQ} as head_q, ${preQ} as pre_q
+      from q, (${inUse("videos")} union ${inUse("subtitle_cue_blocks")}) as configs)`;
 }
 
-/** `pre_q` of every configuration OR-ed: one constant tsquery the GIN indexes can answer. */
-export const preFilter = sql`(select ('(' || string_agg(distinct pre_q::text, ') | (') || ')')::tsquery
-  from qs where numnode(pre_q) > 0)`;
+/**
+ * The blocks of a video that hold a matching cue, among those `blocks` (a condition on `b`)
+ * lets through, as a derived table (track_id, block, language, search_config, match_q).
+ * Without a phrase in the query a block's match is a cue's; with one, a cue confirms it.
+ */
+export function matchingBlocks(video: SQL, shape: QueryShape, blocks: SQL): SQL {
+  const phraseCheck = shape.phrases
+    ? // offset 0: kept a subquery per block, so the block's cue range is the index condition
+      sql`and exists (select 1 from subtitle_cues c where ${cuesOfBlock("c", "b")} and c.tsv @@ qs.match_q offset 0)`
+    : sql``;
+  return sql`(select b.track_id, b.block, b.track_language as language, b.search_config, qs.match_q
+    from subtitle_cue_blocks b join qs on qs.cfg = b.search_config
+    where b.video_id = ${video} and ${blocks} and b.words @@ qs.block_q ${phraseCheck})`;
+}
 
 /** A video's searchable document: title and description as one (the index is on this). */
 export const videoDoc = (alias: string) => sql.raw(`(${alias}.title_tsv || ${alias}.description_tsv)`);
@@ -187,18 +235,16 @@ export const HEADLINE_FRAGMENT = "MaxWords=30, MinWords=12, MaxFragments=2, Star
  * `videos.id in (…)` for an owner's own search: every status and visibility, every track
  * status, with the public search's semantics — all words in the title and description
  * together, or all in one cue (a cue holding an excluded word does not match, and neither
- * does a video whose title or description holds one). An owner has few videos, so each row
- * is matched under its own configuration without the index pre-filter.
+ * does a video whose title or description holds one). An owner has few videos, so each is
+ * matched under its own configuration without the index pre-filter.
  */
 export function ownVideosMatching(ownerId: string, terms: Term[]): SQL {
   const shape = queryShape(terms);
-  const excluded = shape.negated.length > 0 ? sql`and not ${videoDoc("v")} @@ qs.neg_q` : sql``;
+  const excluded = shape.negated.length > 0 ? sql`and not ${videoDoc("v")} @@ vq.neg_q` : sql``;
   return sql`videos.id in (
     with ${queryCtes(shape)}
-    select v.id from videos v join qs on qs.cfg = v.search_config
+    select v.id from videos v join qs vq on vq.cfg = v.search_config
     where v.owner_id = ${ownerId}::uuid
-      and (${videoDoc("v")} @@ qs.match_q
-        or (exists (select 1 from subtitle_tracks tr join subtitle_cues c on c.track_id = tr.id
-                      join qs cq on cq.cfg = c.search_config
-                    where tr.video_id = v.id and c.tsv @@ cq.match_q) ${excluded})))`;
+      and (${videoDoc("v")} @@ vq.match_q
+        or (exists (select 1 from ${matchingBlocks(sql`v.id`, shape, sql`true`)} mb) ${excluded})))`;
 }
