@@ -43,6 +43,8 @@ export default defineConfig(async () => {
             CDN_TOKEN_SECRET: "test-cdn-token-secret-2f9c41",
             CDN_BASE_URL: "https://cdn.example.test",
             UPLOAD_MAX_BYTES: "1073741824",
+            // One line per request would bury test output; request-log.test.ts turns it back on.
+            LOG_LEVEL: "warn",
             TEST_BLACKHOLE_PROXY: `127.0.0.1:${process.env.MOVIO_TEST_BLACKHOLE_PORT}`,
             TEST_DOWN_DB_PROXY: `127.0.0.1:${process.env.MOVIO_TEST_DOWN_BRIDGE_PORT}`,
             TEST_DOWN_DATABASE_URL: `postgres://movio:movio-local@127.0.0.1:${process.env.MOVIO_TEST_DOWN_DB_PORT}/movio`,

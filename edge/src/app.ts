@@ -3,6 +3,7 @@ import type { AppEnv } from "./env.ts";
 import { authenticate } from "./http/authenticate.ts";
 import { apiCors } from "./http/cors.ts";
 import { jsonBodyGuard } from "./http/json-body.ts";
+import { requestLog } from "./http/logger.ts";
 import { notFound, onError } from "./http/on-error.ts";
 import { createRouter } from "./http/openapi-app.ts";
 import { publicCache } from "./http/public-cache.ts";
@@ -22,6 +23,7 @@ import { webSessionRoutes } from "./routes/web-session.ts";
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.use("*", requestContext);
+  app.use("*", requestLog);
   app.use("/api/*", apiCors);
   app.use("/api/*", authenticate);
   app.use("/api/*", jsonBodyGuard);

@@ -40,6 +40,10 @@ export interface Bindings {
   ASSETS: Fetcher;
   /** Browser origins allowed to call the API cross-origin (comma-separated; empty: none). */
   CORS_ORIGINS?: string;
+  /** debug | info | warn | error (default info). */
+  LOG_LEVEL?: string;
+  /** json (default) | pretty. */
+  LOG_FORMAT?: string;
   /** Sign-up/login attempts per client IP (wrangler.toml [[ratelimits]]). */
   AUTH_IP_LIMITER: RateLimit;
   /** Failed logins per email + client IP. */

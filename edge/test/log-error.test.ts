@@ -47,7 +47,11 @@ describe("logging unexpected errors", () => {
     expect(String((err as Error).message)).toContain(EMAIL); // drizzle's own message carries them
     const { status, log } = await logged(err);
     expect(status).toBe(500);
-    expect(log).toContain("[req-log-test]");
+    expect(JSON.parse(log)).toMatchObject({
+      level: "error",
+      msg: "unexpected error",
+      requestId: "req-log-test",
+    });
     expect(log).toMatch(/Failed query: select \$1::text as email/);
     expect(log).toContain("22P02");
     expect(log).not.toContain(EMAIL);

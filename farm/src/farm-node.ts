@@ -6,6 +6,7 @@
 import type http from "node:http";
 import { hostname } from "node:os";
 import type { FarmConfig } from "../../shared/config/farm-config.ts";
+import { createLogger, type Logger } from "../../shared/logging/logger.ts";
 import { createS3Client, farmS3Settings } from "../../shared/storage/s3-client.ts";
 import { createDbPool } from "./db/pool.ts";
 import { createFarmServer } from "./http/server.ts";
@@ -17,6 +18,10 @@ import { transcodeHandler } from "./jobs/transcode-job.ts";
 import { Maintenance } from "./maintenance.ts";
 import { Ffmpeg } from "./media/ffmpeg.ts";
 import { locateMediaTools, type MediaTools } from "./media/ffmpeg-locate.ts";
+import { FarmMetrics } from "./metrics/farm-metrics.ts";
+import { jobEventReporter } from "./metrics/job-events.ts";
+import { JobStats } from "./metrics/job-stats.ts";
+import { countS3Errors } from "./metrics/s3-metrics.ts";
 import { removeStaleScratch } from "./scratch.ts";
 import { algoliaAdminClient } from "./search/algolia-client.ts";
 import { indexVideoHandler } from "./search/index-video-job.ts";
@@ -32,6 +37,10 @@ import { VideoStore } from "./videos/video-store.ts";
 
 export interface FarmNode {
   nodeId: string;
+  /** The node's logger (LOG_LEVEL, LOG_FORMAT; every line carries `node`). */
+  logger: Logger;
+  /** What GET /metrics serves. */
+  metrics: FarmMetrics;
   /** Runs the abandoned-upload sweep now (it also runs on a timer). */
   expireAbandonedUploads(): Promise<number>;
   /** Runs every maintenance chore once now (they also run every MAINTENANCE_INTERVAL_MS). */
@@ -42,6 +51,7 @@ export interface FarmNode {
 }
 
 export interface FarmNodeOptions {
+  /** Where the node's log lines go (default: the console). */
   log?: (line: string) => void;
   media?: MediaTools;
   /** Run job runners on this node (default true). */
@@ -49,11 +59,23 @@ export interface FarmNodeOptions {
 }
 
 export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}): FarmNode {
-  const log = options.log ?? console.log;
   const nodeId = config.FARM_NODE_ID ?? `${hostname()}-${process.pid}`;
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    format: config.LOG_FORMAT,
+    fields: { node: nodeId },
+    ...(options.log ? { write: options.log } : {}),
+  });
+  const nodeLog = (line: string) => logger.info(line);
   const db = createDbPool(config, nodeId);
-  const nodeLog = (line: string) => log(`[farm ${nodeId}] ${line}`);
+  const metrics = new FarmMetrics(
+    nodeId,
+    new JobStats(db, 5000, (err) =>
+      logger.warn("reading job counts for /metrics failed", { error: err.message }),
+    ),
+  );
   const s3 = createS3Client(farmS3Settings(config));
+  countS3Errors(s3, (operation) => metrics.s3Error(operation));
   const storage = new ObjectStorage(s3, config.S3_BUCKET);
   const search = searchIndexQueue(config);
   const videos = new VideoStore(db, search);
@@ -65,18 +87,30 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
     storage,
     log: nodeLog,
     nodeId,
+    metrics,
   });
   void tus.locker.start();
-  const server = createFarmServer({ config, db, tus, lockingUp: () => tus.locker.up });
+  const server = createFarmServer({ config, db, tus, lockingUp: () => tus.locker.up, logger, metrics });
 
   const queue = new JobQueue(db, nodeId, config.JOB_LEASE_MS);
-  const ffmpeg = new Ffmpeg(options.media ?? locateMediaTools(config));
+  const ffmpeg = new Ffmpeg(options.media ?? locateMediaTools(config), (tool, reason) =>
+    metrics.ffmpegFailed(tool, reason),
+  );
   const subtitles = new SubtitleStore(db);
   const runner = new JobRunner(
     queue,
     jobPolicies(config),
     {
-      transcode: transcodeHandler({ config, ffmpeg, storage, videos, queue, subtitles, log: nodeLog }),
+      transcode: transcodeHandler({
+        config,
+        ffmpeg,
+        storage,
+        videos,
+        queue,
+        subtitles,
+        log: nodeLog,
+        metrics,
+      }),
       purge_video: purgeHandler({ storage, discardUpload: tus.discard, log: nodeLog }),
       publish_subtitles: publishSubtitlesHandler({ db, storage, subtitles, search, log: nodeLog }),
       translate_subtitles: translateHandler({ db, queue, config, log: nodeLog }),
@@ -90,7 +124,12 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
           }
         : {}),
     },
-    { pollMs: config.JOB_POLL_MS, leaseMs: config.JOB_LEASE_MS, log: nodeLog },
+    {
+      pollMs: config.JOB_POLL_MS,
+      leaseMs: config.JOB_LEASE_MS,
+      log: nodeLog,
+      onEvent: jobEventReporter(logger, metrics),
+    },
   );
   if (options.work !== false) {
     void removeStaleScratch(config.FARM_TMP_DIR).then(
@@ -114,6 +153,8 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
 
   return {
     nodeId,
+    logger,
+    metrics,
     expireAbandonedUploads: () => tus.expireAbandoned(),
     runMaintenance: () => maintenance.runOnce(),
     server,

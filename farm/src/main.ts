@@ -10,15 +10,17 @@ const media = locateMediaTools(config);
 const node = createFarmNode(config, { media, work: config.FARM_WORKERS });
 
 node.server.listen(config.FARM_PORT, config.FARM_HOST, () => {
-  console.log(`[farm] node ${node.nodeId}, ffmpeg ${describeMediaBinary(media.ffmpeg)}`);
-  console.log(`[farm] listening on http://${config.FARM_HOST}:${config.FARM_PORT} (tus at /files/)`);
+  node.logger.info(`ffmpeg ${describeMediaBinary(media.ffmpeg)}`);
+  node.logger.info(
+    `listening on http://${config.FARM_HOST}:${config.FARM_PORT} (tus at /files/, metrics at /metrics)`,
+  );
 });
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  console.log(`[farm] ${signal}: stopping`);
+  node.logger.info(`${signal}: stopping`);
   // Jobs get SHUTDOWN_GRACE_MS to finish, then are aborted and handed back; if even that
   // hangs, leave anyway (the job's lease will expire and another node will take it).
   const force = setTimeout(() => process.exit(1), config.SHUTDOWN_GRACE_MS + 15_000).unref();

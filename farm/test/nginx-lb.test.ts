@@ -66,6 +66,11 @@ afterAll(async () => {
 });
 
 describe("farm behind nginx (farm/nginx.conf)", () => {
+  it("keeps the nodes' /metrics off the public balancer", async () => {
+    expect((await fetch(`${lbUrl}/metrics`)).status).toBe(404);
+    expect((await fetch(`${lbUrl}/metrics?x=1`)).status).toBe(404);
+  });
+
   it("takes a 12 MiB file in one PATCH and hands back a Location with the balancer's port", async () => {
     const { videoId, token } = await newVideo();
     const data = randomBytes(12 * MiB);

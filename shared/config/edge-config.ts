@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { publicJwksJson } from "../auth/public-jwks.ts";
 import { booleanFlag, optionalString, positiveInt, postgresUrl } from "./env-types.ts";
+import { logConfigFields } from "./log-config.ts";
 import { algoliaHosts, algoliaIndex, requireAlgolia, searchProvider } from "./search-config.ts";
 
 /**
@@ -56,6 +57,8 @@ const edgeConfigFields = z.object({
   PLAYBACK_BIND_IP: booleanFlag(false),
   /** Largest JSON body the API accepts. */
   MAX_JSON_BYTES: positiveInt(64 * 1024),
+  /** LOG_LEVEL (debug|info|warn|error) and LOG_FORMAT (json|pretty). */
+  ...logConfigFields,
   /**
    * Seconds anonymous reads that are the same for everyone (the public catalog, a public
    * video) are served from the edge cache; 0 turns the cache off.

@@ -3,6 +3,7 @@
  */
 import { z } from "zod";
 import { booleanFlag, optionalString, port, positiveInt, postgresUrl } from "./env-types.ts";
+import { logConfigFields } from "./log-config.ts";
 import { algoliaHosts, algoliaIndex, requireAlgolia, searchProvider } from "./search-config.ts";
 
 const farmConfigFields = z.object({
@@ -90,6 +91,8 @@ const farmConfigFields = z.object({
   MAINTENANCE_INTERVAL_MS: positiveInt(60_000),
   /** Name of this node in job leases and logs (default: hostname-pid). */
   FARM_NODE_ID: optionalString,
+  /** LOG_LEVEL (debug|info|warn|error) and LOG_FORMAT (json|pretty). */
+  ...logConfigFields,
   /**
    * AWS Translate: region (default us-east-1) and an endpoint override for local stand-ins.
    * Credentials come from the AWS SDK's standard chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,

@@ -10,6 +10,7 @@ import { isDatabaseUnavailable } from "../db/db-errors.ts";
 import type { AppEnv } from "../env.ts";
 import { htmlErrorResponse, wantsHtmlError } from "../pages/error-response.tsx";
 import { describeForLog } from "./log-error.ts";
+import { edgeLogger } from "./logger.ts";
 
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
@@ -32,12 +33,15 @@ export function toApiError(err: unknown): ApiError {
 export async function onError(err: unknown, c: Context<AppEnv>): Promise<Response> {
   const apiError = toApiError(err);
   // Never the raw error: a database error's message carries the query's bound parameters.
-  if (apiError.code === "internal") console.error(`[${c.get("requestId")}] ${describeForLog(err)}`);
+  const logger = edgeLogger(c.get("config"));
+  const requestId = c.get("requestId");
+  if (apiError.code === "internal")
+    logger.error("unexpected error", { requestId, error: describeForLog(err) });
   if (wantsHtmlError(c)) {
     try {
       return await htmlErrorResponse(c, apiError);
     } catch (pageErr) {
-      console.error(`[${c.get("requestId")}] error page failed: ${describeForLog(pageErr)}`);
+      logger.error("error page failed", { requestId, error: describeForLog(pageErr) });
     }
   }
   const body = errorBody(apiError, c.get("requestId") ?? "unknown");

@@ -1,11 +1,13 @@
 /**
- * The farm's HTTP surface: `/healthz`, and the tus endpoint at `/files/`.
+ * The farm's HTTP surface: `/healthz`, `/metrics` (Prometheus), and the tus endpoint at
+ * `/files/`. Every request is logged once, when its connection is done with it.
  */
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type pg from "pg";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { ApiError } from "../../../shared/errors/api-error.ts";
+import type { Logger } from "../../../shared/logging/logger.ts";
 import { pingDb } from "../db/pool.ts";
 import type { TusService } from "../uploads/tus-server.ts";
 import { sendError, sendJson } from "./json.ts";
@@ -16,7 +18,13 @@ export interface FarmServerDeps {
   tus?: Pick<TusService, "handle">;
   /** Whether upload locking works (its database session is up); reported by /healthz. */
   lockingUp?: () => boolean;
+  logger?: Logger;
+  /** Serves GET /metrics (farm/src/metrics/farm-metrics.ts). */
+  metrics?: { render(): Promise<{ contentType: string; body: string }> };
 }
+
+/** Probes and scrapes come every few seconds: logged at debug, not info. */
+const QUIET_PATHS = new Set(["/healthz", "/metrics"]);
 
 export function createFarmServer(deps: FarmServerDeps): http.Server {
   const server = http.createServer((req, res) => {
@@ -25,7 +33,22 @@ export function createFarmServer(deps: FarmServerDeps): http.Server {
     // What tus hooks see (their Request is built from the raw headers), for errors and logs.
     req.headers["x-request-id"] = requestId;
     req.rawHeaders.push("x-request-id", requestId);
-    handle(deps, req, res).catch((err) => sendError(res, err, requestId));
+    const started = performance.now();
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    res.once("close", () => {
+      const status = res.statusCode;
+      const level = status >= 500 ? "error" : QUIET_PATHS.has(path) ? "debug" : "info";
+      deps.logger?.log(level, "request", {
+        requestId,
+        method: req.method,
+        path,
+        status,
+        durationMs: Math.round(performance.now() - started),
+        // The connection closed before the whole answer was sent (client gone, idle timeout).
+        ...(res.writableFinished ? {} : { aborted: true }),
+      });
+    });
+    handle(deps, req, res).catch((err) => sendError(res, err, requestId, deps.logger));
   });
   // A tus PATCH streams a whole file: a 2 GB file at 5 MB/s takes 7 minutes, a 20 GB one
   // over an hour. So no total limit (Node's default requestTimeout is 300 s); instead a
@@ -47,6 +70,13 @@ async function handle(deps: FarmServerDeps, req: http.IncomingMessage, res: http
     const locking = deps.lockingUp === undefined || deps.lockingUp();
     const ok = up && locking;
     sendJson(res, ok ? 200 : 503, { ok, db: up ? "up" : "down", locking: locking ? "up" : "down" });
+    return;
+  }
+  if (path === "/metrics" && deps.metrics) {
+    if (req.method !== "GET") throw new ApiError("method_not_allowed", "use GET");
+    const { contentType, body } = await deps.metrics.render();
+    res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
+    res.end(body);
     return;
   }
   throw new ApiError("not_found", `no route for ${req.method} ${path}`);

@@ -34,6 +34,25 @@ export interface JobRunnerOptions {
   log: (line: string) => void;
   /** Pause between tries of a settle that hit a database error (default 500 ms). */
   settleRetryMs?: number;
+  /**
+   * Told when an attempt starts and how it ended (metrics, the structured job log); given
+   * one, the runner leaves those lines to it instead of writing them to `log`.
+   */
+  onEvent?: (event: JobEvent) => void;
+}
+
+/** How an attempt ended (`retry`: it failed and will run again), or that it started. */
+export type JobEventKind = "started" | "done" | "retry" | "failed" | "lost" | "cancelled" | "shutdown";
+
+export interface JobEvent {
+  kind: JobEventKind;
+  job: Job;
+  /** Since the attempt started (0 for `started`). */
+  durationMs: number;
+  /** The line the runner would have logged. */
+  message: string;
+  error?: string;
+  retryInMs?: number;
 }
 
 type Outcome = "done" | "lost" | "cancelled" | "shutdown" | { error: Error };
@@ -43,6 +62,7 @@ export class JobRunner {
   private readonly loops: Promise<void>[] = [];
   private readonly running = new Map<number, { controller: AbortController; done: Promise<void> }>();
   private readonly sleepers = new Set<() => void>();
+  private readonly startedAt = new Map<number, number>();
 
   constructor(
     private readonly queue: JobQueue,
@@ -87,6 +107,7 @@ export class JobRunner {
       this.running.set(job.id, { controller, done });
       await done;
       this.running.delete(job.id);
+      this.startedAt.delete(job.id);
     }
   }
 
@@ -100,26 +121,31 @@ export class JobRunner {
       await this.giveUp(job, handler, new Error(`gave up after ${policy.attempts} attempts`), label);
       return;
     }
-    this.options.log(`${label} started`);
+    this.startedAt.set(job.id, Date.now());
+    this.event(job, "started", `${label} started`);
     const outcome = await this.runWithLease(job, handler, policy, controller);
     if (outcome === "done") {
-      if (await this.settle(label, () => this.queue.complete(job))) this.options.log(`${label} done`);
+      if (await this.settle(label, () => this.queue.complete(job))) this.event(job, "done", `${label} done`);
     } else if (outcome === "lost") {
-      this.options.log(
-        `${label} stopped (${(controller.signal.reason as Error)?.message}); another node may take it`,
-      );
+      const why = (controller.signal.reason as Error)?.message;
+      this.event(job, "lost", `${label} stopped (${why}); another node may take it`, { error: why });
     } else if (outcome === "cancelled") {
       await this.settle(label, () => this.queue.cancel(job, "the video was deleted"));
-      this.options.log(`${label} cancelled: the video was deleted`);
+      this.event(job, "cancelled", `${label} cancelled: the video was deleted`, {
+        error: "the video was deleted",
+      });
     } else if (outcome === "shutdown") {
       await this.settle(label, () => this.queue.release(job));
-      this.options.log(`${label} handed back to the queue (shutdown)`);
+      this.event(job, "shutdown", `${label} handed back to the queue (shutdown)`);
     } else {
       const { error } = outcome;
       if (!(error instanceof PermanentJobError) && job.attempts < policy.attempts) {
         const delay = backoffMs(policy, job.attempts);
         await this.settle(label, () => this.queue.fail(job, error.message, delay));
-        this.options.log(`${label} failed, retry in ${delay} ms: ${firstLine(error)}`);
+        this.event(job, "retry", `${label} failed, retry in ${delay} ms: ${firstLine(error)}`, {
+          error: firstLine(error),
+          retryInMs: delay,
+        });
       } else {
         await this.giveUp(job, handler, error, label);
       }
@@ -181,11 +207,32 @@ export class JobRunner {
 
   private async giveUp(job: Job, handler: JobHandler, error: Error, label: string): Promise<void> {
     if (!(await this.settle(label, () => this.queue.fail(job, error.message, undefined)))) return;
-    this.options.log(`${label} failed for good: ${firstLine(error)}`);
+    this.event(job, "failed", `${label} failed for good: ${firstLine(error)}`, { error: firstLine(error) });
     await this.retrying(`${label} give-up hook`, async () => {
       await handler.giveUp?.(job, error);
       return true;
     });
+  }
+
+  /** Reports an attempt's start or end to `onEvent`, else logs its line. Never throws. */
+  private event(
+    job: Job,
+    kind: JobEventKind,
+    message: string,
+    extra: { error?: string | undefined; retryInMs?: number } = {},
+  ): void {
+    const started = this.startedAt.get(job.id);
+    if (kind !== "started") this.startedAt.delete(job.id);
+    if (!this.options.onEvent) {
+      this.options.log(message);
+      return;
+    }
+    const durationMs = kind === "started" || started === undefined ? 0 : Date.now() - started;
+    try {
+      this.options.onEvent({ kind, job, durationMs, message, ...extra });
+    } catch (err) {
+      this.options.log(`${message} (event hook failed: ${(err as Error).message})`);
+    }
   }
 
   /** A fenced settle, retried through database errors; false if the job is not ours any more. */

@@ -37,6 +37,8 @@ export interface TranscodeDeps {
   queue: JobQueue;
   subtitles: SubtitleStore;
   log: (line: string) => void;
+  /** Told each ladder encode's source duration and wall time (the transcode speed metric). */
+  metrics?: { transcoded(sourceSeconds: number, wallSeconds: number): void };
 }
 
 export const mediaPrefix = (videoId: string) => `media/${videoId}/`;
@@ -78,6 +80,7 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
         // The poster first: the video has it from the moment it plays.
         await makePoster(ffmpeg, source, out, info.durationMs, info.height);
         const uploadedFirst = new Set<string>();
+        const encodeStarted = performance.now();
         let playablePublished = false;
         let playableAt: string | undefined;
         await encodeFirstPlayable(ffmpeg, {
@@ -118,6 +121,7 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             deps.log(`video ${videoId} playable: first rendition published`);
           },
         });
+        deps.metrics?.transcoded(info.durationMs / 1000, (performance.now() - encodeStarted) / 1000);
         signal.throwIfAborted();
         await makeStoryboard(ffmpeg, source, out, info);
         const subtitleSet = await prepareSubtitles(

@@ -65,11 +65,25 @@ export interface RunOptions {
 
 const tail = (text: string, lines = 25) => text.trim().split("\n").slice(-lines).join("\n");
 
+/**
+ * Why a run failed, for metrics: `stopped` (we aborted it: lease lost, video deleted, shutdown),
+ * `timeout` (ffprobe's), `not_found` (the binary could not be started), `killed` (a signal we
+ * did not send, e.g. the OOM killer), `exit` (non-zero exit: bad input or options), `no_output`
+ * (ffprobe printed no result).
+ */
+export type FfmpegFailure = "stopped" | "timeout" | "not_found" | "killed" | "exit" | "no_output";
+
+export type FfmpegFailureHook = (tool: "ffmpeg" | "ffprobe", reason: FfmpegFailure) => void;
+
 export class Ffmpeg {
   private formats: string | undefined;
   private filters: Promise<Set<string>> | undefined;
 
-  constructor(private readonly tools: MediaTools) {}
+  constructor(
+    private readonly tools: MediaTools,
+    /** Told about every failed run (metrics). */
+    private readonly onFailure: FfmpegFailureHook = () => undefined,
+  ) {}
 
   /** Options before every input: sources are untrusted (see source-formats.ts). */
   private sourceOptions(): string[] {
@@ -108,11 +122,25 @@ export class Ffmpeg {
         args,
         { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
         (err, stdout, stderr) => {
-          if (err) return reject(new FfmpegError("ffprobe could not read the file", tail(String(stderr))));
+          if (err) {
+            const code = (err as { code?: unknown }).code;
+            this.onFailure(
+              "ffprobe",
+              err.killed
+                ? "timeout"
+                : code === "ENOENT" || code === "EACCES"
+                  ? "not_found"
+                  : err.signal
+                    ? "killed"
+                    : "exit",
+            );
+            return reject(new FfmpegError("ffprobe could not read the file", tail(String(stderr))));
+          }
           try {
             const parsed = JSON.parse(stdout) as Omit<ProbeResult, "warnings">;
             resolve({ format: parsed.format ?? {}, streams: parsed.streams ?? [], warnings: String(stderr) });
           } catch {
+            this.onFailure("ffprobe", "no_output");
             reject(new FfmpegError("ffprobe printed no result", tail(String(stderr))));
           }
         },
@@ -149,12 +177,20 @@ export class Ffmpeg {
         const why = options.signal?.aborted
           ? "ffmpeg was stopped"
           : `ffmpeg failed: ${err.message.split("\n")[0]}`;
+        this.onFailure("ffmpeg", options.signal?.aborted ? "stopped" : runFailure(err.message));
         reject(new FfmpegError(why, tail(stderr)));
       });
       if (options.signal?.aborted) return reject(new FfmpegError("ffmpeg was stopped", ""));
       command.run();
     });
   }
+}
+
+/** fluent-ffmpeg's error messages: "Cannot find ffmpeg", "spawn … ENOENT", "ffmpeg was killed with signal …", "ffmpeg exited with code …". */
+function runFailure(message: string): FfmpegFailure {
+  if (/ENOENT|EACCES|Cannot find ffmpeg/.test(message)) return "not_found";
+  if (/killed with signal/.test(message)) return "killed";
+  return "exit";
 }
 
 function parseTimemark(mark: string | undefined): number | undefined {

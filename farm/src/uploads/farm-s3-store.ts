@@ -26,6 +26,11 @@ export class FarmS3Store extends S3Store {
   /** Per upload being written: whether each full part of this PATCH was stored. */
   private readonly writing = new Map<string, Promise<boolean>[]>();
 
+  /** The store's own S3 client (the node's metrics count its errors). */
+  get s3(): S3Store["client"] {
+    return this.client;
+  }
+
   override async write(src: PartSource, id: string, offset: number): Promise<number> {
     this.writing.set(id, []); // one PATCH per upload at a time: tus holds its lock
     try {

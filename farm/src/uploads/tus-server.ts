@@ -13,6 +13,9 @@ import { UUID_PATTERN } from "../../../shared/api/common.ts";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { ApiError, errorBody } from "../../../shared/errors/api-error.ts";
 import { farmS3Settings, s3ClientConfig } from "../../../shared/storage/s3-client.ts";
+import type { FarmMetrics } from "../metrics/farm-metrics.ts";
+import { countS3Errors } from "../metrics/s3-metrics.ts";
+import { trackUploadRequest } from "../metrics/upload-metrics.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { VideoStore } from "../videos/video-store.ts";
 import { FarmS3Store } from "./farm-s3-store.ts";
@@ -35,6 +38,7 @@ export interface TusDeps {
   storage: ObjectStorage;
   log: (line: string) => void;
   nodeId: string;
+  metrics?: FarmMetrics;
 }
 
 export interface TusService {
@@ -83,6 +87,8 @@ export function createTusService(deps: TusDeps): TusService {
     cache,
     s3ClientConfig: { ...s3ClientConfig(farmS3Settings(config)), bucket: config.S3_BUCKET },
   });
+  const { metrics } = deps;
+  if (metrics) countS3Errors(store.s3, (operation) => metrics.s3Error(operation));
   const locker = new PgLocker({
     connectionString: config.DATABASE_URL,
     waitMs: config.UPLOAD_LOCK_WAIT_MS,
@@ -223,6 +229,7 @@ export function createTusService(deps: TusDeps): TusService {
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const id = uploadIdFrom((req.url ?? "").split("?")[0]?.split("/").pop());
     const requestId = String(req.headers["x-request-id"] ?? "unknown");
+    if (metrics) trackUploadRequest(metrics, req, res);
     const stopWatching =
       id && req.method === "PATCH"
         ? watchUploadRequest(req, id, videos, deps.log, () => authorizedRequests.has(requestId))
@@ -278,6 +285,7 @@ export function createTusService(deps: TusDeps): TusService {
 
   const expireAbandoned = async () => {
     const ids = await videos.idleUploads(config.UPLOAD_EXPIRY_S);
+    metrics?.uploadFailed("expired", ids.length);
     for (const id of ids) {
       await discard(id).catch((err) => deps.log(`expire ${id}: ${(err as Error).message ?? String(err)}`));
       await videos.releaseUpload(id);
