@@ -22,6 +22,7 @@ import { FarmMetrics } from "./metrics/farm-metrics.ts";
 import { jobEventReporter } from "./metrics/job-events.ts";
 import { JobStats } from "./metrics/job-stats.ts";
 import { countS3Errors } from "./metrics/s3-metrics.ts";
+import { NodeHeartbeat } from "./nodes/node-heartbeat.ts";
 import { removeStaleScratch } from "./scratch.ts";
 import { algoliaAdminClient } from "./search/algolia-client.ts";
 import { indexVideoHandler } from "./search/index-video-job.ts";
@@ -34,6 +35,8 @@ import { translateHandler } from "./subtitles/translate-job.ts";
 import { createTusService } from "./uploads/tus-server.ts";
 import { UploadAuth, uploadKeySource } from "./uploads/upload-auth.ts";
 import { VideoStore } from "./videos/video-store.ts";
+import { deliverWebhookHandler, webhookEventHandler } from "./webhooks/webhook-jobs.ts";
+import { WebhookStore } from "./webhooks/webhook-store.ts";
 
 export interface FarmNode {
   nodeId: string;
@@ -114,6 +117,8 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
       purge_video: purgeHandler({ storage, discardUpload: tus.discard, log: nodeLog }),
       publish_subtitles: publishSubtitlesHandler({ db, storage, subtitles, search, log: nodeLog }),
       translate_subtitles: translateHandler({ db, queue, config, log: nodeLog }),
+      webhook_event: webhookEventHandler({ db, queue, config, log: nodeLog }),
+      deliver_webhook: deliverWebhookHandler({ db, queue, config, log: nodeLog }),
       // Only with Algolia search; Postgres search needs no job (its documents are triggers').
       ...(config.SEARCH_PROVIDER === "algolia"
         ? {
@@ -139,11 +144,25 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
     runner.start();
   }
 
+  const heartbeat = new NodeHeartbeat(db, nodeId, {
+    intervalMs: config.FARM_HEARTBEAT_MS,
+    workers: options.work !== false,
+    log: nodeLog,
+  });
+  heartbeat.start();
+  const webhooks = new WebhookStore(db, config.WEBHOOK_RETRY_WINDOW_S);
+
   const maintenance = new Maintenance(
     [
       { name: "unrecorded upload finishes recovered", run: () => tus.recoverFinished() },
       { name: "abandoned uploads expired", run: () => tus.expireAbandoned() },
       { name: "finished jobs deleted", run: () => queue.deleteFinished(config.JOB_RETENTION_DAYS) },
+      { name: "cancelled jobs of vanished runners settled", run: () => queue.settleAbandonedCancels() },
+      {
+        name: "old webhook deliveries deleted",
+        run: () => webhooks.deleteOld(config.WEBHOOK_RETENTION_DAYS),
+      },
+      { name: "farm nodes gone for a week forgotten", run: () => heartbeat.forgetGone() },
     ],
     // Short expiry periods (tests, small deployments) need the sweep at least that often.
     Math.min(config.MAINTENANCE_INTERVAL_MS, config.UPLOAD_EXPIRY_S * 1000),
@@ -168,6 +187,7 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
       await httpClosed;
       clearTimeout(cut);
       await maintenance.stop();
+      await heartbeat.stop();
       await tus.locker.close();
       await db.end();
       s3.destroy();

@@ -6,6 +6,7 @@
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { enqueueQuery } from "../../shared/jobs/enqueue.ts";
+import { JOB_TYPES } from "../../shared/jobs/job-types.ts";
 import type { JobPolicies, JobPolicy } from "../src/jobs/job-policies.ts";
 import { type Job, JobQueue } from "../src/jobs/job-queue.ts";
 import { type JobContext, JobRunner, PermanentJobError } from "../src/jobs/job-runner.ts";
@@ -47,13 +48,7 @@ function startRunner(options: { policy?: Partial<JobPolicy>; leaseMs?: number; p
     },
   };
   const policy = fastPolicy(options.policy);
-  const policies: JobPolicies = {
-    transcode: policy,
-    purge_video: policy,
-    translate_subtitles: policy,
-    publish_subtitles: policy,
-    index_video: policy,
-  };
+  const policies = Object.fromEntries(JOB_TYPES.map((type) => [type, policy])) as JobPolicies;
   const runner = new JobRunner(
     queue,
     policies,

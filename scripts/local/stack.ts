@@ -148,6 +148,8 @@ function startFarm(
       FFMPEG_PATH: deps.ffmpeg,
       FFPROBE_PATH: deps.ffprobe,
       EDGE_JWKS_URL: `http://127.0.0.1:${config.EDGE_PORT}/.well-known/jwks.json`,
+      // Webhook receivers on this machine are the point of a local stack (never in production).
+      WEBHOOK_ALLOW_PRIVATE: process.env.WEBHOOK_ALLOW_PRIVATE || "true",
       // Logs for people at a terminal; an exported LOG_FORMAT (e.g. json) wins.
       LOG_FORMAT: process.env.LOG_FORMAT || "pretty",
     },
@@ -169,6 +171,7 @@ async function startEdge(
     CDN_BASE_URL: `http://127.0.0.1:${config.CDN_PORT}`,
     CDN_TOKEN_SECRET: cdnSecret,
     PLAYBACK_BIND_IP: String(config.PLAYBACK_BIND_IP),
+    WEBHOOK_ALLOW_PRIVATE: "true",
     LOG_FORMAT: "pretty",
   };
   // Any edge setting exported by the developer (or in .env) wins over the local defaults.

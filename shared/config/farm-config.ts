@@ -93,6 +93,22 @@ const farmConfigFields = z.object({
   FARM_NODE_ID: optionalString,
   /** LOG_LEVEL (debug|info|warn|error) and LOG_FORMAT (json|pretty). */
   ...logConfigFields,
+  /** How often the node records that it is alive (farm_nodes; the jobs console lists nodes). */
+  FARM_HEARTBEAT_MS: positiveInt(5000),
+  /**
+   * Webhooks: deliver to URLs resolving to loopback, private, link-local or cloud-metadata
+   * addresses (the local stack turns this on; never in production: SSRF).
+   */
+  WEBHOOK_ALLOW_PRIVATE: booleanFlag(false),
+  /** One delivery attempt may take this long (connect, send, response head and body). */
+  WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  /** Retry n waits between half and all of min(cap, base·2^(n-1)); retries stop after the window. */
+  WEBHOOK_BACKOFF_BASE_MS: positiveInt(5000),
+  WEBHOOK_BACKOFF_CAP_MS: positiveInt(2 * 3600_000),
+  /** How long a message is retried, and how long an endpoint may fail before it is disabled. */
+  WEBHOOK_RETRY_WINDOW_S: positiveInt(24 * 3600),
+  /** Delivery records (and their attempts) are deleted this many days after the event. */
+  WEBHOOK_RETENTION_DAYS: positiveInt(30),
   /**
    * AWS Translate: region (default us-east-1) and an endpoint override for local stand-ins.
    * Credentials come from the AWS SDK's standard chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,

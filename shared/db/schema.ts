@@ -297,7 +297,7 @@ export const subtitleCues = pgTable(
  * over these ~n/50 rows instead of the cues themselves, and reads cues only for the page it
  * returns. Weights: A a stemmed word, C a word as written, B both (it is its own stem). A
  * word may have at most 256 positions in a tsvector; a block has 64, so nothing is lost.
- * Kept by statement triggers on subtitle_cues (migrations/0008_search_cue_blocks.sql).
+ * Kept by statement triggers on subtitle_cues (migrations/0008_search_cue_blocks.sql, 0009).
  */
 export const subtitleCueBlocks = pgTable(
   "subtitle_cue_blocks",
@@ -312,10 +312,16 @@ export const subtitleCueBlocks = pgTable(
     trackReady: boolean("track_ready").notNull(),
     searchConfig: searchConfig(),
     words: tsvector("words").notNull(),
+    /**
+     * Each cue's consecutive stemmed words as pairs ("storm harbour"), at the cue's position:
+     * a phrase's pairs find the few blocks that may hold it where its words alone are common.
+     */
+    pairs: tsvector("pairs").notNull().default(sql`''::tsvector`),
   },
   (t) => [
     primaryKey({ columns: [t.trackId, t.block] }),
     index("subtitle_cue_blocks_words_idx").using("gin", t.words),
+    index("subtitle_cue_blocks_pairs_idx").using("gin", t.pairs),
     index("subtitle_cue_blocks_video_idx").on(t.videoId),
     // Which configurations are in use (search reads them off this, see search-sql.ts).
     index("subtitle_cue_blocks_config_idx").on(t.searchConfig),
@@ -388,8 +394,6 @@ export const adminActions = pgTable(
     index("admin_actions_job_idx").on(t.jobId),
   ],
 );
-
-export const WEBHOOK_EVENTS = ["video.ready", "video.failed", "video.deleted", "subtitles.ready"] as const;
 
 /**
  * A user's webhook endpoint. The secret signs every delivery (Standard Webhooks); after a

@@ -42,8 +42,11 @@ export function enqueueStatement<T extends JobType>(job: JobRequest<T>, options:
 const dialect = new PgDialect();
 
 /** The same statement as text and parameters, for node-postgres. */
-export function enqueueQuery<T extends JobType>(job: JobRequest<T>): { text: string; values: unknown[] } {
-  const query = dialect.sqlToQuery(enqueueStatement(job));
+export function enqueueQuery<T extends JobType>(
+  job: JobRequest<T>,
+  options: { onlyIf?: SQL } = {},
+): { text: string; values: unknown[] } {
+  const query = dialect.sqlToQuery(enqueueStatement(job, options));
   return { text: query.sql, values: query.params };
 }
 

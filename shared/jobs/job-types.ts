@@ -5,10 +5,14 @@
  * beside its handlers in farm/src/jobs/job-policies.ts.
  */
 import { z } from "zod";
+import { WEBHOOK_EVENTS } from "../webhooks/events.ts";
 
 export const jobPayloadSchemas = {
-  /** Encode the uploaded source into the adaptive ladder and publish it. */
-  transcode: z.object({ sourceKey: z.string().min(1) }),
+  /**
+   * Encode the uploaded source into the adaptive ladder and publish it. `reprocess`: an
+   * admin asked to encode a ready video again; it stays ready (old media) until this publishes.
+   */
+  transcode: z.object({ sourceKey: z.string().min(1), reprocess: z.boolean().optional() }),
   /** Remove everything stored for a deleted video: upload remnants, source, media. */
   purge_video: z.object({}),
   /** Machine-translate one track's cues into one language (AWS Translate). */
@@ -20,6 +24,18 @@ export const jobPayloadSchemas = {
    * is private, unlisted, unready or deleted). Queued with every change search shows.
    */
   index_video: z.object({}),
+  /**
+   * Something happened to a video (`event`) that its owner's webhooks may want: makes one
+   * delivery per subscribed endpoint and queues each. Queued in the event's own transaction.
+   */
+  webhook_event: z.object({
+    event: z.enum(WEBHOOK_EVENTS),
+    occurredAt: z.iso.datetime(),
+    /** Event details beyond the video's own (e.g. the published subtitle languages). */
+    data: z.record(z.string(), z.unknown()).optional(),
+  }),
+  /** Sends one delivery (one message to one endpoint); retried with backoff for 24 hours. */
+  deliver_webhook: z.object({ deliveryId: z.uuid() }),
 } as const;
 
 export type JobType = keyof typeof jobPayloadSchemas;
@@ -46,6 +62,9 @@ export const JOB_TRAITS: { [T in JobType]: JobTraits<T> } = {
   // Not deduplicated either, for the same reason; runs for one video are serialised by a lock
   // (farm/src/search/search-indexer.ts), so the last to run reads and writes the latest state.
   index_video: { priority: 15 },
+  webhook_event: { priority: 25 },
+  // One active job per delivery: a redelivery asked for while one is queued adds nothing.
+  deliver_webhook: { priority: 25, activeKey: (_videoId, payload) => payload.deliveryId },
 };
 
 export const JOB_STATES = ["queued", "running", "done", "failed", "cancelled"] as const;

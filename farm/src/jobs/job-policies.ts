@@ -18,7 +18,14 @@ export interface JobPolicy {
 
 export type JobPolicies = Record<JobType, JobPolicy>;
 
-export function jobPolicies(config: { TRANSCODE_CONCURRENCY: number }): JobPolicies {
+export interface PolicyConfig {
+  TRANSCODE_CONCURRENCY: number;
+  /** Webhook delivery backoff (tests make it fast); default 5 s doubling up to 2 h. */
+  WEBHOOK_BACKOFF_BASE_MS?: number;
+  WEBHOOK_BACKOFF_CAP_MS?: number;
+}
+
+export function jobPolicies(config: PolicyConfig): JobPolicies {
   return {
     transcode: {
       attempts: 3,
@@ -60,6 +67,25 @@ export function jobPolicies(config: { TRANSCODE_CONCURRENCY: number }): JobPolic
       concurrency: 2,
       backoffBaseMs: 1000,
       backoffCapMs: 5 * 60_000,
+      stopsWhenVideoDeleted: false,
+    },
+    // Fans an event out into deliveries: a few database writes. video.deleted must still go out.
+    webhook_event: {
+      attempts: 10,
+      timeoutMs: 60_000,
+      concurrency: 2,
+      backoffBaseMs: 1000,
+      backoffCapMs: 5 * 60_000,
+      stopsWhenVideoDeleted: false,
+    },
+    // One HTTP attempt per run. Retries end when the delivery's 24-hour window does (the
+    // handler then gives up), so `attempts` is only a backstop above what the window allows.
+    deliver_webhook: {
+      attempts: 200,
+      timeoutMs: 60_000,
+      concurrency: 4,
+      backoffBaseMs: config.WEBHOOK_BACKOFF_BASE_MS ?? 5000,
+      backoffCapMs: config.WEBHOOK_BACKOFF_CAP_MS ?? 2 * 3600_000,
       stopsWhenVideoDeleted: false,
     },
   };

@@ -3,7 +3,9 @@
  * LOCKED` and a lease (`locked_until`) that the runner renews while it runs: a runner that
  * dies (even kill -9) stops renewing and the job becomes claimable again. Every write after
  * the claim is fenced on (locked_by, attempts), so a runner that lost its lease can no
- * longer finish, fail or publish the job.
+ * longer finish, fail or publish the job — nor can one whose job an admin cancelled
+ * (`cancel_requested_at`): completing it is refused, and failing or handing it back settles
+ * it as cancelled. Every attempt is recorded in `job_attempts` (node, times, outcome, error).
  */
 import type pg from "pg";
 import { enqueueQuery, type JobRequest } from "../../../shared/jobs/enqueue.ts";
@@ -29,8 +31,17 @@ interface JobRow {
 
 type Queryable = pg.PoolClient | pg.Pool;
 
-/** What a heartbeat learnt: still ours, taken by someone else, or its video was deleted. */
-export type LeaseState = "ours" | "lost" | "video_deleted";
+/**
+ * What a heartbeat learnt: still ours, taken by someone else, its video was deleted, or an
+ * admin cancelled the job.
+ */
+export type LeaseState = "ours" | "lost" | "video_deleted" | "cancelled";
+
+/** Where an admin's cancel of a running job is recorded as its reason. */
+export const CANCELLED_BY_ADMIN = "cancelled by an admin";
+
+/** How an attempt ended, as `job_attempts.outcome` records it. */
+type AttemptOutcome = "done" | "retry" | "failed" | "cancelled" | "released";
 
 /** Adds a job in the caller's transaction; false when an identical active job already exists. */
 export async function enqueueJob<T extends JobType>(client: Queryable, job: JobRequest<T>): Promise<boolean> {
@@ -55,16 +66,28 @@ export class JobQueue {
    * higher priority first, then oldest. The payload is checked against the type's schema.
    */
   async claim<T extends JobType>(type: T): Promise<Job<T> | undefined> {
+    // A job retaken after its runner vanished closes that runner's attempt as `lost`. A
+    // running job an admin cancelled is never retaken (settleAbandonedCancels ends it).
     const { rows } = await this.pool.query<JobRow>(
-      `update jobs set state = 'running', attempts = attempts + 1, locked_by = $2,
-              locked_until = now() + ($3 || ' milliseconds')::interval, updated_at = now()
-       where id = (
-         select id from jobs
-         where type = $1 and ((state = 'queued' and run_at <= now()) or (state = 'running' and locked_until < now()))
-         order by priority desc, run_at, id
-         for update skip locked
-         limit 1)
-       returning id, type, video_id, payload, attempts, locked_by`,
+      `with claimed as (
+         update jobs set state = 'running', attempts = attempts + 1, locked_by = $2,
+                locked_until = now() + ($3 || ' milliseconds')::interval, started_at = now(),
+                finished_at = null, updated_at = now()
+         where id = (
+           select id from jobs
+           where type = $1 and ((state = 'queued' and run_at <= now())
+                 or (state = 'running' and locked_until < now() and cancel_requested_at is null))
+           order by priority desc, run_at, id
+           for update skip locked
+           limit 1)
+         returning id, type, video_id, payload, attempts, locked_by
+       ), lost as (
+         update job_attempts set finished_at = now(), outcome = 'lost'
+         where job_id = (select id from claimed) and finished_at is null
+       ), attempt as (
+         insert into job_attempts (job_id, attempt, node) select id, attempts, locked_by from claimed
+       )
+       select * from claimed`,
       [type, this.nodeId, String(this.leaseMs)],
     );
     const row = rows[0];
@@ -86,15 +109,20 @@ export class JobQueue {
     return job;
   }
 
-  /** Renews the lease, and says whether the job is still ours and its video still wanted. */
+  /**
+   * Renews the lease, and says whether the job is still ours, its video still wanted and the
+   * job not cancelled by an admin.
+   */
   async heartbeat(job: Job): Promise<LeaseState> {
-    const { rows } = await this.pool.query<{ video_deleted: boolean | null }>(
+    const { rows } = await this.pool.query<{ video_deleted: boolean | null; cancelled: boolean }>(
       `update jobs set locked_until = now() + ($4 || ' milliseconds')::interval
        where id = $1 and locked_by = $2 and attempts = $3 and state = 'running'
-       returning (select v.deleted_at is not null from videos v where v.id = jobs.video_id) as video_deleted`,
+       returning (select v.deleted_at is not null from videos v where v.id = jobs.video_id) as video_deleted,
+                 cancel_requested_at is not null as cancelled`,
       [job.id, job.lockedBy, job.attempts, String(this.leaseMs)],
     );
     if (rows.length === 0) return "lost";
+    if (rows[0]?.cancelled) return "cancelled";
     return rows[0]?.video_deleted ? "video_deleted" : "ours";
   }
 
@@ -102,40 +130,100 @@ export class JobQueue {
    * Marks the job done, in the caller's transaction when given one (fenced); false if we lost
    * it. Idempotent for the attempt that holds it: a handler may complete its job inside its
    * own publishing transaction, and the runner's own complete afterwards still says true.
+   * Refused (false) once an admin asked to cancel the job: a cancelled job hands nothing back.
    */
   async complete(job: Job, client: Queryable = this.pool): Promise<boolean> {
     const { rowCount } = await client.query(
-      `update jobs set state = 'done', last_error = null, locked_until = null, updated_at = now()
-       where id = $1 and locked_by = $2 and attempts = $3 and state in ('running', 'done')`,
+      `with done as (
+         update jobs set state = 'done', last_error = null, stderr_tail = null, locked_until = null,
+                finished_at = coalesce(finished_at, now()), updated_at = now()
+         where id = $1 and locked_by = $2 and attempts = $3 and state in ('running', 'done')
+           and cancel_requested_at is null
+         returning id
+       ), attempt as (
+         update job_attempts set finished_at = now(), outcome = 'done'
+         where job_id = $1 and attempt = $3 and node = $2 and finished_at is null
+           and exists (select 1 from done)
+       )
+       select id from done`,
       [job.id, job.lockedBy, job.attempts],
     );
     return rowCount === 1;
   }
 
-  /** Retries after `retryInMs`, or (undefined) gives up for good. */
-  async fail(job: Job, error: string, retryInMs: number | undefined): Promise<boolean> {
+  /**
+   * Retries after `retryInMs`, or (undefined) gives up for good; `stderrTail` is ffmpeg's,
+   * when the error carried one. A job an admin cancelled meanwhile ends cancelled instead.
+   */
+  async fail(job: Job, error: string, retryInMs: number | undefined, stderrTail?: string): Promise<boolean> {
+    const message = error.slice(0, 4000);
+    const tail = stderrTail ? stderrTail.slice(-8000) : null;
     return retryInMs === undefined
-      ? this.settle(this.pool, job, "state = 'failed', last_error = $4", [error.slice(0, 4000)])
-      : this.settle(
-          this.pool,
+      ? this.settle(
           job,
-          "state = 'queued', locked_by = null, last_error = $4, run_at = now() + ($5 || ' milliseconds')::interval",
-          [error.slice(0, 4000), String(retryInMs)],
+          "failed",
+          `state = case when cancel_requested_at is null then 'failed' else 'cancelled' end,
+           last_error = $4, stderr_tail = $5, finished_at = now()`,
+          [message, tail],
+          { error: message, stderrTail: tail },
+        )
+      : this.settle(
+          job,
+          "retry",
+          `state = case when cancel_requested_at is null then 'queued' else 'cancelled' end,
+           locked_by = case when cancel_requested_at is null then null else locked_by end,
+           finished_at = case when cancel_requested_at is null then null else now() end,
+           last_error = $4, stderr_tail = $5, run_at = now() + ($6 || ' milliseconds')::interval`,
+          [message, tail, String(retryInMs)],
+          { error: message, stderrTail: tail },
         );
   }
 
-  /** The work is no longer wanted (its video was deleted): not a failure, never retried. */
-  async cancel(job: Job, reason: string): Promise<boolean> {
-    return this.settle(this.pool, job, "state = 'cancelled', last_error = $4", [reason]);
+  /**
+   * The work is no longer wanted (its video was deleted, an admin cancelled it): not a
+   * failure, never retried. `onlyIfRequested`: only when an admin asked for it.
+   */
+  async cancel(job: Job, reason: string, options: { onlyIfRequested?: boolean } = {}): Promise<boolean> {
+    return this.settle(
+      job,
+      "cancelled",
+      "state = 'cancelled', last_error = $4, finished_at = now()",
+      [reason],
+      { error: reason },
+      options.onlyIfRequested ? "and cancel_requested_at is not null" : "",
+    );
   }
 
   /** Gives the job back untouched (shutdown): the attempt does not count. */
   async release(job: Job): Promise<boolean> {
     return this.settle(
-      this.pool,
       job,
-      "state = 'queued', locked_by = null, attempts = greatest(attempts - 1, 0)",
+      "released",
+      `state = case when cancel_requested_at is null then 'queued' else 'cancelled' end,
+       finished_at = case when cancel_requested_at is null then null else now() end,
+       locked_by = null, attempts = greatest(attempts - 1, 0)`,
     );
+  }
+
+  /**
+   * Running jobs an admin cancelled whose runner is gone (lease lapsed, nobody will see the
+   * heartbeat answer): settled as cancelled. Returns how many.
+   */
+  async settleAbandonedCancels(): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `with ended as (
+         update jobs set state = 'cancelled', last_error = $1, locked_until = null, finished_at = now(),
+                updated_at = now()
+         where state = 'running' and cancel_requested_at is not null and locked_until < now()
+         returning id
+       ), attempt as (
+         update job_attempts set finished_at = now(), outcome = 'lost'
+         where job_id in (select id from ended) and finished_at is null
+       )
+       select id from ended`,
+      [CANCELLED_BY_ADMIN],
+    );
+    return rowCount ?? 0;
   }
 
   /**
@@ -162,12 +250,40 @@ export class JobQueue {
     return rowCount ?? 0;
   }
 
-  /** One fenced transition out of `running`; a settled job keeps `locked_by` (who ran it last). */
-  private async settle(client: Queryable, job: Job, set: string, extra: unknown[] = []): Promise<boolean> {
-    const { rowCount } = await client.query(
-      `update jobs set ${set}, locked_until = null, updated_at = now()
-       where id = $1 and locked_by = $2 and attempts = $3 and state = 'running'`,
-      [job.id, job.lockedBy, job.attempts, ...extra],
+  /**
+   * One fenced transition out of `running`, closing the attempt's record with `outcome`; a
+   * settled job keeps `locked_by` (who ran it last). `set` uses $4… for `extra`.
+   */
+  private async settle(
+    job: Job,
+    outcome: AttemptOutcome,
+    set: string,
+    extra: unknown[] = [],
+    record: { error?: string; stderrTail?: string | null } = {},
+    condition = "",
+  ): Promise<boolean> {
+    const n = extra.length;
+    const { rowCount } = await this.pool.query(
+      `with settled as (
+         update jobs set ${set}, locked_until = null, updated_at = now()
+         where id = $1 and locked_by = $2 and attempts = $3 and state = 'running' ${condition}
+         returning id
+       ), attempt as (
+         update job_attempts set finished_at = now(), outcome = $${n + 4}, error = $${n + 5},
+                stderr_tail = $${n + 6}
+         where job_id = $1 and attempt = $3 and node = $2 and finished_at is null
+           and exists (select 1 from settled)
+       )
+       select id from settled`,
+      [
+        job.id,
+        job.lockedBy,
+        job.attempts,
+        ...extra,
+        outcome,
+        record.error ?? null,
+        record.stderrTail ?? null,
+      ],
     );
     return rowCount === 1;
   }

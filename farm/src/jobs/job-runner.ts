@@ -1,9 +1,10 @@
 /**
  * Runs jobs: per type, as many loops as the policy's concurrency, each claiming, running
  * and settling one job at a time. A lease heartbeat runs beside each job; losing the lease,
- * being unable to renew it for a whole lease period, the video being deleted, or passing
- * the attempt's timeout aborts the handler. stop() takes no new jobs, lets running ones
- * finish within the grace period, then aborts them and hands them back.
+ * being unable to renew it for a whole lease period, the video being deleted, an admin
+ * cancelling the job, or passing the attempt's timeout aborts the handler. stop() takes no
+ * new jobs, lets running ones finish within the grace period, then aborts them and hands
+ * them back.
  *
  * The runner is the only one that settles a job: handlers return or throw. A database error
  * while settling is retried until it succeeds or the lease is gone; nothing here may reject
@@ -11,7 +12,7 @@
  */
 import type { JobType } from "../../../shared/jobs/job-types.ts";
 import { backoffMs, type JobPolicies } from "./job-policies.ts";
-import type { Job, JobQueue } from "./job-queue.ts";
+import { CANCELLED_BY_ADMIN, type Job, type JobQueue } from "./job-queue.ts";
 import { PermanentJobError } from "./permanent-job-error.ts";
 
 export { PermanentJobError };
@@ -125,15 +126,25 @@ export class JobRunner {
     this.event(job, "started", `${label} started`);
     const outcome = await this.runWithLease(job, handler, policy, controller);
     if (outcome === "done") {
-      if (await this.settle(label, () => this.queue.complete(job))) this.event(job, "done", `${label} done`);
+      if (await this.retrying(`${label} settle`, () => this.queue.complete(job))) {
+        this.event(job, "done", `${label} done`);
+      } else if (
+        // Completion is refused once an admin cancelled the job: settle it as cancelled.
+        await this.retrying(`${label} settle`, () =>
+          this.queue.cancel(job, CANCELLED_BY_ADMIN, { onlyIfRequested: true }),
+        )
+      ) {
+        this.event(job, "cancelled", `${label} cancelled by an admin; its result was not kept`);
+      } else {
+        this.options.log(`${label}: not settled, the job is no longer ours`);
+      }
     } else if (outcome === "lost") {
       const why = (controller.signal.reason as Error)?.message;
       this.event(job, "lost", `${label} stopped (${why}); another node may take it`, { error: why });
     } else if (outcome === "cancelled") {
-      await this.settle(label, () => this.queue.cancel(job, "the video was deleted"));
-      this.event(job, "cancelled", `${label} cancelled: the video was deleted`, {
-        error: "the video was deleted",
-      });
+      const reason = (controller.signal.reason as Error | undefined)?.message ?? CANCELLED_BY_ADMIN;
+      await this.settle(label, () => this.queue.cancel(job, reason));
+      this.event(job, "cancelled", `${label} cancelled: ${reason}`, { error: reason });
     } else if (outcome === "shutdown") {
       await this.settle(label, () => this.queue.release(job));
       this.event(job, "shutdown", `${label} handed back to the queue (shutdown)`);
@@ -141,7 +152,7 @@ export class JobRunner {
       const { error } = outcome;
       if (!(error instanceof PermanentJobError) && job.attempts < policy.attempts) {
         const delay = backoffMs(policy, job.attempts);
-        await this.settle(label, () => this.queue.fail(job, error.message, delay));
+        await this.settle(label, () => this.queue.fail(job, errorText(error), delay, stderrTailOf(error)));
         this.event(job, "retry", `${label} failed, retry in ${delay} ms: ${firstLine(error)}`, {
           error: firstLine(error),
           retryInMs: delay,
@@ -171,6 +182,7 @@ export class JobRunner {
           (state) => {
             if (state === "ours") renewedAt = Date.now();
             else if (state === "lost") end("lost", "lease lost");
+            else if (state === "cancelled") end("cancelled", CANCELLED_BY_ADMIN);
             else if (policy.stopsWhenVideoDeleted) end("cancelled", "the video was deleted");
             else renewedAt = Date.now();
           },
@@ -206,7 +218,8 @@ export class JobRunner {
   }
 
   private async giveUp(job: Job, handler: JobHandler, error: Error, label: string): Promise<void> {
-    if (!(await this.settle(label, () => this.queue.fail(job, error.message, undefined)))) return;
+    const failed = () => this.queue.fail(job, errorText(error), undefined, stderrTailOf(error));
+    if (!(await this.settle(label, failed))) return;
     this.event(job, "failed", `${label} failed for good: ${firstLine(error)}`, { error: firstLine(error) });
     await this.retrying(`${label} give-up hook`, async () => {
       await handler.giveUp?.(job, error);
@@ -274,3 +287,18 @@ export class JobRunner {
 }
 
 const firstLine = (error: Error) => error.message.split("\n")[0];
+
+/** ffmpeg's stderr tail, on the error or one of its causes (FfmpegError carries one). */
+function stderrTailOf(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const tail = (e as { stderrTail?: unknown }).stderrTail;
+    if (typeof tail === "string" && tail) return tail;
+  }
+  return undefined;
+}
+
+/** The error's message without the stderr tail FfmpegError appends (stored on its own). */
+function errorText(error: Error): string {
+  const marker = error.message.indexOf("\n--- ffmpeg stderr (tail) ---\n");
+  return stderrTailOf(error) && marker >= 0 ? error.message.slice(0, marker) : error.message;
+}

@@ -6,7 +6,7 @@
  * job's lease, and older attempts' files are removed once one attempt has published.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { translationEnabled } from "../../../shared/config/translation.ts";
@@ -49,7 +49,9 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
     async run(job, { signal }) {
       const videoId = requireVideo(job);
       const video = await videos.forProcessing(videoId);
-      if (!video || video.deleted || video.status !== "processing") return; // nothing left to do
+      // An admin's re-processing encodes a ready video again; it stays ready until this publishes.
+      const wanted = video?.status === "processing" || (job.payload.reprocess && video?.status === "ready");
+      if (!video || video.deleted || !wanted) return; // nothing left to do
       if (!video.sourceKey) throw new PermanentJobError("the video has no uploaded source");
       const prefix = `${mediaPrefix(videoId)}${job.attempts}-${randomUUID().slice(0, 8)}/`;
 
@@ -98,6 +100,8 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             void videos.processingProgress(videoId, 2 + fraction * 85).catch(() => undefined);
           },
           onFirstPlayable: async () => {
+            // Re-processing a ready video: it keeps playing its current media until this publishes.
+            if (video.status !== "processing") return;
             for (const name of await storage.publishDirectory(out, prefix, { signal })) {
               uploadedFirst.add(name.slice(prefix.length));
             }
@@ -157,6 +161,8 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
               playableAt: playableAt ?? new Date().toISOString(),
             },
             subtitlesVersion: subtitleSet.version,
+            mediaBytes: await directoryBytes(out),
+            reprocess: job.payload.reprocess === true,
             andThen: (client) =>
               queueSubtitleFollowUps(client, deps.subtitles, {
                 videoId,
@@ -195,6 +201,13 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
       }
     },
   };
+}
+
+async function directoryBytes(dir: string): Promise<number> {
+  const sizes = await Promise.all(
+    (await readdir(dir)).map(async (name) => (await stat(path.join(dir, name))).size),
+  );
+  return sizes.reduce((sum, size) => sum + size, 0);
 }
 
 function requireVideo(job: Job): string {

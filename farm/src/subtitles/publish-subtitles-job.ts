@@ -12,6 +12,7 @@ import {
   BASE_HLS_MASTER,
   subtitleSetVersion,
 } from "../../../shared/subtitles/published-names.ts";
+import { webhookEventQuery } from "../../../shared/webhooks/event-jobs.ts";
 import { inTransaction } from "../db/transaction.ts";
 import type { JobHandler } from "../jobs/job-runner.ts";
 import { type SearchIndexQueue, searchIndexQueue } from "../search/search-jobs.ts";
@@ -70,6 +71,16 @@ export function publishSubtitlesHandler(deps: PublishSubtitlesDeps): JobHandler<
         if (rowCount !== 1) return false;
         // The cues search shows are the published set's: index them with the switch.
         await search.enqueue(client, videoId);
+        // Webhooks hear of it with the switch too: the files are in place by now.
+        const tracks = set.published.map((t) => ({
+          lang: t.lang,
+          label: t.label,
+          kind: t.kind,
+          origin: t.origin,
+        }));
+        await client.query(
+          webhookEventQuery(videoId, "subtitles.ready", { subtitles: tracks, subtitlesVersion: version }),
+        );
         return true;
       });
       if (!switched) {

@@ -5,6 +5,7 @@
 import type pg from "pg";
 import type { PublishedMedia } from "../../../shared/db/schema.ts";
 import type { MediaErrorCode } from "../../../shared/errors/error-codes.ts";
+import { webhookEventQuery } from "../../../shared/webhooks/event-jobs.ts";
 import { inTransaction } from "../db/transaction.ts";
 import { enqueueJob, type Job, type JobQueue } from "../jobs/job-queue.ts";
 import type { ManifestRendition } from "../media/dash-manifest.ts";
@@ -195,7 +196,8 @@ export class VideoStore {
   /**
    * processing → ready with its renditions, and the job done, in one transaction fenced on
    * the job's lease: false (and nothing written) if another worker owns the job now. The
-   * same transaction queues the video's search indexing (Algolia).
+   * same transaction queues the video's search indexing (Algolia) and its `video.ready`
+   * webhooks. A re-processing (`reprocess`) publishes over a video that is already ready.
    */
   async publish(
     queue: JobQueue,
@@ -206,6 +208,10 @@ export class VideoStore {
       media: PublishedMedia;
       renditions: ManifestRendition[];
       subtitlesVersion: number;
+      /** Bytes of everything published under `prefix` (storage statistics). */
+      mediaBytes?: number;
+      /** An admin's re-processing: the video may be ready already. */
+      reprocess?: boolean;
       /** More work queued in the same transaction (translations, a subtitle re-publish). */
       andThen?: (client: pg.PoolClient) => Promise<void>;
     },
@@ -214,19 +220,23 @@ export class VideoStore {
       if (!(await queue.complete(job, client))) return false;
       const { rowCount } = await client.query(
         `update videos set status = 'ready', progress = 100, duration_ms = $2, storage_prefix = $3, media = $4,
-                subtitles_version = $5, error_code = null, error_message = null, ready_at = now(), updated_at = now()
-         where id = $1 and status = 'processing' and deleted_at is null`,
+                subtitles_version = $5, error_code = null, error_message = null, ready_at = now(), updated_at = now(),
+                media_bytes = $6
+         where id = $1 and status = any($7::text[]) and deleted_at is null`,
         [
           job.videoId,
           result.durationMs,
           result.prefix,
           JSON.stringify(result.media),
           result.subtitlesVersion,
+          result.mediaBytes ?? null,
+          result.reprocess ? ["processing", "ready"] : ["processing"],
         ],
       );
       if (rowCount !== 1) return false;
       await replaceRenditions(client, job.videoId as string, result.renditions);
       await this.search.enqueue(client, job.videoId as string);
+      await client.query(webhookEventQuery(job.videoId as string, "video.ready"));
       await result.andThen?.(client);
       return true;
     });
@@ -255,13 +265,16 @@ export class VideoStore {
     });
   }
 
-  /** processing → failed with a stable code and a readable message. */
+  /** processing → failed with a stable code and a readable message, and its `video.failed` webhooks. */
   async fail(id: string, code: MediaErrorCode, message: string): Promise<void> {
-    await this.pool.query(
-      `update videos set status = 'failed', error_code = $2, error_message = $3, updated_at = now()
-       where id = $1 and status = 'processing'`,
-      [id, code, message.slice(0, 1000)],
-    );
+    await inTransaction(this.pool, async (client) => {
+      const { rowCount } = await client.query(
+        `update videos set status = 'failed', error_code = $2, error_message = $3, updated_at = now()
+         where id = $1 and status = 'processing'`,
+        [id, code, message.slice(0, 1000)],
+      );
+      if (rowCount === 1) await client.query(webhookEventQuery(id, "video.failed"));
+    });
   }
 }
 
