@@ -8,6 +8,7 @@ import { notFound, onError } from "./http/on-error.ts";
 import { createRouter } from "./http/openapi-app.ts";
 import { publicCache } from "./http/public-cache.ts";
 import { requestContext } from "./http/request-context.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { capabilityRoutes } from "./routes/capabilities.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -18,6 +19,7 @@ import { searchRoutes } from "./routes/search.ts";
 import { subtitleRoutes } from "./routes/subtitles.ts";
 import { videoRoutes } from "./routes/videos.ts";
 import { webSessionRoutes } from "./routes/web-session.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 
 /** Builds the edge application; one router per resource is mounted here. */
 export function createApp(): OpenAPIHono<AppEnv> {
@@ -41,6 +43,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", subtitleRoutes);
   app.route("/", searchRoutes);
   app.route("/", capabilityRoutes);
+  app.route("/", adminRoutes);
+  app.route("/", webhookRoutes);
   app.route("/", docsRoutes);
   app.route("/", pageRoutes);
 

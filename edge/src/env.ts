@@ -40,6 +40,10 @@ export interface Bindings {
   ASSETS: Fetcher;
   /** Browser origins allowed to call the API cross-origin (comma-separated; empty: none). */
   CORS_ORIGINS?: string;
+  /** Accounts that act as admins (comma-separated emails). */
+  ADMIN_EMAILS?: string;
+  /** Webhook URLs may name private hosts (local stack only). */
+  WEBHOOK_ALLOW_PRIVATE?: string;
   /** debug | info | warn | error (default info). */
   LOG_LEVEL?: string;
   /** json (default) | pretty. */

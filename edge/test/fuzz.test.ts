@@ -17,10 +17,15 @@ import {
   requestsFor,
 } from "./fuzz/requests.ts";
 import { b64url } from "./fuzz/values.ts";
-import { call, callJson, createVideo, db, markReady, signUp } from "./helpers.ts";
+import { call, callJson, createVideo, db, makeAdmin, markReady, signUp } from "./helpers.ts";
 
-/** Requests per operation: ~15 operations × RUNS stays well under a minute. */
+/** Requests per operation: ~40 operations × RUNS takes a few minutes on 2 cores. */
 const RUNS = 30;
+/**
+ * Each operation's share of time: requests get slower as the run goes on (the later
+ * operations take ~20 s on 2 cores), so the default 20 s test timeout is too tight.
+ */
+const OPERATION_TIMEOUT_MS = 60_000;
 
 let doc: OpenApiDoc;
 let ctx: FuzzContext;
@@ -28,7 +33,9 @@ let ctx: FuzzContext;
 beforeAll(async () => {
   doc = (await callJson<OpenApiDoc>("GET", "/openapi.json")).body;
   // Several users, so per-user limits (30 creations a minute, 20 awaiting upload) bite late.
-  const [owner, other, third] = [await signUp(), await signUp(), await signUp()];
+  const [owner, other, third, admin] = [await signUp(), await signUp(), await signUp(), await signUp()];
+  // An admin too, so the admin API is fuzzed past its role check (the role is read live).
+  await makeAdmin(admin.user.id);
   const key = await importSigningKey(env.JWT_PRIVATE_JWK);
   const past = Math.floor(Date.now() / 1000) - 7200;
   const ready = await createVideo(owner.accessToken, { visibility: "public" });
@@ -56,10 +63,15 @@ beforeAll(async () => {
     signJwt(key, UPLOAD_AUDIENCE, owner.user.id, { vid: awaiting.video.id, max: 1 }, 900),
   ]);
   const list = await callJson<{ nextCursor: string | null }>("GET", "/api/v1/videos?limit=1");
+  const hook = await callJson<{ webhook: { id: string } }>("POST", "/api/v1/webhooks", {
+    token: owner.accessToken,
+    body: { url: "https://hooks.example.com/fuzz", events: ["video.ready"] },
+  });
+  if (hook.status !== 201) throw new Error(`webhook creation failed: ${hook.status}`);
   ctx = {
-    tokens: [owner.accessToken, other.accessToken, third.accessToken],
+    tokens: [owner.accessToken, other.accessToken, third.accessToken, admin.accessToken],
     badTokens: [expired.token, wrongAudience.token, owner.refreshToken],
-    ids: [ready.video.id, awaiting.video.id, failed.video.id],
+    ids: [ready.video.id, awaiting.video.id, failed.video.id, hook.body.webhook.id],
     known: {
       email: [owner.user.email, other.user.email],
       password: [owner.password],
@@ -119,6 +131,22 @@ const FUZZED = [
   "POST /api/v1/auth/web/refresh",
   "POST /api/v1/auth/web/logout",
   "GET /api/v1/search",
+  "GET /api/v1/admin/stats",
+  "GET /api/v1/admin/jobs",
+  "GET /api/v1/admin/jobs/{id}",
+  "POST /api/v1/admin/jobs/{id}/retry",
+  "POST /api/v1/admin/jobs/{id}/cancel",
+  "POST /api/v1/admin/videos/{id}/reprocess",
+  "GET /api/v1/admin/nodes",
+  "GET /api/v1/admin/actions",
+  "POST /api/v1/webhooks",
+  "GET /api/v1/webhooks",
+  "GET /api/v1/webhooks/{id}",
+  "POST /api/v1/webhooks/{id}/rotate-secret",
+  "POST /api/v1/webhooks/{id}/enable",
+  "GET /api/v1/webhooks/{id}/deliveries",
+  "POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver",
+  "DELETE /api/v1/webhooks/{id}",
   "DELETE /api/v1/videos/{id}", // last: it deletes the videos the others look up
 ];
 
@@ -128,33 +156,41 @@ describe("fuzzing every documented operation", () => {
     expect([...FUZZED].sort()).toEqual(documented.sort());
   });
 
-  it.each(FUZZED)("%s: no 5xx, and every 4xx is the error shape", async (name) => {
-    const operation = operationsOf(doc).find((o) => `${o.method} ${o.path}` === name);
-    expect(operation, `${name} is documented`).toBeDefined();
-    await fc.assert(
-      fc.asyncProperty(requestsFor(operation!, doc, ctx), async (request) => {
-        await expectWellFormed(request, await send(request));
-      }),
-      { numRuns: RUNS },
-    );
-  });
-
-  it("odd methods and unknown paths answer 4xx in the error shape", async () => {
-    const paths = Object.keys(doc.paths).map((p) => p.replace("{id}", ctx.ids[0]!));
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom("PUT", "OPTIONS", "HEAD", "TRACE", "PATCH", "DELETE", "POST"),
-        fc.oneof(
-          fc.constantFrom(...paths),
-          fc.constantFrom(...paths).map((p) => `${p}/extra`),
-          fc.webPath(),
-        ),
-        async (method, path) => {
-          const request = { method, path: path.startsWith("/") ? path : `/${path}`, headers: {} };
+  it.each(FUZZED)(
+    "%s: no 5xx, and every 4xx is the error shape",
+    async (name) => {
+      const operation = operationsOf(doc).find((o) => `${o.method} ${o.path}` === name);
+      expect(operation, `${name} is documented`).toBeDefined();
+      await fc.assert(
+        fc.asyncProperty(requestsFor(operation!, doc, ctx), async (request) => {
           await expectWellFormed(request, await send(request));
-        },
-      ),
-      { numRuns: RUNS },
-    );
-  });
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    OPERATION_TIMEOUT_MS,
+  );
+
+  it(
+    "odd methods and unknown paths answer 4xx in the error shape",
+    async () => {
+      const paths = Object.keys(doc.paths).map((p) => p.replace("{id}", ctx.ids[0]!));
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom("PUT", "OPTIONS", "HEAD", "TRACE", "PATCH", "DELETE", "POST"),
+          fc.oneof(
+            fc.constantFrom(...paths),
+            fc.constantFrom(...paths).map((p) => `${p}/extra`),
+            fc.webPath(),
+          ),
+          async (method, path) => {
+            const request = { method, path: path.startsWith("/") ? path : `/${path}`, headers: {} };
+            await expectWellFormed(request, await send(request));
+          },
+        ),
+        { numRuns: RUNS },
+      );
+    },
+    OPERATION_TIMEOUT_MS,
+  );
 });

@@ -84,6 +84,21 @@ const edgeConfigFields = z.object({
       .map((origin) => origin.trim().replace(/\/$/, ""))
       .filter((origin) => origin.length > 0),
   ),
+  /**
+   * Accounts that act as admins whatever their stored role (comma-separated emails, compared
+   * case-insensitively); `npm run admin -- grant <email>` sets the stored role instead.
+   */
+  ADMIN_EMAILS: optionalString.transform((list) =>
+    (list ?? "")
+      .split(",")
+      .map((email) => email.trim().toLowerCase())
+      .filter((email) => email.length > 0),
+  ),
+  /**
+   * Webhook URLs may name loopback, private or link-local hosts (the local stack turns this
+   * on; never in production: SSRF). The farm checks resolved addresses again at delivery.
+   */
+  WEBHOOK_ALLOW_PRIVATE: booleanFlag(false),
   /** Who answers /api/v1/search: Postgres full text (default) or Algolia. */
   SEARCH_PROVIDER: searchProvider,
   ALGOLIA_APP_ID: optionalString,

@@ -64,6 +64,8 @@ export const MEDIA_ERROR_CODES = [
   /** HDR (PQ or HLG) and this farm's ffmpeg cannot tone-map it to SDR (no zscale/tonemap). */
   "hdr_unsupported",
   "transcode_failed",
+  /** An admin cancelled the video's transcode (the jobs console); re-process or upload again. */
+  "processing_cancelled",
 ] as const;
 
 export type MediaErrorCode = (typeof MEDIA_ERROR_CODES)[number];

@@ -2,7 +2,17 @@
  * What scripts/build-web.ts writes to dist/web/asset-manifest.json and the Worker reads to
  * link each page to its content-hashed script, the chunks it imports and the stylesheet.
  */
-export const PAGES = ["home", "search", "watch", "login", "signup", "upload", "studio", "error"] as const;
+export const PAGES = [
+  "home",
+  "search",
+  "watch",
+  "login",
+  "signup",
+  "upload",
+  "studio",
+  "admin",
+  "error",
+] as const;
 export type PageName = (typeof PAGES)[number];
 
 export interface AssetManifest {

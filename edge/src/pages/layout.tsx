@@ -78,6 +78,9 @@ export function Layout({ title, page, assets, query, data, children }: LayoutPro
                 <a class="button" href="/studio">
                   Studio
                 </a>
+                <a class="button" href="/admin/jobs" data-admin hidden>
+                  Jobs
+                </a>
                 <span class="who" id="account-name" />
                 <button type="button" id="logout">
                   Log out

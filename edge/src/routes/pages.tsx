@@ -11,6 +11,7 @@ import type { AppEnv } from "../env.ts";
 import { pageSecurityHeaders } from "../http/page-security.ts";
 import { markPublic } from "../http/public-cache.ts";
 import { cardService, searchService } from "../http/services.ts";
+import { AdminPage } from "../pages/admin-page.tsx";
 import { assetManifest } from "../pages/asset-links.ts";
 import { AuthPage } from "../pages/auth-page.tsx";
 import { HomePage } from "../pages/home-page.tsx";
@@ -66,4 +67,6 @@ export const pageRoutes = new Hono<AppEnv>()
   .get("/studio", async (c) => {
     const translation = capabilities(c.get("config")).translation.enabled;
     return c.html(<StudioPage assets={await assetsOf(c)} translation={translation} />);
-  });
+  })
+  // The jobs console: the same shell for everyone; the admin API decides what it shows.
+  .get("/admin/jobs", async (c) => c.html(<AdminPage assets={await assetsOf(c)} />));

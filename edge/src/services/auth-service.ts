@@ -13,6 +13,7 @@ import type { KeyRing } from "../auth/keys.ts";
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "../auth/passwords.ts";
 import { hashRefreshToken, newRefreshToken, successorRefreshToken } from "../auth/refresh-tokens.ts";
 import type { Database } from "../db/request-db.ts";
+import { effectiveRole } from "./admin-role.ts";
 
 export type UserRow = {
   id: string;
@@ -178,7 +179,7 @@ export class AuthService {
       select id, email, display_name, role, created_at from users where id = ${userId}`);
     const row = result.rows[0];
     if (!row) throw new ApiError("unauthorized", "the account no longer exists");
-    return toPublicUser(row);
+    return toPublicUser({ ...row, role: effectiveRole(row, this.config) });
   }
 
   private async newRefresh() {
@@ -204,16 +205,17 @@ export class AuthService {
     refresh: { token: string; expiresAt: Date },
     issuedAt?: number,
   ): Promise<Session> {
+    const role = effectiveRole(row, this.config); // ADMIN_EMAILS act as admins
     const access = await signJwt(
       this.keys.signing,
       ACCESS_AUDIENCE,
       row.id,
-      { role: row.role },
+      { role },
       this.config.ACCESS_TOKEN_TTL_S,
       issuedAt,
     );
     return {
-      user: toPublicUser(row),
+      user: toPublicUser({ ...row, role }),
       accessToken: access.token,
       accessTokenExpiresAt: access.expiresAt.toISOString(),
       refreshToken: refresh.token,

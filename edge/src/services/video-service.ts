@@ -10,6 +10,7 @@ import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
 import { videos } from "../../../shared/db/schema.ts";
 import { ApiError } from "../../../shared/errors/api-error.ts";
 import { enqueueStatement } from "../../../shared/jobs/enqueue.ts";
+import { webhookEventStatement } from "../../../shared/webhooks/event-jobs.ts";
 import type { KeyRing } from "../auth/keys.ts";
 import type { Database } from "../db/request-db.ts";
 import { parseQuery } from "./search-query.ts";
@@ -182,7 +183,7 @@ export class VideoService {
    * to add a job) in one batch — one transaction, one round trip — so neither happens without
    * the other. The job is added only if this very transaction deleted the video (`now()` is
    * the transaction's start, the value its update wrote). With Algolia search, the removal of
-   * its records is queued the same way.
+   * its records is queued the same way, and so is the `video.deleted` webhook event.
    */
   async remove(id: string, viewer: Viewer): Promise<void> {
     const deletedNow = sql`exists (select 1 from videos where id = ${id} and deleted_at = now())`;
@@ -200,6 +201,8 @@ export class VideoService {
           ? enqueueStatement({ type: "index_video", videoId: id, payload: {} }, { onlyIf: deletedNow })
           : sql`select 1`,
       ),
+      // The owner's `video.deleted` webhooks, only if this batch deleted it (and someone listens).
+      this.db.execute(webhookEventStatement(id, "video.deleted", { andAlso: deletedNow })),
     ]);
     if (gone.length === 0) throw await this.refusal(id, viewer);
   }

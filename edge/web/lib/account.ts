@@ -8,6 +8,9 @@ import { onSessionChange, restoreSession, signOut, type User } from "./session.t
 function render(user: User | null): void {
   for (const element of document.querySelectorAll<HTMLElement>("[data-signed-in]")) element.hidden = !user;
   for (const element of document.querySelectorAll<HTMLElement>("[data-signed-out]")) element.hidden = !!user;
+  // The jobs console link, for admins (the console itself asks the admin API).
+  for (const element of document.querySelectorAll<HTMLElement>("[data-admin]"))
+    element.hidden = user?.role !== "admin";
   byId("account-name").textContent = user ? user.displayName : "";
 }
 
