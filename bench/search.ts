@@ -59,15 +59,48 @@ async function naiveSearch(pool: pg.Pool, q: string): Promise<number> {
   return rowCount ?? 0;
 }
 
+/** Tables (with their TOAST) and indexes search writes and reads. */
 async function sizes(pool: pg.Pool) {
-  const { rows } = await pool.query<{ name: string; bytes: string }>(
-    `select c.relname as name, pg_total_relation_size(c.oid)::text as bytes from pg_class c
-     join pg_namespace n on n.oid = c.relnamespace
-     where n.nspname = 'public' and (c.relkind = 'i' and (c.relname like '%tsv%' or c.relname like '%search%'
-       or c.relname like '%words%') or c.relname in ('subtitle_cues', 'subtitle_tracks', 'videos', 'search_words'))
-     order by pg_total_relation_size(c.oid) desc`,
+  const { rows } = await pool.query<{ name: string; kind: string; bytes: string }>(
+    `select c.relname as name, case c.relkind when 'i' then 'index' else 'table' end as kind,
+       case c.relkind when 'i' then pg_relation_size(c.oid) else pg_table_size(c.oid) end::text as bytes
+     from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = 'public' and (c.relname in ('videos', 'subtitle_cues', 'subtitle_cue_blocks', 'search_words')
+       or c.relkind = 'i' and (c.relname like 'subtitle_cue%' or c.relname like 'videos_search%'
+         or c.relname like 'search_words%'))
+     order by case c.relkind when 'i' then pg_relation_size(c.oid) else pg_table_size(c.oid) end desc`,
   );
-  return rows.map((r) => ({ name: r.name, mib: Number(r.bytes) / 2 ** 20 }));
+  return rows.map((r) => ({ name: r.name, kind: r.kind, mib: Number(r.bytes) / 2 ** 20 }));
+}
+
+/**
+ * What a subtitle upload costs once the catalogue is big: a track's cues replaced (delete,
+ * insert, as the edge and the farm do) in one transaction, triggers included; rolled back.
+ */
+async function replaceTrackMs(pool: pg.Pool, cues: number): Promise<number> {
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query<{ id: string }>(
+      "select id from subtitle_tracks order by id limit 1 offset 100",
+    );
+    const texts = Array.from(
+      { length: cues },
+      (_, i) => `replacement cue ${i} with the harbour and the storm`,
+    );
+    await client.query("begin");
+    const t0 = performance.now();
+    await client.query("delete from subtitle_cues where track_id = $1", [rows[0]!.id]);
+    await client.query(
+      `insert into subtitle_cues (track_id, idx, start_ms, end_ms, text)
+       select $1, i - 1, i * 1000, i * 1000 + 900, t from unnest($2::text[]) with ordinality as c(t, i)`,
+      [rows[0]!.id, texts],
+    );
+    const took = performance.now() - t0;
+    await client.query("rollback");
+    return took;
+  } finally {
+    client.release();
+  }
 }
 
 async function main() {
@@ -83,8 +116,13 @@ async function main() {
     const seeded = await seedCatalogue(pool, corpus, { videos: VIDEOS, cues: CUES });
     for (const line of seeded.report) console.log(line);
 
-    console.log("\n| relation | MiB |\n| --- | ---: |");
-    for (const s of await sizes(pool)) console.log(`| ${s.name} | ${s.mib.toFixed(1)} |`);
+    console.log("\n| relation | kind | MiB |\n| --- | --- | ---: |");
+    for (const s of await sizes(pool)) console.log(`| ${s.name} | ${s.kind} | ${s.mib.toFixed(1)} |`);
+    const replace = [];
+    for (let i = 0; i < 3; i++) replace.push(await replaceTrackMs(pool, 1000));
+    console.log(
+      `\nreplacing one track's cues with 1,000 new ones (one transaction): ${replace.map((t) => t.toFixed(0)).join(", ")} ms`,
+    );
 
     const config = {
       CDN_BASE_URL: "https://cdn.example.test",

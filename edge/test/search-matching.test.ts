@@ -133,6 +133,23 @@ describe("GET /api/v1/me/videos?q= matching", () => {
   });
 });
 
+describe("GET /api/v1/search phrases in subtitles", () => {
+  it("finds a phrase in one cue, in its order, stop words and all", async () => {
+    const tag = uniqueWord();
+    const id = await video({ title: "Harbour film" });
+    await insertTrack(id, { lang: "en", origin: "uploaded" }, [
+      { startMs: 0, endMs: 1000, text: `${tag}: the harbour, then the storm` },
+      { startMs: 2000, endMs: 3000, text: `${tag}: a storm over the harbour` },
+      { startMs: 4000, endMs: 5000, text: `${tag}: storms over the harbours tonight` },
+    ]);
+    const res = await q(`${tag} "storm over the harbour"`);
+    expect(res.body.hits[0]!.matches.map((m) => m.startMs).sort()).toEqual([2000, 4000]); // stems
+    expect(ids(await q(`${tag} "harbour storm"`))).toEqual([]);
+    const excluded = await q(`${tag} "storm over the harbour" -tonight`);
+    expect(excluded.body.hits[0]!.matches.map((m) => m.startMs)).toEqual([2000]);
+  });
+});
+
 describe("GET /api/v1/search in long subtitle tracks", () => {
   it("finds a cue anywhere in a track, follows cue edits and deletions, never joins two cues", async () => {
     const tag = uniqueWord();

@@ -98,6 +98,18 @@ export function pageCtes({ shape, rows, after, lang }: PageInput): SQL {
   // language's stems would otherwise send thousands of blocks through it for nothing. The
   // lateral subquery keeps the probe on the index; `ts_match_vq` is `@@` in a form the
   // planner does not make an index condition (it would then run before the cheap filters).
+  const probeBlocks = (index: SQL) => sql`select b.video_id from qs cross join lateral (
+      select b.video_id from subtitle_cue_blocks b
+      where ${index} and b.search_config = qs.cfg and ${trackFilter(lang)} and ts_match_vq(b.words, qs.block_q)
+      limit ${DENSE_BLOCKS + 1}) b
+    where numnode(qs.pre_q) > 0`;
+  // A phrase probes its pairs' index where the language made pairs of it (its stop words
+  // may leave it one word), the words' elsewhere.
+  const probe = shape.phrases
+    ? sql`(${probeBlocks(sql`numnode(qs.pair_q) > 0 and b.pairs @@ qs.pair_q and b.words @@ qs.pre_q`)})
+      union all (${probeBlocks(sql`numnode(qs.pair_q) = 0 and b.words @@ qs.pre_q`)})
+      limit ${DENSE_BLOCKS + 1}`
+    : sql`${probeBlocks(sql`b.words @@ qs.pre_q`)} limit ${DENSE_BLOCKS + 1}`;
   const orOf = (column: string) =>
     sql.raw(`(select ('(' || string_agg(distinct ${column}::text, ') | (') || ')')::tsquery
       from qs where numnode(${column}) > 0)`);
@@ -108,13 +120,7 @@ export function pageCtes({ shape, rows, after, lang }: PageInput): SQL {
                + case when v.description_tsv @@ qs.any_q then 2 else 0 end as cls
       from pre, videos v join qs on qs.cfg = v.search_config
       where ${videoDoc("v")} @@ pre.doc_q and ${visible("v")} and ${videoDoc("v")} @@ qs.match_q),
-    cand_blocks as materialized (
-      select b.video_id from qs cross join lateral (select b.video_id from subtitle_cue_blocks b
-          where b.words @@ qs.pre_q and b.search_config = qs.cfg and ${trackFilter(lang)}
-            and ts_match_vq(b.words, qs.block_q)
-          limit ${DENSE_BLOCKS + 1}) b
-      where numnode(qs.pre_q) > 0
-      limit ${DENSE_BLOCKS + 1}),
+    cand_blocks as materialized (${probe}),
     cand_count as materialized (select count(*) > ${DENSE_BLOCKS} as dense from cand_blocks),
     cand as materialized (select distinct video_id from cand_blocks),
     page as materialized (select * from (${sql.join(parts, sql` union all `)}) u limit ${rows})`;

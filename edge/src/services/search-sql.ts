@@ -95,7 +95,8 @@ export function queryShape(terms: Term[]): QueryShape {
  * - `neg_q`: any negated term (a title or description holding one hides the video);
  * - `head_q`: the positive terms without weights, for ts_headline (see headlineQuery);
  * - `pre_q`: loosened for the indexes (no weights, negations or word order), so an index
- *   alone answers it: the rows holding every word somewhere.
+ *   alone answers it: the rows holding every word somewhere;
+ * - `pair_q`: the phrases' pairs of consecutive words, for the cue blocks' `pairs`.
  */
 export function queryCtes(shape: QueryShape): SQL {
   const { positive, negated, prefix } = shape;
@@ -121,6 +122,8 @@ export function queryCtes(shape: QueryShape): SQL {
   if (neg.length > 0) texts.push(sql`${joinColumns(neg, "|")} as neg_any`);
   if (negWords.length > 0) texts.push(sql`${joinColumns(negWords, "|")} as neg_words`);
   if (prefix !== undefined) texts.push(sql`${written(prefix)} as prefix_word`);
+  const phrases = positive.filter((t) => t.words.length > 1).map((t) => t.words.join(" "));
+  if (phrases.length > 0) texts.push(sql`${sql.param(phrases)}::text[] as phrases`);
 
   const weighted = (text: SQL, weights: string) =>
     sql`replace(${text}, '${sql.raw(WEIGHT)}', '${sql.raw(weights ? `:${weights}` : "")}')`;
@@ -180,11 +183,20 @@ export function queryCtes(shape: QueryShape): SQL {
         select min(search_config) from ${table}
         union all select (select min(search_config) from ${table} where search_config > c.cfg) from c where c.cfg is not null)
       select cfg from c) x where cfg is not null`);
+  // The phrases' pairs of consecutive stemmed words, as the blocks' `pairs` hold them.
+  const pairQ =
+    phrases.length > 0
+      ? sql`(select coalesce(string_agg(x.pair, ' & '), '')::tsquery from (
+          select movio_pair_key(l.lexeme, lead(l.lexeme) over (partition by t.n order by at)) as pair
+          from unnest(q.phrases) with ordinality as t(txt, n),
+            unnest(to_tsvector(cfg::regconfig, t.txt)) as l, unnest(l.positions) as at) x
+          where x.pair is not null)`
+      : sql`''::tsquery`;
   return sql`terms as materialized (select ${sql.join(termColumns, sql`, `)}),
     q as materialized (select ${sql.join(texts, sql`, `)} from terms t),
     qs as materialized (
       select cfg, ${matchQ} as match_q, ${blockQ} as block_q, ${anyQ} as any_q, ${negQ} as neg_q,
-             ${headQ} as head_q, ${preQ} as pre_q
+             ${headQ} as head_q, ${preQ} as pre_q, ${pairQ} as pair_q
       from q, (${inUse("videos")} union ${inUse("subtitle_cue_blocks")}) as configs)`;
 }
 
@@ -194,9 +206,11 @@ export function queryCtes(shape: QueryShape): SQL {
  * Without a phrase in the query a block's match is a cue's; with one, a cue confirms it.
  */
 export function matchingBlocks(video: SQL, shape: QueryShape, blocks: SQL): SQL {
+  // A phrase: the block must hold its pairs, then one of its cues the phrase itself (offset
+  // 0 keeps that a subquery per block, so the block's cue range is the index condition).
   const phraseCheck = shape.phrases
-    ? // offset 0: kept a subquery per block, so the block's cue range is the index condition
-      sql`and exists (select 1 from subtitle_cues c where ${cuesOfBlock("c", "b")} and c.tsv @@ qs.match_q offset 0)`
+    ? sql`and (numnode(qs.pair_q) = 0 or ts_match_vq(b.pairs, qs.pair_q))
+        and exists (select 1 from subtitle_cues c where ${cuesOfBlock("c", "b")} and c.tsv @@ qs.match_q offset 0)`
     : sql``;
   return sql`(select b.track_id, b.block, b.track_language as language, b.search_config, qs.match_q
     from subtitle_cue_blocks b join qs on qs.cfg = b.search_config
