@@ -184,9 +184,11 @@ it("a new user signs up, uploads (resuming after a reload), watches, searches, e
       uploadThroughput,
     });
   await throttle(THROTTLE);
+  // The page script wires the file input once the session is restored: choose the file after.
+  await page.locator("body[data-page-ready]").waitFor({ state: "attached" });
   await page.locator("#file").setInputFiles(clipPath);
   // The title comes from the file name; the rest is the user's.
-  await expect(page.getByLabel("Title").inputValue()).resolves.toBe("Lighthouse keeper diary");
+  await expect.poll(() => page.getByLabel("Title").inputValue()).toBe("Lighthouse keeper diary");
   await page.getByLabel("Description").fill("A test pattern with subtitles about a lighthouse keeper.");
   await page.getByLabel("Visibility").selectOption("public");
   await page.getByLabel("Spoken language").selectOption("en");
@@ -351,18 +353,19 @@ it("a file that is not a video fails with the reason in words; the studio upload
 
     // Too large for this server: said before anything is sent.
     await page.goto(`${edge}/upload`);
+    await page.locator("body[data-page-ready]").waitFor({ state: "attached" });
     const big = path.join(clipDir, "too-big.mp4");
     await writeFile(big, Buffer.alloc(MAX_BYTES + 1024 * 1024));
     await page.locator("#file").setInputFiles(big);
-    await expect(page.locator("#form-error").textContent()).resolves.toBe(
-      "That file is 7.0 MB; this server accepts files up to 6.0 MB.",
-    );
+    await expect
+      .poll(() => page.locator("#form-error").textContent())
+      .toBe("That file is 7.0 MB; this server accepts files up to 6.0 MB.");
 
     // Not a video: uploaded, then processing fails with the reason.
     const junk = path.join(clipDir, "holiday.mp4");
     await writeFile(junk, fixtures.junk());
     await page.locator("#file").setInputFiles(junk);
-    await expect(page.getByLabel("Title").inputValue()).resolves.toBe("Holiday");
+    await expect.poll(() => page.getByLabel("Title").inputValue()).toBe("Holiday");
     const created = page.waitForResponse((r) => r.url().endsWith("/api/v1/videos") && r.status() === 201);
     await page.getByRole("button", { name: "Upload", exact: true }).click();
     const videoId = ((await (await created).json()) as { video: { id: string } }).video.id;

@@ -246,6 +246,8 @@ async function init(): Promise<void> {
     chooseFile: () => fileInput.click(),
     problem: showPageError,
   });
+  // Everything is wired: a file chosen from now on is handled (browser tests wait for this).
+  document.body.dataset.pageReady = "true";
 }
 
 init().catch((err) => showPageError(`Something went wrong: ${explain(err)}`));
