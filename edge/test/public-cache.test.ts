@@ -118,3 +118,18 @@ describe("edge cache for public reads", () => {
     expect(took).toBeLessThanOrEqual((TTL_S + 1) * 1000);
   });
 });
+
+describe("lists with poster URLs when playback tokens are bound to the viewer's IP", () => {
+  const bound: CallOptions = { bindings: { PUBLIC_CACHE_TTL_S: String(TTL_S), PLAYBACK_BIND_IP: "true" } };
+  it("are never put in the shared cache (search, home page), but are without binding", async () => {
+    const word = `bindtest${Date.now().toString(36)}`;
+    await publicVideo(`Bound posters ${word}`);
+    for (const path of [`/api/v1/search?q=${word}`, `/search?q=${word}`, "/?cursor="]) {
+      for (let i = 0; i < 2; i++) {
+        expect((await call("GET", path, bound)).headers.get("x-edge-cache"), path).toBe("bypass");
+      }
+    }
+    const unbound = await anonymous(`/api/v1/search?q=${word}x`);
+    expect(unbound.headers.get("x-edge-cache")).toMatch(/miss|hit/);
+  });
+});

@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { UUID_PATTERN } from "../../../shared/api/common.ts";
 import { ApiError } from "../../../shared/errors/api-error.ts";
 import type { AppEnv } from "../env.ts";
+import { listBinding } from "../http/list-binding.ts";
 import { pageSecurityHeaders } from "../http/page-security.ts";
 import { markPublic } from "../http/public-cache.ts";
 import { cardService, searchService } from "../http/services.ts";
@@ -30,8 +31,9 @@ export const pageRoutes = new Hono<AppEnv>()
   .use("*", pageSecurityHeaders)
   .get("/", async (c) => {
     const cursor = c.req.query("cursor");
-    const page = await cardService(c).publicCards(CARDS_PER_PAGE, cursor || undefined);
-    markPublic(c);
+    const { clientIp, shared } = listBinding(c);
+    const page = await cardService(c).publicCards(CARDS_PER_PAGE, cursor || undefined, clientIp);
+    if (shared) markPublic(c);
     return c.html(<HomePage assets={await assetsOf(c)} page={page} now={Date.now()} />);
   })
   .get("/search", async (c) => {
@@ -41,8 +43,9 @@ export const pageRoutes = new Hono<AppEnv>()
     if (!query) return c.html(<SearchPage assets={assets} query="" now={now} />);
     try {
       const cursor = c.req.query("cursor") || undefined;
-      const result = await searchService(c).search({ q: query, limit: HITS_PER_PAGE, cursor });
-      markPublic(c);
+      const { clientIp, shared } = listBinding(c);
+      const result = await searchService(c).search({ q: query, limit: HITS_PER_PAGE, cursor, clientIp });
+      if (shared) markPublic(c);
       return c.html(<SearchPage assets={assets} query={query} result={result} now={now} />);
     } catch (err) {
       if (!(err instanceof ApiError) || err.status !== 400) throw err;

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { errorResponses } from "../../../shared/api/common.ts";
 import { SearchQuery, SearchResultSchema } from "../../../shared/api/search.ts";
+import { listBinding } from "../http/list-binding.ts";
 import { createRouter } from "../http/openapi-app.ts";
 import { markPublic } from "../http/public-cache.ts";
 import { searchService } from "../http/services.ts";
@@ -23,8 +24,9 @@ export const searchRoutes = createRouter().openapi(
     },
   }),
   async (c) => {
-    const result = await searchService(c).search(c.req.valid("query"));
-    markPublic(c); // only public, ready videos: the same answer for everyone
+    const { clientIp, shared } = listBinding(c);
+    const result = await searchService(c).search({ ...c.req.valid("query"), clientIp });
+    if (shared) markPublic(c); // only public, ready videos: the same answer for everyone
     return c.json(result, 200);
   },
 );

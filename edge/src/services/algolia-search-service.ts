@@ -98,7 +98,7 @@ export class AlgoliaSearchService implements SearchProvider {
     const nbPages = response.nbPages ?? 0;
     return {
       hits: [...groups.values()].map((records) => ({
-        video: this.card(records[0]!.videoId, records[0]!.card),
+        video: this.card(records[0]!.videoId, records[0]!.card, input.clientIp),
         matches: matchesOf(records),
       })),
       nextCursor:
@@ -107,15 +107,19 @@ export class AlgoliaSearchService implements SearchProvider {
     };
   }
 
-  private card(id: string, card: SearchCard): SearchResult["hits"][number]["video"] {
+  private card(
+    id: string,
+    card: SearchCard,
+    clientIp: string | undefined,
+  ): SearchResult["hits"][number]["video"] {
     return {
       id,
       title: card.title,
       durationMs: card.durationMs,
-      // No IP binding: the response is cached for everyone (as the catalog's cards are).
+      // Bound to the viewer only with PLAYBACK_BIND_IP (then the route does not cache the answer).
       posterUrl:
         card.storagePrefix && card.poster
-          ? mediaSigner(this.config, card.storagePrefix, undefined).url(card.poster)
+          ? mediaSigner(this.config, card.storagePrefix, clientIp).url(card.poster)
           : null,
       ownerDisplayName: card.ownerDisplayName,
       createdAt: new Date(card.createdAt).toISOString(),

@@ -19,13 +19,17 @@ export interface CardPage {
   nextCursor: string | null;
 }
 
-/** A card's poster, signed for the video's directory; no IP binding (lists are cached for everyone). */
+/**
+ * A card's poster, signed for the video's directory; bound to the viewer's address only with
+ * PLAYBACK_BIND_IP (http/list-binding.ts says when a list may then be cached).
+ */
 export function posterUrl(
   config: EdgeConfig,
   storagePrefix: string | null,
   poster: string | null | undefined,
+  clientIp?: string,
 ): string | null {
-  return storagePrefix && poster ? mediaSigner(config, storagePrefix, undefined).url(poster) : null;
+  return storagePrefix && poster ? mediaSigner(config, storagePrefix, clientIp).url(poster) : null;
 }
 
 export class CardService {
@@ -35,7 +39,7 @@ export class CardService {
   ) {}
 
   /** Public, ready videos, newest first. */
-  async publicCards(limit: number, cursor: string | undefined): Promise<CardPage> {
+  async publicCards(limit: number, cursor: string | undefined, clientIp?: string): Promise<CardPage> {
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     const visible = and(
       eq(videos.status, "ready"),
@@ -72,7 +76,7 @@ export class CardService {
         id: row.id,
         title: row.title,
         durationMs: row.durationMs,
-        posterUrl: posterUrl(this.config, row.storagePrefix, row.poster),
+        posterUrl: posterUrl(this.config, row.storagePrefix, row.poster, clientIp),
         ownerDisplayName: row.ownerDisplayName,
         createdAt: new Date(row.createdAt).toISOString(),
       })),

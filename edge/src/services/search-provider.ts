@@ -19,6 +19,8 @@ export interface SearchInput {
   cursor?: string | undefined;
   /** Only subtitle tracks in this language (primary subtag) are searched. */
   lang?: string | undefined;
+  /** The viewer's address, for poster URLs bound to it (only with PLAYBACK_BIND_IP; http/list-binding.ts). */
+  clientIp?: string | undefined;
 }
 
 export interface SearchProvider {
