@@ -8,6 +8,7 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { nameAudioTracks } from "./audio-manifests.ts";
 import { DASH_MANIFEST, type EncodeInput, encodeLadder, HLS_MASTER } from "./encode-ladder.ts";
+import type { Ffmpeg } from "./ffmpeg.ts";
 import {
   FIRST_DASH,
   FIRST_HLS,
@@ -26,10 +27,7 @@ export interface FirstPlayableInput extends EncodeInput {
   onFirstPlayable: () => Promise<void>;
 }
 
-export async function encodeFirstPlayable(
-  ffmpeg: import("./ffmpeg.ts").Ffmpeg,
-  input: FirstPlayableInput,
-): Promise<void> {
+export async function encodeFirstPlayable(ffmpeg: Ffmpeg, input: FirstPlayableInput): Promise<void> {
   const { ladder, outDir } = input;
   if (ladder.rungs.length < 2) {
     await encodeLadder(ffmpeg, input);

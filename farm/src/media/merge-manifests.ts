@@ -11,7 +11,7 @@
 import { readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { renditionsFromMpd } from "./dash-manifest.ts";
-import { DASH_MANIFEST, HLS_MASTER } from "./encode-ladder.ts";
+import { HLS_MASTER } from "./encode-ladder.ts";
 
 export const FIRST_PREFIX = "first-";
 /** The first run's own manifests: what plays until the whole ladder is published. */
@@ -99,5 +99,3 @@ export function firstAudio(firstMpd: string): { codecs: string; bandwidth: numbe
   const audio = renditionsFromMpd(firstMpd).find((r) => r.kind === "audio");
   return audio ? { codecs: audio.codecs, bandwidth: audio.bandwidth } : null;
 }
-
-export { DASH_MANIFEST, HLS_MASTER };
