@@ -121,6 +121,9 @@ export function createNeonHttpEndpoint(database: string): NeonHttpEndpoint {
         send(res, 503, { message: `database connection failed: ${error.message}` });
         return;
       }
+      // A Postgres error that ends the session (terminated by an admin, a shutdown, a
+      // connection exception): report it as Postgres did, but never pool that connection again.
+      if (/^(57P0[1-3]|08)/.test(error.code)) broken = true;
       send(res, 400, {
         message: error.message,
         ...Object.fromEntries(ERROR_FIELDS.map((f) => [f, error[f]])),
