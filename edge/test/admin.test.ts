@@ -316,6 +316,55 @@ describe("actions", () => {
     expect((await callJson("POST", `/api/v1/admin/jobs/${jobId}/cancel`, adminToken())).status).toBe(409);
   });
 
+  it("cancelling one chunk of a chunked transcode fails the video and stops all its chunks, no one else's", async () => {
+    const runId = crypto.randomUUID();
+    const chunk = async (videoId: string, index: number, state: "queued" | "running") => {
+      const rows = await db<{ id: string }>(sql`
+        insert into jobs (type, video_id, payload, state, attempts, locked_by, locked_until, started_at, active_key)
+        values ('encode_chunk', ${videoId}, ${JSON.stringify({ runId, part: "rest", index })}::jsonb, ${state},
+                ${state === "running" ? 1 : 0}, ${state === "running" ? "n" : null},
+                ${state === "running" ? sql`now() + interval '30 seconds'` : null}, now(),
+                ${`encode_chunk:${videoId}:${index}`})
+        returning id`);
+      return Number(rows[0]!.id);
+    };
+    const { video } = await createVideo(viewer.accessToken);
+    const { video: other } = await createVideo(viewer.accessToken);
+    for (const id of [video.id, other.id]) {
+      await db(sql`update videos set status = 'processing', source_key = 'k' where id = ${id}`);
+    }
+    const running = await chunk(video.id, 0, "running");
+    const sibling = await chunk(video.id, 1, "running");
+    const queued = await chunk(video.id, 2, "queued");
+    const elsewhere = await chunk(other.id, 0, "queued");
+    const res = await callJson<{ job: Job; outcome: string }>(
+      "POST",
+      `/api/v1/admin/jobs/${running}/cancel`,
+      adminToken(),
+    );
+    expect(res.body).toMatchObject({ outcome: "cancel_requested", job: { state: "running" } });
+    const jobs = await db<{ id: string; state: string; cancel_requested: boolean }>(
+      sql`select id, state, cancel_requested_at is not null as cancel_requested from jobs
+          where id in (${running}, ${sibling}, ${queued}, ${elsewhere}) order by id`,
+    );
+    expect(jobs.map((j) => [Number(j.id), j.state, j.cancel_requested])).toEqual([
+      [running, "running", true],
+      [sibling, "running", true],
+      [queued, "cancelled", false],
+      [elsewhere, "queued", false],
+    ]);
+    const [failed] = await db<{ status: string; error_code: string }>(
+      sql`select status, error_code from videos where id = ${video.id}`,
+    );
+    expect(failed).toEqual({ status: "failed", error_code: "processing_cancelled" });
+    // A viewer may not.
+    const refused = await callJson("POST", `/api/v1/admin/jobs/${elsewhere}/cancel`, {
+      token: viewer.accessToken,
+    });
+    expect(refused.status).toBe(403);
+    await db(sql`update jobs set state = 'cancelled' where id in (${running}, ${sibling}, ${elsewhere})`);
+  });
+
   it("asks a running job to stop (its runner does at the next heartbeat); one whose lease lapsed is cancelled now", async () => {
     const { video } = await createVideo(viewer.accessToken);
     const live = await insertJob({

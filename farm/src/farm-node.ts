@@ -8,6 +8,9 @@ import { hostname } from "node:os";
 import type { FarmConfig } from "../../shared/config/farm-config.ts";
 import { createLogger, type Logger } from "../../shared/logging/logger.ts";
 import { createS3Client, farmS3Settings } from "../../shared/storage/s3-client.ts";
+import { assembleVideoHandler } from "./chunks/assemble-job.ts";
+import { ChunkRuns } from "./chunks/chunk-runs.ts";
+import { encodeChunkHandler } from "./chunks/encode-chunk-job.ts";
 import { createDbPool } from "./db/pool.ts";
 import { createFarmServer } from "./http/server.ts";
 import { jobPolicies } from "./jobs/job-policies.ts";
@@ -100,21 +103,16 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
     metrics.ffmpegFailed(tool, reason),
   );
   const subtitles = new SubtitleStore(db);
+  const chunkRuns = new ChunkRuns(db, queue);
+  const media = { config, ffmpeg, storage, videos, queue, subtitles, chunkRuns, log: nodeLog };
   const runner = new JobRunner(
     queue,
     jobPolicies(config),
     {
-      transcode: transcodeHandler({
-        config,
-        ffmpeg,
-        storage,
-        videos,
-        queue,
-        subtitles,
-        log: nodeLog,
-        metrics,
-      }),
-      purge_video: purgeHandler({ storage, discardUpload: tus.discard, log: nodeLog }),
+      transcode: transcodeHandler({ ...media, metrics }),
+      encode_chunk: encodeChunkHandler(media),
+      assemble_video: assembleVideoHandler(media),
+      purge_video: purgeHandler({ db, storage, chunkRuns, discardUpload: tus.discard, log: nodeLog }),
       publish_subtitles: publishSubtitlesHandler({ db, storage, subtitles, search, log: nodeLog }),
       translate_subtitles: translateHandler({ db, queue, config, log: nodeLog }),
       webhook_event: webhookEventHandler({ db, queue, config, log: nodeLog }),

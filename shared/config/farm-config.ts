@@ -73,6 +73,13 @@ const farmConfigFields = z.object({
       }
       return lufs;
     }),
+  /**
+   * Chunked transcoding: a source longer than this many seconds is split into chunks that any
+   * farm node may encode (encode_chunk jobs), so one long video uses every node.
+   */
+  CHUNK_MIN_SOURCE_S: positiveInt(120),
+  /** Length of one chunk: a whole number of the ladder's 2 s segments. */
+  CHUNK_SECONDS: positiveInt(30).refine((n) => n % 2 === 0, "must be a whole number of 2 s segments (even)"),
   /** ffmpeg threads for one transcode (0 = let ffmpeg decide). */
   FFMPEG_THREADS: z.coerce.number().int().min(0).default(0),
   /** Keep the uploaded source after publishing, for re-processing. */

@@ -473,3 +473,40 @@ export const webhookAttempts = pgTable(
   },
   (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.id)],
 );
+
+/**
+ * Chunked transcoding (farm/src/chunks/): one row per attempt to encode a long video across
+ * nodes. `plan` is the farm's own record of the ladder and the chunks (farm/src/chunks/chunk-plan.ts);
+ * the output goes under `prefix` as a single-node transcode's would.
+ */
+export const transcodeRuns = pgTable(
+  "transcode_runs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    videoId: uuid("video_id")
+      .notNull()
+      .references(() => videos.id, { onDelete: "cascade" }),
+    prefix: text("prefix").notNull(),
+    plan: jsonb("plan").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("transcode_runs_video_idx").on(t.videoId)],
+);
+
+/**
+ * The pieces of work a run waits for (`audio`, `extras`, `first:3`, `rest:3`, `playable`):
+ * each is marked done in its job's fenced completion, under the run's row lock, and the one
+ * that completes a stage queues that stage's assembly. (Which node ran each and for how long
+ * is in job_attempts, like every job's.)
+ */
+export const transcodeUnits = pgTable(
+  "transcode_units",
+  {
+    runId: uuid("run_id")
+      .notNull()
+      .references(() => transcodeRuns.id, { onDelete: "cascade" }),
+    unit: text("unit").notNull(),
+    doneAt: timestamp("done_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.unit] })],
+);

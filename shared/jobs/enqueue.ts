@@ -6,7 +6,14 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
-import { JOB_TRAITS, type JobPayload, type JobTraits, type JobType, jobPayloadSchemas } from "./job-types.ts";
+import {
+  JOB_TRAITS,
+  type JobPayload,
+  type JobTraits,
+  type JobType,
+  jobPayloadSchemas,
+  priorityOf,
+} from "./job-types.ts";
 
 export interface JobRequest<T extends JobType = JobType> {
   type: T;
@@ -33,7 +40,7 @@ export function enqueueStatement<T extends JobType>(job: JobRequest<T>, options:
   const payload = jobPayloadSchemas[job.type].parse(job.payload);
   return sql`insert into jobs (type, video_id, payload, priority, active_key)
     select ${job.type}::text, ${job.videoId}::uuid, ${JSON.stringify(payload)}::jsonb,
-           ${JOB_TRAITS[job.type].priority}::int, ${activeKey(job.type, job.videoId, payload as JobPayload<T>)}::text
+           ${priorityOf(job.type, payload as JobPayload<T>)}::int, ${activeKey(job.type, job.videoId, payload as JobPayload<T>)}::text
     ${options.onlyIf ? sql`where ${options.onlyIf}` : sql``}
     on conflict (active_key) where state in ('queued', 'running') do nothing
     returning id`;

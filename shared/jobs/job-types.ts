@@ -36,6 +36,20 @@ export const jobPayloadSchemas = {
   }),
   /** Sends one delivery (one message to one endpoint); retried with backoff for 24 hours. */
   deliver_webhook: z.object({ deliveryId: z.uuid() }),
+  /**
+   * Chunked transcoding: encode one chunk of a long source (farm/src/chunks/). `first`: the
+   * ladder's smallest rung (what plays first); `rest`: the other rungs.
+   */
+  encode_chunk: z.object({
+    runId: z.uuid(),
+    part: z.enum(["first", "rest"]),
+    index: z.number().int().min(0),
+  }),
+  /**
+   * Chunked transcoding: join a run's chunks into one timeline and publish it — `playable`:
+   * the smallest rung with the audio, while the rest still encode; `final`: the whole ladder.
+   */
+  assemble_video: z.object({ runId: z.uuid(), stage: z.enum(["playable", "final"]) }),
 } as const;
 
 export type JobType = keyof typeof jobPayloadSchemas;
@@ -43,8 +57,11 @@ export const JOB_TYPES = Object.keys(jobPayloadSchemas) as JobType[];
 export type JobPayload<T extends JobType> = z.output<(typeof jobPayloadSchemas)[T]>;
 
 export interface JobTraits<T extends JobType = JobType> {
-  /** Higher runs first among due jobs; short interactive work goes above long transcodes. */
-  priority: number;
+  /**
+   * Higher runs first among due jobs; short interactive work goes above long transcodes. A
+   * function when it depends on the payload.
+   */
+  priority: number | ((payload: JobPayload<T>) => number);
   /**
    * What must be unique among queued-or-running jobs of this type (besides the type), or
    * undefined for no limit: one transcode per video, one translation per video and language.
@@ -65,7 +82,21 @@ export const JOB_TRAITS: { [T in JobType]: JobTraits<T> } = {
   webhook_event: { priority: 25 },
   // One active job per delivery: a redelivery asked for while one is queued adds nothing.
   deliver_webhook: { priority: 25, activeKey: (_videoId, payload) => payload.deliveryId },
+  // Chunks above whole-video transcodes (a started video finishes before the next starts), the
+  // smallest rung of every chunk before the other rungs (the video plays sooner), and assembly
+  // above both (it is what publishes).
+  encode_chunk: {
+    priority: (payload) => (payload.part === "first" ? 2 : 1),
+    activeKey: (_videoId, payload) => `${payload.runId}:${payload.part}:${payload.index}`,
+  },
+  assemble_video: { priority: 3, activeKey: (_videoId, payload) => `${payload.runId}:${payload.stage}` },
 };
+
+/** A job's priority as stored (see JobTraits.priority). */
+export function priorityOf<T extends JobType>(type: T, payload: JobPayload<T>): number {
+  const priority = (JOB_TRAITS[type] as JobTraits<T>).priority;
+  return typeof priority === "function" ? priority(payload) : priority;
+}
 
 export const JOB_STATES = ["queued", "running", "done", "failed", "cancelled"] as const;
 export type JobState = (typeof JOB_STATES)[number];

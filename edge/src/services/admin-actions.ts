@@ -22,6 +22,8 @@ import type { Admin } from "./admin-role.ts";
 type JobActionResult = z.output<typeof JobActionResultSchema>;
 
 const CANCELLED = "cancelled by an admin";
+/** The jobs that make up a video's processing: cancelling one fails the video and stops the others. */
+const PROCESSING_JOB_TYPES = ["transcode", "encode_chunk", "assemble_video"];
 
 export class AdminActions {
   private readonly queries: AdminQueries;
@@ -85,7 +87,8 @@ export class AdminActions {
     if (!job) throw notFound();
     if (job.state !== "queued" && job.state !== "running")
       throw refusedState("cancelled", job.state, ["queued", "running"]);
-    const videoId = job.type === "transcode" ? job.video_id : null;
+    // Cancelling any part of a video's processing (a transcode, a chunk, an assembly) cancels it all.
+    const videoId = PROCESSING_JOB_TYPES.includes(job.type) ? job.video_id : null;
     const jobChangedNow = sql`exists (select 1 from jobs where id = ${id} and updated_at = now()
       and (state = 'cancelled' or cancel_requested_at is not null))`;
     const [changed] = await this.db.batch([
@@ -119,6 +122,18 @@ export class AdminActions {
           ? sql`update videos set status = 'failed', error_code = 'processing_cancelled',
                   error_message = 'Processing was cancelled by an admin.', updated_at = now()
                 where id = ${videoId} and status = 'processing' and deleted_at is null and ${jobChangedNow}`
+          : sql`select 1`,
+      ),
+      this.db.execute(
+        videoId
+          ? sql`update jobs set
+                  state = case when state = 'queued' then 'cancelled' else state end,
+                  finished_at = case when state = 'queued' then now() else finished_at end,
+                  cancel_requested_at = case when state = 'running' then coalesce(cancel_requested_at, now())
+                                             else cancel_requested_at end,
+                  last_error = ${CANCELLED}, updated_at = now()
+                where video_id = ${videoId} and id <> ${id} and state in ('queued', 'running')
+                  and type in ('encode_chunk', 'assemble_video') and ${jobChangedNow}`
           : sql`select 1`,
       ),
       this.db.execute(

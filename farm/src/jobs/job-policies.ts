@@ -88,6 +88,25 @@ export function jobPolicies(config: PolicyConfig): JobPolicies {
       backoffCapMs: config.WEBHOOK_BACKOFF_CAP_MS ?? 2 * 3600_000,
       stopsWhenVideoDeleted: false,
     },
+    // One chunk is at most CHUNK_SECONDS of the ladder: far shorter than a whole transcode.
+    // A failed chunk retries alone; the video fails only when one gives up for good.
+    encode_chunk: {
+      attempts: 4,
+      timeoutMs: 30 * 60_000,
+      concurrency: config.TRANSCODE_CONCURRENCY,
+      backoffBaseMs: 2000,
+      backoffCapMs: 60_000,
+      stopsWhenVideoDeleted: true,
+    },
+    // Stream copies and uploads: I/O, not encoding. One at a time per node.
+    assemble_video: {
+      attempts: 4,
+      timeoutMs: 60 * 60_000,
+      concurrency: 1,
+      backoffBaseMs: 2000,
+      backoffCapMs: 60_000,
+      stopsWhenVideoDeleted: true,
+    },
   };
 }
 

@@ -205,6 +205,12 @@ export class JobRunner {
       policy.timeoutMs,
     );
     try {
+      // A job of a video deleted while it was queued is cancelled, not run (and not "done").
+      if (policy.stopsWhenVideoDeleted && job.videoId) {
+        const state = await this.queue.heartbeat(job).catch(() => "ours" as const);
+        if (state === "video_deleted") end("cancelled", "the video was deleted");
+      }
+      if (controller.signal.aborted) return ending ?? "lost";
       await handler.run(job, { signal: controller.signal });
       return ending ?? "done";
     } catch (err) {

@@ -3,13 +3,25 @@
  * still in flight (its multipart upload is aborted), the uploaded source, tus's bookkeeping
  * objects and cache row, and the published media of every attempt. Keys whose delete failed
  * are retried by the storage layer; if they still fail the job fails and is retried whole.
+ *
+ * Jobs that write media (a transcode, a chunk, an assembly, a subtitle publish) stop at their
+ * next heartbeat once the video is deleted, but one may still be uploading until then: the
+ * purge waits for them (it fails and retries with backoff), so nothing lands after it.
  */
+
+import type pg from "pg";
+import type { ChunkRuns } from "../chunks/chunk-runs.ts";
+import { mediaPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { JobHandler } from "./job-runner.ts";
-import { mediaPrefix } from "./transcode-job.ts";
+
+/** Job types that write under the video's media prefix. */
+const MEDIA_WRITERS = ["transcode", "encode_chunk", "assemble_video", "publish_subtitles"];
 
 export function purgeHandler(deps: {
+  db: pg.Pool;
   storage: ObjectStorage;
+  chunkRuns: ChunkRuns;
   /** Aborts the tus upload and removes its objects and cache row (tus-server's discard). */
   discardUpload: (videoId: string) => Promise<void>;
   log: (line: string) => void;
@@ -17,6 +29,14 @@ export function purgeHandler(deps: {
   return {
     async run(job) {
       if (!job.videoId) return;
+      // A chunked transcode in flight: its queued chunks are cancelled, running ones stop.
+      await deps.chunkRuns.abandonAll(job.videoId, "the video was deleted");
+      const { rowCount } = await deps.db.query(
+        "select 1 from jobs where video_id = $1 and state = 'running' and locked_until > now() and type = any($2::text[])",
+        [job.videoId, MEDIA_WRITERS],
+      );
+      if (rowCount)
+        throw new Error("jobs writing the video's media are still stopping; purging once they have");
       await deps.discardUpload(job.videoId);
       await deps.storage.deleteKeys([job.videoId, `${job.videoId}.info`, `${job.videoId}.part`]);
       const media = await deps.storage.deletePrefix(mediaPrefix(job.videoId));

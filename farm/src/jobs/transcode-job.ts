@@ -6,24 +6,28 @@
  * job's lease, and older attempts' files are removed once one attempt has published.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
-import { translationEnabled } from "../../../shared/config/translation.ts";
+import { shouldChunk } from "../chunks/chunk-plan.ts";
+import type { ChunkRuns } from "../chunks/chunk-runs.ts";
+import { startChunkedTranscode } from "../chunks/chunked-transcode.ts";
 import { renditionsFromMpd } from "../media/dash-manifest.ts";
 import { encodeFirstPlayable } from "../media/encode-first-playable.ts";
-import { DASH_MANIFEST } from "../media/encode-ladder.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import { inspectSource } from "../media/inspect.ts";
 import { planLadder } from "../media/ladder.ts";
 import { MediaError } from "../media/media-error.ts";
 import { FIRST_DASH, FIRST_HLS } from "../media/merge-manifests.ts";
 import { TONEMAP_FILTERS } from "../media/source-filters.ts";
-import { makePoster, makeStoryboard, POSTER, STORYBOARD_VTT } from "../media/thumbnails.ts";
+import { makePoster, makeStoryboard, POSTER } from "../media/thumbnails.ts";
 import { withWorkDir } from "../scratch.ts";
+import { mediaPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
-import { prepareSubtitles, queueSubtitleFollowUps } from "../subtitles/transcode-subtitles.ts";
+import { prepareSubtitles } from "../subtitles/transcode-subtitles.ts";
+import { failProcessing } from "../videos/fail-processing.ts";
+import { publishLadder } from "../videos/publish-ladder.ts";
 import type { VideoStore } from "../videos/video-store.ts";
 import type { Job, JobQueue } from "./job-queue.ts";
 import type { JobHandler } from "./job-runner.ts";
@@ -37,11 +41,10 @@ export interface TranscodeDeps {
   queue: JobQueue;
   subtitles: SubtitleStore;
   log: (line: string) => void;
+  chunkRuns: ChunkRuns;
   /** Told each ladder encode's source duration and wall time (the transcode speed metric). */
   metrics?: { transcoded(sourceSeconds: number, wallSeconds: number): void };
 }
-
-export const mediaPrefix = (videoId: string) => `media/${videoId}/`;
 
 export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
   const { config, ffmpeg, storage, videos, queue } = deps;
@@ -78,6 +81,25 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           );
         }
         const ladder = planLadder(info, config.LADDER_MAX_FPS);
+        if (shouldChunk(info.durationMs, config.CHUNK_MIN_SOURCE_S)) {
+          // Long: split across the farm's nodes; this job plans it and does the audio and extras.
+          await startChunkedTranscode(
+            { ...deps, chunkSeconds: config.CHUNK_SECONDS, loudnessTarget: config.LOUDNESS_TARGET },
+            job,
+            {
+              videoId,
+              sourceKey: video.sourceKey as string,
+              source,
+              workDir: dir,
+              info,
+              ladder,
+              prefix,
+              reprocess: job.payload.reprocess === true,
+              signal,
+            },
+          );
+          return;
+        }
         let lastReport = 0;
         // The poster first: the video has it from the moment it plays.
         await makePoster(ffmpeg, source, out, info.durationMs, info.height);
@@ -143,71 +165,30 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
         await videos.processingProgress(videoId, 90);
         signal.throwIfAborted();
 
-        const renditions = renditionsFromMpd(await readFile(path.join(out, DASH_MANIFEST), "utf8"));
-        let published = false;
-        try {
-          await storage.publishDirectory(out, prefix, { signal, skip: uploadedFirst });
-          published = await videos.publish(queue, job, {
-            prefix,
-            durationMs: info.durationMs,
-            renditions,
-            media: {
-              dash: subtitleSet.dash,
-              hls: subtitleSet.hls,
-              poster: POSTER,
-              storyboard: STORYBOARD_VTT,
-              subtitles: subtitleSet.published,
-              // One-rung ladders are playable when they are ready.
-              playableAt: playableAt ?? new Date().toISOString(),
-            },
-            subtitlesVersion: subtitleSet.version,
-            mediaBytes: await directoryBytes(out),
-            reprocess: job.payload.reprocess === true,
-            andThen: (client) =>
-              queueSubtitleFollowUps(client, deps.subtitles, {
-                videoId,
-                // Asked for at creation; with translation off (no credentials) there is none to queue.
-                translateTo: translationEnabled(config) ? video.translateTo : [],
-                renderedAt: subtitleSet.renderedAt,
-              }),
-          });
-        } finally {
-          // Whatever stopped this attempt (lease lost, video deleted, S3 gave up), its files go —
-          // unless its first rendition is what the video plays now (the next attempt replaces it).
-          if (!published && !playablePublished) await storage.deletePrefix(prefix).catch(() => undefined);
-        }
+        const published = await publishLadder(deps, job, {
+          videoId,
+          outDir: out,
+          prefix,
+          durationMs: info.durationMs,
+          subtitleSet,
+          playableAt,
+          reprocess: job.payload.reprocess === true,
+          sourceKey: video.sourceKey as string,
+          translateTo: video.translateTo,
+          alreadyUploaded: uploadedFirst,
+          prefixInUse: playablePublished,
+          signal,
+        });
         if (!published) {
           throw new Error(
             "the job or its video changed before publishing; this attempt's files were removed",
           );
         }
-        // Files of earlier, abandoned attempts (a worker killed mid-upload) go now.
-        const stale = (await storage.listKeys(mediaPrefix(videoId))).filter((key) => !key.startsWith(prefix));
-        await storage.deleteKeys(stale);
-        if (!config.KEEP_SOURCE) await storage.deleteKeys([video.sourceKey as string]);
-        deps.log(`video ${videoId} ready: ${renditions.length} renditions, ${info.durationMs} ms`);
+        deps.log(`video ${videoId} ready: ${ladder.rungs.length} rungs, ${info.durationMs} ms`);
       });
     },
-    async giveUp(job, error) {
-      if (error instanceof MediaError) {
-        await videos.fail(requireVideo(job), error.code, error.message);
-        deps.log(`video ${job.videoId} refused: ${error.code}`);
-      } else {
-        await videos.fail(
-          requireVideo(job),
-          "transcode_failed",
-          `Processing failed: ${error.message.split("\n")[0]}`,
-        );
-      }
-    },
+    giveUp: (job, error) => failProcessing(deps, requireVideo(job), error),
   };
-}
-
-async function directoryBytes(dir: string): Promise<number> {
-  const sizes = await Promise.all(
-    (await readdir(dir)).map(async (name) => (await stat(path.join(dir, name))).size),
-  );
-  return sizes.reduce((sum, size) => sum + size, 0);
 }
 
 function requireVideo(job: Job): string {

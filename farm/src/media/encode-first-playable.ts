@@ -9,6 +9,7 @@ import path from "node:path";
 import { nameAudioTracks } from "./audio-manifests.ts";
 import { DASH_MANIFEST, type EncodeInput, encodeLadder, HLS_MASTER } from "./encode-ladder.ts";
 import type { Ffmpeg } from "./ffmpeg.ts";
+import type { AudioStream } from "./inspect.ts";
 import {
   FIRST_DASH,
   FIRST_HLS,
@@ -44,10 +45,7 @@ export async function encodeFirstPlayable(ffmpeg: Ffmpeg, input: FirstPlayableIn
     displayAspect,
     onProgress: (f) => input.onProgress?.(f * FIRST_SHARE),
   });
-  await nameAudioTracks(outDir, input.info.audioStreams);
-  await renameFirstPlaylists(outDir);
-  await rename(path.join(outDir, DASH_MANIFEST), path.join(outDir, FIRST_DASH));
-  await rename(path.join(outDir, HLS_MASTER), path.join(outDir, FIRST_HLS));
+  await finishFirstManifests(outDir, input.info.audioStreams);
   input.signal?.throwIfAborted();
   await input.onFirstPlayable();
 
@@ -58,6 +56,22 @@ export async function encodeFirstPlayable(ffmpeg: Ffmpeg, input: FirstPlayableIn
     displayAspect,
     onProgress: (f) => input.onProgress?.(FIRST_SHARE + f * (1 - FIRST_SHARE)),
   });
+  await joinWithFirst(outDir);
+}
+
+/**
+ * The first run's manifests as they are published: audio tracks named, media playlists and
+ * manifests renamed (FIRST_DASH, FIRST_HLS) so the rest's packaging cannot overwrite them.
+ */
+export async function finishFirstManifests(outDir: string, audioStreams: AudioStream[]): Promise<void> {
+  await nameAudioTracks(outDir, audioStreams);
+  await renameFirstPlaylists(outDir);
+  await rename(path.join(outDir, DASH_MANIFEST), path.join(outDir, FIRST_DASH));
+  await rename(path.join(outDir, HLS_MASTER), path.join(outDir, FIRST_HLS));
+}
+
+/** Joins the first run's manifests (in outDir) with the rest's (DASH_MANIFEST, HLS_MASTER there) into the final ones. */
+export async function joinWithFirst(outDir: string): Promise<void> {
   const firstMpd = await readFile(path.join(outDir, FIRST_DASH), "utf8");
   const firstMaster = await readFile(path.join(outDir, FIRST_HLS), "utf8");
   const restMpd = path.join(outDir, DASH_MANIFEST);

@@ -40,7 +40,15 @@ export function ladderFilterGraph(
   ladder: Ladder,
   info: EncodeSource,
   loudnessTarget: number | null = null,
-  options: { withAudio?: boolean; displayAspect?: string } = {},
+  options: {
+    withAudio?: boolean;
+    displayAspect?: string;
+    /**
+     * A chunk of the source (chunked transcoding): its frames restart at zero, and it ends
+     * after `frames` output frames (null: at the end of the source).
+     */
+    chunk?: { frames: number | null };
+  } = {},
 ): string {
   // Rungs round to even sizes, so their pixel shapes differ slightly; one display aspect for
   // all keeps players from letterboxing and is what the DASH muxer requires of a set. The
@@ -50,8 +58,13 @@ export function ladderFilterGraph(
   const n = ladder.rungs.length;
   // Decoded once, then every rung scaled from the full-size frame: scaling each rung from
   // the one above would be cheaper but costs the small rungs about 0.5 dB (bench/README.md).
+  let prelude = videoPrelude(info, ladder.fps);
+  if (options.chunk) {
+    prelude = `setpts=PTS-STARTPTS,${prelude}`;
+    if (options.chunk.frames !== null) prelude += `,trim=end_frame=${options.chunk.frames}`;
+  }
   const parts = [
-    `[0:v:0]${videoPrelude(info, ladder.fps)}${n > 1 ? `,split=${n}` : ""}${ladder.rungs.map((_, i) => `[f${i}]`).join("")}`,
+    `[0:v:0]${prelude}${n > 1 ? `,split=${n}` : ""}${ladder.rungs.map((_, i) => `[f${i}]`).join("")}`,
   ];
   ladder.rungs.forEach((rung, i) => {
     parts.push(`[f${i}]scale=${rung.width}:${rung.height}:flags=bicubic,setdar=${dar}[v${i}]`);
@@ -70,7 +83,6 @@ export function encodeArgs(
   const { ladder, info, threads } = input;
   const audio = input.withAudio === false ? [] : info.audioStreams;
   const hasAudio = audio.length > 0;
-  const prefix = input.filePrefix ?? "";
   const args = [
     "-filter_complex",
     ladderFilterGraph(ladder, info, input.loudnessTarget, {
@@ -79,13 +91,34 @@ export function encodeArgs(
     }),
   ];
   for (let i = 0; i < ladder.rungs.length; i++) args.push("-map", `[v${i}]`);
+  for (let i = 0; i < audio.length; i++) args.push("-map", `[a${i}]`);
+  args.push(...audioLanguageArgs(audio), ...videoCodecArgs(ladder, info, threads));
+  if (hasAudio) args.push(...audioCodecArgs(ladder));
+  args.push(...dashPackageArgs(ladder, audio.length, input.filePrefix ?? ""));
+  return args;
+}
+
+/** The audio tracks' languages, which the dash muxer writes as each AdaptationSet's `lang`. */
+export function audioLanguageArgs(audio: EncodeSource["audioStreams"]): string[] {
+  const args: string[] = [];
   audio.forEach((stream, i) => {
-    args.push("-map", `[a${i}]`);
-    // The dash muxer writes this as the AdaptationSet's lang (audio-manifests.ts labels it).
     const lang = languageFromTag(stream.languageTag);
     if (lang) args.push(`-metadata:s:a:${i}`, `language=${lang}`);
   });
-  args.push("-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p");
+  return args;
+}
+
+/**
+ * H.264 for every rung: its preset and bitrate, one fixed GOP with keyframes forced on the
+ * segment grid and closed GOPs — what lets separately encoded pieces (first playable, chunks)
+ * line up segment for segment.
+ */
+export function videoCodecArgs(
+  ladder: Ladder,
+  info: Pick<EncodeSource, "transfer">,
+  threads: number,
+): string[] {
+  const args = ["-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p"];
   ladder.rungs.forEach((rung, i) => {
     args.push(
       `-preset:v:${i}`,
@@ -112,8 +145,34 @@ export function encodeArgs(
   );
   args.push(...colorTagArgs(info));
   if (threads > 0) args.push("-threads", String(threads));
-  if (hasAudio) args.push("-c:a", "aac", "-b:a", `${ladder.audioBitrateK}k`, "-ac", "2", "-ar", "48000");
-  args.push(
+  return args;
+}
+
+export const audioCodecArgs = (ladder: Pick<Ladder, "audioBitrateK">): string[] => [
+  "-c:a",
+  "aac",
+  "-b:a",
+  `${ladder.audioBitrateK}k`,
+  "-ac",
+  "2",
+  "-ar",
+  "48000",
+];
+
+/**
+ * CMAF segments for DASH and HLS from one dash muxer: the video streams first (one set),
+ * then one set per audio track (a language each, so players offer them as alternatives).
+ * `filePrefix` goes before every file name, so two packagings can share one directory.
+ */
+export function dashPackageArgs(
+  ladder: Pick<Ladder, "segmentSeconds" | "rungs">,
+  audioTracks: number,
+  filePrefix: string,
+): string[] {
+  const videoStreams = ladder.rungs.length;
+  const sets = ["id=0,streams=v"];
+  for (let i = 0; i < audioTracks; i++) sets.push(`id=${i + 1},streams=${videoStreams + i}`);
+  return [
     "-f",
     "dash",
     "-seg_duration",
@@ -127,14 +186,12 @@ export function encodeArgs(
     "-hls_master_name",
     HLS_MASTER,
     "-init_seg_name",
-    `init-${prefix}$RepresentationID$.m4s`,
+    `init-${filePrefix}$RepresentationID$.m4s`,
     "-media_seg_name",
-    `seg-${prefix}$RepresentationID$-$Number%05d$.m4s`,
+    `seg-${filePrefix}$RepresentationID$-$Number%05d$.m4s`,
     "-adaptation_sets",
-    // One set per audio track (a language each), so players offer them as alternatives.
-    ["id=0,streams=v", ...audio.map((_, i) => `id=${i + 1},streams=${ladder.rungs.length + i}`)].join(" "),
-  );
-  return args;
+    sets.join(" "),
+  ];
 }
 
 export async function encodeLadder(ffmpeg: Ffmpeg, input: EncodeInput): Promise<void> {

@@ -53,8 +53,22 @@ export interface ProbeResult {
   warnings: string;
 }
 
+/**
+ * How far an input is trusted. `source` (the default): an upload, read from a local file.
+ * `source-over-http`: an upload too, but read with byte ranges from our own loopback server
+ * (chunked transcoding reads only its part of the source); only HTTP is added to what it may
+ * open. `own-output`: files this farm encoded itself (a chunk list for the concat demuxer).
+ */
+export type InputAccess = "source" | "source-over-http" | "own-output";
+
+export interface RunInput {
+  path: string;
+  options?: string[];
+  access?: InputAccess;
+}
+
 export interface RunOptions {
-  inputs: { path: string; options?: string[] }[];
+  inputs: RunInput[];
   /** Everything between the inputs and the output: filters, maps, codecs, muxer options. */
   outputOptions: string[];
   output: string;
@@ -86,9 +100,11 @@ export class Ffmpeg {
   ) {}
 
   /** Options before every input: sources are untrusted (see source-formats.ts). */
-  private sourceOptions(): string[] {
+  private sourceOptions(access: InputAccess = "source"): string[] {
+    if (access === "own-output") return ["-protocol_whitelist", "file"];
     this.formats ??= sourceFormatWhitelist(this.tools.ffmpeg.path);
-    return ["-protocol_whitelist", SOURCE_PROTOCOLS, "-format_whitelist", this.formats];
+    const protocols = access === "source-over-http" ? "http,tcp" : SOURCE_PROTOCOLS;
+    return ["-protocol_whitelist", protocols, "-format_whitelist", this.formats];
   }
 
   /** Whether this ffmpeg build has every named filter (builds differ: zscale needs libzimg). */
@@ -154,7 +170,7 @@ export class Ffmpeg {
       const command = ffmpeg().setFfmpegPath(this.tools.ffmpeg.path);
       for (const input of options.inputs) {
         command.input(input.path);
-        command.inputOptions(...this.sourceOptions(), ...(input.options ?? []));
+        command.inputOptions(...this.sourceOptions(input.access), ...(input.options ?? []));
       }
       // Spread, not an array: given an array (or a single string), fluent-ffmpeg splits any
       // "a b" value in two, which breaks values with spaces such as -adaptation_sets.

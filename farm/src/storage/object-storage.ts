@@ -100,6 +100,24 @@ export class ObjectStorage {
     );
   }
 
+  /** A byte range of an object as a stream (`end` inclusive; open-ended when undefined). */
+  async readRange(
+    key: string,
+    start: number,
+    end: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<Readable> {
+    const object = await this.withRetry(
+      () =>
+        this.client.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end ?? ""}` }),
+          { abortSignal: signal },
+        ),
+      signal,
+    );
+    return object.Body as Readable;
+  }
+
   /** The object's size, or undefined when there is no such object. */
   async objectSize(key: string): Promise<number | undefined> {
     try {
@@ -112,6 +130,22 @@ export class ObjectStorage {
       if (status === 404) return undefined;
       throw err;
     }
+  }
+
+  /** Total bytes stored under `prefix` (storage statistics). */
+  async prefixBytes(prefix: string): Promise<number> {
+    let bytes = 0;
+    let token: string | undefined;
+    do {
+      const page = await this.withRetry(() =>
+        this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+        ),
+      );
+      for (const item of page.Contents ?? []) bytes += item.Size ?? 0;
+      token = page.NextContinuationToken;
+    } while (token);
+    return bytes;
   }
 
   async listKeys(prefix: string): Promise<string[]> {

@@ -38,8 +38,27 @@ export async function prepareSubtitles(
     signal: AbortSignal;
   },
 ): Promise<PreparedSubtitles> {
+  await extractEmbeddedSubtitles(deps, input);
+  return renderReadySubtitles(deps, { ...input, durationMs: input.info.durationMs });
+}
+
+/** The source's own subtitle tracks, stored as the video's embedded tracks. */
+export async function extractEmbeddedSubtitles(
+  deps: { ffmpeg: Ffmpeg; subtitles: SubtitleStore },
+  input: { videoId: string; source: string; info: SourceInfo; workDir: string; signal: AbortSignal },
+): Promise<void> {
   const embedded = await extractSubtitles(deps.ffmpeg, input.source, input.info, input.workDir, input.signal);
   await deps.subtitles.replaceEmbedded(input.videoId, embedded);
+}
+
+/**
+ * The video's ready tracks (embedded, uploaded, translated) rendered into outDir beside the
+ * base manifests there, which they extend.
+ */
+export async function renderReadySubtitles(
+  deps: { subtitles: SubtitleStore },
+  input: { videoId: string; durationMs: number; outDir: string; currentVersion: number },
+): Promise<PreparedSubtitles> {
   const renderedAt = new Date();
   const tracks = await deps.subtitles.readyTracks(input.videoId);
   if (tracks.length === 0) {
@@ -54,7 +73,7 @@ export async function prepareSubtitles(
   const set = renderSubtitleSet({
     tracks,
     version: input.currentVersion + 1,
-    durationMs: input.info.durationMs,
+    durationMs: input.durationMs,
     baseMpd: await readFile(path.join(input.outDir, BASE_DASH_MANIFEST), "utf8"),
     baseMaster: await readFile(path.join(input.outDir, BASE_HLS_MASTER), "utf8"),
   });

@@ -7,6 +7,7 @@
  */
 import http from "node:http";
 import type { Readable } from "node:stream";
+import { type ByteRange, parseByteRange } from "../../../shared/http/byte-range.ts";
 import { hostnameOfHostHeader, isLoopbackHostname } from "../loopback.ts";
 import { closeServer, listenOn } from "../ports.ts";
 import { AwsChunkedDecoder, isAwsChunked } from "./aws-chunked.ts";
@@ -121,23 +122,12 @@ function objectHeaders(meta: ObjectMeta): Record<string, string> {
   return headers;
 }
 
-function parseRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
-  if (!header) return undefined;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match || (match[1] === "" && match[2] === ""))
-    throw new S3StoreError("InvalidRange", 416, "bad range");
-  let start: number;
-  let end: number;
-  if (match[1] === "") {
-    start = Math.max(0, size - Number(match[2]));
-    end = size - 1;
-  } else {
-    start = Number(match[1]);
-    end = match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
-  }
-  if (start >= size || start > end)
+function parseRange(header: string | undefined, size: number): ByteRange | undefined {
+  const range = parseByteRange(header, size);
+  if (range === "malformed") throw new S3StoreError("InvalidRange", 416, "bad range");
+  if (range === "unsatisfiable")
     throw new S3StoreError("InvalidRange", 416, "The requested range is not satisfiable");
-  return { start, end };
+  return range;
 }
 
 async function handle(

@@ -1,0 +1,231 @@
+/**
+ * Chunked transcoding through the product: real farm processes (as production runs them) on
+ * an embedded Postgres and the local S3 server, a generated source uploaded with tus, timed
+ * from upload complete to playable and to ready. Three runs on this machine:
+ *
+ *   1. one node, chunking off (the single-node encode: the baseline, same run);
+ *   2. one node, chunked (what splitting costs when there is nobody to share with);
+ *   3. two nodes, chunked, each with one ffmpeg thread (two "machines" of one core each).
+ *
+ * Then the scaling model: from run 2's measured job times (job_attempts) — the transcode job's
+ * own part, each chunk, each assembly — the wall time and node-hours per hour of video at 1,
+ * 10 and 100 nodes of this machine's size.
+ *
+ *   npm run bench:chunks
+ *   BENCH_SECONDS=120 BENCH_SIZE=1280x720 BENCH_CHUNK_SECONDS=10 npm run bench:chunks
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import * as tus from "tus-js-client";
+import { startLocalPostgres } from "../scripts/local/embedded-postgres.ts";
+import { freePort } from "../scripts/local/ports.ts";
+import { startLocalS3 } from "../scripts/local/s3/s3-server.ts";
+import { waitHealthy } from "../scripts/local/wait-healthy.ts";
+import { spawnScript } from "../scripts/test/support/spawn-script.ts";
+import { generatePrivateJwk, importSigningKey, signJwt, UPLOAD_AUDIENCE } from "../shared/auth/jwt.ts";
+import { applyMigrations } from "../shared/db/migrate.node.ts";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const SIZE = process.env.BENCH_SIZE ?? "1920x1080";
+const CHUNK_SECONDS = Number(process.env.BENCH_CHUNK_SECONDS ?? 10);
+/** What one node of this size costs per hour, for the cost column (a 2-vCPU cloud VM). */
+const NODE_HOUR_USD = Number(process.env.BENCH_NODE_HOUR_USD ?? 0.08);
+
+interface RunResult {
+  name: string;
+  playableS: number;
+  readyS: number;
+  jobs: { type: string; part: string | null; node: string; seconds: number }[];
+}
+
+async function main() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "movio-bench-chunks-"));
+  const postgres = await startLocalPostgres({
+    dataDir: path.join(dir, "pg"),
+    port: await freePort(),
+    ephemeral: true,
+  });
+  const s3 = await startLocalS3({
+    directory: path.join(dir, "s3"),
+    port: 0,
+    accessKeyId: "movio-local",
+    secretAccessKey: "movio-local",
+    buckets: ["movio"],
+  });
+  const db = new pg.Pool({ connectionString: postgres.url, max: 2 });
+  try {
+    await applyMigrations(postgres.url);
+    const jwk = await generatePrivateJwk("bench");
+    const { d: _d, ...publicJwk } = jwk;
+    const key = await importSigningKey(JSON.stringify(jwk));
+    const source = path.join(dir, "source.mp4");
+    console.log(`generating a ${SECONDS} s ${SIZE} source (testsrc2 + noise, a tone)…`);
+    execFileSync("ffmpeg", [
+      ...["-loglevel", "error", "-f", "lavfi", "-i", `testsrc2=size=${SIZE}:rate=30`],
+      ...["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", String(SECONDS)],
+      ...["-vf", "noise=alls=12:allf=t", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18"],
+      ...["-c:a", "aac", "-shortest", source],
+    ]);
+    const data = await readFile(source);
+    const env = (extra: Record<string, string>) => ({
+      DATABASE_URL: postgres.url,
+      S3_ENDPOINT: s3.endpoint,
+      S3_BUCKET: "movio",
+      JWT_PUBLIC_JWKS: JSON.stringify({ keys: [publicJwk] }),
+      JOB_POLL_MS: "200",
+      LOG_LEVEL: "warn",
+      ...extra,
+    });
+
+    const run = async (name: string, nodes: Record<string, string>[]): Promise<RunResult> => {
+      const farms: (ReturnType<typeof spawnScript> & { url: string })[] = [];
+      for (const [i, extra] of nodes.entries()) {
+        const port = await freePort();
+        const spawned = spawnScript(
+          "farm/src/main.ts",
+          env({ FARM_PORT: String(port), FARM_NODE_ID: `${name}-${i}`, ...extra }),
+        );
+        await waitHealthy(`http://127.0.0.1:${port}/healthz`, 30_000, () => spawned.child.exitCode === null);
+        farms.push({ ...spawned, url: `http://127.0.0.1:${port}` });
+      }
+      try {
+        const { rows: users } = await db.query<{ id: string }>(
+          "insert into users (email, password_hash, display_name) values ($1, 'x', 'Bench') returning id",
+          [`bench-${crypto.randomUUID()}@example.com`],
+        );
+        const { rows } = await db.query<{ id: string }>(
+          "insert into videos (owner_id, title, visibility) values ($1, 'Bench', 'public') returning id",
+          [users[0]!.id],
+        );
+        const videoId = rows[0]!.id;
+        const token = (
+          await signJwt(key, UPLOAD_AUDIENCE, users[0]!.id, { vid: videoId, max: 1024 ** 4 }, 3600)
+        ).token;
+        await new Promise<void>((resolve, reject) =>
+          new tus.Upload(data, {
+            endpoint: `${farms[0]!.url}/files/`,
+            headers: { Authorization: `Bearer ${token}` },
+            uploadSize: data.length,
+            chunkSize: 64 * 1024 * 1024,
+            onError: reject,
+            onSuccess: () => resolve(),
+          }).start(),
+        );
+        const uploaded = performance.now();
+        let playableS = Number.NaN;
+        for (;;) {
+          const { rows: state } = await db.query<{ status: string; media: { dash?: string } | null }>(
+            "select status, media from videos where id = $1",
+            [videoId],
+          );
+          const now = (performance.now() - uploaded) / 1000;
+          if (Number.isNaN(playableS) && state[0]?.media?.dash) playableS = now;
+          if (state[0]?.status === "ready") {
+            const { rows: jobs } = await db.query<{
+              type: string;
+              part: string | null;
+              node: string;
+              seconds: number;
+            }>(
+              `select j.type, coalesce(j.payload->>'part', j.payload->>'stage') as part, a.node,
+                      extract(epoch from a.finished_at - a.started_at)::float as seconds
+               from job_attempts a join jobs j on j.id = a.job_id
+               where j.video_id = $1 and a.outcome = 'done' order by a.id`,
+              [videoId],
+            );
+            return { name, playableS, readyS: now, jobs };
+          }
+          if (state[0]?.status === "failed") throw new Error(`${name}: the video failed`);
+          if (now > 3600) throw new Error(`${name}: not ready after an hour`);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      } finally {
+        for (const farm of farms) farm.child.kill("SIGTERM");
+        await Promise.all(farms.map((farm) => farm.exited));
+      }
+    };
+
+    const off = { CHUNK_MIN_SOURCE_S: String(24 * 3600) };
+    const on = { CHUNK_MIN_SOURCE_S: "1", CHUNK_SECONDS: String(CHUNK_SECONDS) };
+    const results = [
+      await run("single", [off]),
+      await run("chunked1", [on]),
+      await run("chunked2", [
+        { ...on, FFMPEG_THREADS: "1" },
+        { ...on, FFMPEG_THREADS: "1" },
+      ]),
+    ];
+    report(results);
+  } finally {
+    await db.end();
+    await s3.close();
+    await postgres.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function report(results: RunResult[]) {
+  const load = os.loadavg()[0]?.toFixed(1);
+  console.log(
+    `\n${SECONDS} s ${SIZE}30 source, ${CHUNK_SECONDS} s chunks, ${os.cpus().length} cores, load ${load}\n`,
+  );
+  console.log("| run | playable s | × source | ready s | × source | jobs by node |");
+  console.log("| --- | ---: | ---: | ---: | ---: | --- |");
+  for (const r of results) {
+    const byNode = new Map<string, number>();
+    for (const j of r.jobs) byNode.set(j.node, (byNode.get(j.node) ?? 0) + 1);
+    console.log(
+      `| ${r.name} | ${r.playableS.toFixed(1)} | ${(r.playableS / SECONDS).toFixed(2)} | ${r.readyS.toFixed(1)} | ${(r.readyS / SECONDS).toFixed(2)} | ${[...byNode].map(([n, c]) => `${n}: ${c}`).join(", ")} |`,
+    );
+  }
+  const chunked = results.find((r) => r.name === "chunked1");
+  if (!chunked) return;
+  const sum = (filter: (j: RunResult["jobs"][number]) => boolean) =>
+    chunked.jobs.filter(filter).reduce((total, j) => total + j.seconds, 0);
+  const count = (filter: (j: RunResult["jobs"][number]) => boolean) => chunked.jobs.filter(filter).length;
+  const parent = sum((j) => j.type === "transcode");
+  const first =
+    sum((j) => j.type === "encode_chunk" && j.part === "first") / count((j) => j.part === "first");
+  const rest = sum((j) => j.type === "encode_chunk" && j.part === "rest") / count((j) => j.part === "rest");
+  const playable = sum((j) => j.type === "assemble_video" && j.part === "playable");
+  const final = sum((j) => j.type === "assemble_video" && j.part === "final");
+  console.log("\nMeasured job times (one node, chunked):");
+  console.log(
+    `- transcode (download, probe, plan, audio, poster, storyboard, subtitles): ${parent.toFixed(1)} s`,
+  );
+  console.log(
+    `- per ${CHUNK_SECONDS} s chunk: smallest rung ${first.toFixed(1)} s, other rungs ${rest.toFixed(1)} s`,
+  );
+  console.log(`- assembly: playable ${playable.toFixed(1)} s, final ${final.toFixed(1)} s`);
+
+  // One hour of video at N nodes. The transcode job and both assemblies scale with the
+  // duration and run on one node each; chunks spread over all nodes (one at a time each).
+  // Job times were measured with the transcode job and a chunk sharing the node's two cores,
+  // so they are upper bounds.
+  const hour = 3600;
+  const scale = hour / SECONDS;
+  const chunks = Math.ceil(hour / CHUNK_SECONDS);
+  console.log(`\nModel: one hour of video (${chunks} chunks), nodes like this one:\n`);
+  console.log(
+    `| nodes | playable | ready | × duration | node-hours | cost (USD) at $${NODE_HOUR_USD}/node-hour |`,
+  );
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const nodes of [1, 10, 100]) {
+    const waves = Math.ceil(chunks / nodes);
+    const parentS = parent * scale;
+    // Upper bound: the playable stage waits for the audio, which is part of the transcode job.
+    const playableS = Math.max(parentS, waves * first) + playable * scale;
+    const readyS = Math.max(parentS, waves * (first + rest) + playable * scale) + final * scale;
+    const nodeHours = (parentS + chunks * (first + rest) + (playable + final) * scale) / 3600;
+    console.log(
+      `| ${nodes} | ${minutes(playableS)} | ${minutes(readyS)} | ${(readyS / hour).toFixed(2)} | ${nodeHours.toFixed(2)} | ${(nodeHours * NODE_HOUR_USD).toFixed(2)} |`,
+    );
+  }
+}
+
+const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
+
+await main();

@@ -1,0 +1,161 @@
+/**
+ * assemble_video: joins a chunked run's pieces into one timeline and publishes it.
+ * - `playable` (queued when the audio and every chunk's smallest rung are done): the smallest
+ *   rung with the audio, on their own manifests — the video plays while the other rungs encode.
+ * - `final` (queued when everything else is done): the other rungs, joined with the playable
+ *   stage's manifests into the final ones, the subtitle set rendered, published as ready; then
+ *   the chunk files and the run's rows go.
+ * Both are stream copies (chunk-media.ts): the cost is moving bytes, not encoding.
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Job, JobQueue } from "../jobs/job-queue.ts";
+import type { JobHandler } from "../jobs/job-runner.ts";
+import { packageChunks } from "../media/chunk-media.ts";
+import { renditionsFromMpd } from "../media/dash-manifest.ts";
+import { finishFirstManifests, joinWithFirst } from "../media/encode-first-playable.ts";
+import { DASH_MANIFEST, HLS_MASTER } from "../media/encode-ladder.ts";
+import { FIRST_DASH, FIRST_HLS, FIRST_PREFIX } from "../media/merge-manifests.ts";
+import { POSTER } from "../media/thumbnails.ts";
+import { withWorkDir } from "../scratch.ts";
+import { chunkScratchPrefix } from "../storage/media-keys.ts";
+import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
+import { renderReadySubtitles } from "../subtitles/transcode-subtitles.ts";
+import { publishLadder } from "../videos/publish-ladder.ts";
+import { AUDIO_FILE, chunkFileName, units } from "./chunk-plan.ts";
+import { type ChunkRun, RunAbandonedError } from "./chunk-runs.ts";
+import { type ChunkJobDeps, giveUpOnRun, partRungs, wantedRun } from "./encode-chunk-job.ts";
+
+export interface AssembleDeps extends ChunkJobDeps {
+  queue: JobQueue;
+  subtitles: SubtitleStore;
+}
+
+export function assembleVideoHandler(deps: AssembleDeps): JobHandler<"assemble_video"> {
+  return {
+    async run(job, { signal }) {
+      const wanted = await wantedRun(deps, job.payload.runId);
+      if (!wanted) return;
+      const { run } = wanted;
+      const { plan } = run;
+      await withWorkDir(deps.config.FARM_TMP_DIR, async (dir) => {
+        const out = path.join(dir, "out");
+        await mkdir(out);
+        const scratch = chunkScratchPrefix(run.videoId, run.id);
+        const download = async (part: "first" | "rest") => {
+          const files: { file: string; prerollSeconds: number }[] = [];
+          for (const chunk of plan.chunks) {
+            const name = chunkFileName(part, chunk.index);
+            await deps.storage.download(`${scratch}${name}`, path.join(dir, name), signal);
+            files.push({ file: path.join(dir, name), prerollSeconds: chunk.prerollFrames / plan.ladder.fps });
+          }
+          return files;
+        };
+
+        if (job.payload.stage === "playable") {
+          const hasAudio = plan.info.audioStreams.length > 0;
+          if (hasAudio)
+            await deps.storage.download(`${scratch}${AUDIO_FILE}`, path.join(dir, AUDIO_FILE), signal);
+          await packageChunks(deps.ffmpeg, {
+            chunks: await download("first"),
+            rungs: partRungs(plan, "first"),
+            segmentSeconds: plan.ladder.segmentSeconds,
+            ...(hasAudio
+              ? {
+                  audio: {
+                    file: path.join(dir, AUDIO_FILE),
+                    streams: plan.info.audioStreams,
+                    bitrateK: plan.ladder.audioBitrateK,
+                  },
+                }
+              : {}),
+            outDir: out,
+            filePrefix: FIRST_PREFIX,
+            workDir: dir,
+            signal,
+          });
+          await finishFirstManifests(out, plan.info.audioStreams);
+          await deps.storage.publishDirectory(out, run.prefix, { signal });
+          // A re-processed video keeps playing its current media until the final publish.
+          if (wanted.status === "processing") {
+            const published = await deps.videos.publishPlayable(deps.queue, job, {
+              prefix: run.prefix,
+              durationMs: plan.durationMs,
+              renditions: renditionsFromMpd(await readFile(path.join(out, FIRST_DASH), "utf8")),
+              media: {
+                dash: FIRST_DASH,
+                hls: FIRST_HLS,
+                poster: POSTER,
+                storyboard: null,
+                playableAt: new Date().toISOString(),
+              },
+            });
+            if (!published) return; // the job or the video changed: the runner settles it
+            deps.log(
+              `video ${run.videoId} playable: smallest rung of ${plan.chunks.length} chunks published`,
+            );
+          }
+          await finishUnit(deps, job, run, units.playable);
+          return;
+        }
+
+        // final
+        const firstMpd = await deps.storage.readText(`${run.prefix}${FIRST_DASH}`);
+        const firstMaster = await deps.storage.readText(`${run.prefix}${FIRST_HLS}`);
+        const uploaded = new Set([FIRST_DASH, FIRST_HLS]);
+        await writeFile(path.join(out, FIRST_DASH), firstMpd);
+        await writeFile(path.join(out, FIRST_HLS), firstMaster);
+        if (plan.ladder.rungs.length > 1) {
+          await packageChunks(deps.ffmpeg, {
+            chunks: await download("rest"),
+            rungs: partRungs(plan, "rest"),
+            segmentSeconds: plan.ladder.segmentSeconds,
+            outDir: out,
+            filePrefix: "",
+            workDir: dir,
+            signal,
+          });
+          await joinWithFirst(out);
+        } else {
+          // One rung: the playable stage's manifests are the whole ladder.
+          await writeFile(path.join(out, DASH_MANIFEST), firstMpd);
+          await writeFile(path.join(out, HLS_MASTER), firstMaster);
+        }
+        const subtitleSet = await renderReadySubtitles(deps, {
+          videoId: run.videoId,
+          durationMs: plan.durationMs,
+          outDir: out,
+          currentVersion: wanted.subtitlesVersion,
+        });
+        const published = await publishLadder(deps, job, {
+          videoId: run.videoId,
+          outDir: out,
+          prefix: run.prefix,
+          durationMs: plan.durationMs,
+          subtitleSet,
+          playableAt: undefined,
+          reprocess: plan.reprocess,
+          sourceKey: plan.sourceKey,
+          translateTo: wanted.translateTo,
+          alreadyUploaded: uploaded,
+          // The playable stage's files are what the video plays now.
+          prefixInUse: true,
+          alsoInTransaction: (client) => deps.chunkRuns.remove(client, run),
+          signal,
+        });
+        if (!published) throw new Error("the job or its video changed before the final publish");
+        deps.log(`video ${run.videoId} ready: ${plan.chunks.length} chunks assembled`);
+      });
+    },
+    giveUp: (job, error) => giveUpOnRun(deps, job, error),
+  };
+}
+
+/** Marks the stage done; a run abandoned meanwhile needs nothing more. */
+async function finishUnit(deps: AssembleDeps, job: Job, run: ChunkRun, unit: string) {
+  try {
+    await deps.chunkRuns.finishUnit(job, run, unit, { complete: true });
+  } catch (err) {
+    if (!(err instanceof RunAbandonedError)) throw err;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Lets ffmpeg read a source straight from object storage with byte ranges, so a chunk job
+ * reads only its part of a multi-gigabyte upload (the container's index, then the bytes
+ * from the keyframe before its start) instead of downloading all of it. A loopback HTTP
+ * server per job, on a random port and an unguessable path, answering GET/HEAD with ranges
+ * from S3 (signed by the node's SDK client: no credentials on ffmpeg's command line, and any
+ * S3 works, whether or not it accepts presigned URLs).
+ */
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { pipeline } from "node:stream/promises";
+import { parseByteRange } from "../../../shared/http/byte-range.ts";
+import type { ObjectStorage } from "../storage/object-storage.ts";
+
+export interface SourceServer {
+  /** What ffmpeg opens (an `http://127.0.0.1:…` URL). */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function serveSource(
+  storage: ObjectStorage,
+  key: string,
+  signal?: AbortSignal,
+): Promise<SourceServer> {
+  const size = await storage.objectSize(key);
+  if (size === undefined) throw Object.assign(new Error(`no such object: ${key}`), { name: "NoSuchKey" });
+  const secret = `/${randomBytes(16).toString("hex")}`;
+  const server = http.createServer((req, res) => {
+    if (req.url !== secret || (req.method !== "GET" && req.method !== "HEAD")) {
+      res.writeHead(404).end();
+      return;
+    }
+    const parsed = parseByteRange(req.headers.range, size);
+    // Not a single byte range: the whole object, as HTTP allows.
+    const range = parsed === "malformed" ? undefined : parsed;
+    if (range === "unsatisfiable") {
+      res.writeHead(416, { "content-range": `bytes */${size}` }).end();
+      return;
+    }
+    const { start, end } = range ?? { start: 0, end: size - 1 };
+    const headers: http.OutgoingHttpHeaders = {
+      "accept-ranges": "bytes",
+      "content-type": "application/octet-stream",
+      "content-length": String(end - start + 1),
+    };
+    if (range) headers["content-range"] = `bytes ${start}-${end}/${size}`;
+    res.writeHead(range ? 206 : 200, headers);
+    if (req.method === "HEAD" || size === 0) {
+      res.end();
+      return;
+    }
+    // ffmpeg closes a connection as soon as it seeks elsewhere: stop reading from S3 then.
+    const stop = new AbortController();
+    res.on("close", () => stop.abort());
+    storage
+      .readRange(key, start, end, AbortSignal.any([stop.signal, ...(signal ? [signal] : [])]))
+      .then((body) => pipeline(body, res))
+      .catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${secret}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,455 @@
+/**
+ * Chunked transcoding across farm nodes: two farm processes (as production runs them) share
+ * one long video's chunks; the assembled renditions form one continuous timeline, equal in
+ * quality to a single-node encode, and play start to end in Chromium. A failed chunk retries
+ * alone, a node killed mid-chunk loses only that chunk, and deleting the video cancels them.
+ */
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { planChunks } from "../src/chunks/chunk-plan.ts";
+import { encodeLadder } from "../src/media/encode-ladder.ts";
+import { Ffmpeg } from "../src/media/ffmpeg.ts";
+import { locateMediaTools } from "../src/media/ffmpeg-locate.ts";
+import { inspectSource } from "../src/media/inspect.ts";
+import { planLadder } from "../src/media/ladder.ts";
+import { closeDb, db, farmConfig, newVideo, testS3 } from "./support/farm-env.ts";
+import { type FarmProcess, spawnFarm } from "./support/farm-process.ts";
+import {
+  joinLocalRenditions,
+  joinRenditions,
+  packetTimes,
+  psnr,
+  worstDiscontinuity,
+} from "./support/media-checks.ts";
+import { tusUpload } from "./support/tus-upload.ts";
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "movio-chunks-"));
+const SECONDS = 13;
+/** 640×360 (a 360p + 240p ladder), 30 fps, a tone; keyframes every 250 frames, not on chunk boundaries. */
+const sourceFile = path.join(dir, "source.mp4");
+execFileSync("ffmpeg", [
+  "-loglevel",
+  "error",
+  "-f",
+  "lavfi",
+  "-i",
+  "testsrc2=size=640x360:rate=30",
+  "-f",
+  "lavfi",
+  "-i",
+  "sine=frequency=440:sample_rate=48000",
+  "-t",
+  String(SECONDS),
+  "-c:v",
+  "libx264",
+  "-preset",
+  "veryfast",
+  "-c:a",
+  "aac",
+  "-shortest",
+  sourceFile,
+]);
+const source = readFileSync(sourceFile);
+
+const chunkEnv = { CHUNK_MIN_SOURCE_S: "6", CHUNK_SECONDS: "4", JOB_POLL_MS: "100", JOB_LEASE_MS: "3000" };
+let nodes: FarmProcess[] = [];
+
+async function startNodes(...ids: string[]): Promise<FarmProcess[]> {
+  return Promise.all(ids.map((id) => spawnFarm({ ...chunkEnv, FARM_NODE_ID: id })));
+}
+
+afterAll(async () => {
+  await Promise.all(nodes.map((n) => n.stop("SIGKILL")));
+  await closeDb();
+});
+
+interface VideoState {
+  status: string;
+  progress: number;
+  storage_prefix: string | null;
+  media: { dash?: string } | null;
+  error_code: string | null;
+}
+
+const videoState = async (videoId: string) =>
+  (
+    await db().query<VideoState>(
+      "select status, progress, storage_prefix, media, error_code from videos where id = $1",
+      [videoId],
+    )
+  ).rows[0]!;
+
+/** Polls the video until it settles, noting every progress value and whether it played while processing. */
+async function settle(videoId: string, timeoutMs = 150_000) {
+  const progress = new Set<number>();
+  let playableWhileProcessing = false;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const state = await videoState(videoId);
+    if (state.status === "processing") {
+      progress.add(state.progress);
+      if (state.media?.dash === "manifest-first.mpd") playableWhileProcessing = true;
+    }
+    if (state.status === "ready" || state.status === "failed")
+      return { state, progress, playableWhileProcessing };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(
+    `video ${videoId} did not settle:\n${nodes.map((n) => n.output().slice(-3000)).join("\n---\n")}`,
+  );
+}
+
+const chunkJobs = async (videoId: string) =>
+  (
+    await db().query<{
+      id: string;
+      part: string;
+      idx: number;
+      state: string;
+      attempts: number;
+      nodes: string[];
+    }>(
+      `select j.id, j.payload->>'part' as part, (j.payload->>'index')::int as idx, j.state, j.attempts,
+              array(select a.node from job_attempts a where a.job_id = j.id order by a.id) as nodes
+       from jobs j where j.video_id = $1 and j.type = 'encode_chunk' order by j.id`,
+      [videoId],
+    )
+  ).rows;
+
+async function keys(prefix: string): Promise<string[]> {
+  const listed = await testS3().send(new ListObjectsV2Command({ Bucket: "movio", Prefix: prefix }));
+  return (listed.Contents ?? []).map((c) => c.Key ?? "");
+}
+
+async function upload(): Promise<string> {
+  const { videoId, token } = await newVideo();
+  await tusUpload(nodes[0]!.url, token, source);
+  return videoId;
+}
+
+describe("chunk plan", () => {
+  it("cuts on segment boundaries, a whole number of frames each, the last to the end", () => {
+    const ladder = planLadder({ width: 1920, height: 1080, fps: 30 }, 30);
+    expect(planChunks(125_000, ladder, 30)).toEqual([
+      { index: 0, startFrame: 0, frames: 900, prerollFrames: 0 },
+      { index: 1, startFrame: 900, frames: 900, prerollFrames: 60 },
+      { index: 2, startFrame: 1800, frames: 900, prerollFrames: 60 },
+      { index: 3, startFrame: 2700, frames: 900, prerollFrames: 60 },
+      { index: 4, startFrame: 3600, frames: null, prerollFrames: 60 },
+    ]);
+    // CHUNK_SECONDS is rounded to whole segments (2 s each).
+    expect(planChunks(10_000, ladder, 3)[1]).toMatchObject({ startFrame: 120, frames: 120 });
+    expect(planChunks(4_000, planLadder({ width: 640, height: 360, fps: 25 }, 30), 30)).toEqual([
+      { index: 0, startFrame: 0, frames: null, prerollFrames: 0 },
+    ]);
+  });
+});
+
+describe("one video across two farm nodes", () => {
+  let videoId: string;
+  let settled: Awaited<ReturnType<typeof settle>>;
+
+  beforeAll(async () => {
+    nodes = await startNodes("node-a", "node-b");
+    videoId = await upload();
+    settled = await settle(videoId);
+  }, 200_000);
+
+  it("shares the chunks between both nodes, plays early, counts chunks in progress and cleans up", async () => {
+    expect(settled.state).toMatchObject({ status: "ready", progress: 100, error_code: null });
+    const jobs = await chunkJobs(videoId);
+    // 13 s in 4 s chunks: 4 chunks, each a `first` (240p) and a `rest` (360p) job.
+    expect(jobs).toHaveLength(8);
+    expect(jobs.every((j) => j.state === "done")).toBe(true);
+    const ran = new Set(jobs.flatMap((j) => j.nodes));
+    expect([...ran].sort()).toEqual(["node-a", "node-b"]);
+    const assembled = await db().query(
+      "select payload->>'stage' as stage, state from jobs where video_id = $1 and type = 'assemble_video' order by id",
+      [videoId],
+    );
+    expect(assembled.rows).toEqual([
+      { stage: "playable", state: "done" },
+      { stage: "final", state: "done" },
+    ]);
+    expect(settled.playableWhileProcessing).toBe(true);
+    expect(settled.progress.size).toBeGreaterThanOrEqual(3);
+    // The run's rows and chunk files are gone; the published media stays.
+    expect((await db().query("select 1 from transcode_runs where video_id = $1", [videoId])).rowCount).toBe(
+      0,
+    );
+    // The chunk files are removed right after the publish.
+    const stored = await waitForValue(async () => {
+      const listed = await keys(`media/${videoId}/`);
+      return listed.some((k) => k.includes("/chunks-")) ? undefined : listed;
+    }, 10_000);
+    expect(stored.every((k) => k.startsWith(settled.state.storage_prefix ?? "?"))).toBe(true);
+    const renditions = await db().query(
+      "select kind, height, bandwidth from renditions where video_id = $1 order by bandwidth desc",
+      [videoId],
+    );
+    expect(renditions.rows).toEqual([
+      { kind: "video", height: 360, bandwidth: 800000 },
+      { kind: "video", height: 240, bandwidth: 400000 },
+      { kind: "audio", height: null, bandwidth: 128000 },
+    ]);
+  });
+
+  it("assembles one continuous timeline per rendition, equal in quality to a single-node encode", async () => {
+    const prefix = settled.state.storage_prefix as string;
+    const chunked = await joinRenditions(testS3(), prefix, path.join(dir, "chunked"));
+    // The reference: the same ladder encoded in one piece on one node.
+    const ffmpeg = new Ffmpeg(locateMediaTools(farmConfig()));
+    const config = farmConfig();
+    const info = await inspectSource(ffmpeg, sourceFile, config);
+    const ladder = planLadder(info, config.LADDER_MAX_FPS);
+    const refOut = path.join(dir, "reference-out");
+    execFileSync("mkdir", ["-p", refOut]);
+    await encodeLadder(ffmpeg, {
+      source: sourceFile,
+      outDir: refOut,
+      ladder,
+      info,
+      loudnessTarget: config.LOUDNESS_TARGET,
+      threads: 0,
+      durationMs: info.durationMs,
+    });
+    const reference = joinLocalRenditions(refOut, path.join(dir, "reference"));
+
+    // Chunked ids: "0" is 360p (the rest), "first-0" 240p and "first-1" the audio (the first stage).
+    const pairs: [string, string, number, number][] = [
+      ["0", "0", 640, 360],
+      ["first-0", "1", 426, 240],
+    ];
+    for (const [chunkedId, refId, width, height] of pairs) {
+      const file = chunked.get(chunkedId);
+      expect(file, `rendition ${chunkedId}`).toBeDefined();
+      const times = packetTimes(file as string);
+      expect(times.kind).toBe("video");
+      expect(times.dts).toHaveLength(SECONDS * 30);
+      // No gap or overlap beyond one frame anywhere, chunk boundaries included.
+      expect(worstDiscontinuity(times)).toBeLessThan(1 / 30);
+      expect(times.dts.at(-1)! - times.dts[0]!).toBeCloseTo(SECONDS - 1 / 30, 1);
+      const mine = psnr(file as string, sourceFile, width, height);
+      const theirs = psnr(reference.get(refId) as string, sourceFile, width, height);
+      expect(Math.abs(mine - theirs), `${height}p PSNR ${mine} vs ${theirs}`).toBeLessThanOrEqual(0.3);
+    }
+    const audio = packetTimes(chunked.get("first-1") as string);
+    expect(audio.kind).toBe("audio");
+    expect(worstDiscontinuity(audio)).toBeLessThan(0.001);
+    expect(audio.dts.at(-1)! - audio.dts[0]!).toBeGreaterThan(SECONDS - 0.1);
+    // Segment numbering runs on across chunks: 7 segments of 2 s for 13 s.
+    const segments = (await keys(prefix)).filter((k) => /\/seg-0-\d{5}\.m4s$/.test(k));
+    expect(segments.map((k) => k.slice(-9, -4))).toEqual([
+      "00001",
+      "00002",
+      "00003",
+      "00004",
+      "00005",
+      "00006",
+      "00007",
+    ]);
+  });
+
+  it("plays start to end in Chromium without stalling at a chunk boundary", async () => {
+    const prefix = settled.state.storage_prefix as string;
+    const server = await serveBucketPrefix(prefix);
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--autoplay-policy=no-user-gesture-required"],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/player.html`);
+      const result = await page.evaluate(
+        () =>
+          new Promise<{ ended: boolean; stalls: number[]; crossed: number[] }>((resolve) => {
+            interface Video {
+              currentTime: number;
+              muted: boolean;
+              playbackRate: number;
+              addEventListener(event: string, listener: () => void): void;
+            }
+            const page = globalThis as unknown as {
+              document: { querySelector(selector: string): Video };
+              dashjs: {
+                MediaPlayer(): { create(): { initialize(v: Video, url: string, autoplay: boolean): void } };
+              };
+            };
+            const video = page.document.querySelector("video");
+            const stalls: number[] = [];
+            const crossed = new Set<number>();
+            const player = page.dashjs.MediaPlayer().create();
+            player.initialize(video, "manifest.mpd", true);
+            video.muted = true;
+            video.playbackRate = 2;
+            video.addEventListener("waiting", () => {
+              if (video.currentTime > 0.2) stalls.push(video.currentTime);
+            });
+            video.addEventListener("timeupdate", () => {
+              for (const boundary of [4, 8, 12]) if (video.currentTime > boundary) crossed.add(boundary);
+            });
+            video.addEventListener("ended", () => resolve({ ended: true, stalls, crossed: [...crossed] }));
+            setTimeout(() => resolve({ ended: false, stalls, crossed: [...crossed] }), 40_000);
+          }),
+      );
+      expect(result).toEqual({ ended: true, stalls: [], crossed: [4, 8, 12] });
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  }, 60_000);
+});
+
+/** Serves one published directory (from the bucket) and a page with dash.js, on loopback. */
+async function serveBucketPrefix(prefix: string) {
+  const dashjs = readFileSync(
+    path.join(import.meta.dirname, "../../node_modules/dashjs/dist/modern/umd/dash.all.min.js"),
+  );
+  const files = new Map<string, Buffer>();
+  const s3 = testS3();
+  for (const key of await keys(prefix)) {
+    const { GetObjectCommand } = await import("@aws-sdk/client-s3");
+    const object = await s3.send(new GetObjectCommand({ Bucket: "movio", Key: key }));
+    files.set(key.slice(prefix.length), Buffer.from(await object.Body!.transformToByteArray()));
+  }
+  const server = http.createServer((req, res) => {
+    const name = (req.url ?? "/").slice(1).split("?")[0] ?? "";
+    if (name === "player.html") {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end('<!doctype html><video controls width="640"></video><script src="dash.js"></script>');
+    } else if (name === "dash.js") {
+      res.writeHead(200, { "content-type": "text/javascript" });
+      res.end(dashjs);
+    } else if (files.has(name)) {
+      const type = name.endsWith(".mpd") ? "application/dash+xml" : "video/mp4";
+      res.writeHead(200, { "content-type": type });
+      res.end(files.get(name));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
+describe("faults", () => {
+  beforeAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop("SIGKILL")));
+    nodes = [];
+  });
+
+  it("retries a failed chunk alone", async () => {
+    // An ffmpeg that fails the first time it is asked for the chunk starting at 4 s.
+    const marker = path.join(dir, "failed-once");
+    const wrapper = path.join(dir, "ffmpeg-failing-once");
+    const realFfmpeg = locateMediaTools(farmConfig()).ffmpeg.path;
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\ncase "$*" in *"-ss 1.991667"*) if [ ! -e ${marker} ]; then touch ${marker}; echo "injected failure" >&2; exit 1; fi;; esac\nexec ${realFfmpeg} "$@"\n`,
+    );
+    chmodSync(wrapper, 0o755);
+    nodes = await Promise.all([spawnFarm({ ...chunkEnv, FARM_NODE_ID: "node-c", FFMPEG_PATH: wrapper })]);
+    const videoId = await upload();
+    const { state } = await settle(videoId);
+    expect(state.status).toBe("ready");
+    const jobs = await chunkJobs(videoId);
+    const retried = jobs.filter((j) => j.attempts > 1);
+    // The first chunk job to start at 4 s failed once and ran again; no other job ran twice.
+    expect(retried).toHaveLength(1);
+    expect(retried[0]).toMatchObject({ idx: 1, attempts: 2, state: "done" });
+    const attempts = await db().query("select outcome from job_attempts where job_id = $1 order by attempt", [
+      retried[0]!.id,
+    ]);
+    expect(attempts.rows.map((r) => r.outcome)).toEqual(["retry", "done"]);
+  }, 200_000);
+
+  it("loses only the chunk a killed node was encoding", async () => {
+    await Promise.all(nodes.map((n) => n.stop("SIGKILL")));
+    // node-d hangs in the first chunk encode it starts, so it is surely killed mid-chunk.
+    const hanging = path.join(dir, "ffmpeg-hanging");
+    const realFfmpeg = locateMediaTools(farmConfig()).ffmpeg.path;
+    writeFileSync(
+      hanging,
+      `#!/bin/sh\ncase "$*" in *setpts=PTS-STARTPTS*) sleep 600;; esac\nexec ${realFfmpeg} "$@"\n`,
+    );
+    chmodSync(hanging, 0o755);
+    nodes = [
+      await spawnFarm({ ...chunkEnv, FARM_NODE_ID: "node-d", FFMPEG_PATH: hanging }),
+      await spawnFarm({ ...chunkEnv, FARM_NODE_ID: "node-e" }),
+    ];
+    const videoId = await upload();
+    const running = await waitForValue(async () => {
+      const { rows } = await db().query<{ id: string }>(
+        "select id from jobs where video_id = $1 and type = 'encode_chunk' and state = 'running' and locked_by = 'node-d' limit 1",
+        [videoId],
+      );
+      return rows[0]?.id;
+    });
+    await nodes[0]!.stop("SIGKILL");
+    const { state } = await settle(videoId);
+    expect(state.status).toBe("ready");
+    const jobs = await chunkJobs(videoId);
+    const killed = jobs.find((j) => j.id === running)!;
+    // Its lease lapsed; node-e took it over. Every other job ran once.
+    expect(killed.nodes).toEqual(["node-d", "node-e"]);
+    expect(jobs.filter((j) => j.id !== running && j.attempts > 1)).toEqual([]);
+    const outcomes = await db().query(
+      "select node, outcome from job_attempts where job_id = $1 order by attempt",
+      [running],
+    );
+    expect(outcomes.rows).toEqual([
+      { node: "node-d", outcome: "lost" },
+      { node: "node-e", outcome: "done" },
+    ]);
+  }, 200_000);
+
+  it("cancels the chunks when the video is deleted, and removes its files", async () => {
+    await Promise.all(nodes.map((n) => n.stop("SIGKILL")));
+    nodes = await startNodes("node-f");
+    const videoId = await upload();
+    await waitForValue(async () => {
+      const { rows } = await db().query(
+        "select 1 from jobs where video_id = $1 and type = 'encode_chunk' and state = 'running'",
+        [videoId],
+      );
+      return rows[0] ? true : undefined;
+    });
+    // What the edge's DELETE does, in one statement.
+    await db().query(
+      `with gone as (update videos set deleted_at = now() where id = $1 returning id)
+       insert into jobs (type, video_id) select 'purge_video', id from gone`,
+      [videoId],
+    );
+    // Queued ones at once, the running one at its next heartbeat (or done, if it just finished).
+    await waitForValue(async () => {
+      const jobs = await chunkJobs(videoId);
+      return jobs.every((j) => j.state === "cancelled" || j.state === "done") ? true : undefined;
+    }, 30_000);
+    const states = (await chunkJobs(videoId)).map((j) => j.state);
+    expect(states.filter((s) => s === "cancelled").length).toBeGreaterThanOrEqual(states.length - 1);
+    await waitForValue(
+      async () => ((await keys(`media/${videoId}/`)).length === 0 ? true : undefined),
+      30_000,
+    );
+    expect((await db().query("select 1 from transcode_runs where video_id = $1", [videoId])).rowCount).toBe(
+      0,
+    );
+  }, 120_000);
+});
+
+async function waitForValue<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out:\n${nodes.map((n) => n.output().slice(-3000)).join("\n---\n")}`);
+}
