@@ -54,6 +54,9 @@ execFileSync("ffmpeg", [
   "-c:a",
   "aac",
   "-shortest",
+  // The index first, as most uploads have it: a read past the middle is then the keyframe seek.
+  "-movflags",
+  "+faststart",
   sourceFile,
 ]);
 const source = readFileSync(sourceFile);
@@ -179,6 +182,17 @@ describe("one video across two farm nodes", () => {
       { stage: "final", state: "done" },
     ]);
     expect(settled.playableWhileProcessing).toBe(true);
+    // A chunk reads only its part of the source: the last one (12–13 s; its warm-up GOP needs
+    // the keyframe at 8.3 s) asks for bytes from well past the middle of the file, not from 0.
+    const offsets = nodes
+      .flatMap((n) => [
+        ...n
+          .output()
+          .matchAll(/chunk 3 \((?:first|rest)\): read from offsets ([\d,]+) of (\d+) source bytes/g),
+      ])
+      .map((m) => Math.max(...(m[1] ?? "0").split(",").map(Number)) / Number(m[2]));
+    expect(offsets).toHaveLength(2);
+    for (const share of offsets) expect(share).toBeGreaterThan(0.5);
     expect(settled.progress.size).toBeGreaterThanOrEqual(3);
     // The run's rows and chunk files are gone; the published media stays.
     expect((await db().query("select 1 from transcode_runs where video_id = $1", [videoId])).rowCount).toBe(

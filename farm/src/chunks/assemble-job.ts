@@ -16,7 +16,7 @@ import { renditionsFromMpd } from "../media/dash-manifest.ts";
 import { finishFirstManifests, joinWithFirst } from "../media/encode-first-playable.ts";
 import { DASH_MANIFEST, HLS_MASTER } from "../media/encode-ladder.ts";
 import { FIRST_DASH, FIRST_HLS, FIRST_PREFIX } from "../media/merge-manifests.ts";
-import { POSTER } from "../media/thumbnails.ts";
+import { makeStoryboardFromRendition, POSTER, STORYBOARD_VTT } from "../media/thumbnails.ts";
 import { withWorkDir } from "../scratch.ts";
 import { chunkScratchPrefix } from "../storage/media-keys.ts";
 import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
@@ -74,6 +74,14 @@ export function assembleVideoHandler(deps: AssembleDeps): JobHandler<"assemble_v
             workDir: dir,
             signal,
           });
+          const smallest = partRungs(plan, "first")[0]!;
+          await makeStoryboardFromRendition(
+            deps.ffmpeg,
+            out,
+            `${FIRST_PREFIX}0`,
+            { durationMs: plan.durationMs, width: smallest.width, height: smallest.height },
+            dir,
+          );
           await finishFirstManifests(out, plan.info.audioStreams);
           await deps.storage.publishDirectory(out, run.prefix, { signal });
           // A re-processed video keeps playing its current media until the final publish.
@@ -86,7 +94,7 @@ export function assembleVideoHandler(deps: AssembleDeps): JobHandler<"assemble_v
                 dash: FIRST_DASH,
                 hls: FIRST_HLS,
                 poster: POSTER,
-                storyboard: null,
+                storyboard: STORYBOARD_VTT,
                 playableAt: new Date().toISOString(),
               },
             });

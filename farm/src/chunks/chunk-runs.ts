@@ -29,12 +29,21 @@ export class ChunkRuns {
 
   /**
    * Records a new run for the parent transcode `job` and queues its chunk jobs, fenced on the
-   * parent's lease. Earlier runs of the video (a parent attempt that died) are abandoned.
-   * Returns the run, or undefined when the parent no longer holds its job.
+   * parent's lease. A run of the same plan left by an earlier attempt of the parent (its node
+   * died after queuing the chunks) is resumed instead — its chunks, done or not, are kept, and
+   * so is its output directory; any other run of the video is abandoned. Returns the run, or
+   * undefined when the parent no longer holds its job.
    */
   async start(job: Job, videoId: string, prefix: string, plan: ChunkPlan): Promise<ChunkRun | undefined> {
     return inTransaction(this.pool, async (client) => {
       if (!(await this.queue.holds(job, client))) return undefined;
+      // jsonb equality: the same plan whatever order its keys were stored in.
+      const { rows: existing } = await client.query<{ id: string; prefix: string; same: boolean }>(
+        "select id, prefix, plan = $2::jsonb as same from transcode_runs where video_id = $1 for update",
+        [videoId, JSON.stringify(plan)],
+      );
+      const same = existing.find((run) => run.same);
+      if (same && existing.length === 1) return { id: same.id, videoId, prefix: same.prefix, plan };
       await abandonRuns(client, videoId, "a newer transcode of the video replaced this one");
       const { rows } = await client.query<{ id: string }>(
         "insert into transcode_runs (video_id, prefix, plan) values ($1, $2, $3) returning id",

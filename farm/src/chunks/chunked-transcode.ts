@@ -2,16 +2,16 @@
  * The transcode job's part when a source is long enough to split: it plans the chunks and
  * queues their jobs first (so every node can start at once), then does what needs the whole
  * source on this node — the audio (encoded once, so no per-chunk AAC priming gaps), the
- * poster, the storyboard and the embedded subtitles — and hands the rest to the run's units.
+ * poster and the embedded subtitles — and hands the rest to the run's units.
  */
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Job } from "../jobs/job-queue.ts";
 import { encodeAudioTracks } from "../media/chunk-media.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import type { SourceInfo } from "../media/inspect.ts";
 import type { Ladder } from "../media/ladder.ts";
-import { makePoster, makeStoryboard } from "../media/thumbnails.ts";
+import { makePoster } from "../media/thumbnails.ts";
 import { chunkScratchPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
@@ -84,16 +84,14 @@ export async function startChunkedTranscode(
     await deps.storage.publishDirectory(audioDir, chunkScratchPrefix(input.videoId, run.id), { signal });
   }
   await makePoster(deps.ffmpeg, input.source, extrasDir, info.durationMs, info.height);
-  await deps.storage.publishDirectory(extrasDir, input.prefix, { signal });
+  await deps.storage.publishDirectory(extrasDir, run.prefix, { signal });
   if (!(await deps.chunkRuns.finishUnit(job, run, units.audio, { complete: false }))) throw lost();
 
-  // What only the final publish needs: seek previews and the source's own subtitle tracks.
-  const posterDone = new Set(await readdir(extrasDir));
-  await makeStoryboard(deps.ffmpeg, input.source, extrasDir, info);
+  // What only the final publish needs: the source's own subtitle tracks. (The storyboard is
+  // made from the smallest rung when the playable stage assembles it: no 1080p decode here.)
   await extractEmbeddedSubtitles(
     { ffmpeg: deps.ffmpeg, subtitles: deps.subtitles },
     { videoId: input.videoId, source: input.source, info, workDir: input.workDir, signal },
   );
-  await deps.storage.publishDirectory(extrasDir, input.prefix, { signal, skip: posterDone });
   if (!(await deps.chunkRuns.finishUnit(job, run, units.extras, { complete: true }))) throw lost();
 }

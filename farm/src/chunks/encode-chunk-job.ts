@@ -90,6 +90,9 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
         } finally {
           await source.close();
         }
+        deps.log(
+          `video ${run.videoId} chunk ${span.index} (${part}): read from offsets ${source.requestedOffsets().join(",")} of ${source.size} source bytes`,
+        );
         await deps.storage.publishDirectory(dir, chunkScratchPrefix(run.videoId, run.id), { signal });
       });
       const unit = part === "first" ? units.first(span.index) : units.rest(span.index);

@@ -16,6 +16,9 @@ import type { ObjectStorage } from "../storage/object-storage.ts";
 export interface SourceServer {
   /** What ffmpeg opens (an `http://127.0.0.1:…` URL). */
   url: string;
+  /** The source's size, and where ffmpeg's range requests started (it reads from a keyframe, not from 0). */
+  size: number;
+  requestedOffsets(): number[];
   close(): Promise<void>;
 }
 
@@ -27,6 +30,7 @@ export async function serveSource(
   const size = await storage.objectSize(key);
   if (size === undefined) throw Object.assign(new Error(`no such object: ${key}`), { name: "NoSuchKey" });
   const secret = `/${randomBytes(16).toString("hex")}`;
+  const offsets: number[] = [];
   const server = http.createServer((req, res) => {
     if (req.url !== secret || (req.method !== "GET" && req.method !== "HEAD")) {
       res.writeHead(404).end();
@@ -40,6 +44,7 @@ export async function serveSource(
       return;
     }
     const { start, end } = range ?? { start: 0, end: size - 1 };
+    offsets.push(start);
     const headers: http.OutgoingHttpHeaders = {
       "accept-ranges": "bytes",
       "content-type": "application/octet-stream",
@@ -63,6 +68,8 @@ export async function serveSource(
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}${secret}`,
+    size,
+    requestedOffsets: () => [...offsets],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,6 +1,8 @@
 /**
- * transcode: source → probe → ladder (one ffmpeg) → poster + storyboard → subtitles (extract,
- * render the set) → upload → publish.
+ * transcode: source → probe → ladder → poster → first playable (smallest rung + audio,
+ * published) → the other rungs → storyboard → subtitles (extract, render the set) → upload →
+ * publish. A source longer than CHUNK_MIN_SOURCE_S goes to the farm's nodes in chunks instead
+ * (farm/src/chunks/): this job then plans them and does only the whole-source parts.
  * Outputs go to a directory of their own per attempt (media/<video>/<attempt>/), so a stale
  * worker can never overwrite what another attempt published; publishing is fenced on the
  * job's lease, and older attempts' files are removed once one attempt has published.
@@ -18,9 +20,9 @@ import type { Ffmpeg } from "../media/ffmpeg.ts";
 import { inspectSource } from "../media/inspect.ts";
 import { planLadder } from "../media/ladder.ts";
 import { MediaError } from "../media/media-error.ts";
-import { FIRST_DASH, FIRST_HLS } from "../media/merge-manifests.ts";
+import { FIRST_DASH, FIRST_HLS, FIRST_PREFIX } from "../media/merge-manifests.ts";
 import { TONEMAP_FILTERS } from "../media/source-filters.ts";
-import { makePoster, makeStoryboard, POSTER } from "../media/thumbnails.ts";
+import { makePoster, makeStoryboardFromRendition, POSTER } from "../media/thumbnails.ts";
 import { withWorkDir } from "../scratch.ts";
 import { mediaPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
@@ -149,7 +151,14 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
         });
         deps.metrics?.transcoded(info.durationMs / 1000, (performance.now() - encodeStarted) / 1000);
         signal.throwIfAborted();
-        await makeStoryboard(ffmpeg, source, out, info);
+        const smallest = ladder.rungs[ladder.rungs.length - 1]!;
+        await makeStoryboardFromRendition(
+          ffmpeg,
+          out,
+          ladder.rungs.length > 1 ? `${FIRST_PREFIX}0` : "0",
+          { durationMs: info.durationMs, width: smallest.width, height: smallest.height },
+          dir,
+        );
         const subtitleSet = await prepareSubtitles(
           { ffmpeg, subtitles: deps.subtitles },
           {

@@ -3,7 +3,7 @@
  * sprite sheets of 10×10 thumbnails plus a WebVTT track whose cues point into them with
  * `#xywh=` fragments, the format players (dash.js, video.js, hls.js plugins) understand.
  */
-import { readdir, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Ffmpeg } from "./ffmpeg.ts";
 
@@ -74,4 +74,26 @@ function vttTime(seconds: number): string {
   const m = Math.floor((ms % 3_600_000) / 60_000);
   const s = Math.floor((ms % 60_000) / 1000);
   return `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}.${String(ms % 1000).padStart(3, "0")}`;
+}
+
+/**
+ * The storyboard made from one of our own renditions in outDir (its init segment and media
+ * segments joined into one file) rather than from the source: 160-pixel thumbnails need no
+ * 1080p decode, and the smallest rung is ready long before the ladder is.
+ */
+export async function makeStoryboardFromRendition(
+  ffmpeg: Ffmpeg,
+  outDir: string,
+  representation: string,
+  info: { durationMs: number; width: number; height: number },
+  workDir: string,
+): Promise<void> {
+  const names = (await readdir(outDir)).sort();
+  const segments = names.filter(
+    (name) => name.startsWith(`seg-${representation}-`) && /-\d+\.m4s$/.test(name),
+  );
+  const joined = path.join(workDir, `storyboard-${representation}.mp4`);
+  await copyFile(path.join(outDir, `init-${representation}.m4s`), joined);
+  for (const name of segments) await appendFile(joined, await readFile(path.join(outDir, name)));
+  await makeStoryboard(ffmpeg, joined, outDir, info);
 }
