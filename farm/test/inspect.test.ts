@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { encodeArgs } from "../src/media/encode-ladder.ts";
 import { Ffmpeg } from "../src/media/ffmpeg.ts";
 import { locateMediaTools } from "../src/media/ffmpeg-locate.ts";
 import { inspectSource } from "../src/media/inspect.ts";
@@ -82,6 +83,27 @@ describe("ladder planning", () => {
       width: 1080,
       height: 1920,
     });
+  });
+
+  it("gives each rung its own x264 options: closed GOPs everywhere, subme=1 on 720p–360p only", () => {
+    const ladder = planLadder({ width: 1920, height: 1080, fps: 30 }, 30);
+    const args = encodeArgs({
+      outDir: "/tmp",
+      ladder,
+      info: { interlaced: false, transfer: "sdr", audioStreams: [] },
+      loudnessTarget: null,
+      threads: 0,
+    });
+    const params = ladder.rungs.map((_, i) => args[args.indexOf(`-x264-params:v:${i}`) + 1]);
+    expect(params).toEqual([
+      "scenecut=0:open_gop=0",
+      "scenecut=0:open_gop=0:subme=1",
+      "scenecut=0:open_gop=0:subme=1",
+      "scenecut=0:open_gop=0:subme=1",
+      "scenecut=0:open_gop=0",
+    ]);
+    // No stream is left with x264's defaults (an unqualified -x264-params would be overridden).
+    expect(args).not.toContain("-x264-params");
   });
 });
 

@@ -10,6 +10,7 @@ import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import type { Job } from "../jobs/job-queue.ts";
 import type { JobHandler } from "../jobs/job-runner.ts";
 import { encodeChunk } from "../media/chunk-media.ts";
+import { FIRST_RUN_DECODER_OPTIONS } from "../media/encode-first-playable.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import { MediaError } from "../media/media-error.ts";
 import { withWorkDir } from "../scratch.ts";
@@ -84,6 +85,7 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
             displayAspect: plan.displayAspect,
             info: plan.info,
             window: span,
+            ...(part === "first" ? { decoderOptions: FIRST_RUN_DECODER_OPTIONS } : {}),
             threads: deps.config.FFMPEG_THREADS,
             signal,
           });

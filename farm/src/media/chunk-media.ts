@@ -49,6 +49,8 @@ export interface ChunkEncodeInput {
   displayAspect: string;
   info: EncodeSource;
   window: ChunkWindow;
+  /** Decoder options before the source (a chunk's smallest rung decodes as the first run does). */
+  decoderOptions?: string[];
   threads: number;
   signal?: AbortSignal;
   /** Seconds of this chunk encoded so far. */
@@ -63,7 +65,7 @@ export async function encodeChunk(ffmpeg: Ffmpeg, input: ChunkEncodeInput): Prom
   const first = window.startFrame - window.prerollFrames;
   const frames = window.frames === null ? null : window.frames + window.prerollFrames;
   // A read that stalls for a minute (S3 gone quiet) fails the chunk, which then retries.
-  const inputOptions: string[] = ["-rw_timeout", "60000000"];
+  const inputOptions: string[] = ["-rw_timeout", "60000000", ...(input.decoderOptions ?? [])];
   if (first > 0) inputOptions.push("-ss", chunkSeekSeconds(first, ladder.fps).toFixed(6));
   // Read a little past the end rather than to the end of a long source; trim cuts exactly.
   if (frames !== null) inputOptions.push("-t", (frames / ladder.fps + 1).toFixed(6));

@@ -20,6 +20,9 @@ import {
   renameFirstPlaylists,
 } from "./merge-manifests.ts";
 
+/** How the first run (and a chunk's smallest rung) decodes the source: see encodeFirstPlayable. */
+export const FIRST_RUN_DECODER_OPTIONS = ["-skip_loop_filter", "noref"];
+
 /** Share of the encode's progress the first run stands for (a small picture, but a full decode). */
 const FIRST_SHARE = 0.25;
 
@@ -41,6 +44,9 @@ export async function encodeFirstPlayable(ffmpeg: Ffmpeg, input: FirstPlayableIn
   await encodeLadder(ffmpeg, {
     ...input,
     ladder: { ...ladder, rungs: [smallest] },
+    // The small picture hides what skipping non-reference frames' deblocking saves (−3 to −4 %
+    // of this run, +0.02 dB; skipping it on reference frames too drifts: −2.7 dB).
+    decoderOptions: FIRST_RUN_DECODER_OPTIONS,
     filePrefix: FIRST_PREFIX,
     displayAspect,
     onProgress: (f) => input.onProgress?.(f * FIRST_SHARE),

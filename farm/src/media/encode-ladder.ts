@@ -25,6 +25,8 @@ export interface EncodeInput {
   loudnessTarget: number | null;
   /** Encode the audio tracks in this run (default true): the first-playable run does, the rest does not. */
   withAudio?: boolean;
+  /** Decoder options before the source (the first-playable run skips some deblocking). */
+  decoderOptions?: string[];
   /** Put before every file name this run writes, so two runs can share one directory. */
   filePrefix?: string;
   /** The whole ladder's display aspect ("W/H"), when this run encodes only some rungs. */
@@ -129,6 +131,9 @@ export function videoCodecArgs(
       `${Math.round(rung.bitrateK * 1.1)}k`,
       `-bufsize:v:${i}`,
       `${rung.bitrateK * 2}k`,
+      // Per stream: closed GOPs, no scene-cut keyframes, plus the rung's own options.
+      `-x264-params:v:${i}`,
+      ["scenecut=0", "open_gop=0", ...(rung.x264 ? [rung.x264] : [])].join(":"),
     );
   });
   args.push(
@@ -140,8 +145,6 @@ export function videoCodecArgs(
     "0",
     "-force_key_frames",
     `expr:gte(t,n_forced*${ladder.segmentSeconds})`,
-    "-x264-params",
-    "scenecut=0:open_gop=0",
   );
   args.push(...colorTagArgs(info));
   if (threads > 0) args.push("-threads", String(threads));
@@ -197,7 +200,7 @@ export function dashPackageArgs(
 export async function encodeLadder(ffmpeg: Ffmpeg, input: EncodeInput): Promise<void> {
   const total = input.durationMs / 1000;
   await ffmpeg.run({
-    inputs: [{ path: input.source }],
+    inputs: [{ path: input.source, options: input.decoderOptions ?? [] }],
     outputOptions: encodeArgs(input),
     output: path.join(input.outDir, DASH_MANIFEST),
     signal: input.signal,
