@@ -31,6 +31,8 @@ import { applyMigrations } from "../shared/db/migrate.node.ts";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const SIZE = process.env.BENCH_SIZE ?? "1920x1080";
 const CHUNK_SECONDS = Number(process.env.BENCH_CHUNK_SECONDS ?? 10);
+/** The generated source's CRF: 20 is ~33 Mbit/s at 1080p, the "camera-like" source of bench/transcode. */
+const SOURCE_CRF = Number(process.env.BENCH_SOURCE_CRF ?? 20);
 /** What one node of this size costs per hour, for the cost column (a 2-vCPU cloud VM). */
 const NODE_HOUR_USD = Number(process.env.BENCH_NODE_HOUR_USD ?? 0.08);
 
@@ -62,11 +64,12 @@ async function main() {
     const { d: _d, ...publicJwk } = jwk;
     const key = await importSigningKey(JSON.stringify(jwk));
     const source = path.join(dir, "source.mp4");
-    console.log(`generating a ${SECONDS} s ${SIZE} source (testsrc2 + noise, a tone)…`);
+    console.log(`generating a ${SECONDS} s ${SIZE} source (testsrc2 + noise, CRF ${SOURCE_CRF}, a tone)…`);
     execFileSync("ffmpeg", [
       ...["-loglevel", "error", "-f", "lavfi", "-i", `testsrc2=size=${SIZE}:rate=30`],
       ...["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", String(SECONDS)],
-      ...["-vf", "noise=alls=12:allf=t", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18"],
+      ...["-vf", "noise=alls=6:allf=t:all_seed=14", "-c:v", "libx264", "-preset", "veryfast"],
+      ...["-crf", String(SOURCE_CRF)],
       ...["-c:a", "aac", "-shortest", source],
     ]);
     const data = await readFile(source);
@@ -158,7 +161,7 @@ async function main() {
         { ...on, FFMPEG_THREADS: "1" },
       ]),
     ];
-    report(results);
+    report(results, data.length);
   } finally {
     await db.end();
     await s3.close();
@@ -167,10 +170,10 @@ async function main() {
   }
 }
 
-function report(results: RunResult[]) {
+function report(results: RunResult[], sourceBytes: number) {
   const load = os.loadavg()[0]?.toFixed(1);
   console.log(
-    `\n${SECONDS} s ${SIZE}30 source, ${CHUNK_SECONDS} s chunks, ${os.cpus().length} cores, load ${load}\n`,
+    `\n${SECONDS} s ${SIZE} 30 fps source (${((sourceBytes * 8) / SECONDS / 1e6).toFixed(0)} Mbit/s), ${CHUNK_SECONDS} s chunks, ${os.cpus().length} cores, load ${load}\n`,
   );
   console.log("| run | playable s | × source | ready s | × source | jobs by node |");
   console.log("| --- | ---: | ---: | ---: | ---: | --- |");
@@ -201,13 +204,30 @@ function report(results: RunResult[]) {
   );
   console.log(`- assembly: playable ${playable.toFixed(1)} s, final ${final.toFixed(1)} s`);
 
-  // One hour of video at N nodes. The transcode job and both assemblies scale with the
-  // duration and run on one node each; chunks spread over all nodes (one at a time each).
-  // Job times were measured with the transcode job and a chunk sharing the node's two cores,
-  // so they are upper bounds.
+  printModel({ parent, first, rest, playable, final }, SECONDS, CHUNK_SECONDS);
+}
+
+/** Measured job times (seconds) of a run on a `sourceSeconds` source in `chunkSeconds` chunks. */
+export interface JobTimes {
+  parent: number;
+  first: number;
+  rest: number;
+  playable: number;
+  final: number;
+}
+
+/**
+ * One hour of video at N nodes. The transcode job and both assemblies scale with the duration
+ * and run on one node each; chunks spread over all nodes, one at a time each, every `first`
+ * part before any `rest` part. The playable stage starts once the audio (part of the
+ * transcode job: its whole time is used, an upper bound) and every `first` part are done; the
+ * final stage once the playable stage and every chunk are done. Job times were measured with
+ * the transcode job and a chunk sharing one node's two cores, so they are upper bounds too.
+ */
+export function printModel(times: JobTimes, sourceSeconds: number, chunkSeconds: number): void {
   const hour = 3600;
-  const scale = hour / SECONDS;
-  const chunks = Math.ceil(hour / CHUNK_SECONDS);
+  const scale = hour / sourceSeconds;
+  const chunks = Math.ceil(hour / chunkSeconds);
   console.log(`\nModel: one hour of video (${chunks} chunks), nodes like this one:\n`);
   console.log(
     `| nodes | playable | ready | × duration | node-hours | cost (USD) at $${NODE_HOUR_USD}/node-hour |`,
@@ -215,11 +235,13 @@ function report(results: RunResult[]) {
   console.log("| ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const nodes of [1, 10, 100]) {
     const waves = Math.ceil(chunks / nodes);
-    const parentS = parent * scale;
-    // Upper bound: the playable stage waits for the audio, which is part of the transcode job.
-    const playableS = Math.max(parentS, waves * first) + playable * scale;
-    const readyS = Math.max(parentS, waves * (first + rest) + playable * scale) + final * scale;
-    const nodeHours = (parentS + chunks * (first + rest) + (playable + final) * scale) / 3600;
+    const parentS = times.parent * scale;
+    const playableS = Math.max(parentS, waves * times.first) + times.playable * scale;
+    const chunksDoneS = waves * (times.first + times.rest);
+    const readyS = Math.max(playableS, chunksDoneS) + times.final * scale;
+    const nodeSeconds =
+      parentS + chunks * (times.first + times.rest) + (times.playable + times.final) * scale;
+    const nodeHours = nodeSeconds / hour;
     console.log(
       `| ${nodes} | ${minutes(playableS)} | ${minutes(readyS)} | ${(readyS / hour).toFixed(2)} | ${nodeHours.toFixed(2)} | ${(nodeHours * NODE_HOUR_USD).toFixed(2)} |`,
     );
@@ -228,4 +250,5 @@ function report(results: RunResult[]) {
 
 const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
 
-await main();
+// Run as a script (npm run bench:chunks); imported, it only lends printModel.
+if (process.argv[1]?.endsWith("chunks.ts")) await main();

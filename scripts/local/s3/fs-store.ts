@@ -210,15 +210,14 @@ export class FsStore {
     }
     const target = this.objectPath(bucket, key);
     const temp = `${target}.${randomUUID()}.tmp`;
-    const out = createWriteStream(temp);
     let size = 0;
-    for (const file of files) {
-      size += (await stat(file)).size;
-      await pipeline(createReadStream(file), out, { end: false });
+    for (const file of files) size += (await stat(file)).size;
+    // One pipeline from all parts in order (a pipeline per part onto one write stream left
+    // each part's listeners on it: MaxListenersExceededWarning beyond ten parts).
+    async function* partsInOrder() {
+      for (const file of files) yield* createReadStream(file);
     }
-    await new Promise<void>((resolve, reject) =>
-      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
-    );
+    await pipeline(partsInOrder, createWriteStream(temp));
     await rename(temp, target);
     const etag = `"${combined.digest("hex")}-${parts.length}"`;
     await this.writeMeta(bucket, key, { ...info.meta, size, etag });
