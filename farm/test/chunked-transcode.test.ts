@@ -182,6 +182,12 @@ describe("one video across two farm nodes", () => {
       { stage: "final", state: "done" },
     ]);
     expect(settled.playableWhileProcessing).toBe(true);
+    // Ready keeps the time it became playable (the playable stage's), before it was ready.
+    const times = await db().query<{ playable: Date; ready: Date }>(
+      "select (media->>'playableAt')::timestamptz as playable, ready_at as ready from videos where id = $1",
+      [videoId],
+    );
+    expect(times.rows[0]!.playable.getTime()).toBeLessThan(times.rows[0]!.ready.getTime());
     // A chunk reads only its part of the source: the last one (12–13 s; its warm-up GOP needs
     // the keyframe at 8.3 s) asks for bytes from well past the middle of the file, not from 0.
     const offsets = nodes

@@ -24,7 +24,7 @@ import { renderReadySubtitles } from "../subtitles/transcode-subtitles.ts";
 import { publishLadder } from "../videos/publish-ladder.ts";
 import { AUDIO_FILE, chunkFileName, units } from "./chunk-plan.ts";
 import { type ChunkRun, RunAbandonedError } from "./chunk-runs.ts";
-import { type ChunkJobDeps, giveUpOnRun, partRungs, wantedRun } from "./encode-chunk-job.ts";
+import { type ChunkJobDeps, giveUpOnRun, partRungs, type WantedRun, wantedRun } from "./encode-chunk-job.ts";
 
 export interface AssembleDeps extends ChunkJobDeps {
   queue: JobQueue;
@@ -35,128 +35,146 @@ export function assembleVideoHandler(deps: AssembleDeps): JobHandler<"assemble_v
   return {
     async run(job, { signal }) {
       const wanted = await wantedRun(deps, job.payload.runId);
-      if (!wanted) return;
-      const { run } = wanted;
-      const { plan } = run;
+      if (!wanted) return; // abandoned, deleted or failed meanwhile
       await withWorkDir(deps.config.FARM_TMP_DIR, async (dir) => {
-        const out = path.join(dir, "out");
-        await mkdir(out);
-        const scratch = chunkScratchPrefix(run.videoId, run.id);
-        const download = async (part: "first" | "rest") => {
-          const files: { file: string; prerollSeconds: number }[] = [];
-          for (const chunk of plan.chunks) {
-            const name = chunkFileName(part, chunk.index);
-            await deps.storage.download(`${scratch}${name}`, path.join(dir, name), signal);
-            files.push({ file: path.join(dir, name), prerollSeconds: chunk.prerollFrames / plan.ladder.fps });
-          }
-          return files;
-        };
-
-        if (job.payload.stage === "playable") {
-          const hasAudio = plan.info.audioStreams.length > 0;
-          if (hasAudio)
-            await deps.storage.download(`${scratch}${AUDIO_FILE}`, path.join(dir, AUDIO_FILE), signal);
-          await packageChunks(deps.ffmpeg, {
-            chunks: await download("first"),
-            rungs: partRungs(plan, "first"),
-            segmentSeconds: plan.ladder.segmentSeconds,
-            ...(hasAudio
-              ? {
-                  audio: {
-                    file: path.join(dir, AUDIO_FILE),
-                    streams: plan.info.audioStreams,
-                    bitrateK: plan.ladder.audioBitrateK,
-                  },
-                }
-              : {}),
-            outDir: out,
-            filePrefix: FIRST_PREFIX,
-            workDir: dir,
-            signal,
-          });
-          const smallest = partRungs(plan, "first")[0]!;
-          await makeStoryboardFromRendition(
-            deps.ffmpeg,
-            out,
-            `${FIRST_PREFIX}0`,
-            { durationMs: plan.durationMs, width: smallest.width, height: smallest.height },
-            dir,
-          );
-          await finishFirstManifests(out, plan.info.audioStreams);
-          await deps.storage.publishDirectory(out, run.prefix, { signal });
-          // A re-processed video keeps playing its current media until the final publish.
-          if (wanted.status === "processing") {
-            const published = await deps.videos.publishPlayable(deps.queue, job, {
-              prefix: run.prefix,
-              durationMs: plan.durationMs,
-              renditions: renditionsFromMpd(await readFile(path.join(out, FIRST_DASH), "utf8")),
-              media: {
-                dash: FIRST_DASH,
-                hls: FIRST_HLS,
-                poster: POSTER,
-                storyboard: STORYBOARD_VTT,
-                playableAt: new Date().toISOString(),
-              },
-            });
-            if (!published) return; // the job or the video changed: the runner settles it
-            deps.log(
-              `video ${run.videoId} playable: smallest rung of ${plan.chunks.length} chunks published`,
-            );
-          }
-          await finishUnit(deps, job, run, units.playable);
-          return;
-        }
-
-        // final
-        const firstMpd = await deps.storage.readText(`${run.prefix}${FIRST_DASH}`);
-        const firstMaster = await deps.storage.readText(`${run.prefix}${FIRST_HLS}`);
-        const uploaded = new Set([FIRST_DASH, FIRST_HLS]);
-        await writeFile(path.join(out, FIRST_DASH), firstMpd);
-        await writeFile(path.join(out, FIRST_HLS), firstMaster);
-        if (plan.ladder.rungs.length > 1) {
-          await packageChunks(deps.ffmpeg, {
-            chunks: await download("rest"),
-            rungs: partRungs(plan, "rest"),
-            segmentSeconds: plan.ladder.segmentSeconds,
-            outDir: out,
-            filePrefix: "",
-            workDir: dir,
-            signal,
-          });
-          await joinWithFirst(out);
-        } else {
-          // One rung: the playable stage's manifests are the whole ladder.
-          await writeFile(path.join(out, DASH_MANIFEST), firstMpd);
-          await writeFile(path.join(out, HLS_MASTER), firstMaster);
-        }
-        const subtitleSet = await renderReadySubtitles(deps, {
-          videoId: run.videoId,
-          durationMs: plan.durationMs,
-          outDir: out,
-          currentVersion: wanted.subtitlesVersion,
-        });
-        const published = await publishLadder(deps, job, {
-          videoId: run.videoId,
-          outDir: out,
-          prefix: run.prefix,
-          durationMs: plan.durationMs,
-          subtitleSet,
-          playableAt: undefined,
-          reprocess: plan.reprocess,
-          sourceKey: plan.sourceKey,
-          translateTo: wanted.translateTo,
-          alreadyUploaded: uploaded,
-          // The playable stage's files are what the video plays now.
-          prefixInUse: true,
-          alsoInTransaction: (client) => deps.chunkRuns.remove(client, run),
-          signal,
-        });
-        if (!published) throw new Error("the job or its video changed before the final publish");
-        deps.log(`video ${run.videoId} ready: ${plan.chunks.length} chunks assembled`);
+        const stage = { deps, job, wanted, dir, out: path.join(dir, "out"), signal };
+        await mkdir(stage.out);
+        if (job.payload.stage === "playable") await assemblePlayable(stage);
+        else await assembleFinal(stage);
       });
     },
     giveUp: (job, error) => giveUpOnRun(deps, job, error),
   };
+}
+
+interface Stage {
+  deps: AssembleDeps;
+  job: Job<"assemble_video">;
+  wanted: WantedRun;
+  /** Scratch directory of this job, and the output directory inside it. */
+  dir: string;
+  out: string;
+  signal: AbortSignal;
+}
+
+/** Downloads one part of every chunk, in timeline order, with the warm-up each starts with. */
+async function downloadChunks({ deps, wanted, dir, signal }: Stage, part: "first" | "rest") {
+  const { run } = wanted;
+  const files: { file: string; prerollSeconds: number }[] = [];
+  for (const chunk of run.plan.chunks) {
+    const name = chunkFileName(part, chunk.index);
+    await deps.storage.download(
+      `${chunkScratchPrefix(run.videoId, run.id)}${name}`,
+      path.join(dir, name),
+      signal,
+    );
+    files.push({ file: path.join(dir, name), prerollSeconds: chunk.prerollFrames / run.plan.ladder.fps });
+  }
+  return files;
+}
+
+/** The smallest rung with the audio and the storyboard, published while the other rungs encode. */
+async function assemblePlayable(stage: Stage): Promise<void> {
+  const { deps, job, wanted, dir, out, signal } = stage;
+  const { run } = wanted;
+  const { plan } = run;
+  const hasAudio = plan.info.audioStreams.length > 0;
+  const audioFile = path.join(dir, AUDIO_FILE);
+  if (hasAudio) {
+    await deps.storage.download(`${chunkScratchPrefix(run.videoId, run.id)}${AUDIO_FILE}`, audioFile, signal);
+  }
+  const smallest = partRungs(plan, "first")[0]!;
+  await packageChunks(deps.ffmpeg, {
+    chunks: await downloadChunks(stage, "first"),
+    rungs: [smallest],
+    segmentSeconds: plan.ladder.segmentSeconds,
+    ...(hasAudio
+      ? { audio: { file: audioFile, streams: plan.info.audioStreams, bitrateK: plan.ladder.audioBitrateK } }
+      : {}),
+    outDir: out,
+    filePrefix: FIRST_PREFIX,
+    workDir: dir,
+    signal,
+  });
+  await makeStoryboardFromRendition(
+    deps.ffmpeg,
+    out,
+    `${FIRST_PREFIX}0`,
+    { durationMs: plan.durationMs, width: smallest.width, height: smallest.height },
+    dir,
+  );
+  await finishFirstManifests(out, plan.info.audioStreams);
+  await deps.storage.publishDirectory(out, run.prefix, { signal });
+  // A re-processed video keeps playing its current media until the final publish.
+  if (wanted.status === "processing") {
+    const published = await deps.videos.publishPlayable(deps.queue, job, {
+      prefix: run.prefix,
+      durationMs: plan.durationMs,
+      renditions: renditionsFromMpd(await readFile(path.join(out, FIRST_DASH), "utf8")),
+      media: {
+        dash: FIRST_DASH,
+        hls: FIRST_HLS,
+        poster: POSTER,
+        storyboard: STORYBOARD_VTT,
+        playableAt: new Date().toISOString(),
+      },
+    });
+    if (!published) return; // the job or the video changed: the runner settles it
+    deps.log(`video ${run.videoId} playable: smallest rung of ${plan.chunks.length} chunks published`);
+  }
+  await finishUnit(deps, job, run, units.playable);
+}
+
+/** The other rungs joined with the playable stage's manifests, subtitles rendered, published ready. */
+async function assembleFinal(stage: Stage): Promise<void> {
+  const { deps, job, wanted, dir, out, signal } = stage;
+  const { run } = wanted;
+  const { plan } = run;
+  const firstMpd = await deps.storage.readText(`${run.prefix}${FIRST_DASH}`);
+  const firstMaster = await deps.storage.readText(`${run.prefix}${FIRST_HLS}`);
+  await writeFile(path.join(out, FIRST_DASH), firstMpd);
+  await writeFile(path.join(out, FIRST_HLS), firstMaster);
+  if (plan.ladder.rungs.length > 1) {
+    await packageChunks(deps.ffmpeg, {
+      chunks: await downloadChunks(stage, "rest"),
+      rungs: partRungs(plan, "rest"),
+      segmentSeconds: plan.ladder.segmentSeconds,
+      outDir: out,
+      filePrefix: "",
+      workDir: dir,
+      signal,
+    });
+    await joinWithFirst(out);
+  } else {
+    // One rung: the playable stage's manifests are the whole ladder.
+    await writeFile(path.join(out, DASH_MANIFEST), firstMpd);
+    await writeFile(path.join(out, HLS_MASTER), firstMaster);
+  }
+  const subtitleSet = await renderReadySubtitles(deps, {
+    videoId: run.videoId,
+    durationMs: plan.durationMs,
+    outDir: out,
+    currentVersion: wanted.subtitlesVersion,
+  });
+  const published = await publishLadder(deps, job, {
+    videoId: run.videoId,
+    outDir: out,
+    prefix: run.prefix,
+    durationMs: plan.durationMs,
+    subtitleSet,
+    // Playable since the playable stage published (a re-processing: from this publish on).
+    playableAt: wanted.status === "processing" ? (wanted.playableAt ?? undefined) : undefined,
+    reprocess: plan.reprocess,
+    sourceKey: plan.sourceKey,
+    translateTo: wanted.translateTo,
+    alreadyUploaded: new Set([FIRST_DASH, FIRST_HLS]),
+    // The playable stage's files are what the video plays now.
+    prefixInUse: true,
+    alsoInTransaction: (client) => deps.chunkRuns.remove(client, run),
+    signal,
+  });
+  if (!published) throw new Error("the job or its video changed before the final publish");
+  deps.log(`video ${run.videoId} ready: ${plan.chunks.length} chunks assembled`);
 }
 
 /** Marks the stage done; a run abandoned meanwhile needs nothing more. */

@@ -31,6 +31,14 @@ export interface ChunkJobDeps {
   log: (line: string) => void;
 }
 
+export interface WantedRun {
+  run: ChunkRun;
+  subtitlesVersion: number;
+  translateTo: string[];
+  status: string;
+  playableAt: string | null;
+}
+
 /**
  * The run this job belongs to, if it is still wanted: the run exists (not abandoned) and its
  * video is processing (or ready, for an admin's re-processing) and not deleted.
@@ -38,7 +46,7 @@ export interface ChunkJobDeps {
 export async function wantedRun(
   deps: Pick<ChunkJobDeps, "chunkRuns" | "videos">,
   runId: string,
-): Promise<{ run: ChunkRun; subtitlesVersion: number; translateTo: string[]; status: string } | undefined> {
+): Promise<WantedRun | undefined> {
   const run = await deps.chunkRuns.load(runId);
   if (!run) return undefined;
   const video = await deps.videos.forProcessing(run.videoId);
@@ -49,6 +57,7 @@ export async function wantedRun(
     subtitlesVersion: video.subtitlesVersion,
     translateTo: video.translateTo,
     status: video.status,
+    playableAt: video.playableAt,
   };
 }
 

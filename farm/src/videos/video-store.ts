@@ -159,6 +159,8 @@ export class VideoStore {
         deleted: boolean;
         subtitlesVersion: number;
         translateTo: string[];
+        /** When the media it plays now became playable (a first rendition published), if any. */
+        playableAt: string | null;
       }
     | undefined
   > {
@@ -169,8 +171,10 @@ export class VideoStore {
       deleted: boolean;
       subtitles_version: number;
       translate_to: string[];
+      playable_at: string | null;
     }>(
-      `select status, source_key, source_bytes, deleted_at is not null as deleted, subtitles_version, translate_to
+      `select status, source_key, source_bytes, deleted_at is not null as deleted, subtitles_version, translate_to,
+              media->>'playableAt' as playable_at
        from videos where id = $1`,
       [id],
     );
@@ -183,6 +187,7 @@ export class VideoStore {
       deleted: row.deleted,
       subtitlesVersion: row.subtitles_version,
       translateTo: row.translate_to,
+      playableAt: row.playable_at,
     };
   }
 
