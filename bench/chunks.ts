@@ -197,12 +197,12 @@ function report(results: RunResult[], sourceBytes: number) {
   const final = sum((j) => j.type === "assemble_video" && j.part === "final");
   console.log("\nMeasured job times (one node, chunked):");
   console.log(
-    `- transcode (download, probe, plan, audio, poster, storyboard, subtitles): ${parent.toFixed(1)} s`,
+    `- transcode job (download, probe, plan, audio, poster, embedded subtitles): ${parent.toFixed(1)} s`,
   );
   console.log(
     `- per ${CHUNK_SECONDS} s chunk: smallest rung ${first.toFixed(1)} s, other rungs ${rest.toFixed(1)} s`,
   );
-  console.log(`- assembly: playable ${playable.toFixed(1)} s, final ${final.toFixed(1)} s`);
+  console.log(`- assembly: playable (with the storyboard) ${playable.toFixed(1)} s, final ${final.toFixed(1)} s`);
 
   printModel({ parent, first, rest, playable, final }, SECONDS, CHUNK_SECONDS);
 }
