@@ -202,7 +202,9 @@ function report(results: RunResult[], sourceBytes: number) {
   console.log(
     `- per ${CHUNK_SECONDS} s chunk: smallest rung ${first.toFixed(1)} s, other rungs ${rest.toFixed(1)} s`,
   );
-  console.log(`- assembly: playable (with the storyboard) ${playable.toFixed(1)} s, final ${final.toFixed(1)} s`);
+  console.log(
+    `- assembly: playable (with the storyboard) ${playable.toFixed(1)} s, final ${final.toFixed(1)} s`,
+  );
 
   printModel({ parent, first, rest, playable, final }, SECONDS, CHUNK_SECONDS);
 }
