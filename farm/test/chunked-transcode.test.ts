@@ -10,7 +10,6 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planChunks } from "../src/chunks/chunk-plan.ts";
@@ -19,13 +18,14 @@ import { Ffmpeg } from "../src/media/ffmpeg.ts";
 import { locateMediaTools } from "../src/media/ffmpeg-locate.ts";
 import { inspectSource } from "../src/media/inspect.ts";
 import { planLadder } from "../src/media/ladder.ts";
-import { closeDb, db, farmConfig, newVideo, testS3 } from "./support/farm-env.ts";
+import { bucketKeys, closeDb, db, farmConfig, newVideo } from "./support/farm-env.ts";
 import { type FarmProcess, spawnFarm } from "./support/farm-process.ts";
 import {
   joinLocalRenditions,
   joinRenditions,
   packetTimes,
   psnr,
+  readObject,
   worstDiscontinuity,
 } from "./support/media-checks.ts";
 import { tusUpload } from "./support/tus-upload.ts";
@@ -126,11 +126,6 @@ const chunkJobs = async (videoId: string) =>
     )
   ).rows;
 
-async function keys(prefix: string): Promise<string[]> {
-  const listed = await testS3().send(new ListObjectsV2Command({ Bucket: "movio", Prefix: prefix }));
-  return (listed.Contents ?? []).map((c) => c.Key ?? "");
-}
-
 async function upload(): Promise<string> {
   const { videoId, token } = await newVideo();
   await tusUpload(nodes[0]!.url, token, source);
@@ -206,7 +201,7 @@ describe("one video across two farm nodes", () => {
     );
     // The chunk files are removed right after the publish.
     const stored = await waitForValue(async () => {
-      const listed = await keys(`media/${videoId}/`);
+      const listed = await bucketKeys(`media/${videoId}/`);
       return listed.some((k) => k.includes("/chunks-")) ? undefined : listed;
     }, 10_000);
     expect(stored.every((k) => k.startsWith(settled.state.storage_prefix ?? "?"))).toBe(true);
@@ -223,7 +218,7 @@ describe("one video across two farm nodes", () => {
 
   it("assembles one continuous timeline per rendition, equal in quality to a single-node encode", async () => {
     const prefix = settled.state.storage_prefix as string;
-    const chunked = await joinRenditions(testS3(), prefix, path.join(dir, "chunked"));
+    const chunked = await joinRenditions(prefix, path.join(dir, "chunked"));
     // The reference: the same ladder encoded in one piece on one node.
     const ffmpeg = new Ffmpeg(locateMediaTools(farmConfig()));
     const config = farmConfig();
@@ -265,7 +260,7 @@ describe("one video across two farm nodes", () => {
     expect(worstDiscontinuity(audio)).toBeLessThan(0.001);
     expect(audio.dts.at(-1)! - audio.dts[0]!).toBeGreaterThan(SECONDS - 0.1);
     // Segment numbering runs on across chunks: 7 segments of 2 s for 13 s.
-    const segments = (await keys(prefix)).filter((k) => /\/seg-0-\d{5}\.m4s$/.test(k));
+    const segments = (await bucketKeys(prefix)).filter((k) => /\/seg-0-\d{5}\.m4s$/.test(k));
     expect(segments.map((k) => k.slice(-9, -4))).toEqual([
       "00001",
       "00002",
@@ -333,12 +328,7 @@ async function serveBucketPrefix(prefix: string) {
     path.join(import.meta.dirname, "../../node_modules/dashjs/dist/modern/umd/dash.all.min.js"),
   );
   const files = new Map<string, Buffer>();
-  const s3 = testS3();
-  for (const key of await keys(prefix)) {
-    const { GetObjectCommand } = await import("@aws-sdk/client-s3");
-    const object = await s3.send(new GetObjectCommand({ Bucket: "movio", Key: key }));
-    files.set(key.slice(prefix.length), Buffer.from(await object.Body!.transformToByteArray()));
-  }
+  for (const key of await bucketKeys(prefix)) files.set(key.slice(prefix.length), await readObject(key));
   const server = http.createServer((req, res) => {
     const name = (req.url ?? "/").slice(1).split("?")[0] ?? "";
     if (name === "player.html") {
@@ -455,7 +445,7 @@ describe("faults", () => {
     const states = (await chunkJobs(videoId)).map((j) => j.state);
     expect(states.filter((s) => s === "cancelled").length).toBeGreaterThanOrEqual(states.length - 1);
     await waitForValue(
-      async () => ((await keys(`media/${videoId}/`)).length === 0 ? true : undefined),
+      async () => ((await bucketKeys(`media/${videoId}/`)).length === 0 ? true : undefined),
       30_000,
     );
     expect((await db().query("select 1 from transcode_runs where video_id = $1", [videoId])).rowCount).toBe(

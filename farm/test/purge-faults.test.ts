@@ -1,14 +1,7 @@
-/**
- * Maintenance work under S3 faults, on a node of its own (any node may run these chores):
- * DeleteObjects reports per-key failures inside a 200, and the purge retries those keys until
- * nothing of the video remains; an upload whose every part is stored but whose assembly failed,
- * and whose client never came back, is finished by the sweep.
- */
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import * as tus from "tus-js-client";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { enqueueQuery } from "../../shared/jobs/enqueue.ts";
-import { closeDb, db, newVideo, startNode, testS3, videoRow } from "./support/farm-env.ts";
+import { bucketKeys, closeDb, db, newVideo, startNode, videoRow } from "./support/farm-env.ts";
 import { fixtures } from "./support/fixtures.ts";
 import { startS3FaultProxy } from "./support/s3-fault-proxy.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -18,16 +11,6 @@ afterAll(async () => {
   for (const fn of cleanups.reverse()) await fn();
   await closeDb();
 });
-
-async function bucketKeys(prefix: string): Promise<string[]> {
-  const s3 = testS3();
-  try {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: "movio", Prefix: prefix }));
-    return (page.Contents ?? []).map((c) => c.Key ?? "");
-  } finally {
-    s3.destroy();
-  }
-}
 
 describe("purge under S3 faults", () => {
   it("retries the keys a DeleteObjects reported as failed, until nothing of the video remains", {

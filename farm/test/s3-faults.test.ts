@@ -6,10 +6,11 @@
  * byte-identical, one transcode job, renditions once, and the video ends ready.
  */
 import { randomBytes } from "node:crypto";
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import * as tus from "tus-js-client";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import {
+  bucketKeys,
   closeDb,
   db,
   newVideo,
@@ -55,24 +56,6 @@ function upload(url: string, token: string, data: Buffer, chunkSize?: number): P
       onSuccess: () => resolve(),
     }).start();
   });
-}
-
-async function bucketKeys(prefix: string): Promise<string[]> {
-  const s3 = testS3();
-  try {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await s3.send(
-        new ListObjectsV2Command({ Bucket: "movio", Prefix: prefix, ContinuationToken: token }),
-      );
-      keys.push(...(page.Contents ?? []).map((c) => c.Key ?? ""));
-      token = page.NextContinuationToken;
-    } while (token);
-    return keys;
-  } finally {
-    s3.destroy();
-  }
 }
 
 async function openMultipartUploads(key: string): Promise<number> {

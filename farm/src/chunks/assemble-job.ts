@@ -22,9 +22,9 @@ import { chunkScratchPrefix } from "../storage/media-keys.ts";
 import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
 import { renderReadySubtitles } from "../subtitles/transcode-subtitles.ts";
 import { publishLadder } from "../videos/publish-ladder.ts";
-import { AUDIO_FILE, chunkFileName, units } from "./chunk-plan.ts";
+import { AUDIO_FILE, chunkFileName, partRungs, units } from "./chunk-plan.ts";
 import { type ChunkRun, RunAbandonedError } from "./chunk-runs.ts";
-import { type ChunkJobDeps, giveUpOnRun, partRungs, type WantedRun, wantedRun } from "./encode-chunk-job.ts";
+import { type ChunkJobDeps, giveUpOnRun, type WantedRun, wantedRun } from "./encode-chunk-job.ts";
 
 export interface AssembleDeps extends ChunkJobDeps {
   queue: JobQueue;

@@ -50,6 +50,10 @@ export function planChunks(durationMs: number, ladder: Ladder, chunkSeconds: num
   }));
 }
 
+/** The rungs a part encodes: the smallest first (it is what plays first), then the others. */
+export const partRungs = (plan: Pick<ChunkPlan, "ladder">, part: "first" | "rest") =>
+  part === "first" ? plan.ladder.rungs.slice(-1) : plan.ladder.rungs.slice(0, -1);
+
 /** Run units (transcode_units): what each stage waits for. */
 export const units = {
   audio: "audio",

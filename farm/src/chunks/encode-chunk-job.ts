@@ -18,7 +18,7 @@ import { chunkScratchPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import { failProcessing } from "../videos/fail-processing.ts";
 import type { VideoStore } from "../videos/video-store.ts";
-import { type ChunkPlan, chunkFileName, units } from "./chunk-plan.ts";
+import { chunkFileName, partRungs, units } from "./chunk-plan.ts";
 import { type ChunkRun, type ChunkRuns, RunAbandonedError } from "./chunk-runs.ts";
 import { serveSource } from "./source-server.ts";
 
@@ -60,10 +60,6 @@ export async function wantedRun(
     playableAt: video.playableAt,
   };
 }
-
-/** The rungs a part encodes: the smallest first (it is what plays first), then the others. */
-export const partRungs = (plan: ChunkPlan, part: "first" | "rest") =>
-  part === "first" ? plan.ladder.rungs.slice(-1) : plan.ladder.rungs.slice(0, -1);
 
 export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk"> {
   return {

@@ -58,7 +58,7 @@ export interface ChunkEncodeInput {
 }
 
 /** Where a chunk's input seek lands: a quarter frame early, so the frame at the boundary is kept. */
-export const chunkSeekSeconds = (startFrame: number, fps: number) => Math.max(0, (startFrame - 0.25) / fps);
+const chunkSeekSeconds = (startFrame: number, fps: number) => Math.max(0, (startFrame - 0.25) / fps);
 
 export async function encodeChunk(ffmpeg: Ffmpeg, input: ChunkEncodeInput): Promise<void> {
   const { ladder, window } = input;

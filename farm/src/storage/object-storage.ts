@@ -134,22 +134,16 @@ export class ObjectStorage {
 
   /** Total bytes stored under `prefix` (storage statistics). */
   async prefixBytes(prefix: string): Promise<number> {
-    let bytes = 0;
-    let token: string | undefined;
-    do {
-      const page = await this.withRetry(() =>
-        this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
-        ),
-      );
-      for (const item of page.Contents ?? []) bytes += item.Size ?? 0;
-      token = page.NextContinuationToken;
-    } while (token);
-    return bytes;
+    return (await this.listObjects(prefix)).reduce((sum, object) => sum + object.size, 0);
   }
 
   async listKeys(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
+    return (await this.listObjects(prefix)).map((object) => object.key);
+  }
+
+  /** Every object under `prefix`, page by page. */
+  private async listObjects(prefix: string): Promise<{ key: string; size: number }[]> {
+    const objects: { key: string; size: number }[] = [];
     let token: string | undefined;
     do {
       const page = await this.withRetry(() =>
@@ -157,10 +151,11 @@ export class ObjectStorage {
           new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
         ),
       );
-      keys.push(...(page.Contents ?? []).map((c) => c.Key ?? "").filter(Boolean));
+      for (const item of page.Contents ?? [])
+        if (item.Key) objects.push({ key: item.Key, size: item.Size ?? 0 });
       token = page.NextContinuationToken;
     } while (token);
-    return keys;
+    return objects;
   }
 
   /**

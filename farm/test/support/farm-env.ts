@@ -1,7 +1,7 @@
 /** Test support: farm config, nodes, videos and upload tokens against the shared real services. */
 import { createHash } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import pg from "pg";
 import { inject } from "vitest";
 import { importSigningKey, signJwt, UPLOAD_AUDIENCE } from "../../../shared/auth/jwt.ts";
@@ -85,6 +85,25 @@ export async function videoRow(videoId: string) {
     source_bytes: string | null;
   }>("select status, progress, source_key, source_bytes from videos where id = $1", [videoId]);
   return rows[0]!;
+}
+
+/** Every key under `prefix` in the tests' bucket, page by page. */
+export async function bucketKeys(prefix: string): Promise<string[]> {
+  const s3 = testS3();
+  try {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: "movio", Prefix: prefix, ContinuationToken: token }),
+      );
+      keys.push(...(page.Contents ?? []).map((c) => c.Key ?? ""));
+      token = page.NextContinuationToken;
+    } while (token);
+    return keys;
+  } finally {
+    s3.destroy();
+  }
 }
 
 /** An S3 client on the tests' local S3 server (destroy it when done). */

@@ -6,24 +6,13 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { bucketKeys, testS3 } from "./farm-env.ts";
 
 /** Every rendition under `prefix` (by representation id) joined into `dir`/<id>.mp4: init + segments in order. */
-export async function joinRenditions(
-  s3: S3Client,
-  prefix: string,
-  dir: string,
-): Promise<Map<string, string>> {
+export async function joinRenditions(prefix: string, dir: string): Promise<Map<string, string>> {
   mkdirSync(dir, { recursive: true });
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: "movio", Prefix: prefix, ContinuationToken: token }),
-    );
-    keys.push(...(page.Contents ?? []).map((c) => c.Key ?? ""));
-    token = page.NextContinuationToken;
-  } while (token);
+  const keys = await bucketKeys(prefix);
   const segments = new Map<string, string[]>();
   for (const key of keys) {
     const match = /^seg-(.+)-(\d{5})\.m4s$/.exec(key.slice(prefix.length));
@@ -31,8 +20,8 @@ export async function joinRenditions(
   }
   const joined = new Map<string, string>();
   for (const [id, segs] of segments) {
-    const parts = [await read(s3, `${prefix}init-${id}.m4s`)];
-    for (const key of segs.sort()) parts.push(await read(s3, key));
+    const parts = [await readObject(`${prefix}init-${id}.m4s`)];
+    for (const key of segs.sort()) parts.push(await readObject(key));
     const file = path.join(dir, `${id}.mp4`);
     writeFileSync(file, Buffer.concat(parts));
     joined.set(id, file);
@@ -58,11 +47,17 @@ export function joinLocalRenditions(outDir: string, dir: string): Map<string, st
   return joined;
 }
 
-async function read(s3: S3Client, key: string): Promise<Buffer> {
-  const object = await s3.send(new GetObjectCommand({ Bucket: "movio", Key: key }));
-  return Buffer.from(
-    await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-  );
+/** One object of the tests' bucket. */
+export async function readObject(key: string): Promise<Buffer> {
+  const s3 = testS3();
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: "movio", Key: key }));
+    return Buffer.from(
+      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+  } finally {
+    s3.destroy();
+  }
 }
 
 export interface StreamTimes {
