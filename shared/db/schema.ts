@@ -96,6 +96,23 @@ export const refreshTokens = pgTable(
   ],
 );
 
+/**
+ * Failed sign-ins per account, whatever the client's address (edge/src/services/
+ * login-backoff.ts). Keyed by a SHA-256 of the normalised email, so an unknown email is
+ * throttled exactly like a real account (no enumeration) and no guessed address is stored.
+ * `blocked_until` is when the next attempt may be checked; a success deletes the row.
+ */
+export const loginThrottles = pgTable(
+  "login_throttles",
+  {
+    accountKey: text("account_key").primaryKey(),
+    failures: integer("failures").notNull().default(0),
+    lastFailedAt: timestamp("last_failed_at", { withTimezone: true }).notNull().defaultNow(),
+    blockedUntil: timestamp("blocked_until", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("login_throttles_last_failed_idx").on(t.lastFailedAt)],
+);
+
 export const VIDEO_STATUSES = ["awaiting_upload", "uploading", "processing", "ready", "failed"] as const;
 export const VIDEO_VISIBILITIES = ["public", "unlisted", "private"] as const;
 
