@@ -1,6 +1,10 @@
 /**
- * Child processes of the launcher (edge, farm). Each runs in its own process group so
- * stopping it also stops what it spawned (wrangler → workerd); output is prefixed by name.
+ * Child processes of the launcher (database, edge, farm). Each runs in its own process group,
+ * so a terminal's Ctrl-C (which signals the launcher's group) does not reach it, and the
+ * launcher decides the order. Stopping sends SIGTERM to the leader alone — the farm drains and
+ * stops its own ffmpeg processes, as under `docker stop`, rather than have them killed under
+ * it — and only once the leader is gone (or its grace is up) SIGKILLs the whole group, so
+ * nothing it spawned (wrangler → workerd) lingers holding a port. Output is prefixed by name.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import readline from "node:readline";
@@ -41,7 +45,7 @@ export function spawnChild(
     exited,
     async stop(graceMs = 5000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      signalGroup(child, "SIGTERM");
+      child.kill("SIGTERM");
       const timer = setTimeout(() => signalGroup(child, "SIGKILL"), graceMs);
       await exited;
       clearTimeout(timer);

@@ -28,6 +28,8 @@ export const stackConfigSchema = z.object({
   CDN_TOKEN_SECRET: optionalString,
   PLAYBACK_BIND_IP: booleanFlag(false),
   STACK_READY_TIMEOUT_MS: z.coerce.number().int().positive().default(90_000),
+  /** The farm's own drain budget (farm config); the launcher waits that long plus a margin. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
 });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;

@@ -1,7 +1,10 @@
 /**
  * Starts the whole local platform in dependency order — database, migrations, bridge,
- * object store, CDN origin, farm, edge — and stops it in reverse. Everything binds to
- * 127.0.0.1; nothing needs a system service or a cloud account.
+ * object store, CDN origin, farm, edge — and stops it in reverse, one at a time: the farm
+ * first (it drains and hands its jobs back, which needs the database and the bucket), then
+ * the edge, the CDN, the object store, the bridge and the database last. Every child runs in
+ * a process group of its own, so a terminal's Ctrl-C reaches only the launcher, which then
+ * stops them in that order. Everything binds to 127.0.0.1; nothing needs a system service.
  */
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -11,7 +14,7 @@ import { applyMigrations } from "../../shared/db/migrate.node.ts";
 import { createS3Client } from "../../shared/storage/s3-client.ts";
 import { startCdnOrigin } from "./cdn-origin.ts";
 import { type Child, spawnChild } from "./children.ts";
-import { startLocalPostgres } from "./embedded-postgres.ts";
+import { startDatabaseProcess } from "./database-process.ts";
 import { ensureLocalCdnSecret, ensureLocalSigningKey, writeEdgeEnvFile } from "./local-keys.ts";
 import { assertPortsFree } from "./ports.ts";
 import { startLocalS3 } from "./s3/s3-server.ts";
@@ -32,6 +35,11 @@ type Log = (line: string) => void;
 export async function startStack(config: StackConfig, log: Log): Promise<RunningStack> {
   await assertPortsFree(portsToBind(config));
   const stops: (() => Promise<void>)[] = [];
+  const timed = (name: string, fn: () => Promise<void>) => async () => {
+    const started = Date.now();
+    await fn();
+    log(`${name} stopped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  };
   const stop = async () => {
     for (const fn of stops.splice(0).reverse())
       await fn().catch((err) => log(`stop: ${(err as Error).message}`));
@@ -44,8 +52,12 @@ export async function startStack(config: StackConfig, log: Log): Promise<Running
 
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
-      const pg = await startLocalPostgres({ dataDir: path.join(dataDir, "postgres"), port: config.PG_PORT });
-      stops.push(pg.stop);
+      const pg = await startDatabaseProcess({
+        dataDir: path.join(dataDir, "postgres"),
+        port: config.PG_PORT,
+        readyTimeoutMs: config.STACK_READY_TIMEOUT_MS,
+      });
+      stops.push(timed("database", pg.stop));
       databaseUrl = pg.url;
       log(
         `database: embedded PostgreSQL 17 on 127.0.0.1:${config.PG_PORT} (data in ${path.join(dataDir, "postgres")})`,
@@ -97,15 +109,13 @@ export async function startStack(config: StackConfig, log: Log): Promise<Running
       ffmpeg: media.ffmpeg.path,
       ffprobe: media.ffprobe.path,
     });
-    const timedStop = async (child: Child | undefined) => {
-      if (!child) return;
-      const started = Date.now();
-      await child.stop();
-      log(`${child.name} stopped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    };
     let edge: Child | undefined;
-    // Both at once: each may take its grace period to drain.
-    stops.push(async () => void (await Promise.all([timedStop(edge), timedStop(farm)])));
+    // Farm first — its jobs get SHUTDOWN_GRACE_MS to finish, then are aborted and handed
+    // back — and the edge after it, though the edge started later.
+    stops.push(async () => {
+      await timed("farm", () => farm.stop(config.SHUTDOWN_GRACE_MS + 15_000))();
+      if (edge) await timed("edge", () => (edge as Child).stop())();
+    });
     edge = await startEdge(config, dataDir, databaseUrl, cdnSecret);
     const edgeChild = edge;
 
