@@ -12,7 +12,7 @@ import { algoliaHosts, algoliaIndex, searchProvider } from "../shared/config/sea
 const envFile = path.resolve(import.meta.dirname, "../.env");
 if (existsSync(envFile)) process.loadEnvFile(envFile);
 
-const required = (name: string) => z.string({ message: `set ${name} (see README, Search → Algolia)` }).min(1);
+const required = (name: string) => z.string({ message: `set ${name} (see docs/search.md, Algolia)` }).min(1);
 
 const algoliaAdminEnv = z.object({
   SEARCH_PROVIDER: searchProvider,

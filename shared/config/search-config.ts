@@ -69,7 +69,7 @@ export function requireAlgolia<K extends string>(required: readonly K[]) {
         ctx.addIssue({
           code: "custom",
           path: [name],
-          message: "is required when SEARCH_PROVIDER=algolia (see README, Search → Algolia)",
+          message: "is required when SEARCH_PROVIDER=algolia (see docs/search.md, Algolia)",
         });
       }
     }

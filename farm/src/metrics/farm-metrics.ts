@@ -3,7 +3,7 @@
  * (tests run several nodes in one process), every series labelled `node` (FARM_NODE_ID).
  * The runner, the tus server, the S3 clients and the ffmpeg wrapper report through the small
  * methods below; the queue's state is read from Postgres when scraped (job-stats.ts).
- * Every series is listed in the README (Operations → Metrics).
+ * Every series is listed in docs/operations.md (Metrics).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { JobType } from "../../../shared/jobs/job-types.ts";
@@ -12,7 +12,7 @@ import type { JobStats } from "./job-stats.ts";
 /** How an attempt ended: the runner's outcomes (`retry`: failed, will run again). */
 export type JobOutcome = "done" | "retry" | "failed" | "lost" | "cancelled" | "shutdown";
 
-/** Why an upload request or an upload failed (README lists them). */
+/** Why an upload request or an upload failed (docs/operations.md lists them). */
 export type UploadFailure = "error" | "aborted" | "refused" | "expired";
 
 export class FarmMetrics {
