@@ -19,9 +19,12 @@ export function contentTypeFor(key: string, stored?: string): string {
 
 /**
  * Segments and images never change (a new attempt gets a new path), nor do versioned
- * manifests and subtitle files (`manifest-v3.mpd`: a new subtitle set gets a new version).
+ * manifests and subtitle files (`manifest-v3.mpd`, `manifest-v3-<attempt>.mpd`: a new subtitle
+ * set gets a new version).
  * Only the base manifests ffmpeg wrote are cached briefly.
  */
 export function cacheControlFor(key: string): string {
-  return /(?<!-v\d+)\.(mpd|m3u8)$/i.test(key) ? "public, max-age=60" : "public, max-age=31536000, immutable";
+  return /(?<!-v\d+(?:-[0-9a-f]+)?)\.(mpd|m3u8)$/i.test(key)
+    ? "public, max-age=60"
+    : "public, max-age=31536000, immutable";
 }

@@ -5,6 +5,9 @@
  * to in one fenced update; the last KEPT_VERSIONS stay for players mid-session (publishes
  * can come in bursts, one per translated language), older ones go.
  * A video not yet ready is skipped: its transcode publishes the set current at that moment.
+ * Invariant: one publish per video at a time (a transaction-scoped advisory lock around the
+ * whole attempt), and an attempt deletes only files named by its own attempt token or by
+ * versions older than the kept ones — never a file a manifest that is live references.
  */
 import type pg from "pg";
 import {
@@ -23,6 +26,9 @@ import type { SubtitleStore } from "./subtitle-store.ts";
 /** Subtitle-set versions kept in storage, the current one included: a few small files each. */
 export const KEPT_VERSIONS = 5;
 
+/** First key of the per-video advisory lock publishes take (the second is the video id's hash). */
+const PUBLISH_LOCK = 0x5375_6273; // "Subs"
+
 export interface PublishSubtitlesDeps {
   db: pg.Pool;
   storage: ObjectStorage;
@@ -37,63 +43,80 @@ export function publishSubtitlesHandler(deps: PublishSubtitlesDeps): JobHandler<
     async run(job, { signal }) {
       const videoId = job.videoId;
       if (!videoId) return;
-      const { rows } = await deps.db.query<{
-        storage_prefix: string | null;
-        duration_ms: number | null;
-        subtitles_version: number;
-      }>(
-        `select storage_prefix, duration_ms, subtitles_version from videos
-         where id = $1 and status = 'ready' and deleted_at is null and media is not null`,
-        [videoId],
-      );
-      const video = rows[0];
-      if (!video?.storage_prefix) return; // not published yet: the transcode takes the current set
-      const prefix = video.storage_prefix;
-      const version = video.subtitles_version + 1;
-      const set = renderSubtitleSet({
-        tracks: await deps.subtitles.readyTracks(videoId),
-        version,
-        durationMs: video.duration_ms ?? 0,
-        baseMpd: await deps.storage.readText(`${prefix}${BASE_DASH_MANIFEST}`),
-        baseMaster: await deps.storage.readText(`${prefix}${BASE_HLS_MASTER}`),
+      // One publish of a video at a time, on every node: the lock is held (and released by the
+      // commit or rollback) across the read, the upload and the switch, so a second attempt
+      // starts from the version the first made live.
+      const outcome = await inTransaction(deps.db, async (client) => {
+        await client.query("select pg_advisory_xact_lock($1, hashtext($2))", [PUBLISH_LOCK, videoId]);
+        return publishLocked(deps, client, videoId, signal);
       });
-      signal.throwIfAborted();
-      await deps.storage.putTexts(prefix, set.files);
-      const search = deps.search ?? searchIndexQueue({ SEARCH_PROVIDER: "postgres" });
-      const switched = await inTransaction(deps.db, async (client) => {
-        const { rowCount } = await client.query(
-          `update videos set subtitles_version = $2,
-                  media = media || jsonb_build_object('dash', $3::text, 'hls', $4::text, 'subtitles', $6::jsonb),
-                  updated_at = now()
-           where id = $1 and subtitles_version = $2 - 1 and storage_prefix = $5 and deleted_at is null`,
-          [videoId, version, set.dash, set.hls, prefix, JSON.stringify(set.published)],
-        );
-        if (rowCount !== 1) return false;
-        // The cues search shows are the published set's: index them with the switch.
-        await search.enqueue(client, videoId);
-        // Webhooks hear of it with the switch too: the files are in place by now.
-        const tracks = set.published.map((t) => ({
-          lang: t.lang,
-          label: t.label,
-          kind: t.kind,
-          origin: t.origin,
-        }));
-        await client.query(
-          webhookEventQuery(videoId, "subtitles.ready", { subtitles: tracks, subtitlesVersion: version }),
-        );
-        return true;
-      });
-      if (!switched) {
-        // Another publish (or a re-processing) got there first: ours is stale, try again.
-        await deps.storage.deleteKeys([...set.files.keys()].map((name) => `${prefix}${name}`));
+      if (outcome === false) {
         throw new Error("the video's subtitles or media changed while publishing; retrying");
       }
-      const stale = (await deps.storage.listKeys(prefix)).filter((key) => {
-        const of = subtitleSetVersion(key.slice(prefix.length));
-        return of !== undefined && of <= version - KEPT_VERSIONS;
-      });
-      await deps.storage.deleteKeys(stale);
-      deps.log(`video ${videoId}: subtitles v${version} published (${(set.files.size - 2) / 2} tracks)`);
     },
   };
+}
+
+/**
+ * Renders, uploads and switches to the next version; false when the switch lost to a
+ * re-processing (the caller's transaction then rolls back and the job retries).
+ */
+async function publishLocked(
+  deps: PublishSubtitlesDeps,
+  client: pg.PoolClient,
+  videoId: string,
+  signal: AbortSignal,
+): Promise<boolean | undefined> {
+  const { rows } = await client.query<{
+    storage_prefix: string | null;
+    duration_ms: number | null;
+    subtitles_version: number;
+  }>(
+    `select storage_prefix, duration_ms, subtitles_version from videos
+     where id = $1 and status = 'ready' and deleted_at is null and media is not null`,
+    [videoId],
+  );
+  const video = rows[0];
+  if (!video?.storage_prefix) return undefined; // not published yet: the transcode takes the current set
+  const prefix = video.storage_prefix;
+  const version = video.subtitles_version + 1;
+  const set = renderSubtitleSet({
+    tracks: await deps.subtitles.readyTracks(videoId, client),
+    version,
+    durationMs: video.duration_ms ?? 0,
+    baseMpd: await deps.storage.readText(`${prefix}${BASE_DASH_MANIFEST}`),
+    baseMaster: await deps.storage.readText(`${prefix}${BASE_HLS_MASTER}`),
+  });
+  signal.throwIfAborted();
+  await deps.storage.putTexts(prefix, set.files);
+  const search = deps.search ?? searchIndexQueue({ SEARCH_PROVIDER: "postgres" });
+  const { rowCount } = await client.query(
+    `update videos set subtitles_version = $2,
+            media = media || jsonb_build_object('dash', $3::text, 'hls', $4::text, 'subtitles', $6::jsonb),
+            updated_at = now()
+     where id = $1 and subtitles_version = $2 - 1 and storage_prefix = $5 and deleted_at is null`,
+    [videoId, version, set.dash, set.hls, prefix, JSON.stringify(set.published)],
+  );
+  if (rowCount !== 1) {
+    // A re-processing got there first. These files carry this attempt's own token
+    // (published-names.ts): nobody else references them.
+    await deps.storage.deleteKeys([...set.files.keys()].map((name) => `${prefix}${name}`));
+    return false;
+  }
+  // The cues search shows are the published set's: index them with the switch.
+  await search.enqueue(client, videoId);
+  // Webhooks hear of it with the switch too: the files are in place by now.
+  const tracks = set.published.map((t) => ({ lang: t.lang, label: t.label, kind: t.kind, origin: t.origin }));
+  await client.query(
+    webhookEventQuery(videoId, "subtitles.ready", { subtitles: tracks, subtitlesVersion: version }),
+  );
+  // Old versions go; never the one being switched to (its names are `set.files`).
+  const stale = (await deps.storage.listKeys(prefix)).filter((key) => {
+    const name = key.slice(prefix.length);
+    const of = subtitleSetVersion(name);
+    return of !== undefined && of <= version - KEPT_VERSIONS && !set.files.has(name);
+  });
+  await deps.storage.deleteKeys(stale);
+  deps.log(`video ${videoId}: subtitles v${version} published (${(set.files.size - 2) / 2} tracks)`);
+  return true;
 }

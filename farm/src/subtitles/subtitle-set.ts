@@ -1,8 +1,11 @@
 /**
  * Renders a video's published subtitle set for one version: a WebVTT file and an HLS media
  * playlist per ready track, and both manifests with the tracks declared. Pure: the caller
- * reads the base manifests (as ffmpeg wrote them) and stores what comes back.
+ * reads the base manifests (as ffmpeg wrote them) and stores what comes back. Every render
+ * names its files with a fresh attempt token (published-names.ts), so two renders of one
+ * version never share a file.
  */
+import { randomUUID } from "node:crypto";
 import type { PublishedSubtitle } from "../../../shared/db/schema.ts";
 import type { Cue } from "../../../shared/subtitles/cue.ts";
 import {
@@ -41,12 +44,15 @@ export function renderSubtitleSet(input: {
   durationMs: number;
   baseMpd: string;
   baseMaster: string;
+  /** Default: a fresh random token. */
+  attempt?: string;
 }): SubtitleSet {
   const { tracks, version } = input;
+  const attempt = input.attempt ?? randomUUID().replace(/-/g, "").slice(0, 10);
   const files = new Map<string, string>();
   const declared = tracks.map((track) => {
-    const vtt = subtitleFile(track.id, version);
-    const playlist = subtitlePlaylist(track.id, version);
+    const vtt = subtitleFile(track.id, version, attempt);
+    const playlist = subtitlePlaylist(track.id, version, attempt);
     files.set(vtt, toWebVtt(track.cues));
     files.set(playlist, subtitleMediaPlaylist(vtt, input.durationMs));
     return {
@@ -59,8 +65,8 @@ export function renderSubtitleSet(input: {
       playlist,
     };
   });
-  const dash = dashManifest(version);
-  const hls = hlsMaster(version);
+  const dash = dashManifest(version, attempt);
+  const hls = hlsMaster(version, attempt);
   files.set(dash, withDashSubtitles(input.baseMpd, declared));
   files.set(hls, withHlsSubtitles(input.baseMaster, declared));
   const published = tracks.map((track) => ({
@@ -70,7 +76,7 @@ export function renderSubtitleSet(input: {
     kind: track.kind,
     origin: track.origin,
     isDefault: track.isDefault,
-    file: subtitleFile(track.id, version),
+    file: subtitleFile(track.id, version, attempt),
   }));
   return { version, files, dash, hls, published };
 }
