@@ -123,3 +123,26 @@ describe("languages and errors", () => {
     );
   });
 });
+
+describe("hostile replies are read in linear time", () => {
+  // Each took seconds with the regexes the scans replaced (a run of spaces or line breaks
+  // matched from every position; one replacement pass per level of nested styles).
+  const N = 200_000;
+  it.each([
+    ["spaces between words", `a${" ".repeat(N)}b`],
+    ["spaces and tags between words", `a${" <i> </i>".repeat(N / 10)}b`],
+    ["line breaks between words", `a${"<br>".repeat(N / 4)}b`],
+    ["nested styles around nothing", `${"<i>".repeat(N / 3)}${"</i>".repeat(N / 4)}`],
+    ["unclosed tags", "<i ".repeat(N / 3)],
+  ])("%s", (_name, html) => {
+    const start = performance.now();
+    htmlToCue(html);
+    planBatches([html.slice(0, 2_000)]);
+    expect(performance.now() - start).toBeLessThan(500);
+  });
+
+  it("keeps what it kept for ordinary replies", () => {
+    expect(htmlToCue(" <i> <b> a  b </b> </i> <br><br> <u></u> c ")).toBe("<i><b>a b</b></i>\n\nc");
+    expect(htmlToCue(`a${" ".repeat(N)}b`)).toBe("a b");
+  });
+});

@@ -13,6 +13,7 @@
  * the edge asks for up to DISTINCT_PER_VIDEO records of each video.
  */
 import { decodeEntities } from "../subtitles/entities.ts";
+import { joinLines, stripTags } from "../subtitles/plain-text.ts";
 import { HIGHLIGHT_MARKERS } from "./algolia-settings.ts";
 
 export const RECORD_LIMIT_BYTES = 10_000;
@@ -191,7 +192,8 @@ function cueRecords(
  * a literal `<` is stored as `&lt;`), character references decoded, lines joined.
  */
 export function cueDisplayText(text: string): string {
-  return clean(decodeEntities(text.replace(/<[^>]*>/g, "")).replace(/\s*\n\s*/g, " ")).trim();
+  // Scans, not regexes: linear on any text (shared/subtitles/plain-text.ts).
+  return clean(joinLines(decodeEntities(stripTags(text)))).trim();
 }
 
 /** The highlight markers can only come from the engine: indexed text never holds them. */

@@ -7,6 +7,7 @@
  */
 
 import { decodeEntity } from "./entities.ts";
+import { dropEmptyPairs, trimAroundTags } from "./kept-tags.ts";
 
 const KEPT_TAGS = new Set(["i", "b", "u"]);
 
@@ -119,22 +120,13 @@ function render(tokens: Token[]): string {
     lines.push(trimAroundTags(carried + line));
     carried = "";
   }
-  let text = lines.join("\n");
+  const text = lines.join("\n");
   // Empty pairs left by dropped text (`<i></i>`) go too.
-  let previous: string;
-  do {
-    previous = text;
-    text = text.replace(/<([ibu])>(\s*)<\/\1>/g, "$2");
-  } while (text !== previous);
-  return visible(text) === "" ? "" : text.trim();
+  const kept = dropEmptyPairs(text);
+  return visible(kept) === "" ? "" : kept.trim();
 }
 
 const visible = (markup: string) => markup.replace(/<\/?[ibu]>/g, "").trim();
-
-/** Spaces at a line's edges go, also when a tag stands between them and the edge. */
-function trimAroundTags(line: string): string {
-  return line.replace(/^((?:<\/?[ibu]>)*)\s+/, "$1").replace(/\s+((?:<\/?[ibu]>)*)$/, "$1");
-}
 
 function escapeText(text: string): string {
   return (

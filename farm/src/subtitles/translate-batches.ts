@@ -5,6 +5,7 @@
  * the cues that were sent, in order. A request's Text stays within TranslateText's limit,
  * counted in UTF-8 bytes as the service counts it.
  */
+import { stripTags } from "../../../shared/subtitles/plain-text.ts";
 import { cueToHtml, htmlToCue } from "./translate-markup.ts";
 
 /** TranslateText refuses Text over 10,000 bytes (UTF-8). */
@@ -40,11 +41,7 @@ const bytes = (text: string) => Buffer.byteLength(text, "utf8");
  * which would send the whole batch again one cue at a time.
  */
 export function hasWords(cueText: string): boolean {
-  return (
-    cueToHtml(cueText)
-      .replace(/<[^>]*>/g, "")
-      .trim() !== ""
-  );
+  return stripTags(cueToHtml(cueText)).trim() !== "";
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 
 import { decodeEntities } from "../../../shared/subtitles/entities.ts";
+import { dropEmptyPairs, keptTagLength } from "../../../shared/subtitles/kept-tags.ts";
 
 const STYLE_TAGS = new Set(["i", "b", "u"]);
 
@@ -40,23 +41,41 @@ export function htmlToCue(html: string): string {
   }
   for (const tag of open.reverse()) out += `</${tag}>`;
   // A translator may leave a style around nothing (the words moved out of it): drop it.
-  for (let before = ""; before !== out; ) {
-    before = out;
-    out = out.replace(/<([ibu])>(\s*)<\/\1>/g, "$2");
+  // Scans, not regexes, so a reply of any shape costs time linear in its length.
+  const lines = dropEmptyPairs(out).split("\n").map(trimLine);
+  let first = 0;
+  let last = lines.length;
+  while (first < last && lines[first] === "") first++;
+  while (last > first && lines[last - 1] === "") last--;
+  return lines.slice(first, last).join("\n");
+}
+
+/** Spaces at either end of a line, between or around its opening and closing tags, go; runs inside become one. */
+function trimLine(line: string): string {
+  let start = 0;
+  let head = "";
+  for (;;) {
+    const length = keptTagLength(line, start);
+    if (line[start] === " ") start++;
+    else if (length === 0) break;
+    else {
+      head += line.slice(start, start + length);
+      start += length;
+    }
   }
-  return (
-    out
-      .split("\n")
-      // Spaces at either end of a line, between or around its opening and closing tags, go.
-      .map((line) =>
-        line
-          .replace(/^(?:<[^>]+>| )+/, (edge) => edge.replace(/ /g, ""))
-          .replace(/(?:<[^>]+>| )+$/, (edge) => edge.replace(/ /g, ""))
-          .replace(/ {2,}/g, " "),
-      )
-      .join("\n")
-      .replace(/^\n+|\n+$/g, "")
-  );
+  let end = line.length;
+  const tail: string[] = [];
+  for (;;) {
+    const close = end - 4 >= start && keptTagLength(line, end - 4) === 4;
+    const length = close ? 4 : end - 3 >= start && keptTagLength(line, end - 3) === 3 ? 3 : 0;
+    if (end > start && line[end - 1] === " ") end--;
+    else if (length === 0) break;
+    else {
+      tail.push(line.slice(end - length, end));
+      end -= length;
+    }
+  }
+  return head + line.slice(start, end).replace(/ {2,}/g, " ") + tail.reverse().join("");
 }
 
 /**
