@@ -27,6 +27,10 @@ export interface Bindings {
   PLAYBACK_BIND_IP?: string;
   MAX_AWAITING_UPLOAD_PER_USER?: string;
   PUBLIC_CACHE_TTL_S?: string;
+  /** Failed sign-ins per account before the doubling wait, its cap, and how long they count. */
+  LOGIN_BACKOFF_AFTER?: string;
+  LOGIN_BACKOFF_MAX_S?: string;
+  LOGIN_FAILURE_WINDOW_S?: string;
   SUBTITLE_MAX_BYTES?: string;
   AWS_TRANSLATE_ENDPOINT?: string;
   AWS_ACCESS_KEY_ID?: string;

@@ -55,6 +55,15 @@ const edgeConfigFields = z.object({
   PLAYBACK_TOKEN_TTL_S: positiveInt(6 * 3600),
   /** Bind playback tokens to the viewer's IP (Gcore's "add the client's IP" option). */
   PLAYBACK_BIND_IP: booleanFlag(false),
+  /**
+   * Failed sign-ins for one account (from any address) before each further attempt waits:
+   * 2 s, then 4 s, 8 s … doubling per failure (edge/src/services/login-backoff.ts).
+   */
+  LOGIN_BACKOFF_AFTER: positiveInt(5),
+  /** The longest wait between attempts on one account (the owner is never locked out longer). */
+  LOGIN_BACKOFF_MAX_S: positiveInt(900),
+  /** Failed sign-ins older than this are forgotten (and a success forgets them at once). */
+  LOGIN_FAILURE_WINDOW_S: positiveInt(3600),
   /** Largest JSON body the API accepts. */
   MAX_JSON_BYTES: positiveInt(64 * 1024),
   /** LOG_LEVEL (debug|info|warn|error) and LOG_FORMAT (json|pretty). */

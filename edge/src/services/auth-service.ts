@@ -14,6 +14,7 @@ import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from ".
 import { hashRefreshToken, newRefreshToken, successorRefreshToken } from "../auth/refresh-tokens.ts";
 import type { Database } from "../db/request-db.ts";
 import { effectiveRole } from "./admin-role.ts";
+import { LoginBackoff, loginAccountKey } from "./login-backoff.ts";
 
 export type UserRow = {
   id: string;
@@ -83,7 +84,22 @@ export class AuthService {
     return this.session(row, refresh);
   }
 
+  /**
+   * Checks the password only if the account's backoff admits the attempt (login-backoff.ts):
+   * failures count per account whatever the address, a right password clears them.
+   */
   async login(input: z.output<typeof LoginBody>): Promise<Session> {
+    const backoff = new LoginBackoff(this.db, this.config);
+    await backoff.admit(input.email);
+    try {
+      return await this.checkedLogin(input);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "invalid_credentials") await backoff.failed(input.email);
+      throw err;
+    }
+  }
+
+  private async checkedLogin(input: z.output<typeof LoginBody>): Promise<Session> {
     const result = await this.db.execute<UserRow>(sql`
       select id, email, display_name, role, created_at, password_hash from users where email = ${input.email}`);
     const row = result.rows[0];
@@ -94,9 +110,12 @@ export class AuthService {
     const refresh = await this.newRefresh();
     // A hash made with weaker parameters than today's is upgraded now that we know the password.
     const upgraded = needsRehash(row.password_hash ?? "") ? await hashPassword(input.password) : null;
+    // The same statement clears the account's failed sign-ins (login-backoff.ts).
     await this.db.execute(sql`
       with rehash as (
         update users set password_hash = ${upgraded} where id = ${row.id} and ${upgraded}::text is not null
+      ), backoff as (
+        delete from login_throttles where account_key = ${await loginAccountKey(input.email)}
       )
       insert into refresh_tokens (user_id, family_id, token_hash, expires_at)
       values (${row.id}, gen_random_uuid(), ${refresh.hash}, ${refresh.expiresAt.toISOString()}::timestamptz)`);
