@@ -149,7 +149,12 @@ export class RunAbandonedError extends Error {
   }
 }
 
-async function abandonRuns(client: pg.PoolClient, videoId: string, reason: string): Promise<ChunkRun[]> {
+/** Every run of the video goes, in the caller's transaction; their queued and running jobs stop. */
+export async function abandonRuns(
+  client: pg.PoolClient,
+  videoId: string,
+  reason: string,
+): Promise<ChunkRun[]> {
   const { rows } = await client.query<{ id: string; video_id: string; prefix: string; plan: ChunkPlan }>(
     "delete from transcode_runs where video_id = $1 returning id, video_id, prefix, plan",
     [videoId],

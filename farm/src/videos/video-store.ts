@@ -6,10 +6,15 @@ import type pg from "pg";
 import type { PublishedMedia } from "../../../shared/db/schema.ts";
 import type { MediaErrorCode } from "../../../shared/errors/error-codes.ts";
 import { webhookEventQuery } from "../../../shared/webhooks/event-jobs.ts";
+import { abandonRuns } from "../chunks/chunk-runs.ts";
 import { inTransaction } from "../db/transaction.ts";
 import { enqueueJob, type Job, type JobQueue } from "../jobs/job-queue.ts";
 import type { ManifestRendition } from "../media/dash-manifest.ts";
 import { type SearchIndexQueue, searchIndexQueue } from "../search/search-jobs.ts";
+
+/** The jobs that process an upload; a new upload supersedes those of the previous one. */
+const PROCESSING_JOB_TYPES = ["transcode", "encode_chunk", "assemble_video"];
+const SUPERSEDED = "superseded by a new upload of the video";
 
 export interface UploadTarget {
   id: string;
@@ -145,9 +150,29 @@ export class VideoStore {
          where id = $1 and status = 'uploading' and deleted_at is null`,
         [id, sourceKey, bytes],
       );
-      if (rowCount === 1)
-        await enqueueJob(client, { type: "transcode", videoId: id, payload: { sourceKey } });
-      return rowCount === 1;
+      if (rowCount !== 1) return false;
+      // The processing of a previous upload may still hold the transcode's dedupe key: an
+      // admin cancelled it (the video failed and was reopened at once) and its runner has not
+      // seen the cancel yet. Left alone it would drop this upload's transcode as a duplicate
+      // and the video would stay `processing` with no job. It is settled now; its runner's
+      // writes are fenced (the job is no longer running) and it stops at its next heartbeat.
+      await abandonRuns(client, id, SUPERSEDED);
+      await client.query(
+        `with superseded as (
+           update jobs set state = 'cancelled', last_error = $2, locked_until = null,
+                  finished_at = now(), updated_at = now()
+           where video_id = $1 and type = any($3::text[]) and state in ('queued', 'running')
+           returning id, attempts
+         )
+         update job_attempts a set finished_at = now(), outcome = 'cancelled', error = $2
+         from superseded s where a.job_id = s.id and a.attempt = s.attempts and a.finished_at is null`,
+        [id, SUPERSEDED, PROCESSING_JOB_TYPES],
+      );
+      // Never `processing` without its job: if it still could not be queued, nothing commits
+      // and the finish is recorded again later (the upload sweep).
+      if (!(await enqueueJob(client, { type: "transcode", videoId: id, payload: { sourceKey } })))
+        throw new Error(`the transcode of video ${id} could not be queued (an active one remains)`);
+      return true;
     });
   }
 
