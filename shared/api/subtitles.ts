@@ -23,7 +23,11 @@ export const SubtitleTrackSchema = z
     origin: Origin.openapi({
       description: "`embedded` in the upload, `uploaded` as a file, `machine` translated",
     }),
-    status: z.enum(SUBTITLE_STATUSES),
+    status: z.enum([...SUBTITLE_STATUSES, "publishing"]).openapi({
+      description:
+        "`publishing`: the track is stored and ready, but the video's published manifests do not " +
+        "list it yet (its re-publish is under way); `ready` once playback lists it",
+    }),
     error: z
       .object({ code: z.string(), message: z.string() })
       .optional()

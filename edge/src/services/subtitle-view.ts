@@ -2,6 +2,11 @@
  * How subtitle tracks leave the database: one JSON object per track built in SQL (so a
  * video, its track list and the catalog stay one round trip each), turned into the API
  * shape (SubtitleTrackSchema in shared/api/subtitles.ts) here.
+ *
+ * Invariant: a track is reported `ready` only when playback would list it. A ready track of a
+ * playable video that the live manifests do not declare yet (its publish_subtitles job has not
+ * switched) is reported `publishing`; a video that is not playable yet lists no subtitles at
+ * all, so there the stored status stands (its transcode publishes the ready set).
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { SubtitleTrack } from "../../../shared/api/subtitles.ts";
@@ -21,12 +26,24 @@ export interface TrackRow {
   isForced: boolean;
   cueCount: number;
   sourceTrackId: string | null;
+  /** Ready but not yet in the playable video's live manifests (see the header). */
+  unpublished: boolean;
 }
+
+/**
+ * Whether the ready track `t` is missing from what playback lists: the video is playable
+ * (the rule of isPlayable in video-view.ts) and its `media.subtitles` does not name the track.
+ */
+const unpublished = sql`(t.status = 'ready' and exists (
+  select 1 from videos pv where pv.id = t.video_id and pv.status in ('processing', 'ready')
+    and pv.media is not null and pv.storage_prefix is not null
+    and not coalesce(pv.media -> 'subtitles', '[]'::jsonb) @> jsonb_build_array(jsonb_build_object('trackId', t.id))))`;
 
 /** The JSON of the `subtitle_tracks` row aliased `t`. */
 export const trackJson = sql`json_build_object('id', t.id, 'lang', t.language, 'label', t.label, 'kind', t.kind,
   'origin', t.origin, 'status', t.status, 'errorCode', t.error_code, 'errorMessage', t.error_message,
-  'isDefault', t.is_default, 'isForced', t.is_forced, 'cueCount', t.cue_count, 'sourceTrackId', t.source_track_id)`;
+  'isDefault', t.is_default, 'isForced', t.is_forced, 'cueCount', t.cue_count, 'sourceTrackId', t.source_track_id,
+  'unpublished', ${unpublished})`;
 
 /** Which track a reader gets when several origins share a language: a person's file first. */
 export const READ_PREFERENCE = sql`case t.origin when 'uploaded' then 0 when 'machine' then 1 else 2 end`;
@@ -48,7 +65,7 @@ export function toSubtitleTrack(row: TrackRow): SubtitleTrack {
     label: row.label,
     kind: row.kind,
     origin: row.origin,
-    status: row.status,
+    status: row.status === "ready" && row.unpublished ? "publishing" : row.status,
     ...(row.errorCode ? { error: { code: row.errorCode, message: row.errorMessage ?? "" } } : {}),
     isDefault: row.isDefault,
     isForced: row.isForced,

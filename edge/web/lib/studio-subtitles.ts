@@ -18,6 +18,7 @@ type Video = z.output<typeof VideoSchema>;
 const STATUS_WORDS: Record<SubtitleTrack["status"], string> = {
   pending: "Pending",
   ready: "Ready",
+  publishing: "Publishing",
   failed: "Failed",
   unsupported: "Unsupported",
 };
@@ -89,7 +90,8 @@ export class SubtitlesPanel {
     this.loaded = true;
     this.renderSummary();
     this.renderTracks(first);
-    if (this.tracks.some((t) => t.status === "pending") || this.video.status === "processing") {
+    const underWay = (t: SubtitleTrack) => t.status === "pending" || t.status === "publishing";
+    if (this.tracks.some(underWay) || this.video.status === "processing") {
       this.timer = setTimeout(() => {
         if (this.details.open) void this.load();
       }, POLL_MS);
@@ -117,7 +119,7 @@ export class SubtitlesPanel {
   private trackTable(): HTMLTableElement {
     const rows = this.tracks.map((track) => {
       const actions = h("div", { class: "actions" });
-      if (track.status === "ready" && track.cueCount > 0) {
+      if ((track.status === "ready" || track.status === "publishing") && track.cueCount > 0) {
         const fix = h(
           "button",
           { type: "button", "aria-label": `Fix cues of ${trackName(track)}` },
@@ -278,7 +280,11 @@ export class SubtitlesPanel {
     const from = h("select", { name: "from", required: true });
     const fillSources = () => {
       const langs = [
-        ...new Set(this.tracks.filter((t) => t.status === "ready" && t.lang).map((t) => t.lang!)),
+        ...new Set(
+          this.tracks
+            .filter((t) => (t.status === "ready" || t.status === "publishing") && t.lang)
+            .map((t) => t.lang!),
+        ),
       ];
       from.replaceChildren(
         ...(langs.length === 0
