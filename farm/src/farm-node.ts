@@ -31,6 +31,7 @@ import { algoliaAdminClient } from "./search/algolia-client.ts";
 import { indexVideoHandler } from "./search/index-video-job.ts";
 import { SearchIndexer } from "./search/search-indexer.ts";
 import { searchIndexQueue } from "./search/search-jobs.ts";
+import { SearchWordsPrune } from "./search/search-words-prune.ts";
 import { ObjectStorage } from "./storage/object-storage.ts";
 import { publishSubtitlesHandler } from "./subtitles/publish-subtitles-job.ts";
 import { SubtitleStore } from "./subtitles/subtitle-store.ts";
@@ -150,6 +151,7 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
   heartbeat.start();
   const webhooks = new WebhookStore(db, config.WEBHOOK_RETRY_WINDOW_S);
 
+  const searchWords = new SearchWordsPrune(db);
   const maintenance = new Maintenance(
     [
       { name: "unrecorded upload finishes recovered", run: () => tus.recoverFinished() },
@@ -161,6 +163,7 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
         run: () => webhooks.deleteOld(config.WEBHOOK_RETENTION_DAYS),
       },
       { name: "farm nodes gone for a week forgotten", run: () => heartbeat.forgetGone() },
+      { name: "search words no public video holds pruned", run: () => searchWords.run() },
     ],
     // Short expiry periods (tests, small deployments) need the sweep at least that often.
     Math.min(config.MAINTENANCE_INTERVAL_MS, config.UPLOAD_EXPIRY_S * 1000),

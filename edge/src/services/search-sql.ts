@@ -8,7 +8,12 @@
  * the row's language at weight A (title, cue) or B (description), and as written (unaccented,
  * lower case) at weight C or D. Whole words match the stemmed copies (`:AB`); the last word
  * typed also matches as a prefix of the written copies (`:*CD`), since a prefix of a word
- * ("runn") is not a prefix of its stem ("run").
+ * ("runn") is not a prefix of its stem ("run"). The last word gets typo alternatives too, but
+ * only when no indexed word begins with it: "lighthuose" (submitted, or typed to its end)
+ * finds "lighthouse", while "lighth" (still being typed) is not widened to its neighbours.
+ *
+ * `search_words` holds only words of public, ready content (see shared/db/schema.ts), so
+ * neither an alternative nor the absence of one tells anything about a private video's words.
  */
 import { type SQL, sql } from "drizzle-orm";
 import { PREFIX_STEM_MIN_CHARS, type Term, TYPO_MIN_CHARS } from "./search-query.ts";
@@ -39,6 +44,19 @@ const operand = (word: string) =>
  */
 const typoAlternatives = (word: string) => sql`case
   when exists (select 1 from search_words where word = ${written(word)}) then ''
+  else coalesce((select string_agg(' | ''' || s.word || '''${sql.raw(WEIGHT)}', '') from (
+    select word from (select distinct word from search_words where word % ${written(word)}) d
+    order by similarity(word, ${written(word)}) desc, word limit 3) s), '') end`;
+
+/**
+ * Typo alternatives of the last word, as ` | 'w'#` (or ''), when no indexed word begins with
+ * it: the prefix match already finds those, and a word still being typed is no typo. The
+ * trigram index answers the LIKE (LIKE's own characters escaped, should unaccent make any).
+ */
+const likePrefix = (word: string) =>
+  sql`replace(replace(replace(${written(word)}, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'`;
+const lastWordAlternatives = (word: string) => sql`case
+  when exists (select 1 from search_words where word like ${likePrefix(word)}) then ''
   else coalesce((select string_agg(' | ''' || s.word || '''${sql.raw(WEIGHT)}', '') from (
     select word from (select distinct word from search_words where word % ${written(word)}) d
     order by similarity(word, ${written(word)}) desc, word limit 3) s), '') end`;
@@ -122,6 +140,9 @@ export function queryCtes(shape: QueryShape): SQL {
   if (neg.length > 0) texts.push(sql`${joinColumns(neg, "|")} as neg_any`);
   if (negWords.length > 0) texts.push(sql`${joinColumns(negWords, "|")} as neg_words`);
   if (prefix !== undefined) texts.push(sql`${written(prefix)} as prefix_word`);
+  // The last word's typo alternatives (` | 'w'#` each), matched as whole words beside its prefix.
+  const prefixTypos = prefix !== undefined && [...prefix].length >= TYPO_MIN_CHARS;
+  if (prefixTypos) texts.push(sql`${lastWordAlternatives(prefix)} as prefix_typos`);
   const phrases = positive.filter((t) => t.words.length > 1).map((t) => t.words.join(" "));
   if (phrases.length > 0) texts.push(sql`${sql.param(phrases)}::text[] as phrases`);
 
@@ -138,6 +159,12 @@ export function queryCtes(shape: QueryShape): SQL {
           || to_tsquery('movio_simple', ${quotedPrefix(asWritten)}))`
       : sql`(case when cfg = 'movio_simple' then to_tsquery(cfg::regconfig, ${quotedPrefix(stemmed)}) else ''::tsquery end
           || to_tsquery('movio_simple', ${quotedPrefix(asWritten)}))`;
+  // The last word's alternatives as a query ('' when it has none: `||` then keeps the prefix alone).
+  const typoQ = (weights: string) =>
+    sql`(case when q.prefix_typos = '' then ''::tsquery
+      else to_tsquery(cfg::regconfig, ${weighted(sql`substr(q.prefix_typos, 4)`, weights)}) end)`;
+  const lastWordQ = (stemmed: string, asWritten: string) =>
+    prefixTypos ? sql`(${prefixQ(stemmed, asWritten)} || ${typoQ("AB")})` : prefixQ(stemmed, asWritten);
   const both = (a: SQL | undefined, b: SQL | undefined, op: "&&" | "||") =>
     a && b ? sql`(${a} ${sql.raw(op)} ${b})` : (a ?? b ?? sql`''::tsquery`);
   const inOneCue = (a: SQL | undefined, b: SQL | undefined) =>
@@ -148,7 +175,7 @@ export function queryCtes(shape: QueryShape): SQL {
   const excluded = neg.length > 0 ? sql`(!! ${tsq(sql`q.neg_any`, "AB")})` : undefined;
   const matchQ = both(
     both(posAll && tsq(posAll, "AB"), excluded, "&&"),
-    hasPrefix ? prefixQ("AB", "CD") : undefined,
+    hasPrefix ? lastWordQ("AB", "CD") : undefined,
     "&&",
   );
   // In a block, A marks a stemmed word, C a word as written, B one that is both.
@@ -157,13 +184,17 @@ export function queryCtes(shape: QueryShape): SQL {
       posAll && tsq(sql`replace(replace(${posAll}, ' <-> ', ' <0> '), ' & ', ' <0> ')`, "AB"),
       negWords.length > 0 ? sql`(!! ${tsq(sql`q.neg_words`, "AB")})` : undefined,
     ),
-    hasPrefix ? prefixQ("AB", "BC") : undefined,
+    hasPrefix ? lastWordQ("AB", "BC") : undefined,
   );
-  const anyQ = both(posAll && tsq(sql`q.pos_any`, "AB"), hasPrefix ? prefixQ("AB", "CD") : undefined, "||");
+  const anyQ = both(posAll && tsq(sql`q.pos_any`, "AB"), hasPrefix ? lastWordQ("AB", "CD") : undefined, "||");
   const negQ = excluded ? tsq(sql`q.neg_any`, "AB") : sql`''::tsquery`;
   const headQ = both(
-    posAll && tsq(sql`q.pos_any`, ""),
-    stemPrefix ? sql`to_tsquery(cfg::regconfig, ${quotedPrefix("")})` : undefined,
+    both(
+      posAll && tsq(sql`q.pos_any`, ""),
+      stemPrefix ? sql`to_tsquery(cfg::regconfig, ${quotedPrefix("")})` : undefined,
+      "||",
+    ),
+    prefixTypos ? typoQ("") : undefined,
     "||",
   );
   // Spelled so that languages whose rules agree produce the very same query (one probe).
@@ -173,7 +204,7 @@ export function queryCtes(shape: QueryShape): SQL {
     : sql`to_tsquery('movio_simple', ${quotedPrefix("")})`;
   const preQ = both(
     posAll && tsq(sql`replace(${posAll}, ' <-> ', ' & ')`, ""),
-    hasPrefix ? prefixPre : undefined,
+    hasPrefix ? (prefixTypos ? sql`(${prefixPre} || ${typoQ("")})` : prefixPre) : undefined,
     "&&",
   );
   // The configurations rows use (a few of the sixteen), read off two small indexes by a
