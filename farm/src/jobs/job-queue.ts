@@ -6,6 +6,7 @@
  * longer finish, fail or publish the job — nor can one whose job an admin cancelled
  * (`cancel_requested_at`): completing it is refused, and failing or handing it back settles
  * it as cancelled. Every attempt is recorded in `job_attempts` (node, times, outcome, error).
+ * Claims are fair across users (the owners of the jobs' videos): see `claim`.
  */
 import type pg from "pg";
 import { enqueueQuery, type JobRequest } from "../../../shared/jobs/enqueue.ts";
@@ -40,6 +41,12 @@ export type LeaseState = "ours" | "lost" | "video_deleted" | "cancelled";
 /** Where an admin's cancel of a running job is recorded as its reason. */
 export const CANCELLED_BY_ADMIN = "cancelled by an admin";
 
+/**
+ * How far back the claim looks for when an owner was last served (ties between owners with
+ * no job running go to the one served longest ago).
+ */
+const FAIRNESS_WINDOW = "15 minutes";
+
 /** How an attempt ended, as `job_attempts.outcome` records it. */
 type AttemptOutcome = "done" | "retry" | "failed" | "cancelled" | "released";
 
@@ -62,23 +69,36 @@ export class JobQueue {
   ) {}
 
   /**
-   * Takes the best runnable job of `type`: queued and due, or running with an expired lease;
-   * higher priority first, then oldest. The payload is checked against the type's schema.
+   * Takes the best runnable job of `type`: queued and due, or running with an expired lease.
+   * Fair across users (the owner of the job's video): the owner with the fewest jobs of the
+   * type running now goes first, then the one served least recently, so one user's flood
+   * never keeps another's job waiting behind all of it; within an owner, higher priority
+   * first, then oldest. The payload is checked against the type's schema.
    */
   async claim<T extends JobType>(type: T): Promise<Job<T> | undefined> {
     // A job retaken after its runner vanished closes that runner's attempt as `lost`. A
     // running job an admin cancelled is never retaken (settleAbandonedCancels ends it).
+    // Jobs without a video (no owner) form one group of their own.
     const { rows } = await this.pool.query<JobRow>(
-      `with claimed as (
+      `with served as (
+         select v.owner_id,
+                count(*) filter (where r.state = 'running' and r.locked_until >= now()) as running,
+                max(r.started_at) as last_started
+         from jobs r join videos v on v.id = r.video_id
+         where r.type = $1 and r.started_at > now() - interval '${FAIRNESS_WINDOW}'
+         group by v.owner_id
+       ), claimed as (
          update jobs set state = 'running', attempts = attempts + 1, locked_by = $2,
                 locked_until = now() + ($3 || ' milliseconds')::interval, started_at = now(),
                 finished_at = null, updated_at = now()
          where id = (
-           select id from jobs
-           where type = $1 and ((state = 'queued' and run_at <= now())
-                 or (state = 'running' and locked_until < now() and cancel_requested_at is null))
-           order by priority desc, run_at, id
-           for update skip locked
+           select j.id from jobs j
+           left join videos v on v.id = j.video_id
+           left join served s on s.owner_id = v.owner_id
+           where j.type = $1 and ((j.state = 'queued' and j.run_at <= now())
+                 or (j.state = 'running' and j.locked_until < now() and j.cancel_requested_at is null))
+           order by coalesce(s.running, 0), s.last_started nulls first, j.priority desc, j.run_at, j.id
+           for update of j skip locked
            limit 1)
          returning id, type, video_id, payload, attempts, locked_by
        ), lost as (
