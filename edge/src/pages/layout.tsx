@@ -8,6 +8,7 @@
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { AssetManifest, PageName } from "../../../shared/web/asset-manifest.ts";
+import { layoutIds, pageDataIds } from "../../../shared/web/pages/layout-contract.ts";
 
 export interface LayoutProps {
   title: string;
@@ -15,7 +16,7 @@ export interface LayoutProps {
   assets: AssetManifest;
   /** What the search box shows (the search page's own query). */
   query?: string | undefined;
-  /** JSON the page script reads (`#page-data`): plain data, never markup. */
+  /** JSON the page script reads (`#page-data`): plain data, never markup; typed by the page's contract. */
   data?: unknown;
   children: Child;
 }
@@ -38,7 +39,7 @@ export function Layout({ title, page, assets, query, data, children }: LayoutPro
           <script type="module" src={script} />
         </head>
         <body>
-          <a class="skip-link" href="#main">
+          <a class="skip-link" href={`#${layoutIds.main}`}>
             Skip to content
           </a>
           <header class="site-header">
@@ -47,11 +48,11 @@ export function Layout({ title, page, assets, query, data, children }: LayoutPro
             </a>
             <search class="search-form">
               <form class="search-form-inner" action="/search" method="get">
-                <label class="visually-hidden" for="site-search">
+                <label class="visually-hidden" for={layoutIds.siteSearch}>
                   Search videos
                 </label>
                 <input
-                  id="site-search"
+                  id={layoutIds.siteSearch}
                   type="search"
                   name="q"
                   value={query ?? ""}
@@ -81,17 +82,17 @@ export function Layout({ title, page, assets, query, data, children }: LayoutPro
                 <a class="button" href="/admin/jobs" data-admin hidden>
                   Jobs
                 </a>
-                <span class="who" id="account-name" />
-                <button type="button" id="logout">
+                <span class="who" id={layoutIds.accountName} />
+                <button type="button" id={layoutIds.logout}>
                   Log out
                 </button>
               </span>
             </nav>
           </header>
-          <main id="main">{children}</main>
+          <main id={layoutIds.main}>{children}</main>
           <footer class="site-footer">Movio · self-hosted video</footer>
           {data === undefined ? null : (
-            <script type="application/json" id="page-data">
+            <script type="application/json" id={pageDataIds.json}>
               {safeJson(data)}
             </script>
           )}

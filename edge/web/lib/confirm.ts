@@ -2,6 +2,7 @@
  * Asks in the page's `<dialog id="confirm">` (edge/src/pages/confirm-dialog.tsx): modal,
  * keyboard-usable (Escape or "Keep it" cancel), focus back where it was afterwards.
  */
+import { confirmIds } from "../../../shared/web/pages/confirm-dialog-contract.ts";
 import { byId } from "./dom.ts";
 
 export interface Question {
@@ -13,16 +14,16 @@ export interface Question {
 }
 
 export function confirmAction(question: Question): Promise<boolean> {
-  const dialog = byId<HTMLDialogElement>("confirm");
-  byId("confirm-title").textContent = question.title;
-  byId("confirm-text").textContent = question.text;
-  byId("confirm-ok").textContent = question.confirm;
-  byId("confirm-cancel").textContent = question.cancel ?? "Keep it";
+  const dialog = byId<HTMLDialogElement>(confirmIds.dialog);
+  byId(confirmIds.title).textContent = question.title;
+  byId(confirmIds.text).textContent = question.text;
+  byId(confirmIds.ok).textContent = question.confirm;
+  byId(confirmIds.cancel).textContent = question.cancel ?? "Keep it";
   const returnTo = document.activeElement as HTMLElement | null;
   dialog.returnValue = "";
   dialog.showModal();
   // The safe answer has the focus: Enter by accident keeps things as they are.
-  byId("confirm-cancel").focus();
+  byId(confirmIds.cancel).focus();
   return new Promise((resolve) => {
     dialog.addEventListener(
       "close",
