@@ -13,7 +13,7 @@ import {
 } from "../../../shared/api/videos.ts";
 import { requireViewer } from "../http/authenticate.ts";
 import { createRouter } from "../http/openapi-app.ts";
-import { markPublic, purgePublic } from "../http/public-cache.ts";
+import { markPublic, purgePublic, revokePublic } from "../http/public-cache.ts";
 import { limitVideoCreation } from "../http/rate-limit.ts";
 import { playbackService, videoService } from "../http/services.ts";
 
@@ -137,8 +137,11 @@ export const videoRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const video = await (await videoService(c)).update(id, requireViewer(c), c.req.valid("json"));
-      purgePublic(c, `/api/v1/videos/${id}`);
+      const changes = c.req.valid("json");
+      const video = await (await videoService(c)).update(id, requireViewer(c), changes);
+      // No longer public: every cached list, search and page that may show it goes too.
+      if (changes.visibility !== undefined && changes.visibility !== "public") await revokePublic(c);
+      else purgePublic(c, `/api/v1/videos/${id}`);
       return c.json(video, 200);
     },
   )
@@ -155,7 +158,7 @@ export const videoRoutes = createRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       await (await videoService(c)).remove(id, requireViewer(c));
-      purgePublic(c, `/api/v1/videos/${id}`);
+      await revokePublic(c); // every cached list, search and page that may show it
       return c.body(null, 204);
     },
   )
