@@ -1,5 +1,7 @@
 import type { AssetManifest } from "../../../shared/web/asset-manifest.ts";
 import { age } from "../../../shared/web/format.ts";
+import { storyboardIds } from "../../../shared/web/pages/storyboard-contract.ts";
+import { type WatchPageData, watchIds } from "../../../shared/web/pages/watch-page-contract.ts";
 import { Layout } from "./layout.tsx";
 
 export interface WatchMeta {
@@ -26,59 +28,60 @@ export function WatchPage({
   now: number;
 }) {
   const createdAt = meta ? new Date(meta.createdAt).toISOString() : "";
+  const data: WatchPageData = { videoId };
   return (
-    <Layout title={meta?.title ?? "Watch"} page="watch" assets={assets} data={{ videoId }}>
+    <Layout title={meta?.title ?? "Watch"} page="watch" assets={assets} data={data}>
       <div class="stage">
-        <video id="video" playsinline muted aria-label="Video player" />
-        <div class="message" id="message" role="status" hidden />
+        <video id={watchIds.video} playsinline muted aria-label="Video player" />
+        <div class="message" id={watchIds.message} role="status" hidden />
       </div>
-      <p class="notice" id="processing-note" role="status" hidden />
-      <div class="player-bar" id="bar" hidden>
+      <p class="notice" id={watchIds.processingNote} role="status" hidden />
+      <div class="player-bar" id={watchIds.bar} hidden>
         <div class="seek-wrap">
-          <input id="seek" type="range" min="0" max="1000" value="0" aria-label="Seek" />
-          <div id="preview">
-            <span id="preview-time" />
+          <input id={watchIds.seek} type="range" min="0" max="1000" value="0" aria-label="Seek" />
+          <div id={storyboardIds.preview}>
+            <span id={storyboardIds.previewTime} />
           </div>
         </div>
-        <button type="button" id="play" aria-label="Play">
+        <button type="button" id={watchIds.play} aria-label="Play">
           Play
         </button>
-        <span id="time" class="muted">
+        <span id={watchIds.time} class="muted">
           0:00
         </span>
         <label>
           Quality
-          <select id="quality">
+          <select id={watchIds.quality}>
             <option value="auto">Auto</option>
           </select>
         </label>
-        <label id="audio-label" hidden>
+        <label id={watchIds.audioLabel} hidden>
           Audio
-          <select id="audio" />
+          <select id={watchIds.audio} />
         </label>
-        <label id="subtitles-label">
+        <label id={watchIds.subtitlesLabel}>
           Subtitles
-          <select id="subtitles">
+          <select id={watchIds.subtitles}>
             <option value="-1">Off</option>
           </select>
         </label>
-        <button type="button" id="fullscreen" aria-label="Full screen">
+        <button type="button" id={watchIds.fullscreen} aria-label="Full screen">
           Full screen
         </button>
       </div>
-      <section class="video-meta" aria-labelledby="title">
-        <h1 id="title">{meta?.title ?? "Loading…"}</h1>
-        <p class="owner" id="owner">
+      <section class="video-meta" aria-labelledby={watchIds.title}>
+        <h1 id={watchIds.title}>{meta?.title ?? "Loading…"}</h1>
+        <p class="owner" id={watchIds.owner}>
           {meta ? (
             <>
               {meta.ownerDisplayName} · <time datetime={createdAt}>{age(createdAt, now)}</time>
             </>
           ) : null}
         </p>
-        <p class="description" id="description">
+        <p class="description" id={watchIds.description}>
           {meta?.description ?? ""}
         </p>
-        <p class="owner-links" id="owner-links" hidden>
+        <p class="owner-links" id={watchIds.ownerLinks} hidden>
           <a class="button" href={`/studio#video-${videoId}`}>
             Edit
           </a>

@@ -3,6 +3,7 @@
  * `#xywh=`; hovering the seek bar shows the thumbnail of that moment.
  */
 import { clock } from "../../../shared/web/format.ts";
+import { storyboardIds } from "../../../shared/web/pages/storyboard-contract.ts";
 import { byId } from "./dom.ts";
 
 interface Tile {
@@ -35,7 +36,7 @@ export async function loadStoryboard(url: string, video: HTMLVideoElement, seek:
     });
   }
   (window as unknown as { movio: { storyboard: Tile[] } }).movio.storyboard = tiles;
-  const preview = byId("preview");
+  const preview = byId(storyboardIds.preview);
   seek.addEventListener("mousemove", (event) => {
     if (!video.duration || tiles.length === 0) return;
     const rect = seek.getBoundingClientRect();
@@ -48,7 +49,7 @@ export async function loadStoryboard(url: string, video: HTMLVideoElement, seek:
     preview.style.backgroundImage = `url(${JSON.stringify(tile.url)})`;
     preview.style.backgroundPosition = `${-tile.x}px ${-tile.y}px`;
     preview.style.left = `${Math.max(0, event.clientX - rect.left - tile.w / 2)}px`;
-    byId("preview-time").textContent = clock(time * 1000);
+    byId(storyboardIds.previewTime).textContent = clock(time * 1000);
   });
   seek.addEventListener("mouseleave", () => {
     preview.style.display = "none";

@@ -4,6 +4,7 @@
  * storyboard; keyboard: space, ←/→, f, c. `window.movio` exposes the player's state to the
  * browser tests.
  */
+import { type WatchPageData, watchIds } from "../../../shared/web/pages/watch-page-contract.ts";
 import "../lib/account.ts";
 import type * as dashjs from "dashjs";
 import type { Representation } from "dashjs";
@@ -41,14 +42,14 @@ const state = {
 };
 (window as unknown as { movio: typeof state }).movio = state;
 
-const { videoId } = pageData<{ videoId: string }>();
-const element = byId<HTMLVideoElement>("video");
+const { videoId } = pageData<WatchPageData>();
+const element = byId<HTMLVideoElement>(watchIds.video);
 
 function show(text: string): void {
-  const message = byId("message");
+  const message = byId(watchIds.message);
   message.textContent = text;
   message.hidden = false;
-  byId("bar").hidden = true;
+  byId(watchIds.bar).hidden = true;
 }
 
 async function load(): Promise<void> {
@@ -57,27 +58,27 @@ async function load(): Promise<void> {
   try {
     video = await api<Video>(`/api/v1/videos/${encodeURIComponent(videoId)}`);
   } catch (err) {
-    byId("title").textContent = "Video not available";
+    byId(watchIds.title).textContent = "Video not available";
     if (err instanceof ApiFailure && err.status === 404) {
       return show("This video does not exist, or it is private. If it is yours, log in to watch it.");
     }
     return show(explain(err));
   }
-  byId("title").textContent = video.title;
+  byId(watchIds.title).textContent = video.title;
   document.title = `${video.title} · Movio`;
-  byId("description").textContent = video.description;
+  byId(watchIds.description).textContent = video.description;
   if (user && user.id === video.ownerId) {
-    byId("owner-links").hidden = false;
-    if (!byId("owner").textContent) byId("owner").textContent = "Your video";
+    byId(watchIds.ownerLinks).hidden = false;
+    if (!byId(watchIds.owner).textContent) byId(watchIds.owner).textContent = "Your video";
   }
   if (video.status === "failed") {
     return show(`This video could not be processed: ${video.error?.message ?? "unknown error"}`);
   }
   if (video.status === "processing" && video.playable) {
     // First playable: the smallest rendition plays while the rest of the ladder is encoded.
-    byId("processing-note").textContent =
+    byId(watchIds.processingNote).textContent =
       `Still processing (${video.progress}%): more qualities appear when you reload after it is ready.`;
-    byId("processing-note").hidden = false;
+    byId(watchIds.processingNote).hidden = false;
   } else if (video.status !== "ready") {
     const what = video.status === "processing" ? "processing" : "uploading";
     show(`This video is still ${what} (${video.progress}%). It will start when it is ready.`);
@@ -90,8 +91,8 @@ async function load(): Promise<void> {
 async function play(playback: Playback): Promise<void> {
   // The player (dash.js, most of this page's weight) is its own chunk, fetched only now.
   const { MediaPlayer } = await import("dashjs");
-  byId("message").hidden = true;
-  byId("bar").hidden = false;
+  byId(watchIds.message).hidden = true;
+  byId(watchIds.bar).hidden = false;
   element.controls = true;
   if (playback.poster) element.poster = playback.poster;
   const player = MediaPlayer().create();
@@ -105,7 +106,7 @@ async function play(playback: Playback): Promise<void> {
       .getRepresentationsByType("video")
       .slice()
       .sort((a, b) => b.bandwidth - a.bandwidth);
-    const quality = byId<HTMLSelectElement>("quality");
+    const quality = byId<HTMLSelectElement>(watchIds.quality);
     for (const rep of state.representations) {
       quality.append(new Option(`${rep.height}p · ${Math.round(rep.bandwidth / 1000)} kbps`, rep.id));
     }
@@ -120,21 +121,21 @@ async function play(playback: Playback): Promise<void> {
     const error = (event as { error?: { message?: string } }).error;
     show(`Playback failed: ${error?.message ?? "unknown error"}`);
   });
-  const quality = byId<HTMLSelectElement>("quality");
+  const quality = byId<HTMLSelectElement>(watchIds.quality);
   quality.addEventListener("change", () => {
     const auto = quality.value === "auto";
     player.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: auto } } } });
     if (!auto) player.setRepresentationForTypeById("video", quality.value, true);
   });
   wireControls();
-  if (playback.storyboard) void loadStoryboard(playback.storyboard, element, byId("seek"));
+  if (playback.storyboard) void loadStoryboard(playback.storyboard, element, byId(watchIds.seek));
 }
 
 // The manifest declares the tracks; the playback API says which one is the default.
 function setUpSubtitles(player: dashjs.MediaPlayerClass, published: Playback["subtitles"]): void {
   state.textTracks = player.getTracksFor("text");
-  const menu = byId<HTMLSelectElement>("subtitles");
-  byId("subtitles-label").hidden = state.textTracks.length === 0;
+  const menu = byId<HTMLSelectElement>(watchIds.subtitles);
+  byId(watchIds.subtitlesLabel).hidden = state.textTracks.length === 0;
   state.textTracks.forEach((track, index) => {
     const label = track.labels?.[0]?.text || track.lang || "Subtitles";
     menu.append(new Option(label, String(index)));
@@ -148,8 +149,8 @@ function setUpSubtitles(player: dashjs.MediaPlayerClass, published: Playback["su
 /** Alternate audio (other languages): the manifest's first track is the default and plays first. */
 function setUpAudio(player: dashjs.MediaPlayerClass): void {
   state.audioTracks = player.getTracksFor("audio");
-  const menu = byId<HTMLSelectElement>("audio");
-  byId("audio-label").hidden = state.audioTracks.length < 2;
+  const menu = byId<HTMLSelectElement>(watchIds.audio);
+  byId(watchIds.audioLabel).hidden = state.audioTracks.length < 2;
   state.audioTracks.forEach((track, index) => {
     menu.append(new Option(track.labels?.[0]?.text || track.lang || `Audio ${index + 1}`, String(index)));
   });
@@ -171,13 +172,13 @@ function chooseText(index: number): void {
   if (!player) return;
   player.enableText(index >= 0);
   if (index >= 0) player.setTextTrack(index);
-  byId<HTMLSelectElement>("subtitles").value = String(index);
+  byId<HTMLSelectElement>(watchIds.subtitles).value = String(index);
   state.textTrack = index;
 }
 
 function wireControls(): void {
-  const seek = byId<HTMLInputElement>("seek");
-  const playButton = byId<HTMLButtonElement>("play");
+  const seek = byId<HTMLInputElement>(watchIds.seek);
+  const playButton = byId<HTMLButtonElement>(watchIds.play);
   const syncPlay = () => {
     playButton.textContent = element.paused ? "Play" : "Pause";
     playButton.setAttribute("aria-label", element.paused ? "Play" : "Pause");
@@ -186,11 +187,12 @@ function wireControls(): void {
   element.addEventListener("pause", syncPlay);
   syncPlay();
   playButton.addEventListener("click", togglePlay);
-  byId("fullscreen").addEventListener("click", toggleFullscreen);
+  byId(watchIds.fullscreen).addEventListener("click", toggleFullscreen);
   element.addEventListener("timeupdate", () => {
     if (!element.duration) return;
     seek.value = String(Math.round((element.currentTime / element.duration) * 1000));
-    byId("time").textContent = `${clock(element.currentTime * 1000)} / ${clock(element.duration * 1000)}`;
+    byId(watchIds.time).textContent =
+      `${clock(element.currentTime * 1000)} / ${clock(element.duration * 1000)}`;
   });
   seek.addEventListener("input", () => {
     if (element.duration) element.currentTime = (Number(seek.value) / 1000) * element.duration;
