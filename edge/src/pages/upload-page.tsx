@@ -1,6 +1,9 @@
 import type { AssetManifest } from "../../../shared/web/asset-manifest.ts";
 import { bytes } from "../../../shared/web/format.ts";
 import { languageOptions } from "../../../shared/web/languages.ts";
+import { processingPanelIds } from "../../../shared/web/pages/processing-panel-contract.ts";
+import { type UploadPageData, uploadIds } from "../../../shared/web/pages/upload-page-contract.ts";
+import { uploadProgressIds } from "../../../shared/web/pages/upload-progress-contract.ts";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { Layout } from "./layout.tsx";
 
@@ -18,52 +21,65 @@ export interface UploadPageProps {
  */
 export function UploadPage({ assets, translation, maxBytes }: UploadPageProps) {
   const languages = languageOptions();
+  const data: UploadPageData = { translation, maxBytes };
   return (
-    <Layout title="Upload" page="upload" assets={assets} data={{ translation, maxBytes }}>
-      <h1 id="upload-heading">Upload a video</h1>
-      <p class="notice form-error" id="page-error" role="alert" hidden />
+    <Layout title="Upload" page="upload" assets={assets} data={data}>
+      <h1 id={uploadIds.heading}>Upload a video</h1>
+      <p class="notice form-error" id={uploadIds.pageError} role="alert" hidden />
 
-      <section class="notice unfinished" id="unfinished" aria-labelledby="unfinished-title" hidden>
-        <h2 id="unfinished-title">Unfinished uploads</h2>
+      <section
+        class="notice unfinished"
+        id={uploadIds.unfinished}
+        aria-labelledby={uploadIds.unfinishedTitle}
+        hidden
+      >
+        <h2 id={uploadIds.unfinishedTitle}>Unfinished uploads</h2>
         <p class="muted">
           Choose the same file again to continue where it stopped. The upload goes on into the same video.
         </p>
-        <ul class="unfinished-list" id="unfinished-list" />
+        <ul class="unfinished-list" id={uploadIds.unfinishedList} />
       </section>
 
-      <form class="upload-form" id="upload-form" novalidate>
-        <p class="notice" id="target-video" hidden />
-        <div class="dropzone" id="dropzone">
+      <form class="upload-form" id={uploadIds.form} novalidate>
+        <p class="notice" id={uploadIds.targetVideo} hidden />
+        <div class="dropzone" id={uploadIds.dropzone}>
           <p class="drop-hint">
             <strong>Drop a video file here</strong> <span class="muted">or</span>
           </p>
           <input
             class="visually-hidden file-input"
             type="file"
-            id="file"
+            id={uploadIds.file}
             name="file"
             accept="video/*,.mkv,.mov,.mp4,.m4v,.webm,.avi,.ts,.mts"
           />
-          <label class="button primary" for="file">
+          <label class="button primary" for={uploadIds.file}>
             Choose a file
           </label>
-          <p class="muted file-info" id="file-info" aria-live="polite">
+          <p class="muted file-info" id={uploadIds.fileInfo} aria-live="polite">
             Any common video format, up to {bytes(maxBytes)}.
           </p>
         </div>
-        <div class="upload-details" id="details">
+        <div class="upload-details" id={uploadIds.details}>
           <label class="field">
             <span>Title</span>
-            <input type="text" id="title" name="title" required maxlength={200} autocomplete="off" />
+            <input
+              type="text"
+              id={uploadIds.title}
+              name="title"
+              required
+              maxlength={200}
+              autocomplete="off"
+            />
           </label>
           <label class="field">
             <span>Description</span>
-            <textarea id="description" name="description" maxlength={5000} />
+            <textarea id={uploadIds.description} name="description" maxlength={5000} />
           </label>
           <div class="field-row">
             <label class="field">
               <span>Visibility</span>
-              <select id="visibility" name="visibility">
+              <select id={uploadIds.visibility} name="visibility">
                 <option value="public">Public: listed and searchable</option>
                 <option value="unlisted">Unlisted: anyone with the link</option>
                 <option value="private">Private: only you</option>
@@ -71,7 +87,7 @@ export function UploadPage({ assets, translation, maxBytes }: UploadPageProps) {
             </label>
             <label class="field">
               <span>Spoken language</span>
-              <select id="language" name="language">
+              <select id={uploadIds.language} name="language">
                 <option value="">Not set</option>
                 {languages.map(({ tag, name }) => (
                   <option value={tag}>{name}</option>
@@ -94,26 +110,31 @@ export function UploadPage({ assets, translation, maxBytes }: UploadPageProps) {
               </div>
             </fieldset>
           ) : (
-            <p class="muted hint" id="translation-off">
+            <p class="muted hint" id={uploadIds.translationOff}>
               Machine translation of subtitles is off on this server (it needs AWS Translate).
             </p>
           )}
         </div>
-        <p class="form-error" id="form-error" role="alert" />
+        <p class="form-error" id={uploadIds.formError} role="alert" />
         <div class="actions">
-          <button class="primary" type="submit" id="start">
+          <button class="primary" type="submit" id={uploadIds.start}>
             Upload
           </button>
         </div>
       </form>
 
-      <section class="upload-panel" id="upload-panel" aria-labelledby="upload-title" hidden>
-        <h2 id="upload-title">Uploading</h2>
+      <section
+        class="upload-panel"
+        id={uploadProgressIds.panel}
+        aria-labelledby={uploadProgressIds.title}
+        hidden
+      >
+        <h2 id={uploadProgressIds.title}>Uploading</h2>
         <div
           class="progress"
-          id="upload-bar"
+          id={uploadProgressIds.bar}
           role="progressbar"
-          aria-labelledby="upload-title"
+          aria-labelledby={uploadProgressIds.title}
           aria-valuemin={0}
           aria-valuemax={100}
           aria-valuenow={0}
@@ -121,50 +142,55 @@ export function UploadPage({ assets, translation, maxBytes }: UploadPageProps) {
           <div />
         </div>
         <p class="upload-stats">
-          <span id="upload-percent">0%</span>
-          <span id="upload-bytes" />
-          <span id="upload-speed" />
-          <span id="upload-eta" />
+          <span id={uploadProgressIds.percent}>0%</span>
+          <span id={uploadProgressIds.bytes} />
+          <span id={uploadProgressIds.speed} />
+          <span id={uploadProgressIds.eta} />
         </p>
-        <p id="upload-status" role="status" />
+        <p id={uploadProgressIds.status} role="status" />
         <div class="actions">
-          <button type="button" id="pause">
+          <button type="button" id={uploadProgressIds.pause}>
             Pause
           </button>
-          <button type="button" class="primary" id="resume" hidden>
+          <button type="button" class="primary" id={uploadProgressIds.resume} hidden>
             Resume
           </button>
-          <button type="button" class="danger" id="cancel">
+          <button type="button" class="danger" id={uploadProgressIds.cancel}>
             Cancel upload
           </button>
         </div>
       </section>
 
-      <section class="upload-panel" id="processing-panel" aria-labelledby="processing-title" hidden>
-        <h2 id="processing-title">Processing</h2>
+      <section
+        class="upload-panel"
+        id={processingPanelIds.panel}
+        aria-labelledby={processingPanelIds.title}
+        hidden
+      >
+        <h2 id={processingPanelIds.title}>Processing</h2>
         <div
           class="progress"
-          id="processing-bar"
+          id={processingPanelIds.bar}
           role="progressbar"
-          aria-labelledby="processing-title"
+          aria-labelledby={processingPanelIds.title}
           aria-valuemin={0}
           aria-valuemax={100}
           aria-valuenow={0}
         >
           <div />
         </div>
-        <p id="processing-status" role="status" />
-        <div class="actions" id="processing-actions">
-          <a class="button primary" id="watch-link" href="/" hidden>
+        <p id={processingPanelIds.status} role="status" />
+        <div class="actions" id={processingPanelIds.actions}>
+          <a class="button primary" id={processingPanelIds.watchLink} href="/" hidden>
             Watch
           </a>
-          <a class="button primary" id="retry-link" href="/upload" hidden>
+          <a class="button primary" id={processingPanelIds.retryLink} href="/upload" hidden>
             Upload another file for it
           </a>
           <a class="button" href="/studio">
             Go to your studio
           </a>
-          <a class="button" href="/upload" id="another">
+          <a class="button" href="/upload" id={processingPanelIds.another}>
             Upload another video
           </a>
         </div>

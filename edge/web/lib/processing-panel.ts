@@ -1,5 +1,6 @@
 /** After the upload: the video's processing followed live (polled) until ready or failed. */
 import { watchUrl } from "../../../shared/web/format.ts";
+import { processingPanelIds } from "../../../shared/web/pages/processing-panel-contract.ts";
 import { explain } from "./api.ts";
 import { byId } from "./dom.ts";
 import { setBar, showPanel } from "./upload-progress.ts";
@@ -10,8 +11,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function followProcessing(video: Video): Promise<void> {
   showPanel("processing");
-  const status = byId("processing-status");
-  byId("processing-title").textContent = `Processing “${video.title}”`;
+  const status = byId(processingPanelIds.status);
+  byId(processingPanelIds.title).textContent = `Processing “${video.title}”`;
   for (;;) {
     let current: Video;
     try {
@@ -21,11 +22,11 @@ export async function followProcessing(video: Video): Promise<void> {
       await sleep(POLL_MS * 3);
       continue;
     }
-    setBar("processing-bar", current.status === "ready" ? 100 : current.progress);
+    setBar(processingPanelIds.bar, current.status === "ready" ? 100 : current.progress);
     if (current.status === "ready") {
-      byId("processing-title").textContent = `“${current.title}” is ready`;
+      byId(processingPanelIds.title).textContent = `“${current.title}” is ready`;
       status.textContent = "Processing finished: the video is ready to watch.";
-      const watch = byId<HTMLAnchorElement>("watch-link");
+      const watch = byId<HTMLAnchorElement>(processingPanelIds.watchLink);
       watch.href = watchUrl(current.id);
       watch.textContent = "Watch it";
       watch.hidden = false;
@@ -33,18 +34,18 @@ export async function followProcessing(video: Video): Promise<void> {
       return;
     }
     if (current.status === "failed") {
-      byId("processing-title").textContent = `“${current.title}” could not be processed`;
+      byId(processingPanelIds.title).textContent = `“${current.title}” could not be processed`;
       status.textContent = `Processing failed: ${current.error?.message ?? "unknown error"}`;
       status.classList.add("form-error");
-      byId("processing-bar").hidden = true;
-      const retry = byId<HTMLAnchorElement>("retry-link");
+      byId(processingPanelIds.bar).hidden = true;
+      const retry = byId<HTMLAnchorElement>(processingPanelIds.retryLink);
       retry.href = `/upload?video=${encodeURIComponent(current.id)}`;
       retry.hidden = false;
       retry.focus();
       return;
     }
     if (current.status === "processing" && current.playable) {
-      const watch = byId<HTMLAnchorElement>("watch-link");
+      const watch = byId<HTMLAnchorElement>(processingPanelIds.watchLink);
       watch.href = watchUrl(current.id);
       watch.textContent = "Watch now (lower quality until processing finishes)";
       watch.hidden = false;

@@ -5,6 +5,7 @@
  * forgotten here.
  */
 import { bytes } from "../../../shared/web/format.ts";
+import { uploadIds } from "../../../shared/web/pages/upload-page-contract.ts";
 import { ApiFailure, api, explain } from "./api.ts";
 import { confirmAction } from "./confirm.ts";
 import { byId, h } from "./dom.ts";
@@ -19,7 +20,7 @@ export interface UnfinishedOptions {
 }
 
 export async function listUnfinished(options: UnfinishedOptions): Promise<void> {
-  const list = byId("unfinished-list");
+  const list = byId(uploadIds.unfinishedList);
   for (const record of unfinishedUploads()) {
     if (options.only && options.only !== record.videoId) continue;
     const video = await videoOrNull(record.videoId).catch(() => undefined);
@@ -30,11 +31,11 @@ export async function listUnfinished(options: UnfinishedOptions): Promise<void> 
     }
     list.append(item(record, video, options));
   }
-  byId("unfinished").hidden = list.childElementCount === 0 || byId("upload-form").hidden;
+  byId(uploadIds.unfinished).hidden = list.childElementCount === 0 || byId(uploadIds.form).hidden;
 }
 
 function item(record: UploadRecord, video: Video, options: UnfinishedOptions): HTMLLIElement {
-  const list = byId("unfinished-list");
+  const list = byId(uploadIds.unfinishedList);
   const choose = h(
     "button",
     {
@@ -82,8 +83,8 @@ function item(record: UploadRecord, video: Video, options: UnfinishedOptions): H
     }
     forgetRecord(video.id);
     row.remove();
-    byId("unfinished").hidden = list.childElementCount === 0;
-    byId("file").focus();
+    byId(uploadIds.unfinished).hidden = list.childElementCount === 0;
+    byId(uploadIds.file).focus();
   });
   return row;
 }

@@ -3,6 +3,10 @@
  * bytes, speed, time left, status line, pause/resume/cancel) driven by a VideoUpload.
  */
 import { bytes, clock } from "../../../shared/web/format.ts";
+import type { ElementId } from "../../../shared/web/pages/element-ids.ts";
+import { processingPanelIds } from "../../../shared/web/pages/processing-panel-contract.ts";
+import { uploadIds } from "../../../shared/web/pages/upload-page-contract.ts";
+import { uploadProgressIds } from "../../../shared/web/pages/upload-progress-contract.ts";
 import { api } from "./api.ts";
 import { confirmAction } from "./confirm.ts";
 import { byId } from "./dom.ts";
@@ -12,13 +16,14 @@ import { forgetRecord, identityOf, saveRecord, updateSent } from "./upload-recor
 import { type Video, videoPath } from "./upload-video.ts";
 
 export function showPanel(which: "form" | "upload" | "processing"): void {
-  byId("upload-form").hidden = which !== "form";
-  byId("unfinished").hidden = which !== "form" || byId("unfinished-list").childElementCount === 0;
-  byId("upload-panel").hidden = which !== "upload";
-  byId("processing-panel").hidden = which !== "processing";
+  byId(uploadIds.form).hidden = which !== "form";
+  byId(uploadIds.unfinished).hidden =
+    which !== "form" || byId(uploadIds.unfinishedList).childElementCount === 0;
+  byId(uploadProgressIds.panel).hidden = which !== "upload";
+  byId(processingPanelIds.panel).hidden = which !== "processing";
 }
 
-export function setBar(id: string, percent: number): void {
+export function setBar(id: ElementId, percent: number): void {
   const bar = byId(id);
   const value = Math.max(0, Math.min(100, Math.floor(percent)));
   bar.setAttribute("aria-valuenow", String(value));
@@ -26,20 +31,20 @@ export function setBar(id: string, percent: number): void {
 }
 
 function setStatus(text: string, problem = false): void {
-  const status = byId("upload-status");
+  const status = byId(uploadProgressIds.status);
   status.textContent = text;
   status.classList.toggle("form-error", problem);
 }
 
 function clearRate(): void {
-  byId("upload-speed").textContent = "";
-  byId("upload-eta").textContent = "";
+  byId(uploadProgressIds.speed).textContent = "";
+  byId(uploadProgressIds.eta).textContent = "";
 }
 
 /** Pause and Resume swap places; the focus follows so the keyboard never loses it. */
 function showRunning(running: boolean): void {
-  const pause = byId<HTMLButtonElement>("pause");
-  const resume = byId<HTMLButtonElement>("resume");
+  const pause = byId<HTMLButtonElement>(uploadProgressIds.pause);
+  const resume = byId<HTMLButtonElement>(uploadProgressIds.resume);
   const focused = document.activeElement === pause || document.activeElement === resume;
   pause.hidden = !running;
   resume.hidden = running;
@@ -61,7 +66,8 @@ export async function runUpload(
 ): Promise<void> {
   saveRecord({ videoId: video.id, title: video.title, file: identityOf(file), sent: 0 });
   showPanel("upload");
-  byId("upload-title").textContent = `${options.continuing ? "Continuing" : "Uploading"} “${video.title}”`;
+  byId(uploadProgressIds.title).textContent =
+    `${options.continuing ? "Continuing" : "Uploading"} “${video.title}”`;
   setStatus(options.continuing ? "Picking up where the upload stopped…" : "Starting…");
   const meter = new SpeedMeter();
   let lastSaved = 0;
@@ -69,14 +75,14 @@ export async function runUpload(
   const upload = new VideoUpload(file, video.id, ticket, renew, {
     progress(sent, total) {
       meter.add(sent);
-      setBar("upload-bar", (sent / total) * 100);
-      byId("upload-percent").textContent = `${Math.floor((sent / total) * 100)}%`;
-      byId("upload-bytes").textContent = `${bytes(sent)} of ${bytes(total)}`;
+      setBar(uploadProgressIds.bar, (sent / total) * 100);
+      byId(uploadProgressIds.percent).textContent = `${Math.floor((sent / total) * 100)}%`;
+      byId(uploadProgressIds.bytes).textContent = `${bytes(sent)} of ${bytes(total)}`;
       const speed = meter.bytesPerSecond();
-      byId("upload-speed").textContent = speed > 0 ? `${bytes(speed)}/s` : "";
-      byId("upload-eta").textContent =
+      byId(uploadProgressIds.speed).textContent = speed > 0 ? `${bytes(speed)}/s` : "";
+      byId(uploadProgressIds.eta).textContent =
         speed > 0 ? `about ${clock(((total - sent) / speed) * 1000)} left` : "";
-      if (byId("upload-status").textContent !== "Uploading…") setStatus("Uploading…");
+      if (byId(uploadProgressIds.status).textContent !== "Uploading…") setStatus("Uploading…");
       if (Date.now() - lastSaved > 2000) {
         lastSaved = Date.now();
         updateSent(video.id, sent);
@@ -85,7 +91,7 @@ export async function runUpload(
     success() {
       forgetRecord(video.id);
       current = null;
-      setBar("upload-bar", 100);
+      setBar(uploadProgressIds.bar, 100);
       options.done(video);
     },
     failure(message) {
@@ -106,19 +112,19 @@ export async function runUpload(
 }
 
 export function wireUploadControls(): void {
-  byId("pause").addEventListener("click", () => {
+  byId(uploadProgressIds.pause).addEventListener("click", () => {
     current?.upload.pause();
     clearRate();
     showRunning(false);
     setStatus("Paused. What was sent is kept: resume now, or later by choosing the same file here.");
   });
-  byId("resume").addEventListener("click", () => {
+  byId(uploadProgressIds.resume).addEventListener("click", () => {
     if (!current) return;
     current.upload.resume();
     showRunning(true);
     setStatus("Resuming…");
   });
-  byId("cancel").addEventListener("click", async () => {
+  byId(uploadProgressIds.cancel).addEventListener("click", async () => {
     const running = current;
     if (!running) return;
     const { upload, video, keepVideo } = running;

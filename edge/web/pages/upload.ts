@@ -7,6 +7,7 @@
  * with a fresh ticket (POST /videos/:id/upload). `?video=<id>` uploads a file for an existing
  * video (the studio links here to upload again after a failure).
  */
+import { type UploadPageData, uploadIds } from "../../../shared/web/pages/upload-page-contract.ts";
 import "../lib/account.ts";
 import { bytes } from "../../../shared/web/format.ts";
 import { ApiFailure, api, explain } from "../lib/api.ts";
@@ -19,11 +20,11 @@ import { runUpload, wireUploadControls } from "../lib/upload-progress.ts";
 import { forgetRecord, recordFor } from "../lib/upload-records.ts";
 import { type Video, videoOrNull, videoPath } from "../lib/upload-video.ts";
 
-const { maxBytes } = pageData<{ translation: boolean; maxBytes: number }>();
-const form = byId<HTMLFormElement>("upload-form");
-const fileInput = byId<HTMLInputElement>("file");
-const titleInput = byId<HTMLInputElement>("title");
-const formError = byId("form-error");
+const { maxBytes } = pageData<UploadPageData>();
+const form = byId<HTMLFormElement>(uploadIds.form);
+const fileInput = byId<HTMLInputElement>(uploadIds.file);
+const titleInput = byId<HTMLInputElement>(uploadIds.title);
+const formError = byId(uploadIds.formError);
 
 const state = {
   file: null as File | null,
@@ -35,7 +36,7 @@ const state = {
 };
 
 function showPageError(message: string): void {
-  const element = byId("page-error");
+  const element = byId(uploadIds.pageError);
   element.textContent = message;
   element.hidden = false;
 }
@@ -68,7 +69,7 @@ async function chooseFile(file: File): Promise<void> {
     return;
   }
   state.file = file;
-  byId("file-info").textContent = describeFile(file);
+  byId(uploadIds.fileInfo).textContent = describeFile(file);
   // The same file as an unfinished upload: continue it into its video.
   const record = recordFor(file);
   if (record && (!state.target || state.target.id === record.videoId)) {
@@ -80,7 +81,7 @@ async function chooseFile(file: File): Promise<void> {
     forgetRecord(record.videoId);
   }
   if (state.target) {
-    byId("start").focus();
+    byId(uploadIds.start).focus();
     return;
   }
   if (state.titleFromFile || !titleInput.value.trim()) {
@@ -94,7 +95,7 @@ function wireFileChoice(): void {
     const file = fileInput.files?.[0];
     if (file) void chooseFile(file);
   });
-  const zone = byId("dropzone");
+  const zone = byId(uploadIds.dropzone);
   const over = (on: boolean) => (event: DragEvent) => {
     event.preventDefault();
     zone.classList.toggle("over", on);
@@ -157,7 +158,7 @@ async function submit(event: SubmitEvent): Promise<void> {
   const language = String(data.get("language") ?? "");
   const translateTo = data.getAll("translateTo").map(String);
   state.busy = true;
-  const button = byId<HTMLButtonElement>("start");
+  const button = byId<HTMLButtonElement>(uploadIds.start);
   button.disabled = true;
   try {
     const created = await api<{ video: Video; upload: Ticket }>("/api/v1/videos", {
@@ -213,25 +214,25 @@ async function loadTarget(id: string): Promise<void> {
     showPageError("That video does not exist, or it is not yours. Upload a new one below.");
     return;
   }
-  const notice = byId("target-video");
+  const notice = byId(uploadIds.targetVideo);
   notice.hidden = false;
   if (video.status === "processing" || video.status === "ready") {
-    byId("upload-heading").textContent = "Nothing to upload";
+    byId(uploadIds.heading).textContent = "Nothing to upload";
     notice.textContent = `“${video.title}” already has its file (${video.status}).`;
     form.hidden = true;
     showPageError(`“${video.title}” already has its file. To upload something else, create a new video.`);
     return;
   }
   state.target = video;
-  byId("upload-heading").textContent = "Upload a file for an existing video";
-  byId("details").hidden = true;
+  byId(uploadIds.heading).textContent = "Upload a file for an existing video";
+  byId(uploadIds.details).hidden = true;
   notice.replaceChildren(
     h("strong", {}, `“${video.title}”`),
     video.status === "failed"
       ? ` could not be processed: ${video.error?.message ?? "unknown error"} Choose another file to try again.`
       : " is waiting for its file. Choose it to upload (the same file continues where it stopped).",
   );
-  byId("start").textContent = "Upload file";
+  byId(uploadIds.start).textContent = "Upload file";
 }
 
 async function init(): Promise<void> {
