@@ -1,4 +1,5 @@
 import type { AssetManifest } from "../../../shared/web/asset-manifest.ts";
+import { type StudioPageData, studioIds } from "../../../shared/web/pages/studio-page-contract.ts";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { Layout } from "./layout.tsx";
 
@@ -8,10 +9,11 @@ import { Layout } from "./layout.tsx";
  * `#subtitles-<id>` (the watch page's owner links) open that video's editor or subtitles.
  */
 export function StudioPage({ assets, translation }: { assets: AssetManifest; translation: boolean }) {
+  const data: StudioPageData = { translation };
   return (
-    <Layout title="Studio" page="studio" assets={assets} data={{ translation }}>
+    <Layout title="Studio" page="studio" assets={assets} data={data}>
       <div class="studio-top">
-        <h1 id="studio-heading" tabindex={-1}>
+        <h1 id={studioIds.heading} tabindex={-1}>
           Your videos
         </h1>
         <a class="button primary" href="/upload">
@@ -19,12 +21,12 @@ export function StudioPage({ assets, translation }: { assets: AssetManifest; tra
         </a>
       </div>
       <search class="studio-search">
-        <form id="studio-search" class="search-form-inner">
-          <label class="visually-hidden" for="studio-q">
+        <form id={studioIds.search} class="search-form-inner">
+          <label class="visually-hidden" for={studioIds.query}>
             Search your videos
           </label>
           <input
-            id="studio-q"
+            id={studioIds.query}
             type="search"
             name="q"
             maxlength={200}
@@ -34,14 +36,14 @@ export function StudioPage({ assets, translation }: { assets: AssetManifest; tra
           <button type="submit">Search</button>
         </form>
       </search>
-      <p class="form-error" id="studio-error" role="alert" />
-      <p class="visually-hidden" id="studio-status" role="status" />
-      <p class="muted" id="studio-loading">
+      <p class="form-error" id={studioIds.error} role="alert" />
+      <p class="visually-hidden" id={studioIds.status} role="status" />
+      <p class="muted" id={studioIds.loading}>
         Loading your videos…
       </p>
-      <div class="empty notice" id="studio-empty" hidden>
-        <h2 id="studio-empty-title">No videos yet</h2>
-        <p class="muted" id="studio-empty-text">
+      <div class="empty notice" id={studioIds.empty} hidden>
+        <h2 id={studioIds.emptyTitle}>No videos yet</h2>
+        <p class="muted" id={studioIds.emptyText}>
           Upload your first video: it shows up here while it uploads and processes, and stays here for you to
           edit.
         </p>
@@ -51,9 +53,9 @@ export function StudioPage({ assets, translation }: { assets: AssetManifest; tra
           </a>
         </p>
       </div>
-      <ul class="studio-list" id="studio-list" aria-labelledby="studio-heading" />
-      <p class="more" id="studio-more-wrap" hidden>
-        <button type="button" id="studio-more">
+      <ul class="studio-list" id={studioIds.list} aria-labelledby={studioIds.heading} />
+      <p class="more" id={studioIds.moreWrap} hidden>
+        <button type="button" id={studioIds.more}>
           More videos
         </button>
       </p>

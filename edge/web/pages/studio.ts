@@ -4,6 +4,7 @@
  * editor and `#subtitles-<id>` its subtitles (the watch page links there), fetching that
  * video first when it is not on the loaded page.
  */
+import { type StudioPageData, studioIds } from "../../../shared/web/pages/studio-page-contract.ts";
 import "../lib/account.ts";
 import { ApiFailure, api, explain } from "../lib/api.ts";
 import { byId, pageData } from "../lib/dom.ts";
@@ -14,8 +15,8 @@ const PAGE_SIZE = 20;
 const POLL_MS = 2500;
 const CATCH_UP_MS = 20_000;
 
-const { translation } = pageData<{ translation: boolean }>();
-const list = byId<HTMLUListElement>("studio-list");
+const { translation } = pageData<StudioPageData>();
+const list = byId<HTMLUListElement>(studioIds.list);
 const items = new Map<string, StudioItem>();
 let nextCursor: string | null = null;
 let query = "";
@@ -25,7 +26,7 @@ let query = "";
 };
 
 function announce(text: string): void {
-  const status = byId("studio-status");
+  const status = byId(studioIds.status);
   status.textContent = "";
   // A fresh node each time, so the same words twice are announced twice.
   requestAnimationFrame(() => {
@@ -34,7 +35,7 @@ function announce(text: string): void {
 }
 
 function showError(text: string): void {
-  byId("studio-error").textContent = text;
+  byId(studioIds.error).textContent = text;
 }
 
 const hooks = {
@@ -44,7 +45,7 @@ const hooks = {
     const next = (item.root.nextElementSibling ?? item.root.previousElementSibling) as HTMLElement | null;
     items.delete(item.video.id);
     item.root.remove();
-    const focus = next?.querySelector<HTMLElement>("h2 a, summary") ?? byId("studio-heading");
+    const focus = next?.querySelector<HTMLElement>("h2 a, summary") ?? byId(studioIds.heading);
     focus.focus();
     renderEmpty();
   },
@@ -65,13 +66,13 @@ function add(video: Video, where: "append" | "prepend" = "append"): StudioItem {
 
 function renderEmpty(): void {
   const empty = items.size === 0;
-  byId("studio-empty").hidden = !empty;
+  byId(studioIds.empty).hidden = !empty;
   if (empty && query) {
-    byId("studio-empty-title").textContent = "Nothing found";
-    byId("studio-empty-text").textContent = `None of your videos matches “${query}”.`;
+    byId(studioIds.emptyTitle).textContent = "Nothing found";
+    byId(studioIds.emptyText).textContent = `None of your videos matches “${query}”.`;
   } else if (empty) {
-    byId("studio-empty-title").textContent = "No videos yet";
-    byId("studio-empty-text").textContent =
+    byId(studioIds.emptyTitle).textContent = "No videos yet";
+    byId(studioIds.emptyText).textContent =
       "Upload your first video: it shows up here while it uploads and processes, and stays here for you to edit.";
   }
 }
@@ -87,8 +88,8 @@ async function loadPage(reset: boolean): Promise<void> {
   }
   for (const video of page.items) add(video);
   nextCursor = page.nextCursor;
-  byId("studio-more-wrap").hidden = !nextCursor;
-  byId("studio-loading").hidden = true;
+  byId(studioIds.moreWrap).hidden = !nextCursor;
+  byId(studioIds.loading).hidden = true;
   renderEmpty();
 }
 
@@ -153,14 +154,14 @@ async function init(): Promise<void> {
   try {
     await loadPage(true);
   } catch (err) {
-    byId("studio-loading").hidden = true;
+    byId(studioIds.loading).hidden = true;
     showError(`Your videos could not be loaded: ${explain(err)}`);
     return;
   }
   await applyHash();
   (window as unknown as { movio: { studio: { loaded: boolean } } }).movio.studio.loaded = true;
   addEventListener("hashchange", () => void applyHash());
-  byId("studio-more").addEventListener("click", async () => {
+  byId(studioIds.more).addEventListener("click", async () => {
     const before = list.childElementCount;
     try {
       await loadPage(false);
@@ -169,9 +170,9 @@ async function init(): Promise<void> {
       showError(explain(err));
     }
   });
-  byId<HTMLFormElement>("studio-search").addEventListener("submit", async (event) => {
+  byId<HTMLFormElement>(studioIds.search).addEventListener("submit", async (event) => {
     event.preventDefault();
-    query = byId<HTMLInputElement>("studio-q").value.trim();
+    query = byId<HTMLInputElement>(studioIds.query).value.trim();
     showError("");
     try {
       await loadPage(true);
