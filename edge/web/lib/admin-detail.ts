@@ -1,8 +1,9 @@
 /**
- * The job detail of the console (`<dialog id="job-dialog">`): its timings, last error,
+ * The job detail of the console (`<dialog id={adminDetailIds.dialog}>`): its timings, last error,
  * ffmpeg's stderr tail, every attempt and the admin actions on it, with its actions (retry,
  * cancel, re-process the video). Refreshed with the rest of the console while open.
  */
+import { adminDetailIds } from "../../../shared/web/pages/admin-detail-contract.ts";
 import {
   actionText,
   ago,
@@ -24,14 +25,14 @@ export interface JobDialogHooks {
 }
 
 export class JobDialog {
-  private readonly dialog = byId<HTMLDialogElement>("job-dialog");
+  private readonly dialog = byId<HTMLDialogElement>(adminDetailIds.dialog);
   private current: number | undefined;
   private returnTo: HTMLElement | null = null;
   private offered = "";
   private job: JobDetail | undefined;
 
   constructor(private readonly hooks: JobDialogHooks) {
-    byId("job-close").addEventListener("click", () => this.dialog.close());
+    byId(adminDetailIds.close).addEventListener("click", () => this.dialog.close());
     this.dialog.addEventListener("close", () => {
       this.current = undefined;
       this.offered = "";
@@ -49,7 +50,7 @@ export class JobDialog {
     this.offered = "";
     await this.refresh();
     if (!this.dialog.open) this.dialog.showModal();
-    byId("job-close").focus();
+    byId(adminDetailIds.close).focus();
   }
 
   async refresh(): Promise<void> {
@@ -58,8 +59,8 @@ export class JobDialog {
     const job = await api<JobDetail>(`/api/v1/admin/jobs/${id}`);
     if (this.current !== id) return;
     this.job = job;
-    byId("job-title").textContent = `Job #${job.id} · ${job.type}`;
-    byId("job-body").replaceChildren(...this.body(job));
+    byId(adminDetailIds.title).textContent = `Job #${job.id} · ${job.type}`;
+    byId(adminDetailIds.body).replaceChildren(...this.body(job));
     this.actions(job);
   }
 
@@ -168,6 +169,6 @@ export class JobDialog {
     if (canCancel(job)) add("Cancel job", () => this.hooks.cancel(this.job ?? job), true);
     const videoId = job.videoId;
     if (videoId && job.type === "transcode") add("Re-process video", () => this.hooks.reprocess(videoId));
-    byId("job-actions").replaceChildren(...buttons);
+    byId(adminDetailIds.actions).replaceChildren(...buttons);
   }
 }

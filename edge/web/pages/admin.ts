@@ -5,6 +5,7 @@
  * re-process after a confirmation. The admin API decides who sees it: anyone it refuses
  * (403) gets the "admins only" notice. `window.movio.admin` is for the browser tests.
  */
+import { adminIds } from "../../../shared/web/pages/admin-page-contract.ts";
 import "../lib/account.ts";
 import { bytes } from "../../../shared/web/format.ts";
 import { JobDialog } from "../lib/admin-detail.ts";
@@ -33,7 +34,7 @@ let shown = PAGE;
 let nextCursor: string | null = null;
 
 function announce(text: string): void {
-  const status = byId("admin-status");
+  const status = byId(adminIds.status);
   status.textContent = "";
   requestAnimationFrame(() => {
     status.textContent = text;
@@ -41,10 +42,10 @@ function announce(text: string): void {
 }
 
 function showError(text: string): void {
-  byId("admin-error").textContent = text;
+  byId(adminIds.error).textContent = text;
 }
 
-const filterForm = byId<HTMLFormElement>("job-filters");
+const filterForm = byId<HTMLFormElement>(adminIds.filters);
 
 function filters(): URLSearchParams {
   const params = new URLSearchParams();
@@ -63,7 +64,7 @@ function filtersFromUrl(): void {
   }
 }
 
-const table = new JobTable(byId<HTMLTableSectionElement>("jobs-body"), {
+const table = new JobTable(byId<HTMLTableSectionElement>(adminIds.jobsBody), {
   open: (job) => void dialog.open(job.id).catch((err) => showError(explain(err))),
   retry: (job) => void retry(job),
   cancel: (job) => void cancel(job),
@@ -81,9 +82,9 @@ async function loadJobs(): Promise<void> {
   table.show(page.items);
   nextCursor = page.nextCursor;
   // One page of at most 100 rows refreshes live; older jobs are found with the filters.
-  byId("jobs-more-wrap").hidden = !nextCursor || shown >= 100;
-  byId("jobs-older").hidden = !nextCursor || shown < 100;
-  byId("jobs-empty").hidden = page.items.length > 0;
+  byId(adminIds.jobsMoreWrap).hidden = !nextCursor || shown >= 100;
+  byId(adminIds.jobsOlder).hidden = !nextCursor || shown < 100;
+  byId(adminIds.jobsEmpty).hidden = page.items.length > 0;
 }
 
 function stat(label: string, value: string, detail: string, tone = ""): HTMLElement {
@@ -100,7 +101,7 @@ function renderStats(stats: Stats): void {
   const v = stats.videos.byStatus;
   const j = stats.jobs.byState;
   const inFlight = v.uploading + v.processing + v.awaiting_upload;
-  byId("admin-stats").replaceChildren(
+  byId(adminIds.stats).replaceChildren(
     stat(
       "Videos",
       String(stats.videos.total),
@@ -129,7 +130,7 @@ function renderStats(stats: Stats): void {
 }
 
 function renderNodes(nodes: FarmNode[]): void {
-  const list = byId("nodes-list");
+  const list = byId(adminIds.nodesList);
   if (nodes.length === 0) {
     list.replaceChildren(h("li", { class: "muted" }, "No farm node has reported yet."));
     return;
@@ -165,7 +166,7 @@ function renderNodes(nodes: FarmNode[]): void {
 }
 
 function renderActions(actions: AdminAction[]): void {
-  const list = byId("actions-list");
+  const list = byId(adminIds.actionsList);
   if (actions.length === 0) {
     list.replaceChildren(h("li", { class: "muted" }, "No actions yet."));
     return;
@@ -199,7 +200,7 @@ async function refresh(): Promise<void> {
   renderStats(stats);
   renderNodes(nodes.items);
   renderActions(actions.items);
-  byId("admin-updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
+  byId(adminIds.updated).textContent = `updated ${new Date().toLocaleTimeString()}`;
   state.refreshes += 1;
 }
 
@@ -276,7 +277,7 @@ let timer: ReturnType<typeof setTimeout> | undefined;
 function schedule(): void {
   clearTimeout(timer);
   timer = setTimeout(async () => {
-    const live = byId<HTMLInputElement>("admin-live").checked;
+    const live = byId<HTMLInputElement>(adminIds.live).checked;
     if (live && !document.hidden) await refresh().catch((err) => showError(explain(err)));
     schedule();
   }, REFRESH_MS);
@@ -288,17 +289,17 @@ async function init(): Promise<void> {
   try {
     await refresh();
   } catch (err) {
-    byId("admin-loading").hidden = true;
+    byId(adminIds.loading).hidden = true;
     if (err instanceof ApiFailure && err.status === 403) {
       state.denied = true;
-      byId("admin-denied").hidden = false;
+      byId(adminIds.denied).hidden = false;
       return;
     }
     showError(`The console could not be loaded: ${explain(err)}`);
     return;
   }
-  byId("admin-loading").hidden = true;
-  byId("admin-console").hidden = false;
+  byId(adminIds.loading).hidden = true;
+  byId(adminIds.console).hidden = false;
   state.loaded = true;
   filterForm.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -313,12 +314,12 @@ async function init(): Promise<void> {
     // After the reset has cleared the fields.
     setTimeout(() => filterForm.requestSubmit(), 0);
   });
-  byId("jobs-more").addEventListener("click", () => {
+  byId(adminIds.jobsMore).addEventListener("click", () => {
     shown += PAGE;
     void loadJobs().catch((err) => showError(explain(err)));
   });
-  byId("admin-live").addEventListener("change", () => {
-    if (byId<HTMLInputElement>("admin-live").checked) void refresh().catch((err) => showError(explain(err)));
+  byId(adminIds.live).addEventListener("change", () => {
+    if (byId<HTMLInputElement>(adminIds.live).checked) void refresh().catch((err) => showError(explain(err)));
   });
   schedule();
 }
