@@ -1,4 +1,5 @@
 import type { AssetManifest } from "../../../shared/web/asset-manifest.ts";
+import { authFormIds } from "../../../shared/web/pages/auth-form-contract.ts";
 import { Layout } from "./layout.tsx";
 
 /**
@@ -9,7 +10,7 @@ export function AuthPage({ assets, kind }: { assets: AssetManifest; kind: "login
   const signup = kind === "signup";
   return (
     <Layout title={signup ? "Sign up" : "Log in"} page={kind} assets={assets}>
-      <form class="form-card" id="auth-form" method="post" novalidate>
+      <form class="form-card" id={authFormIds.form} method="post" novalidate>
         <h1>{signup ? "Create your account" : "Log in"}</h1>
         {signup ? (
           <label class="field">
@@ -33,7 +34,7 @@ export function AuthPage({ assets, kind }: { assets: AssetManifest; kind: "login
           />
           {signup ? <small class="muted">At least 10 characters.</small> : null}
         </label>
-        <p class="form-error" id="form-error" role="alert" />
+        <p class="form-error" id={authFormIds.error} role="alert" />
         <button class="primary" type="submit">
           {signup ? "Sign up" : "Log in"}
         </button>

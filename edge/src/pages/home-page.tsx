@@ -1,4 +1,6 @@
 import type { AssetManifest } from "../../../shared/web/asset-manifest.ts";
+import { homeIds } from "../../../shared/web/pages/home-page-contract.ts";
+import { moreLinkIds } from "../../../shared/web/pages/more-link-contract.ts";
 import type { CardPage } from "../services/card-service.ts";
 import { Layout } from "./layout.tsx";
 import { VideoCardItem } from "./video-card.tsx";
@@ -28,7 +30,7 @@ export function HomePage({ assets, page, now }: { assets: AssetManifest; page: C
           </p>
         </div>
       ) : (
-        <ul class="grid" id="cards">
+        <ul class="grid" id={homeIds.cards}>
           {page.cards.map((card) => (
             <VideoCardItem card={card} now={now} />
           ))}
@@ -36,7 +38,7 @@ export function HomePage({ assets, page, now }: { assets: AssetManifest; page: C
       )}
       {page.nextCursor ? (
         <p class="more">
-          <a class="button" id="more" href={`/?cursor=${encodeURIComponent(page.nextCursor)}`}>
+          <a class="button" id={moreLinkIds.link} href={`/?cursor=${encodeURIComponent(page.nextCursor)}`}>
             More videos
           </a>
         </p>

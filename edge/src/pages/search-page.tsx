@@ -3,6 +3,8 @@ import { raw } from "hono/html";
 import type { SearchResultSchema } from "../../../shared/api/search.ts";
 import type { AssetManifest } from "../../../shared/web/asset-manifest.ts";
 import { age, clock, watchUrl } from "../../../shared/web/format.ts";
+import { moreLinkIds } from "../../../shared/web/pages/more-link-contract.ts";
+import { searchIds } from "../../../shared/web/pages/search-page-contract.ts";
 import { Layout } from "./layout.tsx";
 
 type SearchResult = z.output<typeof SearchResultSchema>;
@@ -43,7 +45,7 @@ export function SearchPage({ assets, query, result, problem, now }: SearchPagePr
         <p class="notice">No public video matches {title}. Try fewer or different words.</p>
       ) : null}
       {result && result.hits.length > 0 ? (
-        <ol class="results" id="results">
+        <ol class="results" id={searchIds.results}>
           {result.hits.map((hit) => (
             <SearchHit hit={hit} now={now} />
           ))}
@@ -53,7 +55,7 @@ export function SearchPage({ assets, query, result, problem, now }: SearchPagePr
         <p class="more">
           <a
             class="button"
-            id="more"
+            id={moreLinkIds.link}
             href={`/search?q=${encodeURIComponent(query)}&cursor=${encodeURIComponent(result.nextCursor)}`}
           >
             More results

@@ -1,11 +1,12 @@
 /** The log-in and sign-up forms: submit through the cookie session, then go to `?next=`. */
+import { authFormIds } from "../../../shared/web/pages/auth-form-contract.ts";
 import "./account.ts";
 import { byId, safeNext } from "./dom.ts";
 import { signIn } from "./session.ts";
 
 export function wireAuthForm(kind: "login" | "signup"): void {
-  const form = byId<HTMLFormElement>("auth-form");
-  const error = byId("form-error");
+  const form = byId<HTMLFormElement>(authFormIds.form);
+  const error = byId(authFormIds.error);
   const next = safeNext(new URLSearchParams(location.search).get("next"));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

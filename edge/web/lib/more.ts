@@ -3,7 +3,10 @@
  * without JavaScript. With it, the next page is fetched and its items appended in place;
  * the server renders both, so cards have one markup. Focus moves to the first new item.
  */
-export function enhanceMoreLink(listId: string, linkId = "more"): void {
+import type { ElementId } from "../../../shared/web/pages/element-ids.ts";
+import { moreLinkIds } from "../../../shared/web/pages/more-link-contract.ts";
+
+export function enhanceMoreLink(listId: ElementId, linkId: ElementId = moreLinkIds.link): void {
   const link = document.getElementById(linkId) as HTMLAnchorElement | null;
   const list = document.getElementById(listId);
   if (!link || !list) return;

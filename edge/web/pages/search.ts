@@ -1,4 +1,5 @@
 import "../lib/account.ts";
+import { searchIds } from "../../../shared/web/pages/search-page-contract.ts";
 import { enhanceMoreLink } from "../lib/more.ts";
 
-enhanceMoreLink("results");
+enhanceMoreLink(searchIds.results);
