@@ -1,15 +1,20 @@
 /** Small DOM helpers for the page scripts. */
+import type { ElementId } from "../../../shared/web/pages/element-ids.ts";
+import { pageDataIds } from "../../../shared/web/pages/layout-contract.ts";
 
-/** The element with this id; a page that lacks it is a bug, so this throws. */
-export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+/**
+ * The element with this id; a page that lacks it is a bug, so this throws. Only ids a page
+ * contract declares (shared/web/pages/*-contract.ts) are accepted, never a bare string.
+ */
+export function byId<T extends HTMLElement = HTMLElement>(id: ElementId): T {
   const element = document.getElementById(id);
   if (!element) throw new Error(`#${id} is missing`);
   return element as T;
 }
 
-/** The JSON the server put in `#page-data` for this page. */
+/** The JSON the server put in `#page-data` for this page (its type is in the page's contract). */
 export function pageData<T>(): T {
-  const element = document.getElementById("page-data");
+  const element = document.getElementById(pageDataIds.json);
   return (element ? JSON.parse(element.textContent ?? "null") : null) as T;
 }
 
