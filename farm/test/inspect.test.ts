@@ -1,4 +1,5 @@
 /** ffprobe checks against the configured limits, each with its own stable code. */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -25,6 +26,7 @@ const limits = {
   MEDIA_MAX_DURATION_S: 3600,
   MEDIA_MAX_FPS: 240,
   MEDIA_MAX_STREAMS: 32,
+  MEDIA_MIN_BYTES_PER_S: 1000,
 };
 
 describe("source limits", () => {
@@ -60,6 +62,67 @@ describe("source limits", () => {
     await expect(inspectSource(ffmpeg, clip, { ...limits, ...override })).rejects.toMatchObject({
       code,
       message: expect.stringMatching(message),
+    });
+  });
+});
+
+describe("what a source may cost", () => {
+  const encode = (name: string, args: string[]) => {
+    const target = path.join(dir, name);
+    execFileSync("ffmpeg", ["-y", "-loglevel", "error", ...args, target]);
+    return target;
+  };
+
+  it("refuses at once a tiny file that claims most of an hour of static 4K", async () => {
+    // Six frames of one grey 3840×2160 picture, 500 s apart: 3000 s of video in about 26 KB.
+    const sparse = encode("sparse.mp4", [
+      ...["-f", "lavfi", "-i", "color=c=gray:s=3840x2160:r=1/500", "-frames:v", "6"],
+      ...["-c:v", "libx264", "-preset", "ultrafast"],
+    ]);
+    const started = Date.now();
+    await expect(inspectSource(ffmpeg, sparse, limits)).rejects.toMatchObject({
+      code: "source_too_sparse",
+      message: expect.stringMatching(/bytes for 3000 s of 3840×2160 video .*at least 1000 are expected/),
+    });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("accepts a long still picture with its sound (a podcast), and short clips whatever they weigh", async () => {
+    const podcast = encode("podcast.mp4", [
+      ...["-f", "lavfi", "-i", "color=c=gray:s=320x240:r=1"],
+      ...["-f", "lavfi", "-i", "sine=frequency=300:sample_rate=22050", "-t", "70"],
+      ...["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "16k"],
+    ]);
+    expect(await inspectSource(ffmpeg, podcast, limits)).toMatchObject({
+      durationMs: 70_000,
+      hasAudio: true,
+    });
+    // Ten seconds of a still: a few kilobytes, under the rate, but too short to matter.
+    const still = encode("still.mp4", [
+      ...["-f", "lavfi", "-i", "color=c=gray:s=320x240:r=1", "-t", "10"],
+      ...["-c:v", "libx264", "-preset", "ultrafast"],
+    ]);
+    expect(await inspectSource(ffmpeg, still, limits)).toMatchObject({ durationMs: 10_000 });
+  });
+
+  it("applies the sample aspect ratio before the size limit", async () => {
+    // 320×180 stored, pixels four times as wide as high: 1280×180 on screen.
+    const anamorphic = encode("anamorphic.mp4", [
+      ...["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-t", "1", "-vf", "setsar=4/1"],
+      ...["-c:v", "libx264", "-preset", "ultrafast"],
+    ]);
+    await expect(
+      inspectSource(ffmpeg, anamorphic, { ...limits, MEDIA_MAX_WIDTH: 1000 }),
+    ).rejects.toMatchObject({
+      code: "dimensions_too_large",
+      message: expect.stringMatching(
+        /1280×180 \(320×180 with 4:1 pixels\); the largest accepted is 1000×7680/,
+      ),
+    });
+    // Within the limit it is accepted at its display size (the ladder's input).
+    expect(await inspectSource(ffmpeg, anamorphic, { ...limits, MEDIA_MAX_WIDTH: 1280 })).toMatchObject({
+      width: 1280,
+      height: 180,
     });
   });
 });

@@ -23,6 +23,7 @@ const LIMITS = {
   MEDIA_MAX_DURATION_S: 3600,
   MEDIA_MAX_FPS: 240,
   MEDIA_MAX_STREAMS: 32,
+  MEDIA_MIN_BYTES_PER_S: 1000,
 };
 
 interface Encoded {

@@ -54,6 +54,19 @@ const farmConfigFields = z.object({
   MEDIA_MAX_DURATION_S: positiveInt(6 * 3600),
   MEDIA_MAX_FPS: positiveInt(240),
   MEDIA_MAX_STREAMS: positiveInt(32),
+  /**
+   * Least bytes of file per second of claimed duration, for sources longer than a minute
+   * (pictures larger than 4K UHD need proportionally more): a tiny file claiming hours of
+   * static 8K would cost hours of encoding. Any real video, or a still with audio, is far
+   * above 1000 B/s (8 kbit/s); below it the video fails with `source_too_sparse`.
+   */
+  MEDIA_MIN_BYTES_PER_S: positiveInt(1000),
+  /**
+   * Largest embedded subtitle stream read, as the WebVTT ffmpeg converts it to (4 MiB: twice
+   * the largest file a subtitle PUT takes; a feature film's dialogue is about 100 KB). A larger
+   * stream is not read: its track is `unsupported` (subtitle_stream_too_large).
+   */
+  SUBTITLE_STREAM_MAX_BYTES: positiveInt(4 * 1024 * 1024),
   /** Output frame rate cap of the ladder. */
   LADDER_MAX_FPS: positiveInt(30),
   /**
@@ -131,6 +144,19 @@ const farmConfigFields = z.object({
   AWS_CONTAINER_CREDENTIALS_FULL_URI: optionalString,
   /** Characters a video may send to machine translation in all (it is billed per character). */
   TRANSLATE_MAX_CHARS_PER_VIDEO: positiveInt(200_000),
+  /**
+   * Characters one user may send to machine translation per calendar month (UTC), across all
+   * their videos, deleted ones included: the edge's limit of the same name, enforced again
+   * where the characters are sent (a translation past it fails with translation_quota_exceeded).
+   */
+  TRANSLATE_MONTHLY_CHARS: positiveInt(1_000_000),
+  /**
+   * The edge's subtitle limits, kept where the farm makes tracks: embedded streams past
+   * SUBTITLE_MAX_TRACKS tracks are skipped (and logged), a translation that would add a track
+   * past it fails, and an extracted stream with more than SUBTITLE_MAX_CUES cues is `unsupported`.
+   */
+  SUBTITLE_MAX_TRACKS: positiveInt(40),
+  SUBTITLE_MAX_CUES: positiveInt(20_000),
   /**
    * Search: with `algolia`, every change to what search shows queues an `index_video` job (in
    * the change's own transaction) and this farm keeps the Algolia index current.

@@ -41,6 +41,10 @@ export const ERROR_STATUS = {
   translation_unavailable: 409,
   /** A search query that is empty (nothing searchable in it) or too long. */
   query_invalid: 400,
+  /** The video already has SUBTITLE_MAX_TRACKS subtitle tracks: delete one first. */
+  too_many_tracks: 409,
+  /** A subtitle track would hold more than SUBTITLE_MAX_CUES cues. */
+  too_many_cues: 413,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -66,6 +70,11 @@ export const MEDIA_ERROR_CODES = [
   "transcode_failed",
   /** An admin cancelled the video's transcode (the jobs console); re-process or upload again. */
   "processing_cancelled",
+  /**
+   * The file is far too small for the duration and picture size it claims (a few frames
+   * stretched over hours): fewer than MEDIA_MIN_BYTES_PER_S bytes per second of source.
+   */
+  "source_too_sparse",
 ] as const;
 
 export type MediaErrorCode = (typeof MEDIA_ERROR_CODES)[number];

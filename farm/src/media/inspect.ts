@@ -1,7 +1,10 @@
 /**
  * ffprobe first: decides whether a source is a video we accept, before any encoding.
- * Everything refused gets a stable code and a sentence an uploader can act on.
+ * Everything refused gets a stable code and a sentence an uploader can act on. The limits
+ * bound what one source can cost: display size (sample aspect ratio applied), duration,
+ * frame rate, streams, and bytes per second of claimed duration (no hours from a tiny file).
  */
+import { stat } from "node:fs/promises";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { type Ffmpeg, FfmpegError, type ProbeStream } from "./ffmpeg.ts";
 import { MediaError } from "./media-error.ts";
@@ -54,10 +57,21 @@ export interface SubtitleStream {
 
 type Limits = Pick<
   FarmConfig,
-  "MEDIA_MAX_WIDTH" | "MEDIA_MAX_HEIGHT" | "MEDIA_MAX_DURATION_S" | "MEDIA_MAX_FPS" | "MEDIA_MAX_STREAMS"
+  | "MEDIA_MAX_WIDTH"
+  | "MEDIA_MAX_HEIGHT"
+  | "MEDIA_MAX_DURATION_S"
+  | "MEDIA_MAX_FPS"
+  | "MEDIA_MAX_STREAMS"
+  | "MEDIA_MIN_BYTES_PER_S"
 >;
 
+/** Clips up to a minute cost little whatever they claim; the bytes-per-second check skips them. */
+const SPARSE_CHECK_AFTER_S = 60;
+/** 3840×2160: larger pictures need proportionally more bytes per second. */
+const UHD_PIXELS = 3840 * 2160;
+
 export async function inspectSource(ffmpeg: Ffmpeg, file: string, limits: Limits): Promise<SourceInfo> {
+  const fileBytes = (await stat(file)).size;
   let probe: Awaited<ReturnType<Ffmpeg["probe"]>>;
   try {
     probe = await ffmpeg.probe(file);
@@ -95,10 +109,17 @@ export async function inspectSource(ffmpeg: Ffmpeg, file: string, limits: Limits
     }
     throw new MediaError("not_a_video", "The video track has no picture size.");
   }
-  if (width > limits.MEDIA_MAX_WIDTH || height > limits.MEDIA_MAX_HEIGHT) {
+  // Anamorphic: stretch the width to the display aspect (never shrink the height: no rung
+  // should lose vertical resolution the source has). The limit applies to that display size,
+  // which is what gets encoded: a 1920-wide source with 4:1 pixels is 7680 wide on screen.
+  const sar = sampleAspect(video);
+  const displayWidth = Math.round(width * sar);
+  if (displayWidth > limits.MEDIA_MAX_WIDTH || height > limits.MEDIA_MAX_HEIGHT) {
+    const anamorphic =
+      displayWidth !== width ? ` (${width}×${height} with ${video.sample_aspect_ratio} pixels)` : "";
     throw new MediaError(
       "dimensions_too_large",
-      `The video is ${width}×${height}; the largest accepted is ${limits.MEDIA_MAX_WIDTH}×${limits.MEDIA_MAX_HEIGHT}.`,
+      `The video is ${displayWidth}×${height}${anamorphic}; the largest accepted is ${limits.MEDIA_MAX_WIDTH}×${limits.MEDIA_MAX_HEIGHT}.`,
     );
   }
   const durationS = Number(probe.format?.duration ?? video.duration ?? 0);
@@ -108,6 +129,15 @@ export async function inspectSource(ffmpeg: Ffmpeg, file: string, limits: Limits
     throw new MediaError(
       "duration_too_long",
       `The video lasts ${Math.round(durationS)} s; the limit is ${limits.MEDIA_MAX_DURATION_S} s.`,
+    );
+  }
+  const minBytesPerS = limits.MEDIA_MIN_BYTES_PER_S * Math.max(1, (displayWidth * height) / UHD_PIXELS);
+  if (durationS > SPARSE_CHECK_AFTER_S && fileBytes / durationS < minBytesPerS) {
+    throw new MediaError(
+      "source_too_sparse",
+      `The file has ${fileBytes} bytes for ${Math.round(durationS)} s of ${displayWidth}×${height} video ` +
+        `(${Math.round(fileBytes / durationS)} bytes per second; at least ${Math.round(minBytesPerS)} are expected). ` +
+        "Re-export it with a normal frame rate, or cut it to its real length.",
     );
   }
   // Variable rate: encode at the fastest rate the source uses (r_frame_rate), not its average,
@@ -123,9 +153,6 @@ export async function inspectSource(ffmpeg: Ffmpeg, file: string, limits: Limits
     );
   }
   const rotated = Math.abs(rotation(video)) % 180 === 90;
-  // Anamorphic: stretch the width to the display aspect (never shrink the height: no rung
-  // should lose vertical resolution the source has).
-  const displayWidth = Math.round(width * sampleAspect(video));
   const audioStreams = audioStreamsOf(streams);
   return {
     durationMs: Math.round(durationS * 1000),
