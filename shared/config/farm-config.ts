@@ -62,6 +62,12 @@ const farmConfigFields = z.object({
    */
   MEDIA_MIN_BYTES_PER_S: positiveInt(1000),
   /**
+   * Minutes of source one user may have accepted for processing in any 24 hours, deleted
+   * videos included (the edge's limit of the same name, enforced again once the probe knows
+   * the duration: a transcode past it fails with `quota_exceeded`). 600 = ten hours a day.
+   */
+  PROCESSING_MINUTES_PER_DAY: positiveInt(600),
+  /**
    * Largest embedded subtitle stream read, as the WebVTT ffmpeg converts it to (4 MiB: twice
    * the largest file a subtitle PUT takes; a feature film's dialogue is about 100 KB). A larger
    * stream is not read: its track is `unsupported` (subtitle_stream_too_large).

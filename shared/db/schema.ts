@@ -380,6 +380,31 @@ export const jobAttempts = pgTable(
   (t) => [index("job_attempts_job_idx").on(t.jobId, t.id)],
 );
 
+/**
+ * Source each user had accepted for processing: one row per transcode, charged by the farm
+ * once the probe knows the duration (a retried job is charged once: `job_id` is unique). A
+ * ledger, not a sum over videos: deleting a video gives nothing back, so
+ * PROCESSING_MINUTES_PER_DAY caps any rolling 24 hours.
+ */
+export const processingUsage = pgTable(
+  "processing_usage",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** No foreign key: the charge outlives whatever happens to the video. */
+    videoId: uuid("video_id").notNull(),
+    jobId: bigint("job_id", { mode: "number" }).notNull(),
+    sourceMs: bigint("source_ms", { mode: "number" }).notNull(),
+    chargedAt: timestamp("charged_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("processing_usage_job_key").on(t.jobId),
+    index("processing_usage_user_idx").on(t.userId, t.chargedAt),
+  ],
+);
+
 /** Farm nodes and their heartbeat (every FARM_HEARTBEAT_MS); running jobs are in `jobs.locked_by`. */
 export const farmNodes = pgTable("farm_nodes", {
   nodeId: text("node_id").primaryKey(),

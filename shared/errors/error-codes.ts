@@ -75,6 +75,11 @@ export const MEDIA_ERROR_CODES = [
    * stretched over hours): fewer than MEDIA_MIN_BYTES_PER_S bytes per second of source.
    */
   "source_too_sparse",
+  /**
+   * Processing it would take its owner past PROCESSING_MINUTES_PER_DAY minutes of source in
+   * 24 hours (the farm checks once the duration is known); upload it again later.
+   */
+  "quota_exceeded",
 ] as const;
 
 export type MediaErrorCode = (typeof MEDIA_ERROR_CODES)[number];

@@ -29,6 +29,7 @@ import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
 import { prepareSubtitles } from "../subtitles/transcode-subtitles.ts";
 import { failProcessing } from "../videos/fail-processing.ts";
+import { ProcessingQuota } from "../videos/processing-quota.ts";
 import { publishLadder } from "../videos/publish-ladder.ts";
 import type { VideoStore } from "../videos/video-store.ts";
 import type { Job, JobQueue } from "./job-queue.ts";
@@ -50,6 +51,7 @@ export interface TranscodeDeps {
 
 export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
   const { config, ffmpeg, storage, videos, queue } = deps;
+  const quota = new ProcessingQuota(queue.pool, config.PROCESSING_MINUTES_PER_DAY);
   return {
     async run(job, { signal }) {
       const videoId = requireVideo(job);
@@ -82,6 +84,9 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             "The video is HDR and this server's ffmpeg cannot convert HDR to standard range (it lacks zscale).",
           );
         }
+        // The owner's processing quota, charged now that the duration is known (an admin's
+        // re-processing is not the owner's doing); over it, nothing is encoded.
+        if (!job.payload.reprocess) await quota.charge(job, videoId, info.durationMs);
         const ladder = planLadder(info, config.LADDER_MAX_FPS);
         if (shouldChunk(info.durationMs, config.CHUNK_MIN_SOURCE_S)) {
           // Long: split across the farm's nodes; this job plans it and does the audio and extras.
