@@ -12,6 +12,8 @@ export interface Bindings {
   DATABASE_URL: string;
   DB_WS_PROXY?: string;
   DB_TIMEOUT_MS?: string;
+  /** Postgres statement_timeout for every edge statement, in ms (default 5000). */
+  DB_STATEMENT_TIMEOUT_MS?: string;
   PUBLIC_BASE_URL?: string;
   JWT_PRIVATE_JWK: string;
   JWT_PREVIOUS_PUBLIC_JWKS?: string;

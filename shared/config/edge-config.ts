@@ -33,6 +33,11 @@ const edgeConfigFields = z.object({
   /** Local only: `host:port` of the WebSocket→TCP bridge in front of a plain Postgres. */
   DB_WS_PROXY: optionalString,
   DB_TIMEOUT_MS: positiveInt(3000),
+  /**
+   * Postgres cancels any edge statement running longer (statement_timeout, set per query's
+   * transaction: edge/src/db/statement-timeout.ts); the request then answers 503.
+   */
+  DB_STATEMENT_TIMEOUT_MS: positiveInt(5000),
   PUBLIC_BASE_URL: z.url().default("http://127.0.0.1:8787"),
   /** Secret: the Ed25519 private JWK (with `kid`) that signs access and upload tokens. */
   JWT_PRIVATE_JWK: z.string().min(1, "set it with `wrangler secret put JWT_PRIVATE_JWK`"),

@@ -10,6 +10,8 @@
  * needed, the WebSocket `Pool` of the same driver, opened per request and closed with
  * `waitUntil`, belongs here too, so routes never know which path a query takes.
  *
+ * Every statement runs under DB_STATEMENT_TIMEOUT_MS (statement-timeout.ts).
+ *
  * Locally, `DB_WS_PROXY` names the bridge (scripts/local/ws-bridge.ts) that serves the same
  * `POST /sql` protocol in front of a plain Postgres.
  */
@@ -17,11 +19,12 @@ import { type NeonQueryFunction, neon, neonConfig } from "@neondatabase/serverle
 import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
 import * as schema from "../../../shared/db/schema.ts";
+import { withStatementTimeout } from "./statement-timeout.ts";
 
 export type Database = NeonHttpDatabase<typeof schema>;
 
-// One handle per isolate and connection string: `neon()` is only a configured fetch and
-// holds no connection, so every request of the isolate shares it.
+// One handle per isolate, connection string and timeout: `neon()` is only a configured fetch
+// and holds no connection, so every request of the isolate shares it.
 const handles = new Map<string, Database>();
 
 /** Local bridges by the `host:port` of the database they serve (neonConfig is global). */
@@ -29,12 +32,13 @@ const localBridges = new Map<string, string>();
 const neonEndpoint = neonConfig.fetchEndpoint;
 
 export function databaseFor(config: EdgeConfig): Database {
-  let db = handles.get(config.DATABASE_URL);
+  const key = `${config.DB_STATEMENT_TIMEOUT_MS}:${config.DATABASE_URL}`;
+  let db = handles.get(key);
   if (!db) {
     if (config.DB_WS_PROXY) useLocalBridge(config.DATABASE_URL, config.DB_WS_PROXY);
     const client: NeonQueryFunction<false, false> = neon(config.DATABASE_URL);
-    db = drizzle({ client, schema });
-    handles.set(config.DATABASE_URL, db);
+    db = drizzle({ client: withStatementTimeout(client, config.DB_STATEMENT_TIMEOUT_MS), schema });
+    handles.set(key, db);
   }
   return db;
 }
