@@ -26,6 +26,8 @@ export interface ChunkedTranscodeDeps {
   chunkRuns: ChunkRuns;
   chunkSeconds: number;
   loudnessTarget: number | null;
+  /** SUBTITLE_STREAM_MAX_BYTES: larger embedded subtitle streams are not read. */
+  subtitleStreamMaxBytes?: number;
   log: (line: string) => void;
 }
 
@@ -90,7 +92,7 @@ export async function startChunkedTranscode(
   // What only the final publish needs: the source's own subtitle tracks. (The storyboard is
   // made from the smallest rung when the playable stage assembles it: no 1080p decode here.)
   await extractEmbeddedSubtitles(
-    { ffmpeg: deps.ffmpeg, subtitles: deps.subtitles },
+    { ffmpeg: deps.ffmpeg, subtitles: deps.subtitles, subtitleStreamMaxBytes: deps.subtitleStreamMaxBytes },
     { videoId: input.videoId, source: input.source, info, workDir: input.workDir, signal },
   );
   if (!(await deps.chunkRuns.finishUnit(job, run, units.extras, { complete: true }))) throw lost();

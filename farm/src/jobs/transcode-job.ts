@@ -91,7 +91,12 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
         if (shouldChunk(info.durationMs, config.CHUNK_MIN_SOURCE_S)) {
           // Long: split across the farm's nodes; this job plans it and does the audio and extras.
           await startChunkedTranscode(
-            { ...deps, chunkSeconds: config.CHUNK_SECONDS, loudnessTarget: config.LOUDNESS_TARGET },
+            {
+              ...deps,
+              chunkSeconds: config.CHUNK_SECONDS,
+              loudnessTarget: config.LOUDNESS_TARGET,
+              subtitleStreamMaxBytes: config.SUBTITLE_STREAM_MAX_BYTES,
+            },
             job,
             {
               videoId,
@@ -165,7 +170,7 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           dir,
         );
         const subtitleSet = await prepareSubtitles(
-          { ffmpeg, subtitles: deps.subtitles },
+          { ffmpeg, subtitles: deps.subtitles, subtitleStreamMaxBytes: config.SUBTITLE_STREAM_MAX_BYTES },
           {
             videoId,
             source,

@@ -5,19 +5,27 @@
  * uploaded file. Bitmap streams (DVD, PGS, DVB) cannot become text: they are listed as
  * `unsupported` with the reason. A stream that fails fails only its own track; nothing here
  * ever fails the video, and each stream has a time budget so none can stall the transcode.
+ *
+ * A stream is read up to a size (SUBTITLE_STREAM_MAX_BYTES, ffmpeg stops writing just past
+ * it); a larger one is `unsupported` too. Parsing runs in a worker thread (parse-off-thread.ts):
+ * whatever a stream holds, the farm's event loop is never blocked by it.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Cue } from "../../../shared/subtitles/cue.ts";
 import { languageFromTag, languageLabel } from "../../../shared/subtitles/languages.ts";
-import { parseSubtitles } from "../../../shared/subtitles/parse.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import type { SourceInfo } from "../media/inspect.ts";
+import { parseSubtitlesOffThread } from "./parse-off-thread.ts";
 import type { EmbeddedTrack } from "./subtitle-store.ts";
 
 const TEXT_CODECS = new Set(["subrip", "srt", "ass", "ssa", "mov_text", "webvtt", "text"]);
 const BITMAP_CODECS = new Set(["dvd_subtitle", "hdmv_pgs_subtitle", "dvb_subtitle", "xsub", "dvb_teletext"]);
 const STREAM_BUDGET_MS = 60_000;
+/** The default of SUBTITLE_STREAM_MAX_BYTES (shared/config/farm-config.ts). */
+export const SUBTITLE_STREAM_MAX_BYTES = 4 * 1024 * 1024;
+
+const mib = (bytes: number) => `${Math.round((bytes / 1024 ** 2) * 10) / 10} MiB`;
 
 export async function extractSubtitles(
   ffmpeg: Ffmpeg,
@@ -25,6 +33,7 @@ export async function extractSubtitles(
   info: Pick<SourceInfo, "subtitleStreams" | "videoStartMs">,
   workDir: string,
   signal?: AbortSignal,
+  maxStreamBytes = SUBTITLE_STREAM_MAX_BYTES,
 ): Promise<EmbeddedTrack[]> {
   const tracks: EmbeddedTrack[] = [];
   // The published video starts at 0 where the source's video stream started.
@@ -58,13 +67,33 @@ export async function extractSubtitles(
     try {
       const out = path.join(workDir, `subtitle-${stream.index}.vtt`);
       const budget = AbortSignal.timeout(STREAM_BUDGET_MS);
+      const stop = signal ? AbortSignal.any([signal, budget]) : budget;
       await ffmpeg.run({
         inputs: [{ path: source }],
-        outputOptions: ["-map", `0:${stream.index}`, "-c:s", "webvtt", "-f", "webvtt"],
+        // -fs: ffmpeg stops once the file passes the limit, so no more than that is written.
+        outputOptions: [
+          "-map",
+          `0:${stream.index}`,
+          "-c:s",
+          "webvtt",
+          "-f",
+          "webvtt",
+          "-fs",
+          String(maxStreamBytes + 1),
+        ],
         output: out,
-        signal: signal ? AbortSignal.any([signal, budget]) : budget,
+        signal: stop,
       });
-      const { cues } = parseSubtitles(new Uint8Array(await readFile(out)));
+      if ((await stat(out)).size > maxStreamBytes) {
+        tracks.push({
+          ...base,
+          status: "unsupported",
+          errorCode: "subtitle_stream_too_large",
+          errorMessage: `This subtitle stream is larger than ${mib(maxStreamBytes)} as WebVTT (SUBTITLE_STREAM_MAX_BYTES), so it was not read; upload it as a .srt or .vtt file instead.`,
+        });
+        continue;
+      }
+      const cues = await parseSubtitlesOffThread(new Uint8Array(await readFile(out)), stop);
       tracks.push({
         ...base,
         status: "ready",

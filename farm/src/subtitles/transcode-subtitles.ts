@@ -27,7 +27,7 @@ export interface PreparedSubtitles {
 }
 
 export async function prepareSubtitles(
-  deps: { ffmpeg: Ffmpeg; subtitles: SubtitleStore },
+  deps: { ffmpeg: Ffmpeg; subtitles: SubtitleStore; subtitleStreamMaxBytes?: number },
   input: {
     videoId: string;
     source: string;
@@ -44,10 +44,17 @@ export async function prepareSubtitles(
 
 /** The source's own subtitle tracks, stored as the video's embedded tracks. */
 export async function extractEmbeddedSubtitles(
-  deps: { ffmpeg: Ffmpeg; subtitles: SubtitleStore },
+  deps: { ffmpeg: Ffmpeg; subtitles: SubtitleStore; subtitleStreamMaxBytes?: number },
   input: { videoId: string; source: string; info: SourceInfo; workDir: string; signal: AbortSignal },
 ): Promise<void> {
-  const embedded = await extractSubtitles(deps.ffmpeg, input.source, input.info, input.workDir, input.signal);
+  const embedded = await extractSubtitles(
+    deps.ffmpeg,
+    input.source,
+    input.info,
+    input.workDir,
+    input.signal,
+    deps.subtitleStreamMaxBytes,
+  );
   await deps.subtitles.replaceEmbedded(input.videoId, embedded);
 }
 
