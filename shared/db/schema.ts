@@ -10,6 +10,7 @@ import {
   boolean,
   check,
   customType,
+  date,
   index,
   integer,
   jsonb,
@@ -342,6 +343,28 @@ export const subtitleCueBlocks = pgTable(
     index("subtitle_cue_blocks_video_idx").on(t.videoId),
     // Which configurations are in use (search reads them off this, see search-sql.ts).
     index("subtitle_cue_blocks_config_idx").on(t.searchConfig),
+  ],
+);
+
+/**
+ * Characters each user sent to machine translation, per calendar month (UTC; `month` is its
+ * first day). A ledger, not a sum over tracks: deleting a video, a track or a translation
+ * gives nothing back, so TRANSLATE_MONTHLY_CHARS caps what a month costs. The farm reserves
+ * characters here before sending them (a conditional upsert) and trues the count up after.
+ */
+export const translationUsage = pgTable(
+  "translation_usage",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    month: date("month").notNull(),
+    chars: bigint("chars", { mode: "number" }).notNull().default(0),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.month] }),
+    check("translation_usage_chars_check", sql`${t.chars} >= 0`),
   ],
 );
 
