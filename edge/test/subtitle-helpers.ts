@@ -24,7 +24,7 @@ export interface CuesJson {
 export const SRT =
   "1\n00:00:01,000 --> 00:00:02,000\nHello\n\n2\n00:00:03,000 --> 00:00:04,500\n<i>World</i>\n";
 
-export function putSubtitle(
+export function putSubtitle<T = TrackJson>(
   token: string | undefined,
   videoId: string,
   lang: string,
@@ -33,7 +33,7 @@ export function putSubtitle(
 ) {
   const headers = { "content-type": options.type ?? "application/x-subrip", ...options.headers };
   if (options.type === "") delete (headers as Record<string, string>)["content-type"];
-  return callJson<TrackJson>("PUT", `/api/v1/videos/${videoId}/subtitles/${lang}${options.query ?? ""}`, {
+  return callJson<T>("PUT", `/api/v1/videos/${videoId}/subtitles/${lang}${options.query ?? ""}`, {
     ...options,
     token,
     headers,

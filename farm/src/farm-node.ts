@@ -103,7 +103,11 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
   const ffmpeg = new Ffmpeg(options.media ?? locateMediaTools(config), (tool, reason) =>
     metrics.ffmpegFailed(tool, reason),
   );
-  const subtitles = new SubtitleStore(db);
+  const subtitles = new SubtitleStore(db, {
+    maxTracks: config.SUBTITLE_MAX_TRACKS,
+    maxCues: config.SUBTITLE_MAX_CUES,
+    log: nodeLog,
+  });
   const chunkRuns = new ChunkRuns(db, queue);
   const media = { config, ffmpeg, storage, videos, queue, subtitles, chunkRuns, log: nodeLog };
   const runner = new JobRunner(

@@ -44,7 +44,9 @@ afterEach(async () => {
 });
 
 /** A real runner for translate_subtitles, with short backoffs so retries happen within a test. */
-function startRunner(options: { cap?: number; maxBytes?: number } = {}) {
+function startRunner(
+  options: { cap?: number; maxBytes?: number; monthly?: number; maxTracks?: number } = {},
+) {
   const queue = new JobQueue(db(), "translate-test", 10_000);
   const policies = jobPolicies({ TRANSCODE_CONCURRENCY: 1 });
   policies.translate_subtitles = { ...policies.translate_subtitles, backoffBaseMs: 50, backoffCapMs: 200 };
@@ -59,6 +61,8 @@ function startRunner(options: { cap?: number; maxBytes?: number } = {}) {
         client,
         config: {
           TRANSLATE_MAX_CHARS_PER_VIDEO: options.cap ?? 200_000,
+          TRANSLATE_MONTHLY_CHARS: options.monthly ?? 1_000_000,
+          SUBTITLE_MAX_TRACKS: options.maxTracks ?? 40,
           AWS_REGION: undefined,
           AWS_TRANSLATE_ENDPOINT: standIn.url,
         },
@@ -69,6 +73,30 @@ function startRunner(options: { cap?: number; maxBytes?: number } = {}) {
     { pollMs: 50, leaseMs: 10_000, log },
   );
   runner.start();
+}
+
+/** A video whose upload was processed (translations wait for one). */
+async function uploadedVideo() {
+  const video = await newVideo();
+  await db().query("update videos set status = 'ready' where id = $1", [video.videoId]);
+  return video;
+}
+
+/** Another processed video of the same owner. */
+async function anotherVideo(ownerId: string): Promise<string> {
+  const { rows } = await db().query<{ id: string }>(
+    "insert into videos (owner_id, title, visibility, status) values ($1, 'Second', 'public', 'ready') returning id",
+    [ownerId],
+  );
+  return rows[0]!.id;
+}
+
+async function monthUsage(ownerId: string): Promise<number> {
+  const { rows } = await db().query<{ chars: string }>(
+    "select chars from translation_usage where user_id = $1 and month = date_trunc('month', now() at time zone 'utc')::date",
+    [ownerId],
+  );
+  return Number(rows[0]?.chars ?? 0);
 }
 
 /** A ready track with these cues, as extraction or an upload leaves it. */
@@ -175,7 +203,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_00
 describe("translate_subtitles", () => {
   it("makes a ready machine track at the source cues' times, markup and escapes intact, and queues publishing", async () => {
     startRunner();
-    const { videoId } = await newVideo();
+    const { videoId } = await uploadedVideo();
     const texts = [
       "Hello",
       "<i>Careful</i> &amp; quiet",
@@ -216,7 +244,7 @@ describe("translate_subtitles", () => {
   it("sends an unknown source language as auto, then the language the service detected", async () => {
     startRunner({ maxBytes: 120 });
     standIn.detected = "de";
-    const { videoId } = await newVideo();
+    const { videoId } = await uploadedVideo();
     const texts = Array.from({ length: 12 }, (_, i) => `Guten Tag, Zeile ${i}`);
     const source = await sourceTrack(videoId, null, texts);
     expect((await translate(videoId, source, "en")).state).toBe("done");
@@ -231,7 +259,7 @@ describe("translate_subtitles", () => {
 
   it("retries throttling and 5xx answers within the attempt", async () => {
     startRunner();
-    const { videoId } = await newVideo();
+    const { videoId } = await uploadedVideo();
     const source = await sourceTrack(videoId, "en", ["One", "Two"]);
     standIn.failNext(4, "TooManyRequestsException", 429);
     standIn.failNext(1, "ServiceUnavailableException", 503, "Service unavailable");
@@ -247,7 +275,7 @@ describe("translate_subtitles", () => {
 
   it("fills a request up to exactly 10,000 bytes and no further", async () => {
     startRunner();
-    const { videoId } = await newVideo();
+    const { videoId } = await uploadedVideo();
     // `<p id="cN">` + `</p>` is 15 bytes for N < 10, and 'é' is 2 bytes: ten 1,000-byte elements.
     const big = `${"é".repeat(492)}a`;
     const texts = [...Array.from({ length: 10 }, () => big), "x"];
@@ -263,7 +291,7 @@ describe("translate_subtitles", () => {
 
   it("splits many cues of mixed scripts into requests under the limit, keeping every cue", async () => {
     startRunner();
-    const { videoId } = await newVideo();
+    const { videoId } = await uploadedVideo();
     const words = ["chat", "café", "日本語", "Ελληνικά", "emoji 🎬", "&amp;", "&lt;tag&gt;", "<i>it</i>"];
     const texts = Array.from({ length: 1500 }, (_, i) =>
       Array.from({ length: 1 + ((i * 7) % 13) }, (_, j) => words[(i + j) % words.length]).join(" "),
@@ -283,7 +311,7 @@ describe("translate_subtitles", () => {
 
   it("sends a batch whose reply lost a cue again one cue at a time", async () => {
     startRunner();
-    const { videoId } = await newVideo();
+    const { videoId } = await uploadedVideo();
     const texts = ["Alpha", "Beta", "Gamma", "Delta"];
     const source = await sourceTrack(videoId, "en", texts);
     standIn.dropCueFromReplies(1);
@@ -304,7 +332,7 @@ describe("translate_subtitles", () => {
     ["InvalidRequestException", "translation_request_invalid"],
   ])("fails the track, not the video, on %s", async (type, code) => {
     startRunner();
-    const { videoId } = await newVideo();
+    const { videoId } = await uploadedVideo();
     const before = await db().query("select status, error_code, error_message from videos where id = $1", [
       videoId,
     ]);
@@ -326,7 +354,7 @@ describe("translate_subtitles", () => {
 
   it("refuses to send anything past the per-video character cap", async () => {
     startRunner({ cap: 1000 });
-    const { videoId } = await newVideo();
+    const { videoId } = await uploadedVideo();
     await db().query("update videos set translated_chars = 990 where id = $1", [videoId]);
     const source = await sourceTrack(videoId, "en", [
       "A line long enough to pass the remaining ten characters",
@@ -343,7 +371,7 @@ describe("translate_subtitles", () => {
   it("counts every language against the same cap", async () => {
     const request = '<p id="c0">Twenty-four characters..</p>'; // what one translation sends
     startRunner({ cap: 2 * request.length + 10 });
-    const { videoId } = await newVideo();
+    const { videoId } = await uploadedVideo();
     const source = await sourceTrack(videoId, "en", ["Twenty-four characters.."]);
     expect((await translate(videoId, source, "fr")).state).toBe("done");
     expect((await translate(videoId, source, "es")).state).toBe("done");
@@ -355,7 +383,7 @@ describe("translate_subtitles", () => {
 
   it("replaces the track when run again, and keeps a ready one when a re-run fails", async () => {
     startRunner();
-    const { videoId } = await newVideo();
+    const { videoId } = await uploadedVideo();
     const source = await sourceTrack(videoId, "en", ["Old one", "Old two", "Old three"]);
     await translate(videoId, source);
     const first = (await machineTrack(videoId))!;
@@ -383,7 +411,7 @@ describe("translate_subtitles", () => {
 
   it("fails the track when its source is gone, not ready or already in that language", async () => {
     startRunner();
-    const { videoId } = await newVideo();
+    const { videoId } = await uploadedVideo();
     const pending = await sourceTrack(videoId, "en", [], "pending");
     await translate(videoId, pending, "fr");
     expect((await machineTrack(videoId, "fr"))!.error_code).toBe("source_track_not_ready");
@@ -393,5 +421,66 @@ describe("translate_subtitles", () => {
     await translate(videoId, english, "en");
     expect((await machineTrack(videoId, "en"))!.error_code).toBe("same_language");
     expect(standIn.requests).toHaveLength(0);
+  });
+
+  it("caps each owner's month across videos, deleted ones included, and fails the track saying so", async () => {
+    const request = '<p id="c0">Twenty-four characters..</p>'; // what one translation sends
+    startRunner({ monthly: 2 * request.length + 10 });
+    const { videoId, ownerId } = await uploadedVideo();
+    const source = await sourceTrack(videoId, "en", ["Twenty-four characters.."]);
+    expect((await translate(videoId, source, "fr")).state).toBe("done");
+    expect(await monthUsage(ownerId)).toBe(request.length);
+    // Deleting the video (and its tracks, as the purge does) gives nothing back.
+    await db().query("update videos set deleted_at = now() where id = $1", [videoId]);
+    await db().query("delete from subtitle_tracks where video_id = $1", [videoId]);
+    const second = await anotherVideo(ownerId);
+    const again = await sourceTrack(second, "en", ["Twenty-four characters.."]);
+    expect((await translate(second, again, "es")).state).toBe("done");
+    expect(await monthUsage(ownerId)).toBe(2 * request.length);
+    const job = await translate(second, again, "de");
+    expect(job).toMatchObject({ state: "failed", attempts: 1 });
+    expect(standIn.requests).toHaveLength(2);
+    const track = (await machineTrack(second, "de"))!;
+    expect(track).toMatchObject({ status: "failed", error_code: "quota_exceeded" });
+    expect(track.error_message).toMatch(/TRANSLATE_MONTHLY_CHARS/);
+    expect(await monthUsage(ownerId)).toBe(2 * request.length);
+    // Each video's own count stays its own.
+    expect(await translatedChars(second)).toBe(request.length);
+  });
+
+  it("gives back to the month it charged what was reserved but never sent", async () => {
+    startRunner();
+    const { videoId, ownerId } = await uploadedVideo();
+    const source = await sourceTrack(videoId, "en", ["Hello there"]);
+    standIn.failAlways("UnsupportedLanguagePairException", 400, "nope");
+    await translate(videoId, source, "fr");
+    expect((await machineTrack(videoId, "fr"))!.error_code).toBe("unsupported_language_pair");
+    expect(await monthUsage(ownerId)).toBe(0);
+    expect(await translatedChars(videoId)).toBe(0);
+  });
+
+  it("does not start before the video has an upload (video_not_ready), sending nothing", async () => {
+    startRunner();
+    const { videoId } = await newVideo(); // awaiting its upload
+    const source = await sourceTrack(videoId, "en", ["Hello"]);
+    expect((await translate(videoId, source, "fr")).state).toBe("failed");
+    const track = (await machineTrack(videoId, "fr"))!;
+    expect(track).toMatchObject({ status: "failed", error_code: "video_not_ready" });
+    expect(standIn.requests).toHaveLength(0);
+  });
+
+  it("skips a translation that would add a track past SUBTITLE_MAX_TRACKS, and says so", async () => {
+    startRunner({ maxTracks: 2 });
+    const { videoId } = await uploadedVideo();
+    const source = await sourceTrack(videoId, "en", ["Hello"]);
+    expect((await translate(videoId, source, "fr")).state).toBe("done");
+    const job = await translate(videoId, source, "es");
+    expect(job.state).toBe("failed");
+    expect(job.last_error).toMatch(/SUBTITLE_MAX_TRACKS/);
+    expect(logs.join("\n")).toMatch(/translation to es skipped: too many subtitle tracks/);
+    expect(await machineTrack(videoId, "es")).toBeUndefined();
+    // Re-translating a language the video has stays possible at the limit.
+    expect((await translate(videoId, source, "fr")).state).toBe("done");
+    expect(standIn.requests).toHaveLength(2);
   });
 });

@@ -86,6 +86,15 @@ const edgeConfigFields = z.object({
    * by the farm's own rule (shared/config/translation.ts): an endpoint override (a local
    * stand-in) or AWS credentials named. The edge never calls AWS, so it takes no AWS secret.
    */
+  /** Subtitle tracks one video may have, of every origin (409 too_many_tracks past it). */
+  SUBTITLE_MAX_TRACKS: positiveInt(40),
+  /** Cues one subtitle track may hold (413 too_many_cues past it; a feature film has ~2,000). */
+  SUBTITLE_MAX_CUES: positiveInt(20_000),
+  /**
+   * Characters one user may send to machine translation per calendar month (UTC), counted
+   * across all their videos, deleted ones included (429 quota_exceeded past it).
+   */
+  TRANSLATE_MONTHLY_CHARS: positiveInt(1_000_000),
   AWS_TRANSLATE_ENDPOINT: optionalString.pipe(z.url().optional()),
   AWS_ACCESS_KEY_ID: optionalString,
   /**

@@ -3,6 +3,9 @@
  * tags are ISO 639-2 (`eng`, `fre`/`fra`), users type ISO 639-1 or BCP 47 in any case and
  * with `_` (`pt_br`); all become one canonical tag, so one language is one track.
  * Intl (ICU) is in Node and workerd alike; nothing here needs more.
+ * Only tags with a meaning everyone shares are kept: private-use parts (`x-…`, languages
+ * qaa–qtz, regions AA/QM–QZ/XA–XZ/ZZ, scripts Qaaa–Qabx/Zzzz), extensions (`u-…`) and subtags
+ * ICU does not know are refused (null), so one language cannot hide behind many spellings.
  */
 import { ISO_639_2_TO_1, UNDETERMINED } from "./iso-639.ts";
 
@@ -26,8 +29,24 @@ export function languageFromTag(tag: string | null | undefined): string | null {
     return null;
   }
   if (!canonical || canonical.length > MAX_TAG_LENGTH) return null;
-  const language = canonical.split("-")[0]!;
-  return knownNames.of(language) === undefined ? null : canonical;
+  const subtags = canonical.split("-");
+  // A one-letter subtag starts private use (`x`) or an extension (`u`, `t`): not a language.
+  if (subtags.some((part) => part.length === 1) || subtags.slice(1).some(privateUse)) return null;
+  if (knownNames.of(subtags[0]!) === undefined) return null;
+  // The whole tag must have a name: an unknown region, script or variant has none.
+  try {
+    return knownNames.of(canonical) === undefined ? null : canonical;
+  } catch {
+    return null;
+  }
+}
+
+/** Region and script subtags reserved for private use, and the "unknown" ones. */
+function privateUse(subtag: string): boolean {
+  const upper = subtag.toUpperCase();
+  if (subtag.length === 2) return /^(AA|Q[M-Z]|X[A-Z]|ZZ)$/.test(upper);
+  if (subtag.length === 4) return /^(QAA[A-Z]|QAB[A-X]|ZZZZ)$/.test(upper);
+  return false;
 }
 
 const displayNames = new Map<string, Intl.DisplayNames>();

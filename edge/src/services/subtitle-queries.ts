@@ -24,6 +24,8 @@ export interface TargetRow {
   cues: IndexedCue[] | null;
   /** Every track of the language, preferred first, when asked for. */
   tracks: TrackRow[] | null;
+  /** How many tracks the video has, of every language and origin (SUBTITLE_MAX_TRACKS). */
+  trackCount: number;
 }
 
 export interface TargetQuery {
@@ -46,7 +48,8 @@ export function targetQuery(q: TargetQuery): SQL {
     : sql`null::json`;
   return sql`
     select v.owner_id as "ownerId", v.visibility, v.status, v.duration_ms as "durationMs",
-           t.track, t.version, ${cues} as cues, ${tracks} as tracks
+           t.track, t.version, ${cues} as cues, ${tracks} as tracks,
+           (select count(*) from subtitle_tracks c where c.video_id = v.id)::int as "trackCount"
     from videos v
     left join lateral (
       select t.id, ${trackJson} as track, t.updated_at::text as version
@@ -56,6 +59,17 @@ export function targetQuery(q: TargetQuery): SQL {
       limit 1) t on true
     where v.id = ${q.videoId}::uuid and v.deleted_at is null`;
 }
+
+/**
+ * Locks the video's row for the rest of the batch: track counts (SUBTITLE_MAX_TRACKS) read
+ * after it cannot change under the batch, so two uploads cannot both take the last place.
+ */
+export const lockVideo = (videoId: string) =>
+  sql`select 1 from videos where id = ${videoId}::uuid for update`;
+
+/** Whether the video has room for one more track, or already has the one `existing` selects. */
+export const roomForTrack = (videoId: string, max: number, existing: SQL) =>
+  sql`(exists (${existing}) or (select count(*) from subtitle_tracks c where c.video_id = ${videoId}::uuid) < ${max}::int)`;
 
 /** True while the video exists and is not deleted: batches change nothing of a deleted video. */
 export const videoLive = (videoId: string) =>

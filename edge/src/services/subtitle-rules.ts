@@ -79,6 +79,27 @@ export function cuesOfFile(bytes: Uint8Array, durationMs: number | null): Cue[] 
   return kept;
 }
 
+/** 413 too_many_cues past SUBTITLE_MAX_CUES. */
+export function checkCueCount(count: number, max: number): void {
+  if (count > max) {
+    throw new ApiError(
+      "too_many_cues",
+      `the track would hold ${count} cues; a track holds at most ${max} (SUBTITLE_MAX_CUES)`,
+      { details: { cues: count, max } },
+    );
+  }
+}
+
+/** 409 too_many_tracks: the video has SUBTITLE_MAX_TRACKS tracks (or would have more). */
+export function tooManyTracks(max: number, adding = 1): ApiError {
+  const what = adding === 1 ? "another track" : `${adding} more tracks`;
+  return new ApiError(
+    "too_many_tracks",
+    `the video may have at most ${max} subtitle tracks (SUBTITLE_MAX_TRACKS), so it has no room for ${what}: delete one first`,
+    { details: { max } },
+  );
+}
+
 export function videoNotFound(): ApiError {
   return new ApiError("not_found", "no such video");
 }

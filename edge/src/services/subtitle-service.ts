@@ -18,7 +18,9 @@ import type { Database } from "../db/request-db.ts";
 import { applyCueEdits } from "./cue-edits.ts";
 import {
   insertCues,
+  lockVideo,
   type Origin,
+  roomForTrack,
   selectTrack,
   type TargetQuery,
   type TargetRow,
@@ -26,10 +28,12 @@ import {
   videoLive,
 } from "./subtitle-queries.ts";
 import {
+  checkCueCount,
   cuesOfFile,
   languageParam,
   mustChange,
   targetLanguages,
+  tooManyTracks,
   trackNotFound,
   videoNotFound,
 } from "./subtitle-rules.ts";
@@ -86,15 +90,20 @@ export class SubtitleService {
     const lang = languageParam(rawLang, false) as string;
     const target = await this.target({ videoId, lang, origin: "uploaded" });
     mustChange(target, viewer);
+    const maxTracks = this.config.SUBTITLE_MAX_TRACKS;
+    if (!target.track && target.trackCount >= maxTracks) throw tooManyTracks(maxTracks);
     const cues = cuesOfFile(await file(), target.durationMs);
+    checkCueCount(cues.length, this.config.SUBTITLE_MAX_CUES);
     const live = videoLive(videoId);
     const isTrack = sql`t.video_id = ${videoId}::uuid and t.language = ${lang}::text and t.origin = 'uploaded'`;
-    const [upserted, , , , selected] = await this.db.batch([
+    const room = roomForTrack(videoId, maxTracks, sql`select 1 from subtitle_tracks t where ${isTrack}`);
+    const [, upserted, , , , selected] = await this.db.batch([
+      this.db.execute(lockVideo(videoId)),
       this.db.execute(sql`
         insert into subtitle_tracks (video_id, language, label, kind, origin, status, cue_count)
         select ${videoId}::uuid, ${lang}::text, ${options.label ?? languageLabel(lang)}::text,
                ${options.kind ?? "subtitles"}::text, 'uploaded', 'ready', ${cues.length}::int
-        where ${live}
+        where ${live} and ${room}
         on conflict (video_id, language, origin) do update set
           label = coalesce(${options.label ?? null}::text, subtitle_tracks.label),
           kind = coalesce(${options.kind ?? null}::text, subtitle_tracks.kind),
@@ -109,7 +118,12 @@ export class SubtitleService {
     ]);
     const created = rowOf<{ created: boolean }>(upserted)?.created;
     const track = rowOf<{ track: TrackRow }>(selected)?.track;
-    if (created === undefined || !track) throw videoNotFound(); // deleted meanwhile
+    if (created === undefined || !track) {
+      // Deleted meanwhile, or another request took the last place first.
+      const now = await this.target({ videoId, lang, origin: "uploaded" });
+      if (now && now.trackCount >= maxTracks) throw tooManyTracks(maxTracks);
+      throw videoNotFound();
+    }
     return { track: toSubtitleTrack(track), created };
   }
 
@@ -164,6 +178,7 @@ export class SubtitleService {
       );
     }
     const cues = applyCueEdits(target.cues ?? [], edits, target.durationMs);
+    checkCueCount(cues.length, this.config.SUBTITLE_MAX_CUES);
     const id = target.track.id;
     // `now()` is the transaction's start: the value the update below wrote, if it did.
     const updated = sql`t.id = ${id}::uuid and t.updated_at = now()`;
@@ -188,6 +203,11 @@ export class SubtitleService {
    * Queues one `translate_subtitles` job per target language from the language's best ready
    * track (uploaded over embedded over machine), and shows each target as a machine track:
    * pending until translated (a ready one stays ready until its replacement arrives).
+   * Refused up front: a video with no upload processing or processed (409 video_not_ready),
+   * targets that would take the video past SUBTITLE_MAX_TRACKS (409 too_many_tracks), and an
+   * owner whose month would go past TRANSLATE_MONTHLY_CHARS (429 quota_exceeded; estimated
+   * from the source's cue text — the farm counts exactly what it sends, and fails the track
+   * with the same reason when the estimate was short).
    */
   async translate(videoId: string, rawLang: string, viewer: Viewer, to: string[]) {
     const lang = languageParam(rawLang, true);
@@ -215,13 +235,17 @@ export class SubtitleService {
         `invalid body: to: ${source.lang} is the source track's own language`,
       );
     }
+    await this.checkTranslationBudget(videoId, target, source, targets);
     const live = videoLive(videoId);
+    const maxTracks = this.config.SUBTITLE_MAX_TRACKS;
+    const machineTrack = (language: string) =>
+      sql`select 1 from subtitle_tracks t where t.video_id = ${videoId}::uuid and t.language = ${language}::text and t.origin = 'machine'`;
     const statements = targets.flatMap((language) => [
       this.db.execute(sql`
         insert into subtitle_tracks (video_id, language, label, kind, origin, status, source_track_id)
         select ${videoId}::uuid, ${language}::text, ${machineLabel(language)}::text, ${source.kind}::text,
                'machine', 'pending', ${source.id}::uuid
-        where ${live}
+        where ${live} and ${roomForTrack(videoId, maxTracks, machineTrack(language))}
         on conflict (video_id, language, origin) do update set
           source_track_id = excluded.source_track_id,
           status = case when subtitle_tracks.status = 'ready' then 'ready' else 'pending' end,
@@ -229,17 +253,67 @@ export class SubtitleService {
       this.db.execute(
         enqueueStatement(
           { type: "translate_subtitles", videoId, payload: { sourceTrackId: source.id, to: language } },
-          { onlyIf: live },
+          // No track, no job: another request took the last places meanwhile.
+          { onlyIf: sql`${live} and exists (${machineTrack(language)})` },
         ),
       ),
     ]);
     const machineTracks = this.db.execute(sql`
       select coalesce(json_agg(${trackJson} order by t.language), '[]'::json) as tracks from subtitle_tracks t
       where t.video_id = ${videoId}::uuid and t.origin = 'machine' and t.language = any(${sql.param(targets)}::text[])`);
-    const results = await this.db.batch([...statements, machineTracks] as unknown as [BatchItem<"pg">]);
+    const results = await this.db.batch([
+      this.db.execute(lockVideo(videoId)),
+      ...statements,
+      machineTracks,
+    ] as unknown as [BatchItem<"pg">]);
     const created =
       rowOf<{ tracks: TrackRow[] }>(results[results.length - 1] as { rows: unknown[] })?.tracks ?? [];
-    return { source: toSubtitleTrack(source), queued: targets, tracks: created.map(toSubtitleTrack) };
+    const queued = targets.filter((language) => created.some((track) => track.lang === language));
+    return { source: toSubtitleTrack(source), queued, tracks: created.map(toSubtitleTrack) };
+  }
+
+  /**
+   * The refusals a translation request gets before anything is queued: no upload yet, no
+   * room for the new tracks, or the owner's month of machine translation used up.
+   */
+  private async checkTranslationBudget(
+    videoId: string,
+    target: TargetRow,
+    source: TrackRow,
+    targets: string[],
+  ): Promise<void> {
+    if (target.status !== "processing" && target.status !== "ready") {
+      throw new ApiError(
+        "video_not_ready",
+        `the video is ${target.status.replace("_", " ")}: translations start once its upload is processing`,
+        { details: { status: target.status } },
+      );
+    }
+    const budget = rowOf<{ sourceChars: string; used: string; existing: string[] }>(
+      await this.db.execute(sql`
+        select (select coalesce(sum(char_length(c.text)), 0) from subtitle_cues c
+                where c.track_id = ${source.id}::uuid)::bigint as "sourceChars",
+               coalesce((select u.chars from translation_usage u where u.user_id = ${target.ownerId}::uuid
+                         and u.month = date_trunc('month', now() at time zone 'utc')::date), 0)::bigint as used,
+               array(select t.language from subtitle_tracks t where t.video_id = ${videoId}::uuid
+                     and t.origin = 'machine' and t.language = any(${sql.param(targets)}::text[])) as existing`),
+    );
+    const existing = budget?.existing ?? [];
+    const adding = targets.filter((language) => !existing.includes(language)).length;
+    const maxTracks = this.config.SUBTITLE_MAX_TRACKS;
+    if (adding > 0 && target.trackCount + adding > maxTracks) throw tooManyTracks(maxTracks, adding);
+    const monthly = this.config.TRANSLATE_MONTHLY_CHARS;
+    const used = Number(budget?.used ?? 0);
+    const needed = Number(budget?.sourceChars ?? 0) * targets.length;
+    if (used + needed > monthly) {
+      throw new ApiError(
+        "quota_exceeded",
+        `translating ${targets.length === 1 ? "this track" : `this track into ${targets.length} languages`} ` +
+          `takes about ${needed} characters; the video's owner has sent ${used} of the ${monthly} characters ` +
+          "a month allows to machine translation (TRANSLATE_MONTHLY_CHARS); it starts again on the 1st (UTC)",
+        { details: { used, needed, limit: monthly } },
+      );
+    }
   }
 
   private async target(query: TargetQuery): Promise<TargetRow | undefined> {

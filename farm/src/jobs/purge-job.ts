@@ -7,6 +7,11 @@
  * Jobs that write media (a transcode, a chunk, an assembly, a subtitle publish) stop at their
  * next heartbeat once the video is deleted, but one may still be uploading until then: the
  * purge waits for them (it fails and retries with backoff), so nothing lands after it.
+ *
+ * The video's row stays (soft-deleted: ids are never reused, and the owner's usage counts
+ * keep it), but its subtitle tracks go from the database — cues and search blocks cascade
+ * with them. Writers of tracks check the row (deleted_at, under its row lock) first, so none
+ * comes back after this.
  */
 
 import type pg from "pg";
@@ -40,7 +45,13 @@ export function purgeHandler(deps: {
       await deps.discardUpload(job.videoId);
       await deps.storage.deleteKeys([job.videoId, `${job.videoId}.info`, `${job.videoId}.part`]);
       const media = await deps.storage.deletePrefix(mediaPrefix(job.videoId));
-      deps.log(`video ${job.videoId} purged (${media} media objects)`);
+      const tracks = await deps.db.query(
+        "delete from subtitle_tracks where video_id = $1 and exists (select 1 from videos where id = $1 and deleted_at is not null)",
+        [job.videoId],
+      );
+      deps.log(
+        `video ${job.videoId} purged (${media} media objects, ${tracks.rowCount ?? 0} subtitle tracks)`,
+      );
     },
   };
 }

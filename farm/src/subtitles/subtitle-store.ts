@@ -2,6 +2,9 @@
  * The farm's reads and writes of subtitle tracks and cues (tables subtitle_tracks and
  * subtitle_cues). Extraction replaces a video's embedded tracks as a whole; publishing reads
  * the ready tracks with their cues in one query.
+ * Extraction keeps the edge's limits: embedded tracks past SUBTITLE_MAX_TRACKS (counting the
+ * video's uploaded and machine tracks) are skipped and logged, and a stream with more than
+ * SUBTITLE_MAX_CUES cues is stored `unsupported` (too_many_cues) without its cues.
  */
 import type pg from "pg";
 import type { Cue } from "../../../shared/subtitles/cue.ts";
@@ -24,8 +27,24 @@ export interface EmbeddedTrack {
 
 type Queryable = pg.Pool | pg.PoolClient;
 
+export interface SubtitleLimits {
+  maxTracks: number;
+  maxCues: number;
+  /** Where skipped tracks are reported. */
+  log: (line: string) => void;
+}
+
+const UNLIMITED: SubtitleLimits = {
+  maxTracks: Number.POSITIVE_INFINITY,
+  maxCues: Number.POSITIVE_INFINITY,
+  log: () => undefined,
+};
+
 export class SubtitleStore {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly limits: SubtitleLimits = UNLIMITED,
+  ) {}
 
   /** The video's ready tracks with their cues: the default first, then by language. */
   async readyTracks(videoId: string, db: Queryable = this.pool): Promise<PublishableTrack[]> {
@@ -68,15 +87,32 @@ export class SubtitleStore {
    */
   async replaceEmbedded(videoId: string, tracks: EmbeddedTrack[]): Promise<void> {
     await inTransaction(this.pool, async (client) => {
+      // The row lock the edge takes to count tracks: no upload takes a place meanwhile.
+      await client.query("select 1 from videos where id = $1 for update", [videoId]);
       // One track per (video, language, origin): a second stream in the same language (often
       // a "forced" or SDH variant) is kept only when it has no language to collide on.
       const seen = new Set<string>();
-      const kept = tracks.filter((track) => {
+      const unique = tracks.filter((track) => {
         if (!track.language) return true;
         if (seen.has(track.language)) return false;
         seen.add(track.language);
         return true;
       });
+      const { rows: others } = await client.query<{ n: number }>(
+        "select count(*)::int as n from subtitle_tracks where video_id = $1 and origin <> 'embedded'",
+        [videoId],
+      );
+      const room = Math.max(0, this.limits.maxTracks - (others[0]?.n ?? 0));
+      const kept = unique.slice(0, room).map((track) => this.withinCueLimit(track));
+      if (kept.length < unique.length) {
+        const skipped = unique.slice(room).map((t) => `#${t.streamIndex} (${t.language ?? "und"})`);
+        this.limits.log(
+          `video ${videoId}: ${skipped.length} embedded subtitle streams skipped, past SUBTITLE_MAX_TRACKS ` +
+            `(${this.limits.maxTracks}): ${skipped.join(", ")}`,
+        );
+      }
+      seen.clear();
+      for (const track of kept) if (track.language) seen.add(track.language);
       await client.query(
         `delete from subtitle_tracks where video_id = $1 and origin = 'embedded'
            and (language is null or not (language = any($2::text[])))`,
@@ -110,6 +146,20 @@ export class SubtitleStore {
         await replaceCues(client, rows[0]!.id, track.cues);
       }
     });
+  }
+
+  /** A stream with more cues than a track may hold is listed, unsupported, without them. */
+  private withinCueLimit(track: EmbeddedTrack): EmbeddedTrack {
+    if (track.cues.length <= this.limits.maxCues) return track;
+    return {
+      ...track,
+      status: "unsupported",
+      errorCode: "too_many_cues",
+      errorMessage:
+        `This subtitle stream has ${track.cues.length} cues; a track holds at most ` +
+        `${this.limits.maxCues} (SUBTITLE_MAX_CUES), so it was not kept.`,
+      cues: [],
+    };
   }
 
   /**

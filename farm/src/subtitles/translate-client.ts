@@ -46,6 +46,12 @@ export type TranslationErrorCode =
   | "translation_access_denied"
   | "translation_rejected"
   | "translation_quota_exceeded"
+  /** The owner's TRANSLATE_MONTHLY_CHARS for this month is used up. */
+  | "quota_exceeded"
+  /** The video has no processed upload (translations start once it has one). */
+  | "video_not_ready"
+  /** The video already has SUBTITLE_MAX_TRACKS tracks: the translation was skipped. */
+  | "too_many_tracks"
   | "same_language"
   | "source_track_missing"
   | "source_track_not_ready"

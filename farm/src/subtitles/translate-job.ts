@@ -4,6 +4,9 @@
  * reserved) before anything is sent; the finished track replaces any earlier translation to
  * that language and is queued for publishing in one transaction, fenced on the job's lease.
  * A failure that retrying cannot fix ends that track with a code — never the video.
+ * Besides the video's cap, its owner's month is capped (TRANSLATE_MONTHLY_CHARS, a ledger
+ * that deleting videos never lowers); a video translates only once its upload is processing
+ * or ready; and a translation that would add a track past SUBTITLE_MAX_TRACKS is skipped.
  */
 import type { TranslateClient } from "@aws-sdk/client-translate";
 import type pg from "pg";
@@ -25,6 +28,7 @@ export interface TranslateDeps {
   /** The AWS Translate client; by default one made from the config, the node's only one. */
   client?: TranslateClient;
   config: Pick<FarmConfig, "TRANSLATE_MAX_CHARS_PER_VIDEO" | "AWS_REGION" | "AWS_TRANSLATE_ENDPOINT"> &
+    Partial<Pick<FarmConfig, "TRANSLATE_MONTHLY_CHARS" | "SUBTITLE_MAX_TRACKS">> &
     Parameters<typeof translationEnabled>[0];
   log: (line: string) => void;
   /** Request size and retry tuning; the defaults suit AWS. */
@@ -32,10 +36,11 @@ export interface TranslateDeps {
 }
 
 export function translateHandler(deps: TranslateDeps): JobHandler<"translate_subtitles"> {
-  const store = new TranslateStore(deps.db);
+  const store = new TranslateStore(deps.db, deps.config.SUBTITLE_MAX_TRACKS);
   const client = deps.client ?? createTranslateClient(deps.config);
   const translator = new Translator(client, { ...deps.translator, log: deps.log });
   const cap = deps.config.TRANSLATE_MAX_CHARS_PER_VIDEO;
+  const monthly = deps.config.TRANSLATE_MONTHLY_CHARS ?? Number.MAX_SAFE_INTEGER;
 
   const machineTrack = async (videoId: string, payload: JobPayload<"translate_subtitles">) => {
     const source = await store.source(videoId, payload.sourceTrackId);
@@ -53,7 +58,14 @@ export function translateHandler(deps: TranslateDeps): JobHandler<"translate_sub
     async run(job, { signal }) {
       const videoId = job.videoId;
       if (!videoId) throw new PermanentJobError("job has no video");
-      if (!(await store.videoLive(videoId))) return; // deleted since: nothing to translate for
+      const status = await store.videoStatus(videoId);
+      if (!status) return; // deleted since: nothing to translate for
+      if (status !== "processing" && status !== "ready") {
+        throw new TranslationError(
+          "video_not_ready",
+          `The video is ${status.replace("_", " ")}: translations start once its upload is processing.`,
+        );
+      }
       if (!translationEnabled(deps.config)) {
         throw new TranslationError(
           "translation_not_configured",
@@ -82,16 +94,34 @@ export function translateHandler(deps: TranslateDeps): JobHandler<"translate_sub
         );
       }
 
+      if (!(await store.roomFor(track))) {
+        // No track to mark failed (there is no room for one): the job's error says why.
+        deps.log(`video ${videoId}: translation to ${job.payload.to} skipped: too many subtitle tracks`);
+        throw new TranslationError(
+          "too_many_tracks",
+          `Not translated to ${languageLabel(job.payload.to)}: the video already has the most subtitle tracks it may have (SUBTITLE_MAX_TRACKS).`,
+        );
+      }
+
       const plan = translator.plan(source.cues.map((cue) => cue.text));
-      const reservation = await store.reserve(videoId, plan.chars, cap);
+      const reservation = await store.reserve(videoId, plan.chars, { perVideo: cap, monthly });
       if (!reservation.ok) {
         if ("videoGone" in reservation) return;
+        if (reservation.over === "month") {
+          throw new TranslationError(
+            "quota_exceeded",
+            `Translating these subtitles takes ${plan.chars} characters; the video's owner has sent ` +
+              `${reservation.used} of the ${monthly} characters a month allows to machine translation ` +
+              "(TRANSLATE_MONTHLY_CHARS). It starts again next month.",
+          );
+        }
         throw new TranslationError(
           "translation_quota_exceeded",
           `Translating these subtitles takes ${plan.chars} characters; this video has used ` +
             `${reservation.used} of the ${cap} it may send to machine translation.`,
         );
       }
+      const month = reservation.month;
       let sent = 0;
       let stored = false;
       try {
@@ -103,7 +133,7 @@ export function translateHandler(deps: TranslateDeps): JobHandler<"translate_sub
           endMs: cue.endMs,
           text: texts[i] ?? "",
         }));
-        stored = await store.storeReady(deps.queue, job, track, cues, sent - plan.chars);
+        stored = await store.storeReady(deps.queue, job, track, cues, { delta: sent - plan.chars, month });
         if (!stored) throw new Error("the job was taken over before its translation was stored");
         deps.log(
           `video ${videoId}: ${cues.length} cues translated ${from} → ${to} (${plan.batches.length} requests planned, ${sent} characters sent)`,
@@ -111,7 +141,7 @@ export function translateHandler(deps: TranslateDeps): JobHandler<"translate_sub
       } finally {
         // Reserved but never sent (or sent again, one cue at a time): the count follows the sending.
         if (!stored) {
-          await store.adjustChars(videoId, sent - plan.chars).catch((err: Error) => {
+          await store.adjustChars(videoId, sent - plan.chars, month).catch((err: Error) => {
             deps.log(`video ${videoId}: could not correct the translated character count: ${err.message}`);
           });
         }

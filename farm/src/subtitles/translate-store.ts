@@ -35,17 +35,44 @@ export interface MachineTrack {
   sourceTrackId: string;
 }
 
-export type Reservation = { ok: true } | { ok: false; used: number } | { ok: false; videoGone: true };
+export type Reservation =
+  | { ok: true; month: string }
+  | { ok: false; over: "video" | "month"; used: number }
+  | { ok: false; videoGone: true };
+
+export interface CharCaps {
+  perVideo: number;
+  monthly: number;
+}
+
+/** The first day of the current UTC month, as Postgres sees the time. */
+const THIS_MONTH = "date_trunc('month', now() at time zone 'utc')::date";
 
 export class TranslateStore {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    /** SUBTITLE_MAX_TRACKS: a translation adds no track past it. */
+    private readonly maxTracks = Number.POSITIVE_INFINITY,
+  ) {}
 
-  /** Whether the video is there and not deleted. */
-  async videoLive(videoId: string): Promise<boolean> {
-    const { rows } = await this.pool.query("select 1 from videos where id = $1 and deleted_at is null", [
-      videoId,
-    ]);
-    return rows.length === 1;
+  /** The video's processing status, or undefined when it is gone or deleted. */
+  async videoStatus(videoId: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ status: string }>(
+      "select status from videos where id = $1 and deleted_at is null",
+      [videoId],
+    );
+    return rows[0]?.status;
+  }
+
+  /** Whether the machine track exists already or the video has room for it (SUBTITLE_MAX_TRACKS). */
+  async roomFor(track: MachineTrack, db: pg.Pool | pg.PoolClient = this.pool): Promise<boolean> {
+    if (!Number.isFinite(this.maxTracks)) return true;
+    const { rows } = await db.query<{ room: boolean }>(
+      `select exists (select 1 from subtitle_tracks where video_id = $1 and language = $2 and origin = 'machine')
+              or (select count(*) from subtitle_tracks where video_id = $1) < $3::int as room`,
+      [track.videoId, track.language, this.maxTracks],
+    );
+    return rows[0]?.room === true;
   }
 
   /** The track to translate from, with its cues in order; undefined if it is not this video's. */
@@ -80,28 +107,61 @@ export class TranslateStore {
     await this.upsertStatus(track, "failed", code, message.slice(0, 1000));
   }
 
-  /** Adds `chars` to the video's count if the total stays within `cap`. */
-  async reserve(videoId: string, chars: number, cap: number): Promise<Reservation> {
-    const { rowCount } = await this.pool.query(
-      `update videos set translated_chars = translated_chars + $2
-       where id = $1 and deleted_at is null and translated_chars + $2 <= $3`,
-      [videoId, chars, cap],
-    );
-    if (rowCount === 1) return { ok: true };
-    const { rows } = await this.pool.query<{ used: string }>(
-      "select translated_chars as used from videos where id = $1 and deleted_at is null",
-      [videoId],
-    );
-    return rows[0] ? { ok: false, used: Number(rows[0].used) } : { ok: false, videoGone: true };
+  /**
+   * Adds `chars` to the video's count and to its owner's month if both stay within their
+   * caps; nothing is counted when either would not.
+   */
+  async reserve(videoId: string, chars: number, caps: CharCaps): Promise<Reservation> {
+    return inTransaction(this.pool, async (client): Promise<Reservation> => {
+      const { rows } = await client.query<{ owner_id: string; used: string }>(
+        "select owner_id, translated_chars as used from videos where id = $1 and deleted_at is null for update",
+        [videoId],
+      );
+      const video = rows[0];
+      if (!video) return { ok: false, videoGone: true };
+      if (Number(video.used) + chars > caps.perVideo)
+        return { ok: false, over: "video", used: Number(video.used) };
+      const month = await client.query<{ month: string }>(
+        `insert into translation_usage as u (user_id, month, chars)
+         select $1::uuid, ${THIS_MONTH}, $2::bigint where $2::bigint <= $3::bigint
+         on conflict (user_id, month) do update set chars = u.chars + excluded.chars, updated_at = now()
+           where u.chars + excluded.chars <= $3::bigint
+         returning u.month::text as month`,
+        [video.owner_id, chars, caps.monthly],
+      );
+      if (!month.rows[0]) {
+        const used = await client.query<{ chars: string }>(
+          `select chars from translation_usage where user_id = $1 and month = ${THIS_MONTH}`,
+          [video.owner_id],
+        );
+        return { ok: false, over: "month", used: Number(used.rows[0]?.chars ?? 0) };
+      }
+      await client.query("update videos set translated_chars = translated_chars + $2 where id = $1", [
+        videoId,
+        chars,
+      ]);
+      return { ok: true, month: month.rows[0].month };
+    });
   }
 
-  /** Corrects the count by `delta` (negative: reserved characters that were never sent). */
-  async adjustChars(videoId: string, delta: number, db: pg.Pool | pg.PoolClient = this.pool): Promise<void> {
+  /**
+   * Corrects the video's count and its owner's `month` by `delta` (negative: reserved
+   * characters that were never sent).
+   */
+  async adjustChars(
+    videoId: string,
+    delta: number,
+    month: string,
+    db: pg.Pool | pg.PoolClient = this.pool,
+  ): Promise<void> {
     if (delta === 0) return;
-    await db.query("update videos set translated_chars = greatest(0, translated_chars + $2) where id = $1", [
-      videoId,
-      delta,
-    ]);
+    await db.query(
+      `with v as (update videos set translated_chars = greatest(0, translated_chars + $2::bigint) where id = $1
+                  returning owner_id)
+       update translation_usage set chars = greatest(0, chars + $2::bigint), updated_at = now()
+       where user_id = (select owner_id from v) and month = $3::date`,
+      [videoId, delta, month],
+    );
   }
 
   /**
@@ -114,10 +174,18 @@ export class TranslateStore {
     job: Job,
     track: MachineTrack,
     cues: Cue[],
-    charsDelta: number,
+    chars: { delta: number; month: string },
   ): Promise<boolean> {
     return inTransaction(this.pool, async (client) => {
       if (!(await queue.complete(job, client))) return false;
+      // Deleted meanwhile (its purge removes its tracks): the job is done, nothing is stored.
+      // The row lock orders this after a delete, or the delete after this.
+      const { rowCount } = await client.query(
+        "select 1 from videos where id = $1 and deleted_at is null for update",
+        [track.videoId],
+      );
+      await this.adjustChars(track.videoId, chars.delta, chars.month, client);
+      if (!rowCount || !(await this.roomFor(track, client))) return true;
       const { rows } = await client.query<{ id: string }>(
         `insert into subtitle_tracks (video_id, language, label, kind, origin, source_track_id, status, cue_count)
          values ($1, $2, $3, $4, 'machine', $5, 'ready', $6)
@@ -129,7 +197,6 @@ export class TranslateStore {
         [track.videoId, track.language, track.label, track.kind, track.sourceTrackId, cues.length],
       );
       await replaceCues(client, rows[0]!.id, cues);
-      await this.adjustChars(track.videoId, charsDelta, client);
       await enqueueJob(client, { type: "publish_subtitles", videoId: track.videoId, payload: {} });
       return true;
     });
@@ -141,14 +208,21 @@ export class TranslateStore {
     code: string | null,
     message: string | null,
   ): Promise<void> {
-    await this.pool.query(
-      `insert into subtitle_tracks (video_id, language, label, kind, origin, source_track_id, status, error_code, error_message)
-       select $1, $2, $3, $4, 'machine', $5, $6, $7, $8 where exists (select 1 from videos where id = $1)
+    await inTransaction(this.pool, async (client) => {
+      const { rowCount } = await client.query(
+        "select 1 from videos where id = $1 and deleted_at is null for update",
+        [track.videoId],
+      );
+      if (!rowCount || !(await this.roomFor(track, client))) return;
+      await client.query(
+        `insert into subtitle_tracks (video_id, language, label, kind, origin, source_track_id, status, error_code, error_message)
+       values ($1, $2, $3, $4, 'machine', $5, $6, $7, $8)
        on conflict (video_id, language, origin) do update set
          label = excluded.label, source_track_id = excluded.source_track_id, status = excluded.status,
          error_code = excluded.error_code, error_message = excluded.error_message, updated_at = now()
        where subtitle_tracks.status <> 'ready'`,
-      [track.videoId, track.language, track.label, track.kind, track.sourceTrackId, status, code, message],
-    );
+        [track.videoId, track.language, track.label, track.kind, track.sourceTrackId, status, code, message],
+      );
+    });
   }
 }
