@@ -28,6 +28,7 @@ export interface Bindings {
   PLAYBACK_TOKEN_TTL_S?: string;
   PLAYBACK_BIND_IP?: string;
   MAX_AWAITING_UPLOAD_PER_USER?: string;
+  PROCESSING_MINUTES_PER_DAY?: string;
   PUBLIC_CACHE_TTL_S?: string;
   /** Failed sign-ins per account before the doubling wait, its cap, and how long they count. */
   LOGIN_BACKOFF_AFTER?: string;

@@ -64,7 +64,7 @@ describe("GET /openapi.json", () => {
     expect(reissue.responses["200"]?.content?.["application/json"].schema.$ref).toBe(
       "#/components/schemas/UploadTicket",
     );
-    expect(Object.keys(reissue.responses).sort()).toEqual(["200", "400", "401", "403", "404", "409"]);
+    expect(Object.keys(reissue.responses).sort()).toEqual(["200", "400", "401", "403", "404", "409", "429"]);
   });
 });
 

@@ -52,6 +52,12 @@ const edgeConfigFields = z.object({
   UPLOAD_ENDPOINT: z.url().default("http://127.0.0.1:1080/files/"),
   /** Videos one user may have waiting for their upload; creating more answers quota_exceeded. */
   MAX_AWAITING_UPLOAD_PER_USER: positiveInt(20),
+  /**
+   * Minutes of source one user may have accepted for processing in any 24 hours (the farm's
+   * limit of the same name; deleted videos count). Once it is used up, upload tickets are
+   * refused with 429 `quota_exceeded`; the farm refuses a transcode that would go past it.
+   */
+  PROCESSING_MINUTES_PER_DAY: positiveInt(600),
   /** Where players fetch media: Gcore in production, the local CDN origin in dev. */
   CDN_BASE_URL: z.url().default("http://127.0.0.1:8088"),
   /** Secret: Gcore's secure-token key. */

@@ -35,7 +35,8 @@ export const videoRoutes = createRouter()
       request: { body: json(CreateVideoBody) },
       description:
         "Rate limited per user (429 `rate_limited`); a user with MAX_AWAITING_UPLOAD_PER_USER videos " +
-        "still awaiting their upload gets 429 `quota_exceeded` until one is uploaded or deleted.",
+        "still awaiting their upload gets 429 `quota_exceeded` until one is uploaded or deleted, and " +
+        "so does a user who had PROCESSING_MINUTES_PER_DAY minutes of video processed in the last 24 hours.",
       responses: {
         201: ok("Created, awaiting upload", CreateVideoResponse),
         ...errorResponses(400, 401, 413, 415, 429),
@@ -58,12 +59,13 @@ export const videoRoutes = createRouter()
         "resumes with it). A failed video is reopened: it goes back to `awaiting_upload` with its " +
         "error, progress and previous source cleared, so a new file can be uploaded. 409 " +
         "`upload_not_allowed` while processing or once ready; 404 where the caller may not see the " +
-        "video, 403 where they see it but may not change it. No request body.",
+        "video, 403 where they see it but may not change it; 429 `quota_exceeded` while the owner's " +
+        "PROCESSING_MINUTES_PER_DAY are used up (a failed video is reopened all the same). No request body.",
       security: bearer,
       request: { params: IdParam },
       responses: {
         200: ok("A new upload ticket, like `upload` in the create response", UploadTicketSchema),
-        ...errorResponses(400, 401, 403, 404, 409),
+        ...errorResponses(400, 401, 403, 404, 409, 429),
       },
     }),
     async (c) => {

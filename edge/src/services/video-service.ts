@@ -46,6 +46,7 @@ export class VideoService {
    * parallel creates overshoots the cap by at most the requests in flight at that instant.
    */
   async create(owner: Viewer, input: CreateInput) {
+    await this.refuseOverProcessingQuota(owner.id);
     const cap = this.config.MAX_AWAITING_UPLOAD_PER_USER;
     const inserted = await this.db.execute<{ id: string }>(sql`
       insert into videos (owner_id, title, description, visibility, language, translate_to)
@@ -94,7 +95,28 @@ export class VideoService {
       );
     }
     // The token names the owner even when an admin asks: the farm checks the video's owner.
+    await this.refuseOverProcessingQuota(row.owner_id);
     return this.uploadTicket(id, row.owner_id);
+  }
+
+  /**
+   * 429 quota_exceeded once the owner's source accepted for processing in the last 24 hours
+   * (the farm's `processing_usage` ledger, deleted videos included) reaches
+   * PROCESSING_MINUTES_PER_DAY: no ticket for an upload the farm would refuse. The duration
+   * of the next upload is unknown here, so the farm checks again once it has probed it.
+   */
+  private async refuseOverProcessingQuota(ownerId: string): Promise<void> {
+    const limit = this.config.PROCESSING_MINUTES_PER_DAY;
+    const { rows } = await this.db.execute<{ used_ms: string }>(sql`
+      select coalesce(sum(source_ms), 0) as used_ms from processing_usage
+      where user_id = ${ownerId}::uuid and charged_at > now() - interval '24 hours'`);
+    const usedMinutes = Number(rows[0]?.used_ms ?? 0) / 60_000;
+    if (usedMinutes < limit) return;
+    throw new ApiError(
+      "quota_exceeded",
+      `you have had ${limit} minutes of video processed in the last 24 hours, your quota: upload again later`,
+      { details: { limit, usedMinutes: Math.ceil(usedMinutes) } },
+    );
   }
 
   private async uploadTicket(videoId: string, ownerId: string): Promise<UploadTicket> {
