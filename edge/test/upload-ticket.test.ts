@@ -75,6 +75,28 @@ describe("POST /api/v1/videos/:id/upload", () => {
     expect(shown.body).toMatchObject({ status: "awaiting_upload", error: null });
   });
 
+  it("hands the failed attempt's published media to the farm when reopening, and only then", async () => {
+    const owner = await signUp();
+    const stranger = await signUp();
+    const { video } = await createVideo(owner.accessToken);
+    const retireJobs = () =>
+      db<{ payload: unknown; state: string }>(
+        sql`select payload, state from jobs where video_id = ${video.id} and type = 'retire_media'`,
+      );
+    await reissue(video.id, owner.accessToken); // awaiting upload: nothing to retire
+    await failed(video.id);
+    expect((await reissue(video.id, stranger.accessToken)).status).toBe(404); // refused: nothing queued
+    expect(await retireJobs()).toEqual([]);
+    expect((await reissue(video.id, owner.accessToken)).status).toBe(200);
+    expect(await retireJobs()).toEqual([
+      { payload: { prefixes: [`media/${video.id}/1-x/`] }, state: "queued" },
+    ]);
+    // Reopened again after a failure before any first playable: no prefix, no job.
+    await db(sql`update videos set status = 'failed' where id = ${video.id}`);
+    expect((await reissue(video.id, owner.accessToken)).status).toBe(200);
+    expect(await retireJobs()).toHaveLength(1);
+  });
+
   it("answers 409 upload_not_allowed while processing and once ready, changing nothing", async () => {
     const owner = await signUp();
     const { video } = await createVideo(owner.accessToken);

@@ -17,6 +17,7 @@ import { jobPolicies } from "./jobs/job-policies.ts";
 import { JobQueue } from "./jobs/job-queue.ts";
 import { JobRunner } from "./jobs/job-runner.ts";
 import { purgeHandler } from "./jobs/purge-job.ts";
+import { retireMediaHandler } from "./jobs/retire-media-job.ts";
 import { transcodeHandler } from "./jobs/transcode-job.ts";
 import { Maintenance } from "./maintenance.ts";
 import { Ffmpeg } from "./media/ffmpeg.ts";
@@ -118,6 +119,7 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
       encode_chunk: encodeChunkHandler(media),
       assemble_video: assembleVideoHandler(media),
       purge_video: purgeHandler({ db, storage, chunkRuns, discardUpload: tus.discard, log: nodeLog }),
+      retire_media: retireMediaHandler({ db, storage, log: nodeLog }),
       publish_subtitles: publishSubtitlesHandler({ db, storage, subtitles, search, log: nodeLog }),
       translate_subtitles: translateHandler({ db, queue, config, log: nodeLog }),
       webhook_event: webhookEventHandler({ db, queue, config, log: nodeLog }),

@@ -86,6 +86,9 @@ describe("Postgres restarted mid-job and mid-upload", () => {
         JOB_LEASE_MS: "2000",
         JOB_POLL_MS: "100",
         UPLOAD_LOCK_WAIT_MS: "1000",
+        // No grace for replaced media here: the earlier attempt's files go right after the
+        // publish (media-retire.test.ts covers the grace itself).
+        SUPERSEDED_MEDIA_GRACE_S: "0",
       },
       { work: true, log: (line) => logs.push(line) },
     );
@@ -147,7 +150,7 @@ describe("Postgres restarted mid-job and mid-upload", () => {
         ).map((c) => c.Key ?? "");
       expect((await keys()).length).toBeGreaterThan(5);
       // Attempt 1 may have published its first rendition (first playable) before it lost the
-      // job: its files stay until the attempt that publishes removes them, just after it does.
+      // job: its files stay until the attempt that publishes retires them (at once here).
       await waitFor("the earlier attempt's files removed", async () =>
         (await keys()).every((k) => k.startsWith(prefix)) ? true : undefined,
       );

@@ -15,6 +15,18 @@ export const jobPayloadSchemas = {
   transcode: z.object({ sourceKey: z.string().min(1), reprocess: z.boolean().optional() }),
   /** Remove everything stored for a deleted video: upload remnants, source, media. */
   purge_video: z.object({}),
+  /**
+   * Remove media directories of the video that nothing plays any more: the ones a publish
+   * replaced (queued to run once players that loaded the old manifest are done with it), or a
+   * failed attempt's first playable when the owner reopens it for a new upload. Each is
+   * `media/<video>/<dir>/`.
+   */
+  retire_media: z.object({
+    prefixes: z
+      .array(z.string().regex(/^media\/[0-9a-f-]{36}\/[^/]+\/$/, "must be a video's media directory"))
+      .min(1)
+      .max(100),
+  }),
   /** Machine-translate one track's cues into one language (AWS Translate). */
   translate_subtitles: z.object({ sourceTrackId: z.uuid(), to: z.string().min(2).max(35) }),
   /** Write the video's ready subtitle tracks as files and re-publish its manifests (no re-encode). */
@@ -72,6 +84,8 @@ export interface JobTraits<T extends JobType = JobType> {
 export const JOB_TRAITS: { [T in JobType]: JobTraits<T> } = {
   transcode: { priority: 0, activeKey: (videoId) => videoId },
   purge_video: { priority: 10, activeKey: (videoId) => videoId },
+  // Not deduplicated: each names its own directories, and deleting twice is harmless.
+  retire_media: { priority: 10 },
   translate_subtitles: { priority: 5, activeKey: (videoId, payload) => `${videoId}:${payload.to}` },
   // Not deduplicated: a change made while a publish runs needs a publish after it. Publishing
   // is idempotent and reads the latest state, so an extra one costs only a few small files.

@@ -10,6 +10,7 @@ import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
 import { videos } from "../../../shared/db/schema.ts";
 import { ApiError } from "../../../shared/errors/api-error.ts";
 import { enqueueStatement } from "../../../shared/jobs/enqueue.ts";
+import { jobPayloadSchemas } from "../../../shared/jobs/job-types.ts";
 import { webhookEventStatement } from "../../../shared/webhooks/event-jobs.ts";
 import type { KeyRing } from "../auth/keys.ts";
 import type { Database } from "../db/request-db.ts";
@@ -75,7 +76,7 @@ export class VideoService {
   async reissueUpload(id: string, viewer: Viewer) {
     const result = await this.db.execute<{ owner_id: string; status: string }>(sql`
       with target as (
-        select id, owner_id, status from videos
+        select id, owner_id, status, storage_prefix from videos
         where id = ${id} and deleted_at is null and ${ownerOrAdmin(viewer)}
         for update
       ), reopened as (
@@ -83,7 +84,8 @@ export class VideoService {
           error_message = null, source_key = null, source_bytes = null, storage_prefix = null,
           media = null, duration_ms = null, updated_at = now()
         from target t where v.id = t.id and t.status = 'failed'
-      )
+        returning v.id
+      )${await this.retireFailedMedia(id)}
       select owner_id, status from target`);
     const row = result.rows[0];
     if (!row) throw await this.refusal(id, viewer);
@@ -117,6 +119,29 @@ export class VideoService {
       `you have had ${limit} minutes of video processed in the last 24 hours, your quota: upload again later`,
       { details: { limit, usedMinutes: Math.ceil(usedMinutes) } },
     );
+  }
+
+  /**
+   * A failed video may have published a first playable (storage_prefix) before it failed;
+   * reopening forgets that prefix, so the same statement hands its directory to the farm
+   * (retire_media) — nothing plays it any more, and no later publish would know to remove it
+   * if the video is never uploaded again. Read first (the payload is validated in code); the
+   * job is queued only if that prefix is still the one the reopened row had.
+   */
+  private async retireFailedMedia(id: string): Promise<SQL> {
+    const { rows } = await this.db.execute<{ storage_prefix: string | null }>(sql`
+      select storage_prefix from videos where id = ${id} and status = 'failed' and deleted_at is null`);
+    const payload = jobPayloadSchemas.retire_media.safeParse({ prefixes: [rows[0]?.storage_prefix] });
+    if (!payload.success) return sql``; // no prefix (failed before its first playable)
+    const prefix = payload.data.prefixes[0] as string;
+    const job = enqueueStatement(
+      { type: "retire_media", videoId: id, payload: payload.data },
+      {
+        onlyIf: sql`exists (select 1 from reopened)
+          and exists (select 1 from target where storage_prefix = ${prefix})`,
+      },
+    );
+    return sql`, retire as (${job})`;
   }
 
   private async uploadTicket(videoId: string, ownerId: string): Promise<UploadTicket> {

@@ -43,6 +43,15 @@ export function jobPolicies(config: PolicyConfig): JobPolicies {
       backoffCapMs: 10 * 60_000,
       stopsWhenVideoDeleted: false,
     },
+    // Deletes a few prefixes; a video deleted meanwhile is purged whole anyway.
+    retire_media: {
+      attempts: 8,
+      timeoutMs: 5 * 60_000,
+      concurrency: 2,
+      backoffBaseMs: 2000,
+      backoffCapMs: 10 * 60_000,
+      stopsWhenVideoDeleted: false,
+    },
     translate_subtitles: {
       attempts: 5,
       timeoutMs: 10 * 60_000,

@@ -2,13 +2,20 @@
  * The last step of every transcode, single-node or chunked: upload the output directory,
  * mark the video ready in one transaction fenced on the job (with its renditions, its
  * subtitle set, the translations asked for at creation), then remove what is no longer
- * needed — files of earlier attempts, and the source unless KEEP_SOURCE.
+ * needed — chunk files, and the source unless KEEP_SOURCE.
+ *
+ * Invariant: media a viewer may be playing is never removed before the new media is
+ * published, nor at once after: earlier attempts' directories (the media a re-processing
+ * replaces, a retried attempt's first playable) are handed to a retire_media job queued in the
+ * publishing transaction to run SUPERSEDED_MEDIA_GRACE_S later, so a player that loaded the old
+ * manifest finishes without a 404.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type pg from "pg";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { translationEnabled } from "../../../shared/config/translation.ts";
+import { enqueueQuery } from "../../../shared/jobs/enqueue.ts";
 import type { Job, JobQueue } from "../jobs/job-queue.ts";
 import { renditionsFromMpd } from "../media/dash-manifest.ts";
 import { DASH_MANIFEST } from "../media/encode-ladder.ts";
@@ -57,6 +64,7 @@ export async function publishLadder(
   const { storage, videos, queue } = deps;
   const renditions = renditionsFromMpd(await readFile(path.join(input.outDir, DASH_MANIFEST), "utf8"));
   let published = false;
+  let scratch: string[] = [];
   try {
     await storage.publishDirectory(input.outDir, input.prefix, {
       signal: input.signal,
@@ -85,6 +93,7 @@ export async function publishLadder(
           renderedAt: input.subtitleSet.renderedAt,
         });
         await input.alsoInTransaction?.(client);
+        scratch = await retireEarlierAttempts(client, deps, input);
       },
     });
   } finally {
@@ -93,11 +102,46 @@ export async function publishLadder(
     if (!published && !input.prefixInUse) await storage.deletePrefix(input.prefix).catch(() => undefined);
   }
   if (!published) return false;
-  // Files of earlier, abandoned attempts (a worker killed mid-upload, chunk files) go now.
-  const stale = (await storage.listKeys(mediaPrefix(input.videoId))).filter(
-    (key) => !key.startsWith(input.prefix),
-  );
-  await storage.deleteKeys(stale);
+  // Chunk files no player reads go now; earlier attempts' media after the grace (above).
+  await storage.deleteKeys(scratch);
   if (!deps.config.KEEP_SOURCE) await storage.deleteKeys([input.sourceKey]);
   return true;
+}
+
+/** Most directories one retire_media job names (its payload's limit). */
+const RETIRE_BATCH = 100;
+
+/**
+ * Queues the removal of every other attempt's directory under the video's media prefix, due
+ * SUPERSEDED_MEDIA_GRACE_S from now, in the publishing transaction (so a crash right after the
+ * publish cannot forget them); returns the keys of chunk directories, removable at once.
+ */
+async function retireEarlierAttempts(
+  client: pg.PoolClient,
+  deps: PublishLadderDeps,
+  input: PublishLadderInput,
+): Promise<string[]> {
+  const own = mediaPrefix(input.videoId);
+  const attempts = new Set<string>();
+  const scratch: string[] = [];
+  for (const key of await deps.storage.listKeys(own)) {
+    if (key.startsWith(input.prefix)) continue;
+    const dir = key.slice(own.length).split("/")[0] ?? "";
+    if (dir.startsWith("chunks-") || !key.slice(own.length).includes("/")) scratch.push(key);
+    else attempts.add(`${own}${dir}/`);
+  }
+  const prefixes = [...attempts];
+  for (let i = 0; i < prefixes.length; i += RETIRE_BATCH) {
+    const job = enqueueQuery({
+      type: "retire_media",
+      videoId: input.videoId,
+      payload: { prefixes: prefixes.slice(i, i + RETIRE_BATCH) },
+    });
+    const { rows } = await client.query<{ id: string }>(job.text, job.values);
+    await client.query("update jobs set run_at = now() + make_interval(secs => $2::int) where id = $1", [
+      rows[0]?.id,
+      deps.config.SUPERSEDED_MEDIA_GRACE_S,
+    ]);
+  }
+  return scratch;
 }
