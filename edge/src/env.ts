@@ -65,6 +65,10 @@ export interface Bindings {
   LOGIN_FAILURE_LIMITER: RateLimit;
   /** Videos created per user. */
   VIDEO_CREATE_LIMITER: RateLimit;
+  /** Searches per client IP (IPv6: per /64) without a signed-in viewer. */
+  SEARCH_IP_LIMITER: RateLimit;
+  /** Searches per signed-in user. */
+  SEARCH_USER_LIMITER: RateLimit;
 }
 
 export interface AppEnv {

@@ -20,6 +20,21 @@ export async function limitAuthAttempt(c: Context<AppEnv>): Promise<void> {
   if (!success) throw tooMany("too many attempts; try again in a minute");
 }
 
+/**
+ * Searches (`GET /api/v1/search`, the `/search` page's query) per signed-in user, or per
+ * client (IPv6: per /64) without one: every search that misses the edge cache is a
+ * statement over the whole catalogue, so an anonymous client cannot keep the database busy.
+ * Only a verified access token (`authenticate`) earns the user's separate, larger budget; a
+ * forged or expired one counts against the address.
+ */
+export async function limitSearch(c: Context<AppEnv>): Promise<void> {
+  const viewer = c.get("viewer");
+  const { success } = viewer
+    ? await c.env.SEARCH_USER_LIMITER.limit({ key: `user:${viewer.id}` })
+    : await c.env.SEARCH_IP_LIMITER.limit({ key: `ip:${rateLimitKeyForIp(clientIp(c))}` });
+  if (!success) throw tooMany("too many searches; try again in a minute");
+}
+
 /** Videos created per user (each one is a row and an upload token). */
 export async function limitVideoCreation(c: Context<AppEnv>, userId: string): Promise<void> {
   const { success } = await c.env.VIDEO_CREATE_LIMITER.limit({ key: `user:${userId}` });

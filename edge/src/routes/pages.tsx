@@ -11,6 +11,7 @@ import type { AppEnv } from "../env.ts";
 import { listBinding } from "../http/list-binding.ts";
 import { pageSecurityHeaders } from "../http/page-security.ts";
 import { markPublic } from "../http/public-cache.ts";
+import { limitSearch } from "../http/rate-limit.ts";
 import { cardService, searchService } from "../http/services.ts";
 import { AdminPage } from "../pages/admin-page.tsx";
 import { assetManifest } from "../pages/asset-links.ts";
@@ -42,14 +43,20 @@ export const pageRoutes = new Hono<AppEnv>()
     const now = Date.now();
     if (!query) return c.html(<SearchPage assets={assets} query="" now={now} />);
     try {
+      await limitSearch(c);
       const cursor = c.req.query("cursor") || undefined;
       const { clientIp, shared } = listBinding(c);
       const result = await searchService(c).search({ q: query, limit: HITS_PER_PAGE, cursor, clientIp });
       if (shared) markPublic(c);
       return c.html(<SearchPage assets={assets} query={query} result={result} now={now} />);
     } catch (err) {
-      if (!(err instanceof ApiError) || err.status !== 400) throw err;
-      return c.html(<SearchPage assets={assets} query={query} problem={err.message} now={now} />, 400);
+      // A bad query or too many searches: the search page with the reason (and Retry-After).
+      if (!(err instanceof ApiError) || (err.status !== 400 && err.status !== 429)) throw err;
+      for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
+      return c.html(
+        <SearchPage assets={assets} query={query} problem={err.message} now={now} />,
+        err.status as 400 | 429,
+      );
     }
   })
   .get("/watch/:id", async (c) => {

@@ -4,6 +4,7 @@ import { SearchQuery, SearchResultSchema } from "../../../shared/api/search.ts";
 import { listBinding } from "../http/list-binding.ts";
 import { createRouter } from "../http/openapi-app.ts";
 import { markPublic } from "../http/public-cache.ts";
+import { limitSearch } from "../http/rate-limit.ts";
 import { searchService } from "../http/services.ts";
 
 export const searchRoutes = createRouter().openapi(
@@ -15,15 +16,18 @@ export const searchRoutes = createRouter().openapi(
     description:
       "Subtitle matches carry the cue's times (link to `/watch/{id}?t=SECONDS`) and language, at most 3 " +
       "per video. Ranked title over description over subtitles, several fields above one, newer first " +
-      "on ties. An empty query or one over 200 characters: 400 `query_invalid`. Answered by Postgres full " +
-      "text, or by Algolia with SEARCH_PROVIDER=algolia (503 `service_unavailable` while Algolia is unreachable).",
+      "on ties. An empty query, one over 200 characters, over 12 terms, or a phrase over 10 words: 400 " +
+      "`query_invalid`. Searches per minute are limited per client address (per user when signed in): " +
+      "429 `rate_limited` with Retry-After. Answered by Postgres full text, or by Algolia with " +
+      "SEARCH_PROVIDER=algolia (503 `service_unavailable` while Algolia is unreachable).",
     request: { query: SearchQuery },
     responses: {
       200: { description: "A page of hits", content: { "application/json": { schema: SearchResultSchema } } },
-      ...errorResponses(400, 503),
+      ...errorResponses(400, 429, 503),
     },
   }),
   async (c) => {
+    await limitSearch(c);
     const { clientIp, shared } = listBinding(c);
     const result = await searchService(c).search({ ...c.req.valid("query"), clientIp });
     if (shared) markPublic(c); // only public, ready videos: the same answer for everyone
