@@ -141,6 +141,15 @@ describe("hostile replies are read in linear time", () => {
     expect(performance.now() - start).toBeLessThan(500);
   });
 
+  it("many cue elements that never close", () => {
+    const start = performance.now();
+    expect(readReply({ cues: [0], text: "" }, '<p id="c0">'.repeat(40_000))).toBeUndefined();
+    expect(
+      readReply({ cues: [0], text: "" }, `<p id="c0">${" ".repeat(N)}</p${" ".repeat(N)}`),
+    ).toBeUndefined();
+    expect(performance.now() - start).toBeLessThan(500);
+  });
+
   it("keeps what it kept for ordinary replies", () => {
     expect(htmlToCue(" <i> <b> a  b </b> </i> <br><br> <u></u> c ")).toBe("<i><b>a b</b></i>\n\nc");
     expect(htmlToCue(`a${" ".repeat(N)}b`)).toBe("a b");

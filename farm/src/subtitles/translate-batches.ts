@@ -76,17 +76,50 @@ export function planBatches(cueTexts: string[], maxBytes = TRANSLATE_TEXT_MAX_BY
  * text outside every cue's element).
  */
 export function readReply(batch: Batch, reply: string): string[] | undefined {
-  const element = /<p\s+id\s*=\s*["']?c(\d+)["']?\s*>([\s\S]*?)<\/p\s*>/gi;
   const texts: string[] = [];
   let last = 0;
-  for (const match of reply.matchAll(element)) {
-    if (reply.slice(last, match.index).trim() !== "") return undefined;
-    if (Number(match[1]) !== batch.cues[texts.length]) return undefined;
-    texts.push(htmlToCue(match[2] ?? ""));
-    last = match.index + match[0].length;
+  for (const element of elements(reply)) {
+    if (reply.slice(last, element.start).trim() !== "") return undefined;
+    if (element.id !== batch.cues[texts.length]) return undefined;
+    texts.push(htmlToCue(element.content));
+    last = element.end;
   }
   if (reply.slice(last).trim() !== "" || texts.length !== batch.cues.length) return undefined;
   return texts;
+}
+
+const OPEN_ELEMENT = /<p\s+id\s*=\s*["']?c(\d+)["']?\s*>/iy;
+const CLOSE_ELEMENT = /<\/p\s*>/gi;
+
+/**
+ * The `<p id="cN">…</p>` elements of a reply, in order, each closed by the first `</p>` after
+ * it — what matching `<p …>([\s\S]*?)<\/p\s*>` globally gives, found in one pass: that regex
+ * searched the whole rest of the reply for a close from every unclosed `<p`.
+ */
+function* elements(reply: string): Generator<{ id: number; content: string; start: number; end: number }> {
+  let at = 0;
+  for (;;) {
+    const lt = reply.indexOf("<", at);
+    if (lt < 0) return;
+    OPEN_ELEMENT.lastIndex = lt;
+    const open = OPEN_ELEMENT.exec(reply);
+    if (!open) {
+      at = lt + 1;
+      continue;
+    }
+    const contentStart = lt + open[0].length;
+    CLOSE_ELEMENT.lastIndex = contentStart;
+    const close = CLOSE_ELEMENT.exec(reply);
+    // No close after this element means none after any later one either.
+    if (!close) return;
+    yield {
+      id: Number(open[1]),
+      content: reply.slice(contentStart, close.index),
+      start: lt,
+      end: close.index + close[0].length,
+    };
+    at = close.index + close[0].length;
+  }
 }
 
 /**
