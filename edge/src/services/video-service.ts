@@ -96,8 +96,8 @@ export class VideoService {
         { details: { status: row.status } },
       );
     }
-    // The token names the owner even when an admin asks: the farm checks the video's owner.
     await this.refuseOverProcessingQuota(row.owner_id);
+    // The token names the owner even when an admin asks: the farm checks the video's owner.
     return this.uploadTicket(id, row.owner_id);
   }
 
