@@ -150,6 +150,14 @@ describe.each(Object.keys(PROVIDERS) as (keyof typeof PROVIDERS)[])("search cont
     expect(ids(await search(world, `${tag} cta `))).toEqual([]);
   });
 
+  it("finds a typo in the last word as typed (no space after it), and keeps its prefix match", async () => {
+    const tag = uniqueWord();
+    const id = await video({ title: `Lighthouse ${tag}` });
+    await indexed(id);
+    expect(ids(await search(world, transposed(tag)))).toEqual([id]);
+    expect(ids(await search(world, tag.slice(0, 4)))).toContain(id);
+  });
+
   it("ranks title over description over subtitles, newer first on ties", async () => {
     const tag = uniqueWord();
     const subtitle = await video({ title: "s" }); // the newest, still last
