@@ -62,8 +62,10 @@ export const subtitleRoutes = createRouter()
         "The file is the body (UTF-8 with or without BOM, or UTF-16 with BOM; the format is recognised from " +
         "the content). It replaces the video's uploaded track of that language: 201 when new, 200 when " +
         "replaced. At most SUBTITLE_MAX_BYTES (413); an invalid file gets 422 `subtitle_invalid` naming the " +
-        "first bad line; cues past the video's end are trimmed. Works while the video is processing; the " +
-        `farm republishes the subtitles. ${langNote}`,
+        "first bad line; cues past the video's end are trimmed. More than SUBTITLE_MAX_CUES cues: 413 " +
+        "`too_many_cues`; a new language on a video that has SUBTITLE_MAX_TRACKS tracks: 409 `too_many_tracks`. " +
+        "Works while the video is processing; the farm republishes the subtitles (the track is `publishing` " +
+        `until playback lists it). ${langNote}`,
       security: bearer,
       request: {
         params: SubtitlePathParams,
@@ -73,7 +75,7 @@ export const subtitleRoutes = createRouter()
       responses: {
         200: ok("Replaced", SubtitleTrackSchema),
         201: ok("Created", SubtitleTrackSchema),
-        ...errorResponses(400, 401, 403, 404, 413, 415, 422),
+        ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422),
       },
     }),
     async (c) => {
@@ -151,7 +153,8 @@ export const subtitleRoutes = createRouter()
       description:
         "`changes` and `remove` name cues by their current `index`; times must keep `endMs` after " +
         "`startMs` and within the video; text is normalised to WebVTT cue text. The track comes back " +
-        "re-indexed in time order. 409 when the track changed since it was read (retry) or is not ready. " +
+        "re-indexed in time order. 409 when the track changed since it was read (retry) or is not ready; " +
+        "413 `too_many_cues` when the result would hold more than SUBTITLE_MAX_CUES cues. " +
         langNote,
       security: bearer,
       request: { params: SubtitlePathParams, query: OriginQuery, body: json(CueEditsBody) },
@@ -184,12 +187,15 @@ export const subtitleRoutes = createRouter()
       description:
         "Queues one translation per target from the best ready track of `:lang` (uploaded over embedded " +
         "over machine); each target appears as a `machine` track, pending until translated. 409 " +
-        "`translation_unavailable` when translation is not configured (see /api/v1/capabilities).",
+        "`translation_unavailable` when translation is not configured (see /api/v1/capabilities); 409 " +
+        "`video_not_ready` before the video's upload is processing; 409 `too_many_tracks` when the new " +
+        "targets would take the video past SUBTITLE_MAX_TRACKS; 429 `quota_exceeded` when the owner's " +
+        "month of machine translation (TRANSLATE_MONTHLY_CHARS characters) would be passed.",
       security: bearer,
       request: { params: SubtitlePathParams, body: json(TranslationsBody) },
       responses: {
         202: ok("Queued", TranslationsResponse),
-        ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+        ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429),
       },
     }),
     async (c) => {
