@@ -78,11 +78,13 @@ describe("failed sign-ins per account, across addresses", () => {
   });
 
   it("gives a burst of parallel guesses one check per delay, not one each", async () => {
-    const account = await signUp();
-    for (let i = 0; i < 4; i++) await login(account.user.email, "guessing wrong");
-    const burst = await Promise.all([...Array(6)].map(() => login(account.user.email, "guessing wrong")));
-    const statuses = burst.map((res) => res.status).sort();
-    expect(statuses).toEqual([401, 429, 429, 429, 429, 429]);
+    for (let round = 0; round < 3; round++) {
+      const account = await signUp();
+      for (let i = 0; i < 4; i++) await login(account.user.email, "guessing wrong");
+      const burst = await Promise.all([...Array(6)].map(() => login(account.user.email, "guessing wrong")));
+      const statuses = burst.map((res) => res.status).sort();
+      expect(statuses, `round ${round + 1}`).toEqual([401, 429, 429, 429, 429, 429]);
+    }
   });
 
   it("treats an unknown email exactly like an account (no enumeration through the limit)", async () => {

@@ -38,17 +38,24 @@ export class LoginBackoff {
   async admit(email: string): Promise<void> {
     const key = await loginAccountKey(email);
     const { LOGIN_BACKOFF_AFTER: after } = this.config;
+    // `cur` locks the account's row and, if a concurrent attempt changed it meanwhile,
+    // reads its latest version (READ COMMITTED re-reads a row a locking select waited for):
+    // of parallel attempts, one claims and the others see the wait it set.
     const result = await this.db.execute<{ claimed: number; wait_s: number | null }>(sql`
-      with claim as (
-        update login_throttles
-        set blocked_until = now() + ${this.delay(sql`failures + 1`)}
+      with cur as (
+        select account_key, failures, blocked_until from login_throttles
         where account_key = ${key} and ${this.live(sql`last_failed_at`)}
-          and failures + 1 >= ${after}::int and blocked_until <= now()
+        for update
+      ), claim as (
+        update login_throttles t
+        set blocked_until = now() + ${this.delay(sql`c.failures + 1`)}
+        from cur c
+        where t.account_key = c.account_key and c.failures + 1 >= ${after}::int and c.blocked_until <= now()
         returning 1
       )
       select (select count(*) from claim)::int as claimed,
-             (select ceil(extract(epoch from blocked_until - now()))::int from login_throttles
-              where account_key = ${key} and ${this.live(sql`last_failed_at`)} and blocked_until > now()) as wait_s`);
+             (select ceil(extract(epoch from blocked_until - now()))::int from cur
+              where blocked_until > now()) as wait_s`);
     const row = result.rows[0];
     if (!row || row.claimed > 0 || row.wait_s === null) return;
     const wait = Math.max(1, Number(row.wait_s));
