@@ -45,16 +45,40 @@ export function publishSubtitlesHandler(deps: PublishSubtitlesDeps): JobHandler<
       if (!videoId) return;
       // One publish of a video at a time, on every node: the lock is held (and released by the
       // commit or rollback) across the read, the upload and the switch, so a second attempt
-      // starts from the version the first made live.
+      // starts from the version the first made live. A holder stuck past the timeout makes
+      // the waiter fail into a retry rather than wait for good.
       const outcome = await inTransaction(deps.db, async (client) => {
+        await client.query("set local lock_timeout = '60s'");
         await client.query("select pg_advisory_xact_lock($1, hashtext($2))", [PUBLISH_LOCK, videoId]);
         return publishLocked(deps, client, videoId, signal);
       });
       if (outcome === false) {
         throw new Error("the video's subtitles or media changed while publishing; retrying");
       }
+      if (outcome) await removeOldVersions(deps, videoId, outcome);
     },
   };
+}
+
+/**
+ * Old versions go once the switch committed (outside the lock: the video's row is not held
+ * while S3 lists and deletes): only those older than the kept ones, never the new version.
+ */
+async function removeOldVersions(deps: PublishSubtitlesDeps, videoId: string, published: Published) {
+  const { prefix, version, names } = published;
+  const stale = (await deps.storage.listKeys(prefix)).filter((key) => {
+    const name = key.slice(prefix.length);
+    const of = subtitleSetVersion(name);
+    return of !== undefined && of <= version - KEPT_VERSIONS && !names.has(name);
+  });
+  await deps.storage.deleteKeys(stale);
+  deps.log(`video ${videoId}: subtitles v${version} published (${(names.size - 2) / 2} tracks)`);
+}
+
+interface Published {
+  prefix: string;
+  version: number;
+  names: Set<string>;
 }
 
 /**
@@ -66,7 +90,7 @@ async function publishLocked(
   client: pg.PoolClient,
   videoId: string,
   signal: AbortSignal,
-): Promise<boolean | undefined> {
+): Promise<Published | false | undefined> {
   const { rows } = await client.query<{
     storage_prefix: string | null;
     duration_ms: number | null;
@@ -110,13 +134,5 @@ async function publishLocked(
   await client.query(
     webhookEventQuery(videoId, "subtitles.ready", { subtitles: tracks, subtitlesVersion: version }),
   );
-  // Old versions go; never the one being switched to (its names are `set.files`).
-  const stale = (await deps.storage.listKeys(prefix)).filter((key) => {
-    const name = key.slice(prefix.length);
-    const of = subtitleSetVersion(name);
-    return of !== undefined && of <= version - KEPT_VERSIONS && !set.files.has(name);
-  });
-  await deps.storage.deleteKeys(stale);
-  deps.log(`video ${videoId}: subtitles v${version} published (${(set.files.size - 2) / 2} tracks)`);
-  return true;
+  return { prefix, version, names: new Set(set.files.keys()) };
 }
