@@ -35,11 +35,11 @@ export interface Bindings {
   LOGIN_BACKOFF_MAX_S?: string;
   LOGIN_FAILURE_WINDOW_S?: string;
   SUBTITLE_MAX_BYTES?: string;
-  AWS_TRANSLATE_ENDPOINT?: string;
   /** Subtitle tracks per video, cues per track, and machine translation characters per user and month. */
   SUBTITLE_MAX_TRACKS?: string;
   SUBTITLE_MAX_CUES?: string;
   TRANSLATE_MONTHLY_CHARS?: string;
+  AWS_TRANSLATE_ENDPOINT?: string;
   AWS_ACCESS_KEY_ID?: string;
   /** `postgres` (default) or `algolia`, with the Algolia app, search-only key, index and hosts. */
   SEARCH_PROVIDER?: string;

@@ -86,12 +86,6 @@ const edgeConfigFields = z.object({
   PUBLIC_CACHE_TTL_S: z.coerce.number().int().min(0).max(3600).default(10),
   /** Largest subtitle file a PUT takes (2 MiB: hours of dialogue). */
   SUBTITLE_MAX_BYTES: positiveInt(2 * 1024 ** 2),
-  /**
-   * Machine translation runs on the farm; the edge only needs to know whether it is on, so it
-   * can refuse requests up front (409 translation_unavailable) and say so in capabilities —
-   * by the farm's own rule (shared/config/translation.ts): an endpoint override (a local
-   * stand-in) or AWS credentials named. The edge never calls AWS, so it takes no AWS secret.
-   */
   /** Subtitle tracks one video may have, of every origin (409 too_many_tracks past it). */
   SUBTITLE_MAX_TRACKS: positiveInt(40),
   /** Cues one subtitle track may hold (413 too_many_cues past it; a feature film has ~2,000). */
@@ -101,6 +95,12 @@ const edgeConfigFields = z.object({
    * across all their videos, deleted ones included (429 quota_exceeded past it).
    */
   TRANSLATE_MONTHLY_CHARS: positiveInt(1_000_000),
+  /**
+   * Machine translation runs on the farm; the edge only needs to know whether it is on, so it
+   * can refuse requests up front (409 translation_unavailable) and say so in capabilities —
+   * by the farm's own rule (shared/config/translation.ts): an endpoint override (a local
+   * stand-in) or AWS credentials named. The edge never calls AWS, so it takes no AWS secret.
+   */
   AWS_TRANSLATE_ENDPOINT: optionalString.pipe(z.url().optional()),
   AWS_ACCESS_KEY_ID: optionalString,
   /**
