@@ -61,7 +61,7 @@ const SOURCE_OPTIONS = [
   "-protocol_whitelist",
   SOURCE_PROTOCOLS,
   "-format_whitelist",
-  sourceFormatWhitelist(tools.ffmpeg.path),
+  await sourceFormatWhitelist(tools.ffmpeg.path),
 ];
 
 /** CPU seconds used by finished child processes (ffmpeg), from /proc/self/stat. */

@@ -90,7 +90,7 @@ export type FfmpegFailure = "stopped" | "timeout" | "not_found" | "killed" | "ex
 export type FfmpegFailureHook = (tool: "ffmpeg" | "ffprobe", reason: FfmpegFailure) => void;
 
 export class Ffmpeg {
-  private formats: string | undefined;
+  private formats: Promise<string> | undefined;
   private filters: Promise<Set<string>> | undefined;
 
   constructor(
@@ -100,11 +100,14 @@ export class Ffmpeg {
   ) {}
 
   /** Options before every input: sources are untrusted (see source-formats.ts). */
-  private sourceOptions(access: InputAccess = "source"): string[] {
+  private async sourceOptions(access: InputAccess = "source"): Promise<string[]> {
     if (access === "own-output") return ["-protocol_whitelist", "file"];
-    this.formats ??= sourceFormatWhitelist(this.tools.ffmpeg.path);
+    this.formats ??= sourceFormatWhitelist(this.tools.ffmpeg.path).catch((err: unknown) => {
+      this.formats = undefined; // asked again next time
+      throw err;
+    });
     const protocols = access === "source-over-http" ? "http,tcp" : SOURCE_PROTOCOLS;
-    return ["-protocol_whitelist", protocols, "-format_whitelist", this.formats];
+    return ["-protocol_whitelist", protocols, "-format_whitelist", await this.formats];
   }
 
   /** Whether this ffmpeg build has every named filter (builds differ: zscale needs libzimg). */
@@ -121,11 +124,11 @@ export class Ffmpeg {
   }
 
   /** ffprobe directly (fluent-ffmpeg's ffprobe hides the warnings we need to explain refusals). */
-  probe(file: string, timeoutMs = 30_000): Promise<ProbeResult> {
+  async probe(file: string, timeoutMs = 30_000): Promise<ProbeResult> {
     const args = [
       "-v",
       "error",
-      ...this.sourceOptions(),
+      ...(await this.sourceOptions()),
       "-print_format",
       "json",
       "-show_streams",
@@ -164,14 +167,15 @@ export class Ffmpeg {
     });
   }
 
-  run(options: RunOptions): Promise<void> {
+  async run(options: RunOptions): Promise<void> {
+    const inputOptions = await Promise.all(options.inputs.map((input) => this.sourceOptions(input.access)));
     return new Promise((resolve, reject) => {
       let stderr = "";
       const command = ffmpeg().setFfmpegPath(this.tools.ffmpeg.path);
-      for (const input of options.inputs) {
+      options.inputs.forEach((input, i) => {
         command.input(input.path);
-        command.inputOptions(...this.sourceOptions(input.access), ...(input.options ?? []));
-      }
+        command.inputOptions(...(inputOptions[i] ?? []), ...(input.options ?? []));
+      });
       // Spread, not an array: given an array (or a single string), fluent-ffmpeg splits any
       // "a b" value in two, which breaks values with spaces such as -adaptation_sets.
       command.outputOptions(...options.outputOptions).output(options.output);

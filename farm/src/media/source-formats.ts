@@ -5,7 +5,8 @@
  * IMF composition, an image sequence pattern, lavfi's `movie=`, capture devices). ffmpeg has
  * no demuxer blacklist, so the allow list is every demuxer this build has, minus those.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 
 export const SOURCE_PROTOCOLS = "file,pipe";
 
@@ -29,8 +30,12 @@ const REFERENCE_FOLLOWING = new Set([
 ]);
 
 /** Names in `ffmpeg -demuxers` / `-devices` output (lines like " D  name   description"). */
-function listed(ffmpegPath: string, flag: "-demuxers" | "-devices"): string[] {
-  const out = execFileSync(ffmpegPath, ["-hide_banner", flag], { encoding: "utf8", timeout: 10_000 });
+async function listed(ffmpegPath: string, flag: "-demuxers" | "-devices"): Promise<string[]> {
+  // Not execFileSync: two ffmpeg runs block the event loop for ~200 ms (heartbeats, /healthz).
+  const { stdout: out } = await promisify(execFile)(ffmpegPath, ["-hide_banner", flag], {
+    encoding: "utf8",
+    timeout: 10_000,
+  });
   const names: string[] = [];
   for (const line of out.split("\n")) {
     const match = /^ D[E ]?\s+(\S+)/.exec(line);
@@ -40,9 +45,11 @@ function listed(ffmpegPath: string, flag: "-demuxers" | "-devices"): string[] {
 }
 
 /** The `-format_whitelist` value for sources with this ffmpeg build. */
-export function sourceFormatWhitelist(ffmpegPath: string): string {
-  const devices = new Set(listed(ffmpegPath, "-devices"));
-  return listed(ffmpegPath, "-demuxers")
-    .filter((name) => !devices.has(name) && !REFERENCE_FOLLOWING.has(name))
-    .join(",");
+export async function sourceFormatWhitelist(ffmpegPath: string): Promise<string> {
+  const [devices, demuxers] = await Promise.all([
+    listed(ffmpegPath, "-devices"),
+    listed(ffmpegPath, "-demuxers"),
+  ]);
+  const excluded = new Set(devices);
+  return demuxers.filter((name) => !excluded.has(name) && !REFERENCE_FOLLOWING.has(name)).join(",");
 }
