@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
 
 /**
- * `GET /api/v1/search`. `q` is checked by the search service (empty or over 200 characters:
- * 400 `query_invalid`), not here, so both failures carry that one code.
+ * `GET /api/v1/search`. `q` is checked by the search service (empty, over 200 characters,
+ * over 12 terms or a phrase over 10 words: 400 `query_invalid`), not here, so every such
+ * failure carries that one code.
  */
 export const SearchQuery = z.object({
   q: z
@@ -13,7 +14,8 @@ export const SearchQuery = z.object({
       param: { name: "q", in: "query" },
       description:
         'Words in any order, "quoted phrases", -excluded words; the last word also matches as a prefix. ' +
-        "Accents are ignored and words of 5+ letters tolerate typos. At most 200 characters.",
+        "Accents are ignored and words of 5+ letters tolerate typos (the last one too, unless a word begins " +
+        "with it). At most 200 characters, 12 terms and 10 words in a phrase.",
       example: "lighthouse keeper",
     }),
   limit: z.coerce
