@@ -337,7 +337,7 @@ async function checkUploadTranscodeAndPlayback() {
       .filter((l) => l.startsWith("#EXT-X-STREAM-INF:"))
       .every((l) => l.includes('SUBTITLES="subs"')),
   ).toBe(true);
-  expect(playlists.filter((u) => /subs-[0-9a-f]+-v\d+\.m3u8/.test(u))).toHaveLength(2);
+  expect(playlists.filter((u) => /subs-[0-9a-f]+-v\d+(-[0-9a-f]+)?\.m3u8/.test(u))).toHaveLength(2);
   let subtitleFiles = 0;
   let segments = 0;
   for (const playlist of playlists) {
