@@ -100,6 +100,56 @@ describe("typo vocabulary: public, ready content only", () => {
   });
 });
 
+describe("typo vocabulary: words leave when their public holder goes", () => {
+  // What the farm's maintenance runs first each pass (farm/src/search/search-words-prune.ts).
+  const pruneQueued = () => db(sql`select movio_prune_queued_search_words(100000)`);
+
+  it("drops a video's words at the next prune once it is made private, keeps words others hold", async () => {
+    const titleWord = uniqueWord();
+    const cueWord = uniqueWord();
+    const shared = uniqueWord();
+    const id = await video({ title: `Once ${titleWord} ${shared}` });
+    const other = await video({ title: `Still ${shared}` });
+    await insertTrack(id, { lang: "en", origin: "uploaded" }, [
+      { startMs: 0, endMs: 1000, text: `said ${cueWord}` },
+    ]);
+    expect(await inVocabulary(cueWord)).toBe(true);
+
+    await db(sql`update videos set visibility = 'private' where id = ${id}`);
+    await pruneQueued();
+    expect(await inVocabulary(titleWord)).toBe(false);
+    expect(await inVocabulary(cueWord)).toBe(false);
+    expect(await inVocabulary(shared)).toBe(true);
+    expect(ids(await q(`${transposed(shared)} `))).toEqual([other]);
+  });
+
+  it("drops the words of a deleted ready track, of edited cues and of a deleted video", async () => {
+    const trackWord = uniqueWord();
+    const editedWord = uniqueWord();
+    const videoWord = uniqueWord();
+    const id = await video({ title: `Reel ${videoWord}` });
+    const track = await insertTrack(id, { lang: "en", origin: "uploaded" }, [
+      { startMs: 0, endMs: 1000, text: `one ${trackWord}` },
+    ]);
+    const other = await insertTrack(id, { lang: "fr", origin: "uploaded" }, [
+      { startMs: 0, endMs: 1000, text: `deux ${editedWord}` },
+    ]);
+    expect(await inVocabulary(trackWord)).toBe(true);
+    expect(await inVocabulary(editedWord)).toBe(true);
+
+    await db(sql`delete from subtitle_tracks where id = ${track}`);
+    await db(sql`update subtitle_cues set text = 'deux mots' where track_id = ${other}`);
+    await pruneQueued();
+    expect(await inVocabulary(trackWord)).toBe(false);
+    expect(await inVocabulary(editedWord)).toBe(false);
+    expect(await inVocabulary(videoWord)).toBe(true);
+
+    await db(sql`delete from videos where id = ${id}`);
+    await pruneQueued();
+    expect(await inVocabulary(videoWord)).toBe(false);
+  });
+});
+
 describe("typo alternatives for the last word (search as you type)", () => {
   it("finds a one-word query with two letters swapped, submitted or not", async () => {
     const word = uniqueWord();

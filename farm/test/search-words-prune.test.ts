@@ -50,6 +50,21 @@ describe("search words prune (maintenance)", () => {
     expect(await prune.runToEnd()).toBe(0);
   });
 
+  it("checks the words queued when a video is made private first, before the walk reaches them", async () => {
+    const word = uniqueWord();
+    const { videoId } = await newVideo();
+    await db().query("update videos set title = $2, status = 'ready' where id = $1", [
+      videoId,
+      `Soon ${word}`,
+    ]);
+    expect(await copies(word)).toBe(1);
+    await db().query("update videos set visibility = 'private' where id = $1", [videoId]);
+    const queued = await db().query("select 1 from search_word_checks where word = $1", [word]);
+    expect(queued.rowCount).toBeGreaterThan(0);
+    expect(await new SearchWordsPrune(db()).runQueued()).toBeGreaterThanOrEqual(1);
+    expect(await copies(word)).toBe(0);
+  });
+
   it("walks the vocabulary a batch per run and starts again after the end", async () => {
     const words = [uniqueWord(), uniqueWord(), uniqueWord()];
     await db().query("insert into search_words (word) select unnest($1::text[])", [words]);

@@ -370,15 +370,25 @@ export const translationUsage = pgTable(
 
 /**
  * Every word (lower case, accents removed) in titles, descriptions and cues: search looks up
- * words close to a mistyped one here (pg_trgm), then searches for those. Triggers add words;
- * none are removed (a stale word only widens a query, it never shows a hidden video). No
- * unique key on purpose: concurrent writers inserting the same new word would wait on (or
- * deadlock over) each other's uncommitted rows; a rare duplicate costs nothing. The trigram
- * index is created in migrations/0005_search.sql, after the pg_trgm extension.
+ * words close to a mistyped one here (pg_trgm), then searches for those. Only words of
+ * public, ready content go in (migrations/0012): which words are here must tell nothing about
+ * private videos. Triggers add words; the farm's maintenance removes those no public document
+ * holds any more (farm/src/search/search-words-prune.ts). No unique key on purpose:
+ * concurrent writers inserting the same new word would wait on (or deadlock over) each
+ * other's uncommitted rows; a rare duplicate costs nothing (the prune folds them). The
+ * trigram index is created in migrations/0005_search.sql, after the pg_trgm extension.
  */
 export const searchWords = pgTable("search_words", { word: text("word").notNull() }, (t) => [
   index("search_words_word_idx").on(t.word),
 ]);
+
+/**
+ * Words whose last public holder may just have gone (a video made private, unready or
+ * deleted; a ready track deleted or re-done): queued by triggers in the same transaction, so
+ * the next maintenance pass checks them first instead of waiting for its walk over the whole
+ * vocabulary to reach them. No key: a word queued twice is checked once per batch.
+ */
+export const searchWordChecks = pgTable("search_word_checks", { word: text("word").notNull() });
 
 /**
  * One row per attempt of a job (the jobs console shows them): which node ran it, when, and

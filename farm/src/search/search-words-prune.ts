@@ -4,10 +4,14 @@
  * deleted or re-done). Words only ever enter from public content (migrations/0012), so this
  * keeps the vocabulary from growing without end and from remembering what is gone.
  *
- * Each run checks the next batch of words in index order and remembers where it stopped, so
- * a large vocabulary is walked over several runs instead of one long statement; after the
- * last word it starts again from the first. Several nodes may run it at once: a delete of a
- * word already deleted deletes nothing.
+ * Each run first checks the words queued when their public holder went (a video made
+ * private or deleted, a track removed: `search_word_checks`, filled by triggers), so those
+ * leave within one maintenance interval. Then it checks the next batch of the whole
+ * vocabulary in index order and remembers where it stopped (what the queue cannot know of:
+ * duplicates, words of rows changed outside the triggers), so a large vocabulary is walked
+ * over several runs instead of one long statement; after the last word it starts again from
+ * the first. Several nodes may run it at once: the queue is taken with SKIP LOCKED, and a
+ * delete of a word already deleted deletes nothing.
  */
 import type pg from "pg";
 
@@ -22,8 +26,21 @@ export class SearchWordsPrune {
     private readonly batchWords = PRUNE_BATCH_WORDS,
   ) {}
 
-  /** One batch; returns how many rows it deleted. */
+  /** The queued words, then one batch of the walk; returns how many rows it deleted. */
   async run(): Promise<number> {
+    return (await this.runQueued()) + (await this.runWalk());
+  }
+
+  /** Up to a batch of the words queued by triggers. */
+  async runQueued(): Promise<number> {
+    const { rows } = await this.pool.query<{ deleted: number }>(
+      "select movio_prune_queued_search_words($1) as deleted",
+      [this.batchWords],
+    );
+    return rows[0]?.deleted ?? 0;
+  }
+
+  private async runWalk(): Promise<number> {
     const { rows } = await this.pool.query<{ last_word: string | null; deleted: number }>(
       "select last_word, deleted from movio_prune_search_words($1, $2)",
       [this.after, this.batchWords],
@@ -37,7 +54,7 @@ export class SearchWordsPrune {
   async runToEnd(): Promise<number> {
     this.after = "";
     let deleted = await this.run();
-    while (this.after !== "") deleted += await this.run();
+    while (this.after !== "") deleted += await this.runWalk();
     return deleted;
   }
 }
