@@ -108,7 +108,11 @@ const farmConfigFields = z.object({
    * that loaded the old manifest finish without a 404: by default as long as the edge's
    * playback tokens live (PLAYBACK_TOKEN_TTL_S, 6 h), past which no old URL is valid anyway.
    */
-  SUPERSEDED_MEDIA_GRACE_S: z.coerce.number().int().min(0).default(6 * 3600),
+  SUPERSEDED_MEDIA_GRACE_S: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(6 * 3600),
   /** Run job workers in this process (false: an upload-only node). */
   FARM_WORKERS: booleanFlag(true),
   /** Concurrent jobs per node, by type. */
