@@ -59,7 +59,7 @@ export function ladderFilterGraph(
   const dar = options.displayAspect ?? (top ? `${top.width}/${top.height}` : "16/9");
   const n = ladder.rungs.length;
   // Decoded once, then every rung scaled from the full-size frame: scaling each rung from
-  // the one above would be cheaper but costs the small rungs about 0.5 dB (bench/README.md).
+  // the one above would be cheaper but costs the small rungs about 0.5 dB (bench/HISTORY.md).
   let prelude = videoPrelude(info, ladder.fps);
   if (options.chunk) {
     prelude = `setpts=PTS-STARTPTS,${prelude}`;
