@@ -15,7 +15,7 @@ import { Miniflare } from "miniflare";
 
 /** OWASP Password Storage Cheat Sheet (2024-25): scrypt sets of equal strength, and today's. */
 const CANDIDATES = [
-  { N: 2 ** 14, r: 8, p: 1, note: "before issue 20" },
+  { N: 2 ** 14, r: 8, p: 1, note: "before the hardening work" },
   { N: 2 ** 13, r: 8, p: 10, note: "OWASP, 8 MiB" },
   { N: 2 ** 14, r: 8, p: 5, note: "OWASP, 16 MiB" },
   { N: 2 ** 15, r: 8, p: 3, note: "OWASP, 32 MiB" },

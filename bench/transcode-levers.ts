@@ -1,5 +1,5 @@
 /**
- * Levers for bench/transcode (issue 14, part 2): named changes to the product's encode, applied
+ * Levers for bench/transcode (the faster-to-playable work, part 2): named changes to the product's encode, applied
  * to the ffmpeg arguments `encodeArgs` (farm/src/media/encode-ladder.ts) builds, so a lever
  * measures exactly "the product plus this change" and nothing under farm/ is edited.
  *

@@ -17,7 +17,7 @@ describe("password hashing (scrypt under nodejs_compat in workerd)", () => {
   });
 
   it("asks for a rehash of any set that is not today's, even one OWASP calls as strong", async () => {
-    expect(needsRehash("scrypt$16384$8$1$c2FsdA==$a2V5")).toBe(true); // the pre-issue-20 default
+    expect(needsRehash("scrypt$16384$8$1$c2FsdA==$a2V5")).toBe(true); // the default before the hardening work
     expect(needsRehash("scrypt$16384$8$5$c2FsdA==$a2V5")).toBe(true); // OWASP's 16 MiB set
     expect(needsRehash("scrypt$32768$8$3$c2FsdA==$a2V5")).toBe(false);
     expect(needsRehash("")).toBe(true);

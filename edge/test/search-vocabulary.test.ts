@@ -2,7 +2,7 @@
  * The typo vocabulary (`search_words`) holds only words of public, ready content: whether a
  * misspelling is widened, or a word counts as known, must tell nothing about private videos,
  * unready tracks or unpublished uploads. The last word of a query gets typo alternatives too
- * (issue 20, item 11), while keeping its prefix match.
+ * (added with the hardening work), while keeping its prefix match.
  */
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";

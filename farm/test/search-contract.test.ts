@@ -1,5 +1,5 @@
 /**
- * One contract for both search providers (issue 11): the same cases run against Postgres full
+ * One contract for both search providers: the same cases run against Postgres full
  * text and against Algolia — the real `algoliasearch` client on both sides, pointed at a
  * stand-in on loopback. The edge's services answer (run in Node over Neon's HTTP protocol, see
  * support/search-world.ts); a real farm node runs the jobs every change queues. Postgres shows

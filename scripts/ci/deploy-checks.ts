@@ -47,7 +47,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const require = createRequire(import.meta.url);
 /** Workers Free plan: 3 MiB after compression (Paid: 10 MiB). */
 const WORKER_GZIP_LIMIT = 3 * 1024 * 1024;
-/** The release before the jobs console, metrics and webhooks (issue 13): update at each release, or tag it `v…`. */
+/** The release before the jobs console, metrics and webhooks: update at each release, or tag it `v…`. */
 const PREVIOUS_RELEASE = "ffa31a1205ae0542b84c0bd50e4a4dfa67ba0503";
 
 type Result = { status: "passed" | "failed" | "skipped"; detail: string };
