@@ -55,7 +55,9 @@ export default defineConfig(async () => {
     test: {
       // The repo root, so modules outside edge/ (dash.js, bundled as text) resolve as in wrangler.
       root: path.resolve(import.meta.dirname, ".."),
-      include: ["edge/test/**/*.test.ts"],
+      // Tests of shared/ sit beside their code and run here, in workerd: shared code must run
+      // in the Workers runtime (the farm runs it in Node, where it has fewer limits).
+      include: ["edge/test/**/*.test.ts", "shared/**/*.test.ts"],
       globalSetup: ["edge/test/global-setup.ts"],
       testTimeout: 20_000,
       hookTimeout: 60_000,

@@ -1,6 +1,6 @@
 /** toWebVtt, toSrt and trimCues, and that what they write reads back the same. */
 import { describe, expect, it } from "vitest";
-import { type Cue, parseSubtitleText, toSrt, toWebVtt, trimCues } from "../../shared/subtitles/index.ts";
+import { type Cue, parseSubtitleText, toSrt, toWebVtt, trimCues } from "./index.ts";
 
 const cues: Cue[] = [
   { startMs: 0, endMs: 1500, text: "<i>Hello</i> &amp; welcome" },

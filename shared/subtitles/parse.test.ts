@@ -1,6 +1,6 @@
 /** parseSubtitles: formats and encodings recognised by content, and errors that name the line. */
 import { describe, expect, it } from "vitest";
-import { parseSubtitles, parseSubtitleText, SubtitleParseError } from "../../shared/subtitles/index.ts";
+import { parseSubtitles, parseSubtitleText, SubtitleParseError } from "./index.ts";
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 

@@ -8,7 +8,7 @@ import {
   recordBytes,
   type VideoRecord,
   type VideoSearchSource,
-} from "../../shared/search/algolia-records.ts";
+} from "./algolia-records.ts";
 
 const VIDEO_ID = "0b9f3a52-3c9a-4f7e-9c55-3b8a9b3f0e11";
 const TRACK_ID = "5d2f0c8e-7a41-4c3e-9d7b-2f6a1e4b8c90";

@@ -1,6 +1,6 @@
 /** languageFromTag, languageLabel and machineLabel (Intl in workerd, as in Node). */
 import { describe, expect, it } from "vitest";
-import { languageFromTag, languageLabel, machineLabel } from "../../shared/subtitles/index.ts";
+import { languageFromTag, languageLabel, machineLabel } from "./index.ts";
 
 describe("languageFromTag", () => {
   it("maps ISO 639-2/B and /T codes to ISO 639-1", () => {

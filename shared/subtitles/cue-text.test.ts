@@ -1,6 +1,6 @@
 /** Cue text normalisation (sanitizeCueText) and ASS/SSA dialogue text (assTextToCueText). */
 import { describe, expect, it } from "vitest";
-import { assTextToCueText, sanitizeCueText } from "../../shared/subtitles/index.ts";
+import { assTextToCueText, sanitizeCueText } from "./index.ts";
 
 describe("sanitizeCueText", () => {
   it.each([
