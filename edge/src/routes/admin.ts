@@ -19,15 +19,11 @@ import {
 } from "../../../shared/api/admin.ts";
 import { errorResponses, IdParam } from "../../../shared/api/common.ts";
 import { createRouter } from "../http/openapi-app.ts";
+import { bearer, ok } from "../http/openapi-helpers.ts";
 import { AdminActions } from "../services/admin-actions.ts";
 import { AdminQueries } from "../services/admin-queries.ts";
 import { requireAdmin } from "../services/admin-role.ts";
 
-const ok = <T>(description: string, schema: T) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const security = [{ bearer: [] }];
 const tags = ["admin"];
 const adminOnly =
   "Admins only (role `admin`, or an account in ADMIN_EMAILS): 401 without a token, 403 otherwise.";
@@ -38,7 +34,7 @@ export const adminRoutes = createRouter()
       method: "get",
       path: "/api/v1/admin/stats",
       tags,
-      security,
+      security: bearer,
       summary: "Videos by status, storage used, jobs by type and state, farm nodes",
       description: `${adminOnly} Storage counts kept sources and published media as recorded by the farm.`,
       responses: { 200: ok("Platform statistics", StatsSchema), ...errorResponses(401, 403) },
@@ -53,7 +49,7 @@ export const adminRoutes = createRouter()
       method: "get",
       path: "/api/v1/admin/jobs",
       tags,
-      security,
+      security: bearer,
       summary: "Jobs, newest first, filtered by state, type, video or node",
       description: `${adminOnly} Settled jobs are kept JOB_RETENTION_DAYS (farm setting).`,
       request: { query: JobListQuery },
@@ -69,7 +65,7 @@ export const adminRoutes = createRouter()
       method: "get",
       path: "/api/v1/admin/jobs/{id}",
       tags,
-      security,
+      security: bearer,
       summary:
         "One job: its attempts (node, times, outcome, error, ffmpeg stderr tail) and the actions on it",
       description: adminOnly,
@@ -86,7 +82,7 @@ export const adminRoutes = createRouter()
       method: "post",
       path: "/api/v1/admin/jobs/{id}/retry",
       tags,
-      security,
+      security: bearer,
       summary: "Retry a failed job (queued again, attempts from zero)",
       description:
         `${adminOnly} A failed transcode puts its video back into processing. 409 when the job is not ` +
@@ -107,7 +103,7 @@ export const adminRoutes = createRouter()
       method: "post",
       path: "/api/v1/admin/jobs/{id}/cancel",
       tags,
-      security,
+      security: bearer,
       summary: "Cancel a queued or running job",
       description:
         `${adminOnly} A queued job is cancelled at once (outcome \`cancelled\`). A running one stops at ` +
@@ -130,7 +126,7 @@ export const adminRoutes = createRouter()
       method: "post",
       path: "/api/v1/admin/videos/{id}/reprocess",
       tags,
-      security,
+      security: bearer,
       summary: "Encode a ready or failed video again from its kept source",
       description:
         `${adminOnly} A failed video goes back to processing; a ready one stays ready until the new ` +
@@ -152,7 +148,7 @@ export const adminRoutes = createRouter()
       method: "get",
       path: "/api/v1/admin/nodes",
       tags,
-      security,
+      security: bearer,
       summary: "Farm nodes: last heartbeat, status and running jobs",
       description: `${adminOnly} A node is \`down\` after 30 s without a heartbeat; forgotten after a week.`,
       responses: { 200: ok("Farm nodes", NodeListSchema), ...errorResponses(401, 403) },
@@ -167,7 +163,7 @@ export const adminRoutes = createRouter()
       method: "get",
       path: "/api/v1/admin/actions",
       tags,
-      security,
+      security: bearer,
       summary: "The action log: who retried, cancelled or re-processed what, and when",
       description: adminOnly,
       request: { query: ActionListQuery },

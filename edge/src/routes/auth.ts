@@ -3,14 +3,11 @@ import { LoginBody, RefreshBody, SessionSchema, SignupBody, UserSchema } from ".
 import { errorResponses } from "../../../shared/api/common.ts";
 import { requireViewer } from "../http/authenticate.ts";
 import { createRouter } from "../http/openapi-app.ts";
+import { bearer, json, ok } from "../http/openapi-helpers.ts";
 import { limitAuthAttempt, withLoginFailureLimit } from "../http/rate-limit.ts";
 import { authService } from "../http/services.ts";
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
-const session = (description: string) => ({
-  description,
-  content: { "application/json": { schema: SessionSchema } },
-});
+const session = (description: string) => ok(description, SessionSchema);
 
 export const authRoutes = createRouter()
   .openapi(
@@ -75,9 +72,9 @@ export const authRoutes = createRouter()
       path: "/api/v1/me",
       tags: ["auth"],
       summary: "The signed-in user",
-      security: [{ bearer: [] }],
+      security: bearer,
       responses: {
-        200: { description: "The user", content: { "application/json": { schema: UserSchema } } },
+        200: ok("The user", UserSchema),
         ...errorResponses(401),
       },
     }),

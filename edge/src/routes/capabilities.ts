@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { CapabilitiesSchema } from "../../../shared/api/subtitles.ts";
 import { createRouter } from "../http/openapi-app.ts";
+import { ok } from "../http/openapi-helpers.ts";
 import { capabilities } from "../services/capabilities.ts";
 
 export const capabilityRoutes = createRouter().openapi(
@@ -10,7 +11,7 @@ export const capabilityRoutes = createRouter().openapi(
     tags: ["capabilities"],
     summary: "What this deployment can do (e.g. whether machine translation is on)",
     responses: {
-      200: { description: "Capabilities", content: { "application/json": { schema: CapabilitiesSchema } } },
+      200: ok("Capabilities", CapabilitiesSchema),
     },
   }),
   (c) => c.json(capabilities(c.get("config")), 200),

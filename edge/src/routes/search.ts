@@ -3,6 +3,7 @@ import { errorResponses } from "../../../shared/api/common.ts";
 import { SearchQuery, SearchResultSchema } from "../../../shared/api/search.ts";
 import { listBinding } from "../http/list-binding.ts";
 import { createRouter } from "../http/openapi-app.ts";
+import { ok } from "../http/openapi-helpers.ts";
 import { markPublic } from "../http/public-cache.ts";
 import { limitSearch } from "../http/rate-limit.ts";
 import { searchService } from "../http/services.ts";
@@ -22,7 +23,7 @@ export const searchRoutes = createRouter().openapi(
       "SEARCH_PROVIDER=algolia (503 `service_unavailable` while Algolia is unreachable).",
     request: { query: SearchQuery },
     responses: {
-      200: { description: "A page of hits", content: { "application/json": { schema: SearchResultSchema } } },
+      200: ok("A page of hits", SearchResultSchema),
       ...errorResponses(400, 429, 503),
     },
   }),

@@ -16,16 +16,11 @@ import { toSrt } from "../../../shared/subtitles/to-srt.ts";
 import { toWebVtt } from "../../../shared/subtitles/to-webvtt.ts";
 import { requireViewer } from "../http/authenticate.ts";
 import { createRouter } from "../http/openapi-app.ts";
+import { bearer, json, ok } from "../http/openapi-helpers.ts";
 import { purgePublic } from "../http/public-cache.ts";
 import { subtitleService } from "../http/services.ts";
 import { checkSubtitleUpload, readSubtitleUpload, SUBTITLE_MEDIA_TYPES } from "../http/subtitle-file.ts";
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
-const ok = <T>(description: string, schema: T) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const bearer = [{ bearer: [] }];
 const tags = ["subtitles"];
 const FILE_TYPES = { vtt: "text/vtt; charset=utf-8", srt: "application/x-subrip; charset=utf-8" } as const;
 const langNote =

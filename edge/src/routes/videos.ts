@@ -13,16 +13,10 @@ import {
 } from "../../../shared/api/videos.ts";
 import { requireViewer } from "../http/authenticate.ts";
 import { createRouter } from "../http/openapi-app.ts";
+import { bearer, json, ok } from "../http/openapi-helpers.ts";
 import { markPublic, purgePublic, revokePublic } from "../http/public-cache.ts";
 import { limitVideoCreation } from "../http/rate-limit.ts";
 import { playbackService, videoService } from "../http/services.ts";
-
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
-const ok = <T>(description: string, schema: T) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const bearer = [{ bearer: [] }];
 
 export const videoRoutes = createRouter()
   .openapi(

@@ -11,6 +11,7 @@ import { errorResponses } from "../../../shared/api/common.ts";
 import { ApiError } from "../../../shared/errors/api-error.ts";
 import type { AppEnv } from "../env.ts";
 import { createRouter } from "../http/openapi-app.ts";
+import { json, ok } from "../http/openapi-helpers.ts";
 import { limitAuthAttempt, withLoginFailureLimit } from "../http/rate-limit.ts";
 import { authService } from "../http/services.ts";
 import {
@@ -21,11 +22,8 @@ import {
 } from "../http/session-cookie.ts";
 import type { Session } from "../services/auth-service.ts";
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
-const webSession = (description: string) => ({
-  description: `${description}; the refresh token is set as the HttpOnly cookie movio_refresh`,
-  content: { "application/json": { schema: WebSessionSchema } },
-});
+const webSession = (description: string) =>
+  ok(`${description}; the refresh token is set as the HttpOnly cookie movio_refresh`, WebSessionSchema);
 const sessionHeader = {
   description: 'Must be "cookie": proves the request comes from a script of an allowed origin',
 };

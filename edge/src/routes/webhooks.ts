@@ -16,14 +16,9 @@ import {
 } from "../../../shared/api/webhooks.ts";
 import { requireViewer } from "../http/authenticate.ts";
 import { createRouter } from "../http/openapi-app.ts";
+import { bearer, json, ok } from "../http/openapi-helpers.ts";
 import { WebhookService } from "../services/webhook-service.ts";
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
-const ok = <T>(description: string, schema: T) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const security = [{ bearer: [] }];
 const tags = ["webhooks"];
 const service = (c: Parameters<typeof requireViewer>[0]) => new WebhookService(c.get("db"), c.get("config"));
 
@@ -33,7 +28,7 @@ export const webhookRoutes = createRouter()
       method: "post",
       path: "/api/v1/webhooks",
       tags,
-      security,
+      security: bearer,
       summary: "Add a webhook endpoint; its signing secret is in this answer only",
       description:
         "Events: `video.ready`, `video.failed`, `video.deleted`, `subtitles.ready` (for your videos). Each " +
@@ -54,7 +49,7 @@ export const webhookRoutes = createRouter()
       method: "get",
       path: "/api/v1/webhooks",
       tags,
-      security,
+      security: bearer,
       summary: "Your webhook endpoints (secrets are never shown again)",
       responses: { 200: ok("Endpoints", WebhookListSchema), ...errorResponses(401) },
     }),
@@ -65,7 +60,7 @@ export const webhookRoutes = createRouter()
       method: "get",
       path: "/api/v1/webhooks/{id}",
       tags,
-      security,
+      security: bearer,
       summary: "One endpoint, with whether it is disabled and why",
       request: { params: IdParam },
       responses: { 200: ok("The endpoint", WebhookSchema), ...errorResponses(400, 401, 404) },
@@ -77,7 +72,7 @@ export const webhookRoutes = createRouter()
       method: "delete",
       path: "/api/v1/webhooks/{id}",
       tags,
-      security,
+      security: bearer,
       summary: "Delete an endpoint and its delivery log (pending retries stop)",
       request: { params: IdParam },
       responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 404) },
@@ -92,7 +87,7 @@ export const webhookRoutes = createRouter()
       method: "post",
       path: "/api/v1/webhooks/{id}/rotate-secret",
       tags,
-      security,
+      security: bearer,
       summary: "A new signing secret (shown once); the old one keeps signing beside it for 24 hours",
       request: { params: IdParam },
       responses: { 200: ok("The new secret", WebhookWithSecretSchema), ...errorResponses(400, 401, 404) },
@@ -104,7 +99,7 @@ export const webhookRoutes = createRouter()
       method: "post",
       path: "/api/v1/webhooks/{id}/enable",
       tags,
-      security,
+      security: bearer,
       summary: "Re-enable an endpoint that was disabled after failing for 24 hours",
       request: { params: IdParam },
       responses: { 200: ok("The endpoint, active", WebhookSchema), ...errorResponses(400, 401, 404) },
@@ -116,7 +111,7 @@ export const webhookRoutes = createRouter()
       method: "get",
       path: "/api/v1/webhooks/{id}/deliveries",
       tags,
-      security,
+      security: bearer,
       summary: "Deliveries to this endpoint, newest first, each with every attempt",
       request: { params: IdParam, query: DeliveryListQuery },
       responses: { 200: ok("A page of deliveries", DeliveryListSchema), ...errorResponses(400, 401, 404) },
@@ -134,7 +129,7 @@ export const webhookRoutes = createRouter()
       method: "post",
       path: "/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver",
       tags,
-      security,
+      security: bearer,
       summary: "Send a delivery again (same webhook-id), retried for 24 hours like a new one",
       description: "409 while the endpoint is disabled.",
       request: { params: DeliveryIdParam },
