@@ -6,6 +6,7 @@ import { z } from "@hono/zod-openapi";
 import { VIDEO_STATUSES } from "../db/schema.ts";
 import { JOB_STATES, JOB_TYPES } from "../jobs/job-types.ts";
 import { UUID_PATTERN } from "./common.ts";
+import { pageCursor, pageLimit } from "./page-query.ts";
 
 const dateTime = () => z.string().openapi({ format: "date-time" });
 const JobType = z.enum(JOB_TYPES as [string, ...string[]]);
@@ -19,20 +20,7 @@ export const JobIdParam = z.object({
     .openapi({ param: { name: "id", in: "path" }, example: "42" }),
 });
 
-const cursorParam = z
-  .string()
-  .max(200)
-  .optional()
-  .openapi({ param: { name: "cursor", in: "query" }, description: "`nextCursor` of the previous page" });
-
-const limitParam = (max: number, fallback: number) =>
-  z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(max)
-    .default(fallback)
-    .openapi({ param: { name: "limit", in: "query" } });
+const cursorParam = pageCursor.openapi({ description: "`nextCursor` of the previous page" });
 
 export const JobListQuery = z.object({
   state: JobState.optional().openapi({ param: { name: "state", in: "query" } }),
@@ -48,7 +36,7 @@ export const JobListQuery = z.object({
     .max(200)
     .optional()
     .openapi({ param: { name: "node", in: "query" }, description: "Jobs last run by this farm node" }),
-  limit: limitParam(100, 50),
+  limit: pageLimit(100, 50),
   cursor: cursorParam,
 });
 
@@ -166,7 +154,7 @@ export const ActionListQuery = z.object({
     .regex(/^[1-9]\d{0,17}$/)
     .optional()
     .openapi({ param: { name: "jobId", in: "query" } }),
-  limit: limitParam(100, 50),
+  limit: pageLimit(100, 50),
   cursor: cursorParam,
 });
 

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageCursor, pageLimit } from "./page-query.ts";
 
 /**
  * `GET /api/v1/search`. `q` is checked by the search service (empty, over 200 characters,
@@ -18,18 +19,8 @@ export const SearchQuery = z.object({
         "with it). At most 200 characters, 12 terms and 10 words in a phrase.",
       example: "lighthouse keeper",
     }),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(50)
-    .default(20)
-    .openapi({ param: { name: "limit", in: "query" } }),
-  cursor: z
-    .string()
-    .max(200)
-    .optional()
-    .openapi({ param: { name: "cursor", in: "query" } }),
+  limit: pageLimit(50, 20),
+  cursor: pageCursor,
   lang: z
     .string()
     .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a BCP 47 language tag such as en or pt-BR")

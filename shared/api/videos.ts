@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { VIDEO_STATUSES, VIDEO_VISIBILITIES } from "../db/schema.ts";
 import { storableText } from "./common.ts";
+import { PageQuery } from "./page-query.ts";
 import { SubtitleTrackSchema } from "./subtitles.ts";
 
 const Language = z
@@ -75,23 +76,8 @@ export const UploadTicketSchema = z
 
 export const CreateVideoResponse = z.object({ video: VideoSchema, upload: UploadTicketSchema });
 
-export const ListQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100)
-    .default(20)
-    .openapi({ param: { name: "limit", in: "query" } }),
-  cursor: z
-    .string()
-    .max(200)
-    .optional()
-    .openapi({ param: { name: "cursor", in: "query" } }),
-});
-
-/** `GET /api/v1/me/videos`: the list query plus an optional search (same syntax as /api/v1/search). */
-export const OwnListQuery = ListQuery.extend({
+/** `GET /api/v1/me/videos`: the page query plus an optional search (same syntax as /api/v1/search). */
+export const OwnListQuery = PageQuery.extend({
   q: z
     .string()
     .max(2000)

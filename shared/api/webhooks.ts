@@ -74,21 +74,6 @@ export const DeliveryIdParam = z.object({
     .openapi({ param: { name: "deliveryId", in: "path" } }),
 });
 
-export const DeliveryListQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100)
-    .default(20)
-    .openapi({ param: { name: "limit", in: "query" } }),
-  cursor: z
-    .string()
-    .max(200)
-    .optional()
-    .openapi({ param: { name: "cursor", in: "query" } }),
-});
-
 export const DeliverySchema = z
   .object({
     id: z.string(),

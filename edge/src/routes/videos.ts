@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { errorResponses, IdParam } from "../../../shared/api/common.ts";
+import { PageQuery } from "../../../shared/api/page-query.ts";
 import {
   CreateVideoBody,
   CreateVideoResponse,
-  ListQuery,
   OwnListQuery,
   PlaybackSchema,
   UpdateVideoBody,
@@ -73,7 +73,7 @@ export const videoRoutes = createRouter()
       path: "/api/v1/videos",
       tags: ["videos"],
       summary: "Public, ready videos, newest first",
-      request: { query: ListQuery },
+      request: { query: PageQuery },
       responses: { 200: ok("A page of videos", VideoListSchema), ...errorResponses(400) },
     }),
     async (c) => {

@@ -4,10 +4,10 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { errorResponses, IdParam } from "../../../shared/api/common.ts";
+import { PageQuery } from "../../../shared/api/page-query.ts";
 import {
   CreateWebhookBody,
   DeliveryIdParam,
-  DeliveryListQuery,
   DeliveryListSchema,
   DeliverySchema,
   WebhookListSchema,
@@ -113,7 +113,7 @@ export const webhookRoutes = createRouter()
       tags,
       security: bearer,
       summary: "Deliveries to this endpoint, newest first, each with every attempt",
-      request: { params: IdParam, query: DeliveryListQuery },
+      request: { params: IdParam, query: PageQuery },
       responses: { 200: ok("A page of deliveries", DeliveryListSchema), ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
