@@ -5,13 +5,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { HIGHLIGHT_CLOSE as C, HIGHLIGHT_OPEN as O } from "../../shared/search/algolia-settings.ts";
-import { escapeHtml, highlightHtml } from "../src/services/algolia-highlight.ts";
+import { escapeHtml, highlightHtml } from "../src/services/search/algolia/algolia-highlight.ts";
 import {
   algoliaQuery,
   decodeAlgoliaCursor,
   encodeAlgoliaCursor,
-} from "../src/services/algolia-search-service.ts";
-import { parseQuery } from "../src/services/search-query.ts";
+} from "../src/services/search/algolia/algolia-search-service.ts";
+import { parseQuery } from "../src/services/search/search-query.ts";
 
 const original = `<b>Tom</b> & "Jerry's" harbour`;
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { checkToken } from "../../shared/playback/gcore-token.ts";
 import { readEdgeConfig } from "../src/config.ts";
 import { databaseFor } from "../src/db/request-db.ts";
-import { SearchService } from "../src/services/search-service.ts";
+import { SearchService } from "../src/services/search/postgres/search-service.ts";
 import { callJson, createVideo, db, type ErrorJson, markReady, signUp } from "./helpers.ts";
 import { ids, q, type SearchJson, uniqueWord, video } from "./search-helpers.ts";
 import { insertTrack } from "./subtitle-helpers.ts";

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import type { SearchResult } from "../../edge/src/services/search-provider.ts";
+import type { SearchResult } from "../../edge/src/services/search/search-provider.ts";
 import type { SearchRecord } from "../../shared/search/algolia-records.ts";
 import { algoliaAdminClient } from "../src/search/algolia-client.ts";
 import { applyIndexSettings } from "../src/search/search-indexer.ts";

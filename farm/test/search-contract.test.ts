@@ -7,7 +7,7 @@
  * Algolia has (its rebuild script, a failed write retried) is in search-algolia.test.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { SearchResult } from "../../edge/src/services/search-provider.ts";
+import type { SearchResult } from "../../edge/src/services/search/search-provider.ts";
 import { recordBytes, type SearchRecord } from "../../shared/search/algolia-records.ts";
 import { algoliaAdminClient } from "../src/search/algolia-client.ts";
 import { SearchIndexer } from "../src/search/search-indexer.ts";

@@ -4,7 +4,7 @@ import type { AppEnv } from "../env.ts";
 import { AuthService } from "../services/auth-service.ts";
 import { CardService } from "../services/card-service.ts";
 import { PlaybackService } from "../services/playback-service.ts";
-import { type SearchProvider, searchProviderFor } from "../services/search-provider.ts";
+import { type SearchProvider, searchProviderFor } from "../services/search/search-provider.ts";
 import { SubtitleService } from "../services/subtitle-service.ts";
 import { VideoService } from "../services/video-service.ts";
 

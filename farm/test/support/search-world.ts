@@ -15,7 +15,7 @@ import {
   type SearchInput,
   type SearchProvider,
   searchProviderFor,
-} from "../../../edge/src/services/search-provider.ts";
+} from "../../../edge/src/services/search/search-provider.ts";
 import { SubtitleService } from "../../../edge/src/services/subtitle-service.ts";
 import type { Viewer } from "../../../edge/src/services/video-access.ts";
 import { VideoService } from "../../../edge/src/services/video-service.ts";

@@ -7,21 +7,21 @@
  * parseQuery's terms, so only words reach Algolia's syntax (phrases, exclusions, prefix).
  */
 import { algoliasearch, type Hit, type SearchClient } from "algoliasearch";
-import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
-import { ApiError } from "../../../shared/errors/api-error.ts";
-import type { CueRecord, SearchCard, VideoRecord } from "../../../shared/search/algolia-records.ts";
-import { languageKey } from "../../../shared/search/algolia-records.ts";
+import type { EdgeConfig } from "../../../../../shared/config/edge-config.ts";
+import { ApiError } from "../../../../../shared/errors/api-error.ts";
+import type { CueRecord, SearchCard, VideoRecord } from "../../../../../shared/search/algolia-records.ts";
+import { languageKey } from "../../../../../shared/search/algolia-records.ts";
 import {
   DESCRIPTION_SNIPPET_WORDS,
   DISTINCT_PER_VIDEO,
   HIGHLIGHT_CLOSE,
   HIGHLIGHT_OPEN,
   SNIPPET_ELLIPSIS,
-} from "../../../shared/search/algolia-settings.ts";
+} from "../../../../../shared/search/algolia-settings.ts";
+import { mediaSigner } from "../../media-urls.ts";
+import type { SearchInput, SearchProvider, SearchResult } from "../search-provider.ts";
+import { parseQuery, type Term } from "../search-query.ts";
 import { highlightHtml } from "./algolia-highlight.ts";
-import { mediaSigner } from "./media-urls.ts";
-import type { SearchInput, SearchProvider, SearchResult } from "./search-provider.ts";
-import { parseQuery, type Term } from "./search-query.ts";
 
 const MAX_CUES_PER_VIDEO = 3;
 /** Algolia's default paginationLimitedTo: no page starts past the 1,000th hit. */

@@ -8,7 +8,7 @@
  * query over a limit is refused with `query_invalid` rather than cut short silently (a cut
  * query would answer something the user did not ask).
  */
-import { ApiError } from "../../../shared/errors/api-error.ts";
+import { ApiError } from "../../../../shared/errors/api-error.ts";
 
 export const MAX_QUERY_CHARS = 200;
 /** Terms in one query: words, "quoted phrases" and -exclusions, each counting one. */

@@ -16,7 +16,7 @@
  * neither an alternative nor the absence of one tells anything about a private video's words.
  */
 import { type SQL, sql } from "drizzle-orm";
-import { PREFIX_STEM_MIN_CHARS, type Term, TYPO_MIN_CHARS } from "./search-query.ts";
+import { PREFIX_STEM_MIN_CHARS, type Term, TYPO_MIN_CHARS } from "../search-query.ts";
 
 /** Cues per block of subtitle_cue_blocks: `movio_cues_per_block()` in migrations/0008. */
 export const CUES_PER_BLOCK = 64;

@@ -3,9 +3,9 @@
  * so a page never repeats or skips a hit of the same query. Validated here, where decoded:
  * a cursor that is not one we issued is a 400, never a failed query.
  */
-import { UUID_PATTERN } from "../../../shared/api/common.ts";
-import { ApiError } from "../../../shared/errors/api-error.ts";
-import { isPgTimestamptz } from "./video-cursor.ts";
+import { UUID_PATTERN } from "../../../../../shared/api/common.ts";
+import { ApiError } from "../../../../../shared/errors/api-error.ts";
+import { isPgTimestamptz } from "../../video-cursor.ts";
 
 export interface SearchCursor {
   score: number;

@@ -7,13 +7,14 @@
  */
 import type { z } from "@hono/zod-openapi";
 import { type SQL, sql } from "drizzle-orm";
-import type { SearchMatchSchema, SearchResultSchema } from "../../../shared/api/search.ts";
-import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
-import type { Database } from "../db/request-db.ts";
-import { mediaSigner } from "./media-urls.ts";
+import type { SearchMatchSchema } from "../../../../../shared/api/search.ts";
+import type { EdgeConfig } from "../../../../../shared/config/edge-config.ts";
+import type { Database } from "../../../db/request-db.ts";
+import { mediaSigner } from "../../media-urls.ts";
+import type { SearchInput, SearchResult } from "../search-provider.ts";
+import { parseQuery } from "../search-query.ts";
 import { decodeSearchCursor, encodeSearchCursor } from "./search-cursor.ts";
 import { pageCtes, trackFilter } from "./search-page-sql.ts";
-import { parseQuery } from "./search-query.ts";
 import {
   cuePlainText,
   cuesOfBlock,
@@ -26,23 +27,7 @@ import {
   queryShape,
 } from "./search-sql.ts";
 
-type SearchResult = z.output<typeof SearchResultSchema>;
 type SearchMatch = z.output<typeof SearchMatchSchema>;
-
-export interface SearchInput {
-  q?: string | undefined;
-  limit: number;
-  cursor?: string | undefined;
-  /** Only subtitle tracks in this language (primary subtag) are searched. */
-  lang?: string | undefined;
-  /**
-   * Only read when PLAYBACK_BIND_IP is on: poster URLs are then bound to this address, so the
-   * answer differs per viewer and the route must not put it in the shared edge cache
-   * (`markPublic`). With binding off (the default) posters carry no address and the answer is
-   * the same for everyone.
-   */
-  clientIp?: string | undefined;
-}
 
 interface CueHit {
   snippet: string;

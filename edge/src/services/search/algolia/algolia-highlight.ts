@@ -10,8 +10,8 @@ import {
   HIGHLIGHT_CLOSE,
   HIGHLIGHT_OPEN,
   SNIPPET_ELLIPSIS,
-} from "../../../shared/search/algolia-settings.ts";
-import { decodeEntities } from "../../../shared/subtitles/entities.ts";
+} from "../../../../../shared/search/algolia-settings.ts";
+import { decodeEntities } from "../../../../../shared/subtitles/entities.ts";
 
 interface Piece {
   text: string;

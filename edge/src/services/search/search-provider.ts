@@ -5,11 +5,11 @@
  * both (farm/test/search-contract.test.ts).
  */
 import type { z } from "@hono/zod-openapi";
-import type { SearchResultSchema } from "../../../shared/api/search.ts";
-import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
-import type { Database } from "../db/request-db.ts";
-import { AlgoliaSearchService } from "./algolia-search-service.ts";
-import { SearchService } from "./search-service.ts";
+import type { SearchResultSchema } from "../../../../shared/api/search.ts";
+import type { EdgeConfig } from "../../../../shared/config/edge-config.ts";
+import type { Database } from "../../db/request-db.ts";
+import { AlgoliaSearchService } from "./algolia/algolia-search-service.ts";
+import { SearchService } from "./postgres/search-service.ts";
 
 export type SearchResult = z.output<typeof SearchResultSchema>;
 
