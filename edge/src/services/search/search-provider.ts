@@ -1,8 +1,8 @@
 /**
- * What answers `GET /api/v1/search`: Postgres full text (search-service.ts, the default) or
- * Algolia (algolia-search-service.ts), chosen by SEARCH_PROVIDER in http/services.ts. Both
- * take the same input and give the same response shape; one contract test suite runs against
- * both (farm/test/search-contract.test.ts).
+ * What answers `GET /api/v1/search`: Postgres full text (postgres/, the default) or Algolia
+ * (algolia/), chosen by SEARCH_PROVIDER in http/services.ts. Both take this one SearchInput
+ * and give the same response shape; the query syntax both accept is parsed in search-query.ts,
+ * and one contract test suite runs against both (farm/test/search-contract.test.ts).
  */
 import type { z } from "@hono/zod-openapi";
 import type { SearchResultSchema } from "../../../../shared/api/search.ts";
@@ -19,7 +19,12 @@ export interface SearchInput {
   cursor?: string | undefined;
   /** Only subtitle tracks in this language (primary subtag) are searched. */
   lang?: string | undefined;
-  /** The viewer's address, for poster URLs bound to it (only with PLAYBACK_BIND_IP; http/list-binding.ts). */
+  /**
+   * Only read when PLAYBACK_BIND_IP is on: poster URLs are then bound to this address, so the
+   * answer differs per viewer and the route must not put it in the shared edge cache
+   * (`markPublic`; http/list-binding.ts). With binding off (the default) posters carry no
+   * address and the answer is the same for everyone.
+   */
   clientIp?: string | undefined;
 }
 
