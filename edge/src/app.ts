@@ -8,6 +8,7 @@ import { notFound, onError } from "./http/on-error.ts";
 import { createRouter } from "./http/openapi-app.ts";
 import { publicCache } from "./http/public-cache.ts";
 import { requestContext } from "./http/request-context.ts";
+import { services } from "./http/services.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { capabilityRoutes } from "./routes/capabilities.ts";
@@ -25,6 +26,7 @@ import { webhookRoutes } from "./routes/webhooks.ts";
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.use("*", requestContext);
+  app.use("*", services);
   app.use("*", requestLog);
   app.use("/api/*", apiCors);
   app.use("/api/*", authenticate);

@@ -1,6 +1,7 @@
 import type { EdgeConfig } from "../../shared/config/edge-config.ts";
 import type { ApiError } from "../../shared/errors/api-error.ts";
 import type { Database } from "./db/request-db.ts";
+import type { RequestServices } from "./http/services.ts";
 import type { Viewer } from "./services/video-access.ts";
 
 /**
@@ -77,6 +78,8 @@ export interface AppEnv {
     requestId: string;
     config: EdgeConfig;
     db: Database;
+    /** The request's services, each built on first use (http/services.ts). */
+    services: RequestServices;
     /** Set by `authenticate` when a valid access token came with the request. */
     viewer: Viewer | undefined;
     /** Why the request's bearer token was refused; only routes that need a viewer report it. */

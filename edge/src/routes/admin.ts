@@ -20,8 +20,6 @@ import {
 import { errorResponses, IdParam } from "../../../shared/api/common.ts";
 import { createRouter } from "../http/openapi-app.ts";
 import { bearer, ok } from "../http/openapi-helpers.ts";
-import { AdminActions } from "../services/admin-actions.ts";
-import { AdminQueries } from "../services/admin-queries.ts";
 import { requireAdmin } from "../services/admin-role.ts";
 
 const tags = ["admin"];
@@ -41,7 +39,7 @@ export const adminRoutes = createRouter()
     }),
     async (c) => {
       await requireAdmin(c);
-      return c.json(await new AdminQueries(c.get("db")).stats(), 200);
+      return c.json(await c.var.services.adminQueries.stats(), 200);
     },
   )
   .openapi(
@@ -57,7 +55,7 @@ export const adminRoutes = createRouter()
     }),
     async (c) => {
       await requireAdmin(c);
-      return c.json(await new AdminQueries(c.get("db")).jobs(c.req.valid("query")), 200);
+      return c.json(await c.var.services.adminQueries.jobs(c.req.valid("query")), 200);
     },
   )
   .openapi(
@@ -74,7 +72,7 @@ export const adminRoutes = createRouter()
     }),
     async (c) => {
       await requireAdmin(c);
-      return c.json(await new AdminQueries(c.get("db")).jobDetail(Number(c.req.valid("param").id)), 200);
+      return c.json(await c.var.services.adminQueries.jobDetail(Number(c.req.valid("param").id)), 200);
     },
   )
   .openapi(
@@ -95,7 +93,7 @@ export const adminRoutes = createRouter()
     }),
     async (c) => {
       const admin = await requireAdmin(c);
-      return c.json(await new AdminActions(c.get("db")).retry(Number(c.req.valid("param").id), admin), 200);
+      return c.json(await c.var.services.adminActions.retry(Number(c.req.valid("param").id), admin), 200);
     },
   )
   .openapi(
@@ -118,7 +116,7 @@ export const adminRoutes = createRouter()
     }),
     async (c) => {
       const admin = await requireAdmin(c);
-      return c.json(await new AdminActions(c.get("db")).cancel(Number(c.req.valid("param").id), admin), 200);
+      return c.json(await c.var.services.adminActions.cancel(Number(c.req.valid("param").id), admin), 200);
     },
   )
   .openapi(
@@ -140,7 +138,7 @@ export const adminRoutes = createRouter()
     }),
     async (c) => {
       const admin = await requireAdmin(c);
-      return c.json(await new AdminActions(c.get("db")).reprocess(c.req.valid("param").id, admin), 202);
+      return c.json(await c.var.services.adminActions.reprocess(c.req.valid("param").id, admin), 202);
     },
   )
   .openapi(
@@ -155,7 +153,7 @@ export const adminRoutes = createRouter()
     }),
     async (c) => {
       await requireAdmin(c);
-      return c.json({ items: await new AdminQueries(c.get("db")).nodes() }, 200);
+      return c.json({ items: await c.var.services.adminQueries.nodes() }, 200);
     },
   )
   .openapi(
@@ -174,6 +172,6 @@ export const adminRoutes = createRouter()
     }),
     async (c) => {
       await requireAdmin(c);
-      return c.json(await new AdminQueries(c.get("db")).actions(c.req.valid("query")), 200);
+      return c.json(await c.var.services.adminQueries.actions(c.req.valid("query")), 200);
     },
   );

@@ -5,7 +5,6 @@ import { requireViewer } from "../http/authenticate.ts";
 import { createRouter } from "../http/openapi-app.ts";
 import { bearer, json, ok } from "../http/openapi-helpers.ts";
 import { limitAuthAttempt, withLoginFailureLimit } from "../http/rate-limit.ts";
-import { authService } from "../http/services.ts";
 
 const session = (description: string) => ok(description, SessionSchema);
 
@@ -21,7 +20,8 @@ export const authRoutes = createRouter()
     }),
     async (c) => {
       await limitAuthAttempt(c);
-      return c.json(await (await authService(c)).signup(c.req.valid("json")), 201);
+      const auth = await c.var.services.auth;
+      return c.json(await auth.signup(c.req.valid("json")), 201);
     },
   )
   .openapi(
@@ -36,8 +36,8 @@ export const authRoutes = createRouter()
     async (c) => {
       const body = c.req.valid("json");
       await limitAuthAttempt(c);
-      const service = await authService(c);
-      return c.json(await withLoginFailureLimit(c, body.email, () => service.login(body)), 200);
+      const auth = await c.var.services.auth;
+      return c.json(await withLoginFailureLimit(c, body.email, () => auth.login(body)), 200);
     },
   )
   .openapi(
@@ -50,7 +50,10 @@ export const authRoutes = createRouter()
       request: { body: json(RefreshBody) },
       responses: { 200: session("New token pair"), ...errorResponses(400, 401) },
     }),
-    async (c) => c.json(await (await authService(c)).refresh(c.req.valid("json").refreshToken), 200),
+    async (c) => {
+      const auth = await c.var.services.auth;
+      return c.json(await auth.refresh(c.req.valid("json").refreshToken), 200);
+    },
   )
   .openapi(
     createRoute({
@@ -62,7 +65,8 @@ export const authRoutes = createRouter()
       responses: { 204: { description: "Session revoked" }, ...errorResponses(400, 401) },
     }),
     async (c) => {
-      await (await authService(c)).logout(c.req.valid("json").refreshToken);
+      const auth = await c.var.services.auth;
+      await auth.logout(c.req.valid("json").refreshToken);
       return c.body(null, 204);
     },
   )
@@ -78,5 +82,8 @@ export const authRoutes = createRouter()
         ...errorResponses(401),
       },
     }),
-    async (c) => c.json(await (await authService(c)).getUser(requireViewer(c).id), 200),
+    async (c) => {
+      const auth = await c.var.services.auth;
+      return c.json(await auth.getUser(requireViewer(c).id), 200);
+    },
   );

@@ -12,7 +12,6 @@ import { listBinding } from "../http/list-binding.ts";
 import { pageSecurityHeaders } from "../http/page-security.ts";
 import { markPublic } from "../http/public-cache.ts";
 import { limitSearch } from "../http/rate-limit.ts";
-import { cardService, searchService } from "../http/services.ts";
 import { AdminPage } from "../pages/admin-page.tsx";
 import { assetManifest } from "../pages/asset-links.ts";
 import { AuthPage } from "../pages/auth-page.tsx";
@@ -33,7 +32,7 @@ export const pageRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
     const cursor = c.req.query("cursor");
     const { clientIp, shared } = listBinding(c);
-    const page = await cardService(c).publicCards(CARDS_PER_PAGE, cursor || undefined, clientIp);
+    const page = await c.var.services.cards.publicCards(CARDS_PER_PAGE, cursor || undefined, clientIp);
     if (shared) markPublic(c);
     return c.html(<HomePage assets={await assetsOf(c)} page={page} now={Date.now()} />);
   })
@@ -46,7 +45,7 @@ export const pageRoutes = new Hono<AppEnv>()
       await limitSearch(c);
       const cursor = c.req.query("cursor") || undefined;
       const { clientIp, shared } = listBinding(c);
-      const result = await searchService(c).search({ q: query, limit: HITS_PER_PAGE, cursor, clientIp });
+      const result = await c.var.services.search.search({ q: query, limit: HITS_PER_PAGE, cursor, clientIp });
       if (shared) markPublic(c);
       return c.html(<SearchPage assets={assets} query={query} result={result} now={now} />);
     } catch (err) {
@@ -62,7 +61,7 @@ export const pageRoutes = new Hono<AppEnv>()
   .get("/watch/:id", async (c) => {
     const id = c.req.param("id");
     if (!UUID_PATTERN.test(id)) throw new ApiError("not_found", "no such video");
-    const meta = await cardService(c).watchable(id);
+    const meta = await c.var.services.cards.watchable(id);
     return c.html(<WatchPage assets={await assetsOf(c)} videoId={id} meta={meta} now={Date.now()} />);
   })
   .get("/login", async (c) => c.html(<AuthPage assets={await assetsOf(c)} kind="login" />))

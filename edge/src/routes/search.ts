@@ -6,7 +6,6 @@ import { createRouter } from "../http/openapi-app.ts";
 import { ok } from "../http/openapi-helpers.ts";
 import { markPublic } from "../http/public-cache.ts";
 import { limitSearch } from "../http/rate-limit.ts";
-import { searchService } from "../http/services.ts";
 
 export const searchRoutes = createRouter().openapi(
   createRoute({
@@ -30,7 +29,7 @@ export const searchRoutes = createRouter().openapi(
   async (c) => {
     await limitSearch(c);
     const { clientIp, shared } = listBinding(c);
-    const result = await searchService(c).search({ ...c.req.valid("query"), clientIp });
+    const result = await c.var.services.search.search({ ...c.req.valid("query"), clientIp });
     if (shared) markPublic(c); // only public, ready videos: the same answer for everyone
     return c.json(result, 200);
   },

@@ -18,7 +18,6 @@ import { requireViewer } from "../http/authenticate.ts";
 import { createRouter } from "../http/openapi-app.ts";
 import { bearer, json, ok } from "../http/openapi-helpers.ts";
 import { purgePublic } from "../http/public-cache.ts";
-import { subtitleService } from "../http/services.ts";
 import { checkSubtitleUpload, readSubtitleUpload, SUBTITLE_MEDIA_TYPES } from "../http/subtitle-file.ts";
 
 const tags = ["subtitles"];
@@ -43,7 +42,7 @@ export const subtitleRoutes = createRouter()
       responses: { 200: ok("The tracks", SubtitleTrackListSchema), ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
-      const items = await subtitleService(c).list(c.req.valid("param").id, c.get("viewer"));
+      const items = await c.var.services.subtitles.list(c.req.valid("param").id, c.get("viewer"));
       return c.json({ items }, 200);
     },
   )
@@ -77,7 +76,7 @@ export const subtitleRoutes = createRouter()
       const viewer = requireViewer(c);
       checkSubtitleUpload(c);
       const { id, lang } = c.req.valid("param");
-      const { track, created } = await subtitleService(c).upload(
+      const { track, created } = await c.var.services.subtitles.upload(
         id,
         lang,
         viewer,
@@ -111,7 +110,7 @@ export const subtitleRoutes = createRouter()
     async (c) => {
       const { id, lang } = c.req.valid("param");
       const { origin, format } = c.req.valid("query");
-      const result = await subtitleService(c).read(id, lang, origin, c.get("viewer"));
+      const result = await c.var.services.subtitles.read(id, lang, origin, c.get("viewer"));
       if (format === "json") return c.json(result, 200);
       const body = format === "vtt" ? toWebVtt(result.cues) : toSrt(result.cues);
       return c.body(body, 200, {
@@ -134,7 +133,7 @@ export const subtitleRoutes = createRouter()
     async (c) => {
       const viewer = requireViewer(c);
       const { id, lang } = c.req.valid("param");
-      await subtitleService(c).remove(id, lang, c.req.valid("query").origin, viewer);
+      await c.var.services.subtitles.remove(id, lang, c.req.valid("query").origin, viewer);
       purgePublic(c, `/api/v1/videos/${id}`);
       return c.body(null, 204);
     },
@@ -161,7 +160,7 @@ export const subtitleRoutes = createRouter()
     async (c) => {
       const viewer = requireViewer(c);
       const { id, lang } = c.req.valid("param");
-      const service = subtitleService(c);
+      const service = c.var.services.subtitles;
       const result = await service.editCues(
         id,
         lang,
@@ -196,7 +195,7 @@ export const subtitleRoutes = createRouter()
     async (c) => {
       const viewer = requireViewer(c);
       const { id, lang } = c.req.valid("param");
-      const result = await subtitleService(c).translate(id, lang, viewer, c.req.valid("json").to);
+      const result = await c.var.services.subtitles.translate(id, lang, viewer, c.req.valid("json").to);
       purgePublic(c, `/api/v1/videos/${id}`);
       return c.json(result, 202);
     },

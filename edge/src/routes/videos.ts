@@ -16,7 +16,6 @@ import { createRouter } from "../http/openapi-app.ts";
 import { bearer, json, ok } from "../http/openapi-helpers.ts";
 import { markPublic, purgePublic, revokePublic } from "../http/public-cache.ts";
 import { limitVideoCreation } from "../http/rate-limit.ts";
-import { playbackService, videoService } from "../http/services.ts";
 
 export const videoRoutes = createRouter()
   .openapi(
@@ -39,7 +38,8 @@ export const videoRoutes = createRouter()
     async (c) => {
       const viewer = requireViewer(c);
       await limitVideoCreation(c, viewer.id);
-      return c.json(await (await videoService(c)).create(viewer, c.req.valid("json")), 201);
+      const videos = await c.var.services.videos;
+      return c.json(await videos.create(viewer, c.req.valid("json")), 201);
     },
   )
   .openapi(
@@ -63,8 +63,8 @@ export const videoRoutes = createRouter()
       },
     }),
     async (c) => {
-      const service = await videoService(c);
-      return c.json(await service.reissueUpload(c.req.valid("param").id, requireViewer(c)), 200);
+      const videos = await c.var.services.videos;
+      return c.json(await videos.reissueUpload(c.req.valid("param").id, requireViewer(c)), 200);
     },
   )
   .openapi(
@@ -78,7 +78,8 @@ export const videoRoutes = createRouter()
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
-      const page = await (await videoService(c)).listPublic(limit, cursor);
+      const videos = await c.var.services.videos;
+      const page = await videos.listPublic(limit, cursor);
       markPublic(c); // the public catalog is the same for everyone
       return c.json(page, 200);
     },
@@ -98,7 +99,8 @@ export const videoRoutes = createRouter()
     }),
     async (c) => {
       const { limit, cursor, q } = c.req.valid("query");
-      return c.json(await (await videoService(c)).listOwned(requireViewer(c), limit, cursor, q), 200);
+      const videos = await c.var.services.videos;
+      return c.json(await videos.listOwned(requireViewer(c), limit, cursor, q), 200);
     },
   )
   .openapi(
@@ -113,7 +115,8 @@ export const videoRoutes = createRouter()
       responses: { 200: ok("The video", VideoSchema), ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
-      const video = await (await videoService(c)).get(c.req.valid("param").id, c.get("viewer"));
+      const videos = await c.var.services.videos;
+      const video = await videos.get(c.req.valid("param").id, c.get("viewer"));
       if (video.visibility === "public" && video.status === "ready") markPublic(c);
       return c.json(video, 200);
     },
@@ -134,7 +137,8 @@ export const videoRoutes = createRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       const changes = c.req.valid("json");
-      const video = await (await videoService(c)).update(id, requireViewer(c), changes);
+      const videos = await c.var.services.videos;
+      const video = await videos.update(id, requireViewer(c), changes);
       // No longer public: every cached list, search and page that may show it goes too.
       if (changes.visibility !== undefined && changes.visibility !== "public") await revokePublic(c);
       else purgePublic(c, `/api/v1/videos/${id}`);
@@ -153,7 +157,8 @@ export const videoRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      await (await videoService(c)).remove(id, requireViewer(c));
+      const videos = await c.var.services.videos;
+      await videos.remove(id, requireViewer(c));
       await revokePublic(c); // every cached list, search and page that may show it
       return c.body(null, 204);
     },
@@ -170,6 +175,9 @@ export const videoRoutes = createRouter()
     }),
     async (c) => {
       const ip = c.req.header("cf-connecting-ip");
-      return c.json(await playbackService(c).forVideo(c.req.valid("param").id, c.get("viewer"), ip), 200);
+      return c.json(
+        await c.var.services.playback.forVideo(c.req.valid("param").id, c.get("viewer"), ip),
+        200,
+      );
     },
   );

@@ -13,7 +13,6 @@ import type { AppEnv } from "../env.ts";
 import { createRouter } from "../http/openapi-app.ts";
 import { json, ok } from "../http/openapi-helpers.ts";
 import { limitAuthAttempt, withLoginFailureLimit } from "../http/rate-limit.ts";
-import { authService } from "../http/services.ts";
 import {
   checkSessionRequest,
   clearSessionCookie,
@@ -48,7 +47,8 @@ export const webSessionRoutes = createRouter()
     async (c) => {
       checkSessionRequest(c);
       await limitAuthAttempt(c);
-      const session = await (await authService(c)).signup(c.req.valid("json"));
+      const auth = await c.var.services.auth;
+      const session = await auth.signup(c.req.valid("json"));
       return c.json(toWebSession(c, session), 201);
     },
   )
@@ -66,8 +66,8 @@ export const webSessionRoutes = createRouter()
       checkSessionRequest(c);
       const body = c.req.valid("json");
       await limitAuthAttempt(c);
-      const service = await authService(c);
-      const session = await withLoginFailureLimit(c, body.email, () => service.login(body));
+      const auth = await c.var.services.auth;
+      const session = await withLoginFailureLimit(c, body.email, () => auth.login(body));
       return c.json(toWebSession(c, session), 200);
     },
   )
@@ -85,7 +85,8 @@ export const webSessionRoutes = createRouter()
       const refreshToken = readSessionCookie(c);
       if (!refreshToken) throw new ApiError("unauthorized", "not signed in");
       try {
-        const session = await (await authService(c)).refresh(refreshToken);
+        const auth = await c.var.services.auth;
+        const session = await auth.refresh(refreshToken);
         return c.json(toWebSession(c, session), 200);
       } catch (err) {
         // A cookie that no longer works is removed, so the browser stops sending it.
@@ -108,7 +109,8 @@ export const webSessionRoutes = createRouter()
       const refreshToken = readSessionCookie(c);
       clearSessionCookie(c);
       if (refreshToken) {
-        await (await authService(c))
+        const auth = await c.var.services.auth;
+        await auth
           .logout(refreshToken)
           .catch((err) => (err instanceof ApiError && err.status === 401 ? undefined : Promise.reject(err)));
       }

@@ -17,10 +17,8 @@ import {
 import { requireViewer } from "../http/authenticate.ts";
 import { createRouter } from "../http/openapi-app.ts";
 import { bearer, json, ok } from "../http/openapi-helpers.ts";
-import { WebhookService } from "../services/webhook-service.ts";
 
 const tags = ["webhooks"];
-const service = (c: Parameters<typeof requireViewer>[0]) => new WebhookService(c.get("db"), c.get("config"));
 
 export const webhookRoutes = createRouter()
   .openapi(
@@ -42,7 +40,7 @@ export const webhookRoutes = createRouter()
         ...errorResponses(400, 401, 413, 415, 429),
       },
     }),
-    async (c) => c.json(await service(c).create(requireViewer(c), c.req.valid("json")), 201),
+    async (c) => c.json(await c.var.services.webhooks.create(requireViewer(c), c.req.valid("json")), 201),
   )
   .openapi(
     createRoute({
@@ -53,7 +51,7 @@ export const webhookRoutes = createRouter()
       summary: "Your webhook endpoints (secrets are never shown again)",
       responses: { 200: ok("Endpoints", WebhookListSchema), ...errorResponses(401) },
     }),
-    async (c) => c.json({ items: await service(c).list(requireViewer(c)) }, 200),
+    async (c) => c.json({ items: await c.var.services.webhooks.list(requireViewer(c)) }, 200),
   )
   .openapi(
     createRoute({
@@ -65,7 +63,7 @@ export const webhookRoutes = createRouter()
       request: { params: IdParam },
       responses: { 200: ok("The endpoint", WebhookSchema), ...errorResponses(400, 401, 404) },
     }),
-    async (c) => c.json(await service(c).get(requireViewer(c), c.req.valid("param").id), 200),
+    async (c) => c.json(await c.var.services.webhooks.get(requireViewer(c), c.req.valid("param").id), 200),
   )
   .openapi(
     createRoute({
@@ -78,7 +76,7 @@ export const webhookRoutes = createRouter()
       responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 404) },
     }),
     async (c) => {
-      await service(c).remove(requireViewer(c), c.req.valid("param").id);
+      await c.var.services.webhooks.remove(requireViewer(c), c.req.valid("param").id);
       return c.body(null, 204);
     },
   )
@@ -92,7 +90,8 @@ export const webhookRoutes = createRouter()
       request: { params: IdParam },
       responses: { 200: ok("The new secret", WebhookWithSecretSchema), ...errorResponses(400, 401, 404) },
     }),
-    async (c) => c.json(await service(c).rotateSecret(requireViewer(c), c.req.valid("param").id), 200),
+    async (c) =>
+      c.json(await c.var.services.webhooks.rotateSecret(requireViewer(c), c.req.valid("param").id), 200),
   )
   .openapi(
     createRoute({
@@ -104,7 +103,7 @@ export const webhookRoutes = createRouter()
       request: { params: IdParam },
       responses: { 200: ok("The endpoint, active", WebhookSchema), ...errorResponses(400, 401, 404) },
     }),
-    async (c) => c.json(await service(c).enable(requireViewer(c), c.req.valid("param").id), 200),
+    async (c) => c.json(await c.var.services.webhooks.enable(requireViewer(c), c.req.valid("param").id), 200),
   )
   .openapi(
     createRoute({
@@ -119,7 +118,7 @@ export const webhookRoutes = createRouter()
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
       return c.json(
-        await service(c).deliveries(requireViewer(c), c.req.valid("param").id, limit, cursor),
+        await c.var.services.webhooks.deliveries(requireViewer(c), c.req.valid("param").id, limit, cursor),
         200,
       );
     },
@@ -137,6 +136,6 @@ export const webhookRoutes = createRouter()
     }),
     async (c) => {
       const { id, deliveryId } = c.req.valid("param");
-      return c.json(await service(c).redeliver(requireViewer(c), id, deliveryId), 202);
+      return c.json(await c.var.services.webhooks.redeliver(requireViewer(c), id, deliveryId), 202);
     },
   );
