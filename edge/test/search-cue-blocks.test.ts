@@ -7,7 +7,7 @@
  */
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { CUES_PER_BLOCK } from "../src/services/search-sql.ts";
+import { CUES_PER_BLOCK } from "../src/services/search/postgres/search-sql.ts";
 import { db } from "./helpers.ts";
 
 describe("cue block size", () => {
