@@ -232,8 +232,18 @@ describe("webhooks", () => {
     hook.answer(...new Array(100).fill(500));
     const { videoId, ownerId } = await newVideo();
     const { id } = await endpoint(ownerId, hook.url);
+    // The endpoint has been failing for longer than the window already (earlier deliveries).
+    // Without this the test raced its own clock: one delivery's retries end at its event time
+    // + the window, so the endpoint (failing since the first attempt) passed the window only
+    // if that attempt came within ~100 ms of the event — not so on a loaded machine.
+    await db().query(
+      "update webhook_endpoints set failing_since = now() - interval '10 seconds' where id = $1",
+      [id],
+    );
     await publishVideo(videoId);
     startRunner({ windowS: 1 });
+    // What the queue and the runner said, should the wait time out (it once did in a full run).
+    let seen = "";
     const endpointRow = await waitFor(
       "the endpoint to be disabled",
       async () => {
@@ -241,9 +251,15 @@ describe("webhooks", () => {
           "select disabled_at, disabled_reason from webhook_endpoints where id = $1",
           [id],
         );
+        const jobs = await db().query(
+          "select id, type, state, attempts, locked_by, run_at, last_error from jobs where video_id = $1 order by id",
+          [videoId],
+        );
+        seen = JSON.stringify({ jobs: jobs.rows, logs: logs.slice(-10) }, null, 1);
         return rows[0]?.disabled_at ? rows[0] : undefined;
       },
       20_000,
+      () => seen,
     );
     expect(endpointRow.disabled_reason).toMatch(/every delivery failed for 1 second \(last: HTTP 500\)/);
     await waitFor("the delivery to fail", async () =>
