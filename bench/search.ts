@@ -18,7 +18,7 @@ import path from "node:path";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import type { Database } from "../edge/src/db/request-db.ts";
-import { SearchService } from "../edge/src/services/search-service.ts";
+import { SearchService } from "../edge/src/services/search/postgres/search-service.ts";
 import { startLocalPostgres } from "../scripts/local/embedded-postgres.ts";
 import { freePort } from "../scripts/local/ports.ts";
 import type { EdgeConfig } from "../shared/config/edge-config.ts";
