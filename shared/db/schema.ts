@@ -65,6 +65,8 @@ export const users = pgTable(
     role: text("role", { enum: ["viewer", "admin"] })
       .notNull()
       .default("viewer"),
+    /** When the owner opened a verification (or password reset) link mailed to `email`. */
+    emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
@@ -94,6 +96,30 @@ export const refreshTokens = pgTable(
   (t) => [
     uniqueIndex("refresh_tokens_hash_key").on(t.tokenHash),
     index("refresh_tokens_family_idx").on(t.familyId),
+  ],
+);
+
+/**
+ * Links mailed to an account (verify the address, reset the password): stored only as SHA-256
+ * hashes of the random token, single use (`used_at`), valid until `expires_at`.
+ */
+export const emailTokens = pgTable(
+  "email_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: ["verify_email", "password_reset"] }).notNull(),
+    tokenHash: text("token_hash").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("email_tokens_hash_key").on(t.tokenHash),
+    index("email_tokens_user_idx").on(t.userId, t.purpose),
+    check("email_tokens_purpose_check", sql`${t.purpose} in ('verify_email', 'password_reset')`),
   ],
 );
 
