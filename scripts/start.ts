@@ -46,6 +46,10 @@ try {
   log(`cdn       ${urls.cdn}`);
   log(`s3        ${urls.s3}   (bucket ${config.S3_BUCKET})`);
   log(`database  ${urls.database}`);
+  if (urls.mail)
+    log(
+      `mail      ${urls.mail}   (mail sink: SMTP on 127.0.0.1:${config.MAIL_SMTP_PORT}, REST at ${urls.mail}/api/email)`,
+    );
   log("Movio is ready. Press Ctrl-C to stop.");
 } catch (err) {
   const expected = err instanceof PortInUseError || err instanceof ConfigError;

@@ -19,6 +19,7 @@ import { JobRunner } from "./jobs/job-runner.ts";
 import { purgeHandler } from "./jobs/purge-job.ts";
 import { retireMediaHandler } from "./jobs/retire-media-job.ts";
 import { transcodeHandler } from "./jobs/transcode-job.ts";
+import { createMailTransport, sendEmailHandler } from "./mail/send-email-job.ts";
 import { Maintenance } from "./maintenance.ts";
 import { Ffmpeg } from "./media/ffmpeg.ts";
 import { locateMediaTools, type MediaTools } from "./media/ffmpeg-locate.ts";
@@ -124,6 +125,16 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
       translate_subtitles: translateHandler({ db, queue, config, log: nodeLog }),
       webhook_event: webhookEventHandler({ db, queue, config, log: nodeLog }),
       deliver_webhook: deliverWebhookHandler({ db, queue, config, log: nodeLog }),
+      // Only with SMTP_URL; without it mail waits in the queue for a node that can send.
+      ...(config.SMTP_URL
+        ? {
+            send_email: sendEmailHandler({
+              transport: createMailTransport({ SMTP_URL: config.SMTP_URL, MAIL_FROM: config.MAIL_FROM }),
+              from: config.MAIL_FROM,
+              log: nodeLog,
+            }),
+          }
+        : {}),
       // Only with Algolia search; Postgres search needs no job (its documents are triggers').
       ...(config.SEARCH_PROVIDER === "algolia"
         ? {

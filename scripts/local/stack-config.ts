@@ -16,6 +16,11 @@ export const stackConfigSchema = z.object({
   CDN_PORT: port(8088),
   PG_PORT: port(54320),
   DB_WS_PROXY_PORT: port(54321),
+  /** The local mail sink (maildev): SMTP, and its web UI + REST API. */
+  MAIL_SMTP_PORT: port(1025),
+  MAIL_WEB_PORT: port(8025),
+  /** A real SMTP server for the farm instead of the local mail sink (then none is started). */
+  SMTP_URL: optionalString,
   DATABASE_URL: optionalString,
   S3_ENDPOINT: optionalString,
   S3_BUCKET: z.string().min(3).default("movio"),
@@ -50,6 +55,10 @@ export function portsToBind(config: StackConfig): { port: number; variable: stri
   if (!config.DATABASE_URL)
     ports.push({ port: config.PG_PORT, variable: "PG_PORT", what: "embedded PostgreSQL" });
   if (!config.S3_ENDPOINT) ports.push({ port: config.S3_PORT, variable: "S3_PORT", what: "local S3 server" });
+  if (!config.SMTP_URL) {
+    ports.push({ port: config.MAIL_SMTP_PORT, variable: "MAIL_SMTP_PORT", what: "mail sink SMTP" });
+    ports.push({ port: config.MAIL_WEB_PORT, variable: "MAIL_WEB_PORT", what: "mail sink web UI" });
+  }
   return ports;
 }
 
@@ -61,6 +70,8 @@ const PORT_VARIABLES = [
   "CDN_PORT",
   "PG_PORT",
   "DB_WS_PROXY_PORT",
+  "MAIL_SMTP_PORT",
+  "MAIL_WEB_PORT",
 ] as const;
 
 export type StackPorts = Record<(typeof PORT_VARIABLES)[number], number>;
@@ -79,6 +90,7 @@ export async function isolatedStackEnv(
     ...Object.fromEntries(Object.entries(ports).map(([name, value]) => [name, String(value)])),
     DATABASE_URL: "",
     S3_ENDPOINT: "",
+    SMTP_URL: "",
   };
   return { env, ports };
 }

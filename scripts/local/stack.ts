@@ -1,6 +1,6 @@
 /**
  * Starts the whole local platform in dependency order — database, migrations, bridge,
- * object store, CDN origin, farm, edge — and stops it in reverse, one at a time: the farm
+ * object store, CDN origin, mail sink, farm, edge — and stops it in reverse, one at a time: the farm
  * first (it drains and hands its jobs back, which needs the database and the bucket), then
  * the edge, the CDN, the object store, the bridge and the database last. Every child runs in
  * a process group of its own, so a terminal's Ctrl-C reaches only the launcher, which then
@@ -16,6 +16,7 @@ import { startCdnOrigin } from "./cdn-origin.ts";
 import { type Child, spawnChild } from "./children.ts";
 import { startDatabaseProcess } from "./database-process.ts";
 import { ensureLocalCdnSecret, ensureLocalSigningKey, writeEdgeEnvFile } from "./local-keys.ts";
+import { startMailSink } from "./mail-sink.ts";
 import { assertPortsFree } from "./ports.ts";
 import { startLocalS3 } from "./s3/s3-server.ts";
 import { portsToBind, type StackConfig } from "./stack-config.ts";
@@ -26,7 +27,8 @@ const require = createRequire(import.meta.url);
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 export interface RunningStack {
-  urls: { edge: string; farm: string; s3: string; cdn: string; database: string };
+  /** `mail`: the local mail sink's web UI + REST API, or null when SMTP_URL names a real server. */
+  urls: { edge: string; farm: string; s3: string; cdn: string; database: string; mail: string | null };
   stop(): Promise<void>;
 }
 
@@ -103,9 +105,19 @@ export async function startStack(config: StackConfig, log: Log): Promise<Running
       s3Client.destroy();
     });
 
+    let smtpUrl = config.SMTP_URL;
+    let mailUrl: string | null = null;
+    if (!smtpUrl) {
+      const sink = await startMailSink({ smtpPort: config.MAIL_SMTP_PORT, webPort: config.MAIL_WEB_PORT });
+      stops.push(sink.close);
+      smtpUrl = sink.smtpUrl;
+      mailUrl = sink.webUrl;
+    }
+
     const farm = startFarm(config, {
       databaseUrl,
       s3Endpoint,
+      smtpUrl,
       ffmpeg: media.ffmpeg.path,
       ffprobe: media.ffprobe.path,
     });
@@ -125,6 +137,7 @@ export async function startStack(config: StackConfig, log: Log): Promise<Running
       s3: s3Endpoint,
       cdn: cdn.url,
       database: redact(databaseUrl),
+      mail: mailUrl,
     };
     const alive = (child: Child) => () =>
       child.process.exitCode === null && child.process.signalCode === null;
@@ -141,7 +154,7 @@ export async function startStack(config: StackConfig, log: Log): Promise<Running
 
 function startFarm(
   config: StackConfig,
-  deps: { databaseUrl: string; s3Endpoint: string; ffmpeg: string; ffprobe: string },
+  deps: { databaseUrl: string; s3Endpoint: string; smtpUrl: string; ffmpeg: string; ffprobe: string },
 ): Child {
   return spawnChild("farm", process.execPath, ["--import", "tsx", "farm/src/main.ts"], {
     cwd: ROOT,
@@ -157,6 +170,7 @@ function startFarm(
       S3_SECRET_ACCESS_KEY: config.S3_SECRET_ACCESS_KEY,
       FFMPEG_PATH: deps.ffmpeg,
       FFPROBE_PATH: deps.ffprobe,
+      SMTP_URL: deps.smtpUrl,
       EDGE_JWKS_URL: `http://127.0.0.1:${config.EDGE_PORT}/.well-known/jwks.json`,
       // Webhook receivers on this machine are the point of a local stack (never in production).
       WEBHOOK_ALLOW_PRIVATE: process.env.WEBHOOK_ALLOW_PRIVATE || "true",

@@ -35,6 +35,7 @@ export const SECRET_VARIABLES = [
   "CDN_TOKEN_SECRET",
   "S3_SECRET_ACCESS_KEY",
   "AWS_SECRET_ACCESS_KEY",
+  "SMTP_URL",
 ] as const;
 
 // Key ids (`…_KEY_ID`) are not secret; key sets (`…_JWKS`) may be pasted with private parts.

@@ -141,6 +141,21 @@ const farmConfigFields = z.object({
   /** Retry n waits between half and all of min(cap, base·2^(n-1)); retries stop after the window. */
   WEBHOOK_BACKOFF_BASE_MS: positiveInt(5000),
   WEBHOOK_BACKOFF_CAP_MS: positiveInt(2 * 3600_000),
+  /**
+   * Secret: where mail goes, `smtp://user:pass@host:587` (STARTTLS when offered) or
+   * `smtps://…:465`. Unset: this node sends no mail (send_email jobs wait for a node that does).
+   */
+  SMTP_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^smtps?:\/\/[^/]+/, "must be an smtp:// or smtps:// URL")
+      .optional(),
+  ),
+  /** The From of every mail: an address the SMTP provider lets us send as. */
+  MAIL_FROM: z.string().min(3).default("Movio <no-reply@movio.localhost>"),
+  /** Retry n of a mail waits between half and all of min(cap, base·2^(n-1)). */
+  MAIL_BACKOFF_BASE_MS: positiveInt(10_000),
+  MAIL_BACKOFF_CAP_MS: positiveInt(30 * 60_000),
   /** How long a message is retried, and how long an endpoint may fail before it is disabled. */
   WEBHOOK_RETRY_WINDOW_S: positiveInt(24 * 3600),
   /** Delivery records (and their attempts) are deleted this many days after the event. */

@@ -5,6 +5,7 @@
  * beside its handlers in farm/src/jobs/job-policies.ts.
  */
 import { z } from "zod";
+import { MAIL_TEMPLATES } from "../mail/mail-templates.ts";
 import { WEBHOOK_EVENTS } from "../webhooks/events.ts";
 
 export const jobPayloadSchemas = {
@@ -62,6 +63,15 @@ export const jobPayloadSchemas = {
    * the smallest rung with the audio, while the rest still encode; `final`: the whole ladder.
    */
   assemble_video: z.object({ runId: z.uuid(), stage: z.enum(["playable", "final"]) }),
+  /**
+   * One mail to one address (farm/src/mail/): the template's name and what it fills in. Queued
+   * by the edge in the transaction of the action that causes it; no video (`videoId` null).
+   */
+  send_email: z.object({
+    template: z.enum(MAIL_TEMPLATES),
+    to: z.email(),
+    data: z.record(z.string(), z.string().max(2000)),
+  }),
 } as const;
 
 export type JobType = keyof typeof jobPayloadSchemas;
@@ -104,6 +114,8 @@ export const JOB_TRAITS: { [T in JobType]: JobTraits<T> } = {
     activeKey: (_videoId, payload) => `${payload.runId}:${payload.part}:${payload.index}`,
   },
   assemble_video: { priority: 3, activeKey: (_videoId, payload) => `${payload.runId}:${payload.stage}` },
+  // Someone is waiting for it (a sign-up, a reset): above everything else. Not deduplicated.
+  send_email: { priority: 30 },
 };
 
 /** A job's priority as stored (see JobTraits.priority). */

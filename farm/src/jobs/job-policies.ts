@@ -23,6 +23,9 @@ export interface PolicyConfig {
   /** Webhook delivery backoff (tests make it fast); default 5 s doubling up to 2 h. */
   WEBHOOK_BACKOFF_BASE_MS?: number;
   WEBHOOK_BACKOFF_CAP_MS?: number;
+  /** Mail retry backoff (tests make it fast); default 10 s doubling up to 30 min. */
+  MAIL_BACKOFF_BASE_MS?: number;
+  MAIL_BACKOFF_CAP_MS?: number;
 }
 
 export function jobPolicies(config: PolicyConfig): JobPolicies {
@@ -115,6 +118,16 @@ export function jobPolicies(config: PolicyConfig): JobPolicies {
       backoffBaseMs: 2000,
       backoffCapMs: 60_000,
       stopsWhenVideoDeleted: true,
+    },
+    // One SMTP conversation per run. 12 attempts at the default backoff cover about 4 hours
+    // of a provider being down; the job's row keeps the last error for the jobs console.
+    send_email: {
+      attempts: 12,
+      timeoutMs: 60_000,
+      concurrency: 2,
+      backoffBaseMs: config.MAIL_BACKOFF_BASE_MS ?? 10_000,
+      backoffCapMs: config.MAIL_BACKOFF_CAP_MS ?? 30 * 60_000,
+      stopsWhenVideoDeleted: false,
     },
   };
 }
