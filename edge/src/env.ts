@@ -52,8 +52,10 @@ export interface Bindings {
   ASSETS: Fetcher;
   /** Browser origins allowed to call the API cross-origin (comma-separated; empty: none). */
   CORS_ORIGINS?: string;
-  /** Accounts that act as admins (comma-separated emails). */
+  /** Accounts that act as admins once their address is verified (comma-separated emails). */
   ADMIN_EMAILS?: string;
+  /** Only verified accounts may create videos, upload or add webhooks (default false). */
+  SIGNUP_REQUIRES_VERIFIED_EMAIL?: string;
   /** Webhook URLs may name private hosts (local stack only). */
   WEBHOOK_ALLOW_PRIVATE?: string;
   /** debug | info | warn | error (default info). */
@@ -70,6 +72,11 @@ export interface Bindings {
   SEARCH_IP_LIMITER: RateLimit;
   /** Searches per signed-in user. */
   SEARCH_USER_LIMITER: RateLimit;
+  /** Verification mails asked again, per user. */
+  VERIFY_MAIL_LIMITER: RateLimit;
+  /** Password reset requests per client IP, and per address. */
+  RESET_IP_LIMITER: RateLimit;
+  RESET_EMAIL_LIMITER: RateLimit;
 }
 
 export interface AppEnv {

@@ -6,7 +6,17 @@
  */
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, callJson, createVideo, db, type ErrorJson, makeAdmin, markReady, signUp } from "./helpers.ts";
+import {
+  call,
+  callJson,
+  createVideo,
+  db,
+  type ErrorJson,
+  makeAdmin,
+  markReady,
+  signUp,
+  verifyEmail,
+} from "./helpers.ts";
 
 interface Job {
   id: number;
@@ -110,9 +120,18 @@ describe("who may use the admin API", () => {
     expect((await callJson("GET", "/api/v1/admin/stats", { token: someone.accessToken })).status).toBe(403);
   });
 
-  it("treats accounts in ADMIN_EMAILS as admins, in the API and in their tokens", async () => {
+  it("treats verified accounts in ADMIN_EMAILS as admins, in the API and in their tokens", async () => {
     const named = await signUp({ email: `Ops-${Date.now()}@Example.com` });
     const bindings = { ADMIN_EMAILS: ` other@example.com , ${named.user.email.toUpperCase()} ` };
+    // Whoever registers a listed address first is not an admin until they prove it is theirs.
+    const unverified = await callJson("GET", "/api/v1/admin/stats", { token: named.accessToken, bindings });
+    expect(unverified.status).toBe(403);
+    const early = await callJson<{ user: { role: string } }>("POST", "/api/v1/auth/login", {
+      body: { email: named.user.email, password: named.password },
+      bindings,
+    });
+    expect(early.body.user.role).toBe("viewer");
+    await verifyEmail(named.user.email);
     const stats = await callJson("GET", "/api/v1/admin/stats", { token: named.accessToken, bindings });
     expect(stats.status).toBe(200);
     const login = await callJson<{ user: { role: string } }>("POST", "/api/v1/auth/login", {

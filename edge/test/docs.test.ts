@@ -17,8 +17,12 @@ describe("GET /openapi.json", () => {
       [
         "/api/v1/auth/login",
         "/api/v1/auth/logout",
+        "/api/v1/auth/password-reset",
+        "/api/v1/auth/password-reset/confirm",
         "/api/v1/auth/refresh",
         "/api/v1/auth/signup",
+        "/api/v1/auth/verify-email",
+        "/api/v1/auth/verify-email/resend",
         "/api/v1/auth/web/login",
         "/api/v1/auth/web/logout",
         "/api/v1/auth/web/refresh",

@@ -9,6 +9,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { type AssetManifest, PAGES } from "../../shared/web/asset-manifest.ts";
+import { resetPasswordIds, verifyEmailIds } from "../../shared/web/pages/account-link-contract.ts";
 import { adminDetailIds } from "../../shared/web/pages/admin-detail-contract.ts";
 import { adminIds } from "../../shared/web/pages/admin-page-contract.ts";
 import { authFormIds } from "../../shared/web/pages/auth-form-contract.ts";
@@ -24,6 +25,7 @@ import { studioIds } from "../../shared/web/pages/studio-page-contract.ts";
 import { uploadIds } from "../../shared/web/pages/upload-page-contract.ts";
 import { uploadProgressIds } from "../../shared/web/pages/upload-progress-contract.ts";
 import { watchIds } from "../../shared/web/pages/watch-page-contract.ts";
+import { ResetPasswordPage, VerifyEmailPage } from "../src/pages/account-link-page.tsx";
 import { AdminPage } from "../src/pages/admin-page.tsx";
 import { AuthPage } from "../src/pages/auth-page.tsx";
 import { ErrorPage } from "../src/pages/error-page.tsx";
@@ -124,6 +126,12 @@ const pages: { name: string; variants: unknown[]; contracts: Contract[] }[] = [
     name: "login and signup",
     variants: [AuthPage({ assets, kind: "login" }), AuthPage({ assets, kind: "signup" })],
     contracts: [layoutIds, authFormIds],
+  },
+  { name: "verify-email", variants: [VerifyEmailPage({ assets })], contracts: [layoutIds, verifyEmailIds] },
+  {
+    name: "reset-password",
+    variants: [ResetPasswordPage({ assets })],
+    contracts: [layoutIds, resetPasswordIds],
   },
   {
     name: "error",

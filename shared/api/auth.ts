@@ -21,6 +21,20 @@ export const LoginBody = z
   .strictObject({ email: Email, password: z.string().min(1).max(200) })
   .openapi("LoginRequest");
 
+/** A token from a mailed link (`?token=` of /verify-email or /reset-password). */
+const MailedToken = z.string().min(1).max(200);
+
+export const VerifyEmailBody = z.strictObject({ token: MailedToken }).openapi("VerifyEmailRequest");
+
+export const PasswordResetBody = z.strictObject({ email: Email }).openapi("PasswordResetRequest");
+
+export const PasswordResetConfirmBody = z
+  .strictObject({
+    token: MailedToken,
+    password: storableText(z.string().min(10, "must be at least 10 characters").max(200)),
+  })
+  .openapi("PasswordResetConfirmRequest");
+
 export const RefreshBody = z
   .strictObject({ refreshToken: z.string().min(1).max(200) })
   .openapi("RefreshRequest");
@@ -31,6 +45,8 @@ export const UserSchema = z
     email: z.string(),
     displayName: z.string(),
     role: z.enum(["viewer", "admin"]),
+    /** Whether the owner opened a verification (or password reset) link mailed to `email`. */
+    emailVerified: z.boolean(),
     createdAt: z.string().openapi({ format: "date-time" }),
   })
   .openapi("User");

@@ -124,6 +124,11 @@ const edgeConfigFields = z.object({
       .filter((email) => email.length > 0),
   ),
   /**
+   * An account must verify its email address before it creates videos, uploads or adds
+   * webhooks (403 email_unverified); it may sign in and watch meanwhile. Off by default.
+   */
+  SIGNUP_REQUIRES_VERIFIED_EMAIL: booleanFlag(false),
+  /**
    * Webhook URLs may name loopback, private or link-local hosts (the local stack turns this
    * on; never in production: SSRF). The farm checks resolved addresses again at delivery.
    */

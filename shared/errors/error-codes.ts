@@ -9,16 +9,28 @@ export const ERROR_STATUS = {
   validation_failed: 400,
   invalid_id: 400,
   invalid_cursor: 400,
+  /** A verification link that is forged, already used, or replaced: ask for a new one. */
+  verification_token_invalid: 400,
+  /** A verification link older than 24 hours: ask for a new one. */
+  verification_token_expired: 400,
+  /** A password reset link that is forged or already used: ask for a new one. */
+  reset_token_invalid: 400,
+  /** A password reset link older than one hour: ask for a new one. */
+  reset_token_expired: 400,
   unauthorized: 401,
   token_expired: 401,
   token_invalid: 401,
   invalid_credentials: 401,
   refresh_token_reused: 401,
   forbidden: 403,
+  /** SIGNUP_REQUIRES_VERIFIED_EMAIL is on and this account has not verified its address yet. */
+  email_unverified: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
   email_taken: 409,
+  /** A verification mail was asked for an address that is already verified. */
+  email_already_verified: 409,
   video_not_ready: 409,
   /** A new upload ticket was asked for a video that is processing or ready. */
   upload_not_allowed: 409,

@@ -12,6 +12,8 @@ export const PAGES = [
   "studio",
   "admin",
   "error",
+  "verify-email",
+  "reset-password",
 ] as const;
 export type PageName = (typeof PAGES)[number];
 

@@ -35,6 +35,26 @@ export async function limitSearch(c: Context<AppEnv>): Promise<void> {
   if (!success) throw tooMany("too many searches; try again in a minute");
 }
 
+/** Verification mails asked again per user: each one is a mail sent in our name. */
+export async function limitVerificationMail(c: Context<AppEnv>, userId: string): Promise<void> {
+  const { success } = await c.env.VERIFY_MAIL_LIMITER.limit({ key: `user:${userId}` });
+  if (!success) throw tooMany("too many verification mails asked for; try again in a minute");
+}
+
+/**
+ * Password reset requests per client (IPv6: per /64) and per address, whether or not it has
+ * an account (so a refusal tells nothing). The address is hashed: no email in a limiter key.
+ */
+export async function limitPasswordReset(c: Context<AppEnv>, email: string): Promise<void> {
+  const ip = await c.env.RESET_IP_LIMITER.limit({ key: `ip:${rateLimitKeyForIp(clientIp(c))}` });
+  if (!ip.success) throw tooMany("too many password reset requests; try again in a minute");
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`reset:${email}`));
+  const key = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const address = await c.env.RESET_EMAIL_LIMITER.limit({ key: `email:${key}` });
+  if (!address.success)
+    throw tooMany("too many password reset requests for this address; try again in a minute");
+}
+
 /** Videos created per user (each one is a row and an upload token). */
 export async function limitVideoCreation(c: Context<AppEnv>, userId: string): Promise<void> {
   const { success } = await c.env.VIDEO_CREATE_LIMITER.limit({ key: `user:${userId}` });

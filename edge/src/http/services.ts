@@ -11,6 +11,7 @@ import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
 import { getKeyRing } from "../auth/keys.ts";
 import type { Database } from "../db/request-db.ts";
 import type { AppEnv } from "../env.ts";
+import { AccountEmailService } from "../services/account-email-service.ts";
 import { AdminActions } from "../services/admin-actions.ts";
 import { AdminQueries } from "../services/admin-queries.ts";
 import { AuthService } from "../services/auth-service.ts";
@@ -31,6 +32,7 @@ export class RequestServices {
   #webhooks?: WebhookService;
   #adminQueries?: AdminQueries;
   #adminActions?: AdminActions;
+  #accountEmail?: AccountEmailService;
 
   constructor(
     private readonly db: Database,
@@ -40,6 +42,12 @@ export class RequestServices {
   get auth(): Promise<AuthService> {
     this.#auth ??= getKeyRing(this.config).then((keys) => new AuthService(this.db, this.config, keys));
     return this.#auth;
+  }
+
+  /** Verification and password reset links (mailed through send_email jobs). */
+  get accountEmail(): AccountEmailService {
+    this.#accountEmail ??= new AccountEmailService(this.db, this.config);
+    return this.#accountEmail;
   }
 
   get videos(): Promise<VideoService> {

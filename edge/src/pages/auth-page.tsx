@@ -45,7 +45,8 @@ export function AuthPage({ assets, kind }: { assets: AssetManifest; kind: "login
             </>
           ) : (
             <>
-              New here? <a href="/signup">Create an account</a>
+              New here? <a href="/signup">Create an account</a> ·{" "}
+              <a href="/reset-password">Forgot your password?</a>
             </>
           )}
         </p>

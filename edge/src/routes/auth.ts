@@ -1,10 +1,24 @@
 import { createRoute } from "@hono/zod-openapi";
-import { LoginBody, RefreshBody, SessionSchema, SignupBody, UserSchema } from "../../../shared/api/auth.ts";
+import {
+  LoginBody,
+  PasswordResetBody,
+  PasswordResetConfirmBody,
+  RefreshBody,
+  SessionSchema,
+  SignupBody,
+  UserSchema,
+  VerifyEmailBody,
+} from "../../../shared/api/auth.ts";
 import { errorResponses } from "../../../shared/api/common.ts";
 import { requireViewer } from "../http/authenticate.ts";
 import { createRouter } from "../http/openapi-app.ts";
 import { bearer, json, ok } from "../http/openapi-helpers.ts";
-import { limitAuthAttempt, withLoginFailureLimit } from "../http/rate-limit.ts";
+import {
+  limitAuthAttempt,
+  limitPasswordReset,
+  limitVerificationMail,
+  withLoginFailureLimit,
+} from "../http/rate-limit.ts";
 
 const session = (description: string) => ok(description, SessionSchema);
 
@@ -85,5 +99,78 @@ export const authRoutes = createRouter()
     async (c) => {
       const auth = await c.var.services.auth;
       return c.json(await auth.getUser(requireViewer(c).id), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/auth/verify-email",
+      tags: ["auth"],
+      summary: "Verify the account's email address with the token from the mailed link",
+      description:
+        "The link in the sign-up mail opens `/verify-email?token=…`, which posts the token here. Tokens work once, for 24 hours.",
+      request: { body: json(VerifyEmailBody) },
+      responses: { 204: { description: "Address verified" }, ...errorResponses(400, 413, 415, 429) },
+    }),
+    async (c) => {
+      await limitAuthAttempt(c);
+      await c.var.services.accountEmail.verify(c.req.valid("json").token);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/auth/verify-email/resend",
+      tags: ["auth"],
+      summary: "Mail a new verification link to the signed-in account",
+      security: bearer,
+      responses: {
+        202: { description: "Mail queued" },
+        ...errorResponses(401, 409, 429),
+      },
+    }),
+    async (c) => {
+      const viewer = requireViewer(c);
+      await limitVerificationMail(c, viewer.id);
+      await c.var.services.accountEmail.resendVerification(viewer.id);
+      return c.body(null, 202);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/auth/password-reset",
+      tags: ["auth"],
+      summary: "Mail a password reset link, if the address has an account",
+      description:
+        "Always 202, whether or not the address has an account; the mailed link opens `/reset-password?token=…` and works once, for one hour.",
+      request: { body: json(PasswordResetBody) },
+      responses: { 202: { description: "Accepted" }, ...errorResponses(400, 413, 415, 429) },
+    }),
+    async (c) => {
+      const { email } = c.req.valid("json");
+      await limitPasswordReset(c, email);
+      await c.var.services.accountEmail.requestPasswordReset(email);
+      return c.body(null, 202);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/auth/password-reset/confirm",
+      tags: ["auth"],
+      summary: "Set a new password with the token from the mailed link; signs out every session",
+      request: { body: json(PasswordResetConfirmBody) },
+      responses: {
+        204: { description: "Password changed, sessions revoked" },
+        ...errorResponses(400, 413, 415, 429),
+      },
+    }),
+    async (c) => {
+      await limitAuthAttempt(c);
+      const { token, password } = c.req.valid("json");
+      await c.var.services.accountEmail.confirmPasswordReset(token, password);
+      return c.body(null, 204);
     },
   );

@@ -12,6 +12,7 @@ import { listBinding } from "../http/list-binding.ts";
 import { pageSecurityHeaders } from "../http/page-security.ts";
 import { markPublic } from "../http/public-cache.ts";
 import { limitSearch } from "../http/rate-limit.ts";
+import { ResetPasswordPage, VerifyEmailPage } from "../pages/account-link-page.tsx";
 import { AdminPage } from "../pages/admin-page.tsx";
 import { assetManifest } from "../pages/asset-links.ts";
 import { AuthPage } from "../pages/auth-page.tsx";
@@ -66,6 +67,8 @@ export const pageRoutes = new Hono<AppEnv>()
   })
   .get("/login", async (c) => c.html(<AuthPage assets={await assetsOf(c)} kind="login" />))
   .get("/signup", async (c) => c.html(<AuthPage assets={await assetsOf(c)} kind="signup" />))
+  .get("/verify-email", async (c) => c.html(<VerifyEmailPage assets={await assetsOf(c)} />))
+  .get("/reset-password", async (c) => c.html(<ResetPasswordPage assets={await assetsOf(c)} />))
   .get("/upload", async (c) => {
     const config = c.get("config");
     const translation = capabilities(config).translation.enabled;

@@ -16,6 +16,7 @@ import { createRouter } from "../http/openapi-app.ts";
 import { bearer, json, ok } from "../http/openapi-helpers.ts";
 import { markPublic, purgePublic, revokePublic } from "../http/public-cache.ts";
 import { limitVideoCreation } from "../http/rate-limit.ts";
+import { requireVerifiedEmail } from "../http/verified-email.ts";
 
 export const videoRoutes = createRouter()
   .openapi(
@@ -29,14 +30,16 @@ export const videoRoutes = createRouter()
       description:
         "Rate limited per user (429 `rate_limited`); a user with MAX_AWAITING_UPLOAD_PER_USER videos " +
         "still awaiting their upload gets 429 `quota_exceeded` until one is uploaded or deleted, and " +
-        "so does a user who had PROCESSING_MINUTES_PER_DAY minutes of video processed in the last 24 hours.",
+        "so does a user who had PROCESSING_MINUTES_PER_DAY minutes of video processed in the last 24 hours. " +
+        "403 `email_unverified` while SIGNUP_REQUIRES_VERIFIED_EMAIL is on and the address is not verified.",
       responses: {
         201: ok("Created, awaiting upload", CreateVideoResponse),
-        ...errorResponses(400, 401, 413, 415, 429),
+        ...errorResponses(400, 401, 403, 413, 415, 429),
       },
     }),
     async (c) => {
       const viewer = requireViewer(c);
+      await requireVerifiedEmail(c, viewer);
       await limitVideoCreation(c, viewer.id);
       const videos = await c.var.services.videos;
       return c.json(await videos.create(viewer, c.req.valid("json")), 201);
@@ -63,8 +66,10 @@ export const videoRoutes = createRouter()
       },
     }),
     async (c) => {
+      const viewer = requireViewer(c);
+      await requireVerifiedEmail(c, viewer);
       const videos = await c.var.services.videos;
-      return c.json(await videos.reissueUpload(c.req.valid("param").id, requireViewer(c)), 200);
+      return c.json(await videos.reissueUpload(c.req.valid("param").id, viewer), 200);
     },
   )
   .openapi(

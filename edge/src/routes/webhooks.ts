@@ -17,6 +17,7 @@ import {
 import { requireViewer } from "../http/authenticate.ts";
 import { createRouter } from "../http/openapi-app.ts";
 import { bearer, json, ok } from "../http/openapi-helpers.ts";
+import { requireVerifiedEmail } from "../http/verified-email.ts";
 
 const tags = ["webhooks"];
 
@@ -33,14 +34,19 @@ export const webhookRoutes = createRouter()
         "delivery is a POST with `webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64 " +
         "HMAC-SHA256 of id.timestamp.body>` keyed with the secret's base64 part (Standard Webhooks), " +
         "retried with backoff for 24 hours; an endpoint failing for 24 hours is disabled. 400 for a URL " +
-        "naming a loopback, private, link-local or metadata host; 429 `quota_exceeded` past 20 endpoints.",
+        "naming a loopback, private, link-local or metadata host; 429 `quota_exceeded` past 20 endpoints; " +
+        "403 `email_unverified` while SIGNUP_REQUIRES_VERIFIED_EMAIL is on and the address is not verified.",
       request: { body: json(CreateWebhookBody) },
       responses: {
         201: ok("Created", WebhookWithSecretSchema),
-        ...errorResponses(400, 401, 413, 415, 429),
+        ...errorResponses(400, 401, 403, 413, 415, 429),
       },
     }),
-    async (c) => c.json(await c.var.services.webhooks.create(requireViewer(c), c.req.valid("json")), 201),
+    async (c) => {
+      const viewer = requireViewer(c);
+      await requireVerifiedEmail(c, viewer);
+      return c.json(await c.var.services.webhooks.create(viewer, c.req.valid("json")), 201);
+    },
   )
   .openapi(
     createRoute({

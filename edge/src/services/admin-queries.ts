@@ -59,6 +59,13 @@ const jobSelect = sql`select j.id, j.type, j.state, j.video_id, v.title as video
   j.locked_until, j.cancel_requested_at, j.last_error, j.stderr_tail
   from jobs j left join videos v on v.id = j.video_id`;
 
+/** A mail's link carries a live token (verify, reset): admins see that there was one, not what. */
+function withoutMailedToken(payload: Record<string, unknown>): Record<string, unknown> {
+  const data = payload.data as Record<string, unknown> | undefined;
+  if (!data || typeof data.link !== "string") return payload;
+  return { ...payload, data: { ...data, link: data.link.replace(/([?&]token=)[^&#]*/, "$1(hidden)") } };
+}
+
 function toJob(row: JobRow): JobSummary {
   return {
     id: Number(row.id),
@@ -66,7 +73,7 @@ function toJob(row: JobRow): JobSummary {
     state: row.state,
     videoId: row.video_id,
     videoTitle: row.video_title,
-    payload: row.payload ?? {},
+    payload: row.type === "send_email" ? withoutMailedToken(row.payload ?? {}) : (row.payload ?? {}),
     priority: row.priority,
     attempts: row.attempts,
     node: row.locked_by,

@@ -9,10 +9,12 @@ import type { LoginBody, SignupBody } from "../../../shared/api/auth.ts";
 import { ACCESS_AUDIENCE, signJwt } from "../../../shared/auth/jwt.ts";
 import type { EdgeConfig } from "../../../shared/config/edge-config.ts";
 import { ApiError } from "../../../shared/errors/api-error.ts";
+import { newEmailToken } from "../auth/email-tokens.ts";
 import type { KeyRing } from "../auth/keys.ts";
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "../auth/passwords.ts";
 import { hashRefreshToken, newRefreshToken, successorRefreshToken } from "../auth/refresh-tokens.ts";
 import type { Database } from "../db/request-db.ts";
+import { tokenAndMailCtes } from "./account-email-service.ts";
 import { effectiveRole } from "./admin-role.ts";
 import { LoginBackoff, loginAccountKey } from "./login-backoff.ts";
 
@@ -21,6 +23,7 @@ export type UserRow = {
   email: string;
   display_name: string;
   role: "viewer" | "admin";
+  email_verified_at: string | Date | null;
   created_at: string | Date;
   password_hash?: string;
 };
@@ -36,6 +39,7 @@ export interface PublicUser {
   email: string;
   displayName: string;
   role: "viewer" | "admin";
+  emailVerified: boolean;
   createdAt: string;
 }
 
@@ -53,6 +57,7 @@ export function toPublicUser(row: UserRow): PublicUser {
     email: row.email,
     displayName: row.display_name,
     role: row.role,
+    emailVerified: row.email_verified_at != null,
     createdAt: new Date(row.created_at).toISOString(),
   };
 }
@@ -67,17 +72,19 @@ export class AuthService {
   async signup(input: z.output<typeof SignupBody>): Promise<Session> {
     const passwordHash = await hashPassword(input.password);
     const refresh = await this.newRefresh();
-    // One round trip: the user and the first refresh token of a new family.
+    const verification = await newEmailToken("verify_email", this.config.PUBLIC_BASE_URL);
+    // One round trip: the user, the first refresh token of a new family, and the verification
+    // link with its mail (a send_email job: a mail provider that is down cannot fail this).
     const result = await this.db.execute<UserRow>(sql`
       with new_user as (
         insert into users (email, password_hash, display_name)
         values (${input.email}, ${passwordHash}, ${input.displayName})
         on conflict (email) do nothing
-        returning id, email, display_name, role, created_at
+        returning id, email, display_name, role, email_verified_at, created_at
       ), token as (
         insert into refresh_tokens (user_id, family_id, token_hash, expires_at)
         select id, gen_random_uuid(), ${refresh.hash}, ${refresh.expiresAt.toISOString()}::timestamptz from new_user
-      )
+      ), ${tokenAndMailCtes("new_user", "verify_email", verification, { to: input.email, displayName: input.displayName })}
       select * from new_user`);
     const row = result.rows[0];
     if (!row) throw new ApiError("email_taken", "an account with this email already exists");
@@ -101,7 +108,8 @@ export class AuthService {
 
   private async checkedLogin(input: z.output<typeof LoginBody>): Promise<Session> {
     const result = await this.db.execute<UserRow>(sql`
-      select id, email, display_name, role, created_at, password_hash from users where email = ${input.email}`);
+      select id, email, display_name, role, email_verified_at, created_at, password_hash
+      from users where email = ${input.email}`);
     const row = result.rows[0];
     const ok = row
       ? await verifyPassword(input.password, row.password_hash ?? "")
@@ -143,7 +151,7 @@ export class AuthService {
         select user_id, family_id, ${successorHash}, ${expiresAt.toISOString()}::timestamptz from used
         returning user_id, created_at, expires_at
       )
-      select u.id, u.email, u.display_name, u.role, u.created_at,
+      select u.id, u.email, u.display_name, u.role, u.email_verified_at, u.created_at,
              s.created_at as issued_at, s.expires_at as refresh_expires_at
       from users u join successor s on s.user_id = u.id`);
     const row = rotated.rows[0];
@@ -151,7 +159,7 @@ export class AuthService {
 
     // A concurrent refresh of the same token waited on its row lock and lands here too.
     const repeated = await this.db.execute<IssuedRow>(sql`
-      select u.id, u.email, u.display_name, u.role, u.created_at,
+      select u.id, u.email, u.display_name, u.role, u.email_verified_at, u.created_at,
              s.created_at as issued_at, s.expires_at as refresh_expires_at
       from refresh_tokens p
       join refresh_tokens s on s.token_hash = ${successorHash} and s.family_id = p.family_id
@@ -195,7 +203,7 @@ export class AuthService {
 
   async getUser(userId: string): Promise<PublicUser> {
     const result = await this.db.execute<UserRow>(sql`
-      select id, email, display_name, role, created_at from users where id = ${userId}`);
+      select id, email, display_name, role, email_verified_at, created_at from users where id = ${userId}`);
     const row = result.rows[0];
     if (!row) throw new ApiError("unauthorized", "the account no longer exists");
     return toPublicUser({ ...row, role: effectiveRole(row, this.config) });
