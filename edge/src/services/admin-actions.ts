@@ -14,6 +14,7 @@ import { sql } from "drizzle-orm";
 import type { JobActionResultSchema, ReprocessResultSchema } from "../../../shared/api/admin.ts";
 import { ApiError } from "../../../shared/errors/api-error.ts";
 import { enqueueStatement } from "../../../shared/jobs/enqueue.ts";
+import { cancelProcessing, reprocess, retryTranscodeFromTarget } from "../../../shared/videos/lifecycle.ts";
 import { webhookEventStatement } from "../../../shared/webhooks/event-jobs.ts";
 import type { Database } from "../db/request-db.ts";
 import { AdminQueries } from "./admin-queries.ts";
@@ -42,12 +43,7 @@ export class AdminActions {
         with target as (
           select id, type, video_id from jobs where id = ${id} and state = 'failed' for update
         ), video as (
-          update videos v set status = 'processing', progress = 0, error_code = null, error_message = null,
-                 updated_at = now()
-          from target t
-          where t.type = 'transcode' and v.id = t.video_id and v.status = 'failed' and v.deleted_at is null
-            and v.source_key is not null
-          returning v.id
+          ${retryTranscodeFromTarget()}
         ), retried as (
           update jobs j set state = 'queued', attempts = 0, run_at = now(), locked_by = null, locked_until = null,
                  last_error = null, stderr_tail = null, cancel_requested_at = null, started_at = null,
@@ -117,13 +113,7 @@ export class AdminActions {
           from target t join changed c on c.id = t.id
         )
         select state from changed`),
-      this.db.execute(
-        videoId
-          ? sql`update videos set status = 'failed', error_code = 'processing_cancelled',
-                  error_message = 'Processing was cancelled by an admin.', updated_at = now()
-                where id = ${videoId} and status = 'processing' and deleted_at is null and ${jobChangedNow}`
-          : sql`select 1`,
-      ),
+      this.db.execute(videoId ? cancelProcessing(videoId, jobChangedNow) : sql`select 1`),
       this.db.execute(
         videoId
           ? sql`update jobs set
@@ -176,13 +166,7 @@ export class AdminActions {
     const touchedNow = sql`exists (select 1 from videos where id = ${videoId} and updated_at = now())`;
     const [, queued] = await this.db.batch([
       // A failed video goes back to processing; a ready one is only marked (updated_at = now()).
-      this.db.execute(sql`
-        update videos set status = ${wasReady ? "ready" : "processing"}, updated_at = now(),
-               progress = ${wasReady ? sql`progress` : sql`0`},
-               error_code = ${wasReady ? sql`error_code` : sql`null`},
-               error_message = ${wasReady ? sql`error_message` : sql`null`}
-        where id = ${videoId} and deleted_at is null and status = ${video.status}
-          and source_key = ${video.source_key}`),
+      this.db.execute(reprocess(videoId, { status: video.status, sourceKey: video.source_key })),
       this.db.execute<{ id: string }>(
         enqueueStatement(
           {

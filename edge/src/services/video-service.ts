@@ -11,6 +11,7 @@ import { videos } from "../../../shared/db/schema.ts";
 import { ApiError } from "../../../shared/errors/api-error.ts";
 import { enqueueStatement } from "../../../shared/jobs/enqueue.ts";
 import { jobPayloadSchemas } from "../../../shared/jobs/job-types.ts";
+import { createVideo, deleteVideo, reopenFailedFromTarget } from "../../../shared/videos/lifecycle.ts";
 import { webhookEventStatement } from "../../../shared/webhooks/event-jobs.ts";
 import type { KeyRing } from "../auth/keys.ts";
 import type { Database } from "../db/request-db.ts";
@@ -49,13 +50,17 @@ export class VideoService {
   async create(owner: Viewer, input: CreateInput) {
     await this.refuseOverProcessingQuota(owner.id);
     const cap = this.config.MAX_AWAITING_UPLOAD_PER_USER;
-    const inserted = await this.db.execute<{ id: string }>(sql`
-      insert into videos (owner_id, title, description, visibility, language, translate_to)
-      select ${owner.id}::uuid, ${input.title}::text, ${input.description ?? ""}::text, ${input.visibility}::text,
-             ${input.language ?? null}::text, ${sql.param(input.translateTo ?? [])}::text[]
-      where (select count(*) from videos
-             where owner_id = ${owner.id}::uuid and status = 'awaiting_upload' and deleted_at is null) < ${cap}
-      returning id`);
+    const inserted = await this.db.execute<{ id: string }>(
+      createVideo({
+        ownerId: owner.id,
+        title: input.title,
+        description: input.description ?? "",
+        visibility: input.visibility,
+        language: input.language ?? null,
+        translateTo: input.translateTo ?? [],
+        maxAwaiting: cap,
+      }),
+    );
     const id = inserted.rows[0]?.id;
     if (!id) {
       throw new ApiError(
@@ -80,11 +85,7 @@ export class VideoService {
         where id = ${id} and deleted_at is null and ${ownerOrAdmin(viewer)}
         for update
       ), reopened as (
-        update videos v set status = 'awaiting_upload', progress = 0, error_code = null,
-          error_message = null, source_key = null, source_bytes = null, storage_prefix = null,
-          media = null, duration_ms = null, updated_at = now()
-        from target t where v.id = t.id and t.status = 'failed'
-        returning v.id
+        ${reopenFailedFromTarget()}
       )${await this.retireFailedMedia(id)}
       select owner_id, status from target`);
     const row = result.rows[0];
@@ -235,11 +236,7 @@ export class VideoService {
   async remove(id: string, viewer: Viewer): Promise<void> {
     const deletedNow = sql`exists (select 1 from videos where id = ${id} and deleted_at = now())`;
     const [gone] = await this.db.batch([
-      this.db
-        .update(videos)
-        .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
-        .where(and(eq(videos.id, id), isNull(videos.deletedAt), ownerOrAdmin(viewer)))
-        .returning({ id: videos.id }),
+      this.db.execute<{ id: string }>(deleteVideo(id, ownerOrAdmin(viewer))),
       this.db.execute(
         enqueueStatement({ type: "purge_video", videoId: id, payload: {} }, { onlyIf: deletedNow }),
       ),
@@ -251,7 +248,7 @@ export class VideoService {
       // The owner's `video.deleted` webhooks, only if this batch deleted it (and someone listens).
       this.db.execute(webhookEventStatement(id, "video.deleted", { andAlso: deletedNow })),
     ]);
-    if (gone.length === 0) throw await this.refusal(id, viewer);
+    if (gone.rows.length === 0) throw await this.refusal(id, viewer);
   }
 
   /** Algolia search is kept current by jobs; Postgres search by the same transactions. */
@@ -305,7 +302,7 @@ export class VideoService {
   }
 }
 
-function ownerOrAdmin(viewer: Viewer): SQL | undefined {
+function ownerOrAdmin(viewer: Viewer): SQL {
   return viewer.role === "admin" ? sql`true` : eq(videos.ownerId, viewer.id);
 }
 

@@ -1,10 +1,21 @@
 /**
- * The farm's writes to a video's lifecycle. Every transition names the state it expects,
- * so a late or repeated event can never move a video backwards or publish it twice.
+ * The farm's writes to a video's rows. Its status changes are the lifecycle's statements
+ * (shared/videos/lifecycle.ts), each guarded on the state it expects, so a late or repeated
+ * event can never move a video backwards or publish it twice; this file runs them in the
+ * transactions that go with them (jobs, renditions, webhooks).
  */
 import type pg from "pg";
 import type { PublishedMedia } from "../../../shared/db/schema.ts";
 import type { MediaErrorCode } from "../../../shared/errors/error-codes.ts";
+import {
+  claimUpload,
+  failProcessing,
+  finishUpload,
+  lifecycleQuery,
+  publishPlayable,
+  publishReady,
+  releaseUpload,
+} from "../../../shared/videos/lifecycle.ts";
 import { webhookEventQuery } from "../../../shared/webhooks/event-jobs.ts";
 import { abandonRuns } from "../chunks/chunk-runs.ts";
 import { inTransaction } from "../db/transaction.ts";
@@ -51,20 +62,7 @@ export class VideoStore {
     maxConcurrent: number,
   ): Promise<"claimed" | "taken" | "quota"> {
     const { rows } = await this.pool.query<{ claimed: boolean; awaiting: boolean }>(
-      `with target as (
-         select id, owner_id, status = 'awaiting_upload' and deleted_at is null as awaiting
-         from videos where id = $1
-       ), claimed as (
-         update videos v set status = 'uploading', progress = 0, source_bytes = $2,
-                upload_activity_at = now(), updated_at = now()
-         from target t
-         where v.id = t.id and t.awaiting
-           and (select count(*) from videos o
-                where o.owner_id = t.owner_id and o.status = 'uploading' and o.deleted_at is null) < $3
-         returning v.id
-       )
-       select exists (select 1 from claimed) as claimed, coalesce((select awaiting from target), false) as awaiting`,
-      [id, bytes, maxConcurrent],
+      lifecycleQuery(claimUpload(id, bytes, maxConcurrent)),
     );
     const row = rows[0];
     if (row?.claimed) return "claimed";
@@ -121,12 +119,7 @@ export class VideoStore {
 
   /** uploading → awaiting_upload, after the client terminated its upload or it expired. */
   async releaseUpload(id: string): Promise<void> {
-    await this.pool.query(
-      `update videos set status = 'awaiting_upload', progress = 0, source_bytes = null,
-              upload_activity_at = null, updated_at = now()
-       where id = $1 and status = 'uploading'`,
-      [id],
-    );
+    await this.pool.query(lifecycleQuery(releaseUpload(id)));
   }
 
   /** Upload progress as a percentage of the announced size (100 only once processing starts). */
@@ -145,11 +138,7 @@ export class VideoStore {
    */
   async uploadFinished(id: string, sourceKey: string, bytes: number): Promise<boolean> {
     return inTransaction(this.pool, async (client) => {
-      const { rowCount } = await client.query(
-        `update videos set status = 'processing', progress = 0, source_key = $2, source_bytes = $3, updated_at = now()
-         where id = $1 and status = 'uploading' and deleted_at is null`,
-        [id, sourceKey, bytes],
-      );
+      const { rowCount } = await client.query(lifecycleQuery(finishUpload(id, sourceKey, bytes)));
       if (rowCount !== 1) return false;
       // The processing of a previous upload may still hold the transcode's dedupe key: an
       // admin cancelled it (the video failed and was reopened at once) and its runner has not
@@ -249,19 +238,16 @@ export class VideoStore {
     return inTransaction(this.pool, async (client) => {
       if (!(await queue.complete(job, client))) return false;
       const { rowCount } = await client.query(
-        `update videos set status = 'ready', progress = 100, duration_ms = $2, storage_prefix = $3, media = $4,
-                subtitles_version = $5, error_code = null, error_message = null, ready_at = now(), updated_at = now(),
-                media_bytes = $6
-         where id = $1 and status = any($7::text[]) and deleted_at is null`,
-        [
-          job.videoId,
-          result.durationMs,
-          result.prefix,
-          JSON.stringify(result.media),
-          result.subtitlesVersion,
-          result.mediaBytes ?? null,
-          result.reprocess ? ["processing", "ready"] : ["processing"],
-        ],
+        lifecycleQuery(
+          publishReady(job.videoId as string, {
+            durationMs: result.durationMs,
+            prefix: result.prefix,
+            media: result.media,
+            subtitlesVersion: result.subtitlesVersion,
+            mediaBytes: result.mediaBytes ?? null,
+            reprocess: result.reprocess ?? false,
+          }),
+        ),
       );
       if (rowCount !== 1) return false;
       await replaceRenditions(client, job.videoId as string, result.renditions);
@@ -284,11 +270,7 @@ export class VideoStore {
   ): Promise<boolean> {
     return inTransaction(this.pool, async (client) => {
       if (!(await queue.holds(job, client))) return false;
-      const { rowCount } = await client.query(
-        `update videos set duration_ms = $2, storage_prefix = $3, media = $4, updated_at = now()
-         where id = $1 and status = 'processing' and deleted_at is null`,
-        [job.videoId, result.durationMs, result.prefix, JSON.stringify(result.media)],
-      );
+      const { rowCount } = await client.query(lifecycleQuery(publishPlayable(job.videoId as string, result)));
       if (rowCount !== 1) return false;
       await replaceRenditions(client, job.videoId as string, result.renditions);
       return true;
@@ -298,11 +280,7 @@ export class VideoStore {
   /** processing → failed with a stable code and a readable message, and its `video.failed` webhooks. */
   async fail(id: string, code: MediaErrorCode, message: string): Promise<void> {
     await inTransaction(this.pool, async (client) => {
-      const { rowCount } = await client.query(
-        `update videos set status = 'failed', error_code = $2, error_message = $3, updated_at = now()
-         where id = $1 and status = 'processing'`,
-        [id, code, message.slice(0, 1000)],
-      );
+      const { rowCount } = await client.query(lifecycleQuery(failProcessing(id, code, message)));
       if (rowCount === 1) await client.query(webhookEventQuery(id, "video.failed"));
     });
   }
