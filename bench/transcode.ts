@@ -20,13 +20,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { encodeFirstPlayable } from "../farm/src/media/encode-first-playable.ts";
 import { type EncodeSource, encodeArgs, ladderFilterGraph } from "../farm/src/media/encode-ladder.ts";
 import { Ffmpeg } from "../farm/src/media/ffmpeg.ts";
 import { locateMediaTools } from "../farm/src/media/ffmpeg-locate.ts";
 import { type Ladder, planLadder } from "../farm/src/media/ladder.ts";
 import { FIRST_PREFIX } from "../farm/src/media/merge-manifests.ts";
 import { SOURCE_PROTOCOLS, sourceFormatWhitelist } from "../farm/src/media/source-formats.ts";
+import { encodeFirstPlayable } from "../farm/src/transcode/encode-first-playable.ts";
 import { type Plan, type PlanContext, runArgs, variantPlan } from "./transcode-levers.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);

@@ -15,7 +15,7 @@ import { startWsBridge, type WsBridge } from "../../scripts/local/ws-bridge.ts";
 import { edgeConfigSchema } from "../../shared/config/edge-config.ts";
 import { parseEnv } from "../../shared/config/env-parse.ts";
 import type { FarmNode } from "../src/farm-node.ts";
-import { type Job, JobQueue } from "../src/jobs/job-queue.ts";
+import { type Job, JobQueue } from "../src/queue/job-queue.ts";
 import { closeDb, db, newVideo, startNode, videoRow } from "./support/farm-env.ts";
 import { fixtures } from "./support/fixtures.ts";
 import { tusUpload } from "./support/tus-upload.ts";

@@ -12,12 +12,12 @@ import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planChunks } from "../src/chunks/chunk-plan.ts";
 import { encodeLadder } from "../src/media/encode-ladder.ts";
 import { Ffmpeg } from "../src/media/ffmpeg.ts";
 import { locateMediaTools } from "../src/media/ffmpeg-locate.ts";
 import { inspectSource } from "../src/media/inspect.ts";
 import { planLadder } from "../src/media/ladder.ts";
+import { planChunks } from "../src/transcode/chunk-plan.ts";
 import { bucketKeys, closeDb, db, farmConfig, newVideo } from "./support/farm-env.ts";
 import { type FarmProcess, spawnFarm } from "./support/farm-process.ts";
 import {

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { enqueueQuery, type JobRequest } from "../../shared/jobs/enqueue.ts";
 import type { JobType } from "../../shared/jobs/job-types.ts";
-import { JobQueue } from "../src/jobs/job-queue.ts";
+import { JobQueue } from "../src/queue/job-queue.ts";
 import { closeDb, db, newVideo } from "./support/farm-env.ts";
 
 afterAll(closeDb);

@@ -7,10 +7,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { enqueueQuery } from "../../shared/jobs/enqueue.ts";
 import { JOB_TYPES } from "../../shared/jobs/job-types.ts";
-import type { JobPolicies, JobPolicy } from "../src/jobs/job-policies.ts";
-import { type Job, JobQueue } from "../src/jobs/job-queue.ts";
-import { type JobContext, JobRunner } from "../src/jobs/job-runner.ts";
-import { VideoStore } from "../src/videos/video-store.ts";
+import type { JobPolicies, JobPolicy } from "../src/queue/job-policies.ts";
+import { type Job, JobQueue } from "../src/queue/job-queue.ts";
+import { type JobContext, JobRunner } from "../src/queue/job-runner.ts";
+import { VideoStore } from "../src/transcode/video-store.ts";
 import { closeDb, db, newVideo } from "./support/farm-env.ts";
 import { waitFor } from "./support/wait-for.ts";
 

@@ -4,8 +4,8 @@
  * included; a transcode past it fails its video with `quota_exceeded` before any encoding.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import type { Job } from "../src/jobs/job-queue.ts";
-import { ProcessingQuota } from "../src/videos/processing-quota.ts";
+import type { Job } from "../src/queue/job-queue.ts";
+import { ProcessingQuota } from "../src/transcode/processing-quota.ts";
 import { closeDb, db, newVideo, startNode } from "./support/farm-env.ts";
 import { fixtures } from "./support/fixtures.ts";
 import { tusUpload } from "./support/tus-upload.ts";

@@ -7,10 +7,10 @@
 import { MailDev } from "maildev";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/local/ports.ts";
-import { jobPolicies } from "../src/jobs/job-policies.ts";
-import { enqueueJob, JobQueue } from "../src/jobs/job-queue.ts";
-import { JobRunner } from "../src/jobs/job-runner.ts";
 import { createMailTransport, sendEmailHandler } from "../src/mail/send-email-job.ts";
+import { jobPolicies } from "../src/queue/job-policies.ts";
+import { enqueueJob, JobQueue } from "../src/queue/job-queue.ts";
+import { JobRunner } from "../src/queue/job-runner.ts";
 import { closeDb, db } from "./support/farm-env.ts";
 import { waitFor } from "./support/wait-for.ts";
 

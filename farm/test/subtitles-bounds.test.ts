@@ -6,11 +6,11 @@
  */
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { ChunkRuns } from "../src/chunks/chunk-runs.ts";
-import { JobQueue } from "../src/jobs/job-queue.ts";
 import { purgeHandler } from "../src/jobs/purge-job.ts";
+import { JobQueue } from "../src/queue/job-queue.ts";
 import { ObjectStorage } from "../src/storage/object-storage.ts";
 import { type EmbeddedTrack, SubtitleStore } from "../src/subtitles/subtitle-store.ts";
+import { ChunkRuns } from "../src/transcode/chunk-runs.ts";
 import { closeDb, db, newVideo, testS3 } from "./support/farm-env.ts";
 
 const pool = new pg.Pool({ connectionString: inject("databaseUrl"), max: 3 });

@@ -8,7 +8,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { cacheControlFor } from "../../shared/storage/content-types.ts";
-import type { Job } from "../src/jobs/job-queue.ts";
+import type { Job } from "../src/queue/job-queue.ts";
 import { ObjectStorage } from "../src/storage/object-storage.ts";
 import { publishSubtitlesHandler } from "../src/subtitles/publish-subtitles-job.ts";
 import { renderSubtitleSet } from "../src/subtitles/subtitle-set.ts";

@@ -6,9 +6,9 @@
 import type { TranslateClient } from "@aws-sdk/client-translate";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Cue } from "../../shared/subtitles/cue.ts";
-import { jobPolicies } from "../src/jobs/job-policies.ts";
-import { enqueueJob, JobQueue } from "../src/jobs/job-queue.ts";
-import { JobRunner } from "../src/jobs/job-runner.ts";
+import { jobPolicies } from "../src/queue/job-policies.ts";
+import { enqueueJob, JobQueue } from "../src/queue/job-queue.ts";
+import { JobRunner } from "../src/queue/job-runner.ts";
 import { createTranslateClient } from "../src/subtitles/translate-client.ts";
 import { translateHandler } from "../src/subtitles/translate-job.ts";
 import { closeDb, db, newVideo } from "./support/farm-env.ts";

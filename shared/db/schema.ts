@@ -576,8 +576,8 @@ export const webhookAttempts = pgTable(
 );
 
 /**
- * Chunked transcoding (farm/src/chunks/): one row per attempt to encode a long video across
- * nodes. `plan` is the farm's own record of the ladder and the chunks (farm/src/chunks/chunk-plan.ts);
+ * Chunked transcoding (farm/src/transcode/): one row per attempt to encode a long video across
+ * nodes. `plan` is the farm's own record of the ladder and the chunks (farm/src/transcode/chunk-plan.ts);
  * the output goes under `prefix` as a single-node transcode's would.
  */
 export const transcodeRuns = pgTable(

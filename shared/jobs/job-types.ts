@@ -2,7 +2,7 @@
  * The job contract shared by edge and farm: every job type, the payload it carries (zod, so
  * a bad payload is refused when enqueued, not discovered by a worker hours later), and how
  * the queue treats it. The farm's run-time policies (attempts, timeouts, concurrency) live
- * beside its handlers in farm/src/jobs/job-policies.ts.
+ * beside its handlers in farm/src/queue/job-policies.ts.
  */
 import { z } from "zod";
 import { MAIL_TEMPLATES } from "../mail/mail-templates.ts";
@@ -50,7 +50,7 @@ export const jobPayloadSchemas = {
   /** Sends one delivery (one message to one endpoint); retried with backoff for 24 hours. */
   deliver_webhook: z.object({ deliveryId: z.uuid() }),
   /**
-   * Chunked transcoding: encode one chunk of a long source (farm/src/chunks/). `first`: the
+   * Chunked transcoding: encode one chunk of a long source (farm/src/transcode/). `first`: the
    * ladder's smallest rung (what plays first); `rest`: the other rungs.
    */
   encode_chunk: z.object({

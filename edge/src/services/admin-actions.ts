@@ -5,7 +5,7 @@
  *
  * A running job cannot be stopped from here: the cancel is a request (`cancel_requested_at`)
  * that its runner sees at its next heartbeat; until then the fence keeps it from completing
- * or publishing (farm/src/jobs/job-queue.ts). Cancelling a transcode fails its video
+ * or publishing (farm/src/queue/job-queue.ts). Cancelling a transcode fails its video
  * (`processing_cancelled`, with its `video.failed` webhooks) unless it was a re-processing of
  * a ready video, which stays ready.
  */

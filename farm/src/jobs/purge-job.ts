@@ -15,10 +15,10 @@
  */
 
 import type pg from "pg";
-import type { ChunkRuns } from "../chunks/chunk-runs.ts";
+import type { JobHandler } from "../queue/job-runner.ts";
 import { mediaPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
-import type { JobHandler } from "./job-runner.ts";
+import type { ChunkRuns } from "../transcode/chunk-runs.ts";
 
 /** Job types that write under the video's media prefix. */
 const MEDIA_WRITERS = ["transcode", "encode_chunk", "assemble_video", "publish_subtitles"];

@@ -8,9 +8,9 @@
  * the one the video plays now (storage_prefix, read when the job runs).
  */
 import type pg from "pg";
+import type { JobHandler } from "../queue/job-runner.ts";
 import { mediaPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
-import type { JobHandler } from "./job-runner.ts";
 
 export function retireMediaHandler(deps: {
   db: pg.Pool;

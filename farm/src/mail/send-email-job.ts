@@ -5,8 +5,8 @@
  */
 import nodemailer from "nodemailer";
 import { renderMail } from "../../../shared/mail/mail-templates.ts";
-import type { JobHandler } from "../jobs/job-runner.ts";
-import { PermanentJobError } from "../jobs/permanent-job-error.ts";
+import type { JobHandler } from "../queue/job-runner.ts";
+import { PermanentJobError } from "../queue/permanent-job-error.ts";
 
 export interface MailSettings {
   SMTP_URL: string;

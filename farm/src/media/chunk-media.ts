@@ -1,5 +1,5 @@
 /**
- * The ffmpeg side of chunked transcoding (farm/src/chunks/): encode one chunk's rungs into an
+ * The ffmpeg side of chunked transcoding (farm/src/transcode/): encode one chunk's rungs into an
  * MP4 (one video track per rung), encode the whole source's audio once, and join the chunks
  * of each rung into one continuous timeline packaged as CMAF for DASH and HLS.
  *

@@ -1,5 +1,5 @@
 import type { MediaErrorCode } from "../../../shared/errors/error-codes.ts";
-import { PermanentJobError } from "../jobs/permanent-job-error.ts";
+import { PermanentJobError } from "../queue/permanent-job-error.ts";
 
 /**
  * A source the farm cannot or will not process: permanent (no retry), and the transcode's

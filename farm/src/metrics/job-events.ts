@@ -3,7 +3,7 @@
  * type, video, attempt, duration, outcome; the logger adds the node) and the job metrics.
  */
 import type { Logger, LogLevel } from "../../../shared/logging/logger.ts";
-import type { JobEvent, JobEventKind } from "../jobs/job-runner.ts";
+import type { JobEvent, JobEventKind } from "../queue/job-runner.ts";
 import type { FarmMetrics } from "./farm-metrics.ts";
 
 const LEVEL: Record<JobEventKind, LogLevel> = {

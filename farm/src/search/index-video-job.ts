@@ -5,7 +5,7 @@
  * deletion (edge), its subtitles published (publish_subtitles). Failures are retried by the
  * runner; each attempt starts over, so a retry converges on the same records.
  */
-import type { JobHandler } from "../jobs/job-runner.ts";
+import type { JobHandler } from "../queue/job-runner.ts";
 import type { SearchIndexer } from "./search-indexer.ts";
 
 export function indexVideoHandler(deps: {

@@ -4,7 +4,7 @@
  */
 import type pg from "pg";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
-import { enqueueJob } from "../jobs/job-queue.ts";
+import { enqueueJob } from "../queue/job-queue.ts";
 
 export interface SearchIndexQueue {
   /** Adds an index_video job for the video in `client`'s transaction (no-op unless Algolia). */

@@ -17,7 +17,7 @@ import {
 } from "../../../shared/subtitles/published-names.ts";
 import { webhookEventQuery } from "../../../shared/webhooks/event-jobs.ts";
 import { inTransaction } from "../db/transaction.ts";
-import type { JobHandler } from "../jobs/job-runner.ts";
+import type { JobHandler } from "../queue/job-runner.ts";
 import { type SearchIndexQueue, searchIndexQueue } from "../search/search-jobs.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import { renderSubtitleSet } from "./subtitle-set.ts";

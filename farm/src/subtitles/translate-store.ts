@@ -14,8 +14,8 @@
 import type pg from "pg";
 import type { Cue } from "../../../shared/subtitles/cue.ts";
 import { inTransaction } from "../db/transaction.ts";
-import type { Job, JobQueue } from "../jobs/job-queue.ts";
-import { enqueueJob } from "../jobs/job-queue.ts";
+import type { Job, JobQueue } from "../queue/job-queue.ts";
+import { enqueueJob } from "../queue/job-queue.ts";
 import { replaceCues } from "./cue-rows.ts";
 
 export interface SourceTrack {

@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { type TranslateClient, TranslateTextCommand } from "@aws-sdk/client-translate";
-import { PermanentJobError } from "../jobs/permanent-job-error.ts";
+import { PermanentJobError } from "../queue/permanent-job-error.ts";
 import {
   type Batch,
   CueTooLongError,

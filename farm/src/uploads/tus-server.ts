@@ -17,7 +17,7 @@ import type { FarmMetrics } from "../metrics/farm-metrics.ts";
 import { countS3Errors } from "../metrics/s3-metrics.ts";
 import { trackUploadRequest } from "../metrics/upload-metrics.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
-import type { VideoStore } from "../videos/video-store.ts";
+import type { VideoStore } from "../transcode/video-store.ts";
 import { FarmS3Store } from "./farm-s3-store.ts";
 import { PgKvStore } from "./pg-kv-store.ts";
 import { PgLocker } from "./pg-locker.ts";

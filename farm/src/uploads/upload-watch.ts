@@ -4,7 +4,7 @@
  * deleted meanwhile — then the request is cut at once instead of streaming on into storage.
  */
 import type http from "node:http";
-import type { VideoStore } from "../videos/video-store.ts";
+import type { VideoStore } from "../transcode/video-store.ts";
 
 const WATCH_MS = 1000;
 

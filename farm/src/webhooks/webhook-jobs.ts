@@ -8,9 +8,9 @@
 import type pg from "pg";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { inTransaction } from "../db/transaction.ts";
-import type { JobQueue } from "../jobs/job-queue.ts";
-import type { JobHandler } from "../jobs/job-runner.ts";
-import { PermanentJobError } from "../jobs/permanent-job-error.ts";
+import type { JobQueue } from "../queue/job-queue.ts";
+import type { JobHandler } from "../queue/job-runner.ts";
+import { PermanentJobError } from "../queue/permanent-job-error.ts";
 import { postWebhook } from "./webhook-http.ts";
 import { signatureHeader } from "./webhook-signature.ts";
 import { describeWindow, WebhookStore } from "./webhook-store.ts";

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { WebhookEvent } from "../../../shared/webhooks/events.ts";
-import { enqueueJob } from "../jobs/job-queue.ts";
+import { enqueueJob } from "../queue/job-queue.ts";
 import type { PostResult } from "./webhook-http.ts";
 
 export interface DeliveryTarget {

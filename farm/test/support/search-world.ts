@@ -23,9 +23,9 @@ import { startWsBridge, type WsBridge } from "../../../scripts/local/ws-bridge.t
 import { generatePrivateJwk } from "../../../shared/auth/jwt.ts";
 import { type EdgeConfig, edgeConfigSchema } from "../../../shared/config/edge-config.ts";
 import { parseEnv } from "../../../shared/config/env-parse.ts";
-import { JobQueue } from "../../src/jobs/job-queue.ts";
+import { JobQueue } from "../../src/queue/job-queue.ts";
 import { searchIndexQueue } from "../../src/search/search-jobs.ts";
-import { VideoStore } from "../../src/videos/video-store.ts";
+import { VideoStore } from "../../src/transcode/video-store.ts";
 import type { AlgoliaStandIn } from "./algolia-stand-in.ts";
 import { db, farmConfig, startNode, testS3 } from "./farm-env.ts";
 import { waitFor } from "./wait-for.ts";

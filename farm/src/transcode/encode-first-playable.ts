@@ -6,10 +6,10 @@
  */
 import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { nameAudioTracks } from "./audio-manifests.ts";
-import { DASH_MANIFEST, type EncodeInput, encodeLadder, HLS_MASTER } from "./encode-ladder.ts";
-import type { Ffmpeg } from "./ffmpeg.ts";
-import type { AudioStream } from "./inspect.ts";
+import { nameAudioTracks } from "../media/audio-manifests.ts";
+import { DASH_MANIFEST, type EncodeInput, encodeLadder, HLS_MASTER } from "../media/encode-ladder.ts";
+import type { Ffmpeg } from "../media/ffmpeg.ts";
+import type { AudioStream } from "../media/inspect.ts";
 import {
   FIRST_DASH,
   FIRST_HLS,
@@ -18,7 +18,7 @@ import {
   mergeDash,
   mergeHls,
   renameFirstPlaylists,
-} from "./merge-manifests.ts";
+} from "../media/merge-manifests.ts";
 
 /** How the first run (and a chunk's smallest rung) decodes the source: see encodeFirstPlayable. */
 export const FIRST_RUN_DECODER_OPTIONS = ["-skip_loop_filter", "noref"];

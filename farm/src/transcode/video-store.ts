@@ -17,11 +17,11 @@ import {
   releaseUpload,
 } from "../../../shared/videos/lifecycle.ts";
 import { webhookEventQuery } from "../../../shared/webhooks/event-jobs.ts";
-import { abandonRuns } from "../chunks/chunk-runs.ts";
 import { inTransaction } from "../db/transaction.ts";
-import { enqueueJob, type Job, type JobQueue } from "../jobs/job-queue.ts";
 import type { ManifestRendition } from "../media/dash-manifest.ts";
+import { enqueueJob, type Job, type JobQueue } from "../queue/job-queue.ts";
 import { type SearchIndexQueue, searchIndexQueue } from "../search/search-jobs.ts";
+import { abandonRuns } from "./chunk-runs.ts";
 
 /** The jobs that process an upload; a new upload supersedes those of the previous one. */
 const PROCESSING_JOB_TYPES = ["transcode", "encode_chunk", "assemble_video"];

@@ -9,22 +9,22 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Job, JobQueue } from "../jobs/job-queue.ts";
-import type { JobHandler } from "../jobs/job-runner.ts";
 import { packageChunks } from "../media/chunk-media.ts";
 import { renditionsFromMpd } from "../media/dash-manifest.ts";
-import { finishFirstManifests, joinWithFirst } from "../media/encode-first-playable.ts";
 import { DASH_MANIFEST, HLS_MASTER } from "../media/encode-ladder.ts";
 import { FIRST_DASH, FIRST_HLS, FIRST_PREFIX } from "../media/merge-manifests.ts";
 import { makeStoryboardFromRendition, POSTER, STORYBOARD_VTT } from "../media/thumbnails.ts";
+import type { Job, JobQueue } from "../queue/job-queue.ts";
+import type { JobHandler } from "../queue/job-runner.ts";
 import { withWorkDir } from "../scratch.ts";
 import { chunkScratchPrefix } from "../storage/media-keys.ts";
 import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
 import { renderReadySubtitles } from "../subtitles/transcode-subtitles.ts";
-import { publishLadder } from "../videos/publish-ladder.ts";
 import { AUDIO_FILE, chunkFileName, partRungs, units } from "./chunk-plan.ts";
 import { type ChunkRun, RunAbandonedError } from "./chunk-runs.ts";
 import { type ChunkJobDeps, giveUpOnRun, type WantedRun, wantedRun } from "./encode-chunk-job.ts";
+import { finishFirstManifests, joinWithFirst } from "./encode-first-playable.ts";
+import { publishLadder } from "./publish-ladder.ts";
 
 export interface AssembleDeps extends ChunkJobDeps {
   queue: JobQueue;

@@ -6,8 +6,8 @@
  */
 import type pg from "pg";
 import { inTransaction } from "../db/transaction.ts";
-import type { Job, JobQueue } from "../jobs/job-queue.ts";
-import { enqueueJob } from "../jobs/job-queue.ts";
+import type { Job, JobQueue } from "../queue/job-queue.ts";
+import { enqueueJob } from "../queue/job-queue.ts";
 import { type ChunkPlan, isPlayableUnit, runUnits, units } from "./chunk-plan.ts";
 
 export interface ChunkRun {

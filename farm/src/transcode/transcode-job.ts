@@ -2,7 +2,7 @@
  * transcode: source → probe → ladder → poster → first playable (smallest rung + audio,
  * published) → the other rungs → storyboard → subtitles (extract, render the set) → upload →
  * publish. A source longer than CHUNK_MIN_SOURCE_S goes to the farm's nodes in chunks instead
- * (farm/src/chunks/): this job then plans them and does only the whole-source parts.
+ * (farm/src/transcode/): this job then plans them and does only the whole-source parts.
  * Outputs go to a directory of their own per attempt (media/<video>/<attempt>/), so a stale
  * worker can never overwrite what another attempt published; publishing is fenced on the
  * job's lease, and older attempts' files are removed once one attempt has published.
@@ -11,11 +11,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
-import { shouldChunk } from "../chunks/chunk-plan.ts";
-import type { ChunkRuns } from "../chunks/chunk-runs.ts";
-import { startChunkedTranscode } from "../chunks/chunked-transcode.ts";
 import { renditionsFromMpd } from "../media/dash-manifest.ts";
-import { encodeFirstPlayable } from "../media/encode-first-playable.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import { inspectSource } from "../media/inspect.ts";
 import { planLadder } from "../media/ladder.ts";
@@ -23,18 +19,22 @@ import { MediaError } from "../media/media-error.ts";
 import { FIRST_DASH, FIRST_HLS, FIRST_PREFIX } from "../media/merge-manifests.ts";
 import { TONEMAP_FILTERS } from "../media/source-filters.ts";
 import { makePoster, makeStoryboardFromRendition, POSTER } from "../media/thumbnails.ts";
+import type { Job, JobQueue } from "../queue/job-queue.ts";
+import type { JobHandler } from "../queue/job-runner.ts";
+import { PermanentJobError } from "../queue/permanent-job-error.ts";
 import { withWorkDir } from "../scratch.ts";
 import { mediaPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
 import { prepareSubtitles } from "../subtitles/transcode-subtitles.ts";
-import { failProcessing } from "../videos/fail-processing.ts";
-import { ProcessingQuota } from "../videos/processing-quota.ts";
-import { publishLadder } from "../videos/publish-ladder.ts";
-import type { VideoStore } from "../videos/video-store.ts";
-import type { Job, JobQueue } from "./job-queue.ts";
-import type { JobHandler } from "./job-runner.ts";
-import { PermanentJobError } from "./permanent-job-error.ts";
+import { shouldChunk } from "./chunk-plan.ts";
+import type { ChunkRuns } from "./chunk-runs.ts";
+import { startChunkedTranscode } from "./chunked-transcode.ts";
+import { encodeFirstPlayable } from "./encode-first-playable.ts";
+import { failProcessing } from "./fail-processing.ts";
+import { ProcessingQuota } from "./processing-quota.ts";
+import { publishLadder } from "./publish-ladder.ts";
+import type { VideoStore } from "./video-store.ts";
 
 export interface TranscodeDeps {
   config: FarmConfig;

@@ -7,20 +7,20 @@
  */
 import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
-import type { Job } from "../jobs/job-queue.ts";
-import type { JobHandler } from "../jobs/job-runner.ts";
 import { encodeChunk } from "../media/chunk-media.ts";
-import { FIRST_RUN_DECODER_OPTIONS } from "../media/encode-first-playable.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import { MediaError } from "../media/media-error.ts";
+import type { Job } from "../queue/job-queue.ts";
+import type { JobHandler } from "../queue/job-runner.ts";
 import { withWorkDir } from "../scratch.ts";
 import { chunkScratchPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
-import { failProcessing } from "../videos/fail-processing.ts";
-import type { VideoStore } from "../videos/video-store.ts";
 import { chunkFileName, partRungs, units } from "./chunk-plan.ts";
 import { type ChunkRun, type ChunkRuns, RunAbandonedError } from "./chunk-runs.ts";
+import { FIRST_RUN_DECODER_OPTIONS } from "./encode-first-playable.ts";
+import { failProcessing } from "./fail-processing.ts";
 import { serveSource } from "./source-server.ts";
+import type { VideoStore } from "./video-store.ts";
 
 export interface ChunkJobDeps {
   config: FarmConfig;

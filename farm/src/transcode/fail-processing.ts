@@ -3,10 +3,11 @@
  * video fails with a stable code — the media error's, else `transcode_failed` — and any
  * chunked run of it is abandoned, its other chunk jobs cancelled and its chunk files removed.
  */
-import type { ChunkRuns } from "../chunks/chunk-runs.ts";
+
 import { MediaError } from "../media/media-error.ts";
 import { chunkScratchPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
+import type { ChunkRuns } from "./chunk-runs.ts";
 import type { VideoStore } from "./video-store.ts";
 
 export async function failProcessing(

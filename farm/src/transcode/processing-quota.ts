@@ -9,8 +9,8 @@
  */
 import type pg from "pg";
 import { inTransaction } from "../db/transaction.ts";
-import type { Job } from "../jobs/job-queue.ts";
 import { MediaError } from "../media/media-error.ts";
+import type { Job } from "../queue/job-queue.ts";
 
 export class ProcessingQuota {
   constructor(

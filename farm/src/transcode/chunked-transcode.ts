@@ -6,12 +6,12 @@
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { Job } from "../jobs/job-queue.ts";
 import { encodeAudioTracks } from "../media/chunk-media.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import type { SourceInfo } from "../media/inspect.ts";
 import type { Ladder } from "../media/ladder.ts";
 import { makePoster } from "../media/thumbnails.ts";
+import type { Job } from "../queue/job-queue.ts";
 import { chunkScratchPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
