@@ -11,7 +11,7 @@
  */
 import { type EncodeSource, encodeArgs } from "../farm/src/media/encode-ladder.ts";
 import type { Ladder } from "../farm/src/media/ladder.ts";
-import { FIRST_PREFIX } from "../farm/src/media/merge-manifests.ts";
+import { FIRST_PREFIX } from "../farm/src/media/published-names.ts";
 
 export interface RunSpec {
   /** "first", "rest", "rest-a"…: also the run's output directory. */

@@ -24,7 +24,7 @@ import { type EncodeSource, encodeArgs, ladderFilterGraph } from "../farm/src/me
 import { Ffmpeg } from "../farm/src/media/ffmpeg.ts";
 import { locateMediaTools } from "../farm/src/media/ffmpeg-locate.ts";
 import { type Ladder, planLadder } from "../farm/src/media/ladder.ts";
-import { FIRST_PREFIX } from "../farm/src/media/merge-manifests.ts";
+import { FIRST_PREFIX } from "../farm/src/media/published-names.ts";
 import { SOURCE_PROTOCOLS, sourceFormatWhitelist } from "../farm/src/media/source-formats.ts";
 import { encodeFirstPlayable } from "../farm/src/transcode/encode-first-playable.ts";
 import { type Plan, type PlanContext, runArgs, variantPlan } from "./transcode-levers.ts";

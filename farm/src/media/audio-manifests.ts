@@ -11,8 +11,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { languageFromTag, languageLabel } from "../../../shared/subtitles/languages.ts";
-import { DASH_MANIFEST, HLS_MASTER } from "./encode-ladder.ts";
 import type { AudioStream } from "./inspect.ts";
+import { DASH_MANIFEST, HLS_MASTER } from "./published-names.ts";
 
 export interface AudioTrackName {
   /** BCP 47, or null when unknown. */

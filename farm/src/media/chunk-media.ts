@@ -17,7 +17,6 @@ import path from "node:path";
 import {
   audioCodecArgs,
   audioLanguageArgs,
-  DASH_MANIFEST,
   dashPackageArgs,
   type EncodeSource,
   ladderFilterGraph,
@@ -25,6 +24,7 @@ import {
 } from "./encode-ladder.ts";
 import type { Ffmpeg } from "./ffmpeg.ts";
 import type { Ladder } from "./ladder.ts";
+import { DASH_MANIFEST } from "./published-names.ts";
 import { audioChain } from "./source-filters.ts";
 
 export interface ChunkWindow {

@@ -8,10 +8,8 @@ import { languageFromTag } from "../../../shared/subtitles/languages.ts";
 import type { Ffmpeg } from "./ffmpeg.ts";
 import type { SourceInfo } from "./inspect.ts";
 import type { Ladder } from "./ladder.ts";
+import { DASH_MANIFEST, HLS_MASTER } from "./published-names.ts";
 import { audioChain, colorTagArgs, videoPrelude } from "./source-filters.ts";
-
-export const DASH_MANIFEST = "manifest.mpd";
-export const HLS_MASTER = "master.m3u8";
 
 /** What the encode needs to know about the source. */
 export type EncodeSource = Pick<SourceInfo, "interlaced" | "transfer" | "audioStreams">;

@@ -11,12 +11,7 @@
 import { readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { renditionsFromMpd } from "./dash-manifest.ts";
-import { HLS_MASTER } from "./encode-ladder.ts";
-
-export const FIRST_PREFIX = "first-";
-/** The first run's own manifests: what plays until the whole ladder is published. */
-export const FIRST_DASH = "manifest-first.mpd";
-export const FIRST_HLS = "master-first.m3u8";
+import { FIRST_PREFIX, HLS_MASTER } from "./published-names.ts";
 
 const representations = (mpd: string) => [
   ...mpd.matchAll(/[ \t]*<Representation\b[\s\S]*?<\/Representation>\n?/g),

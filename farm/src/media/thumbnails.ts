@@ -6,9 +6,8 @@
 import { appendFile, copyFile, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Ffmpeg } from "./ffmpeg.ts";
+import { POSTER, STORYBOARD_VTT } from "./published-names.ts";
 
-export const POSTER = "poster.jpg";
-export const STORYBOARD_VTT = "storyboard.vtt";
 const THUMB_WIDTH = 160;
 const GRID = 10;
 const MAX_THUMBS = 400;

@@ -7,13 +7,18 @@
  *   the chunk files and the run's rows go.
  * Both are stream copies (chunk-media.ts): the cost is moving bytes, not encoding.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { packageChunks } from "../media/chunk-media.ts";
-import { renditionsFromMpd } from "../media/dash-manifest.ts";
-import { DASH_MANIFEST, HLS_MASTER } from "../media/encode-ladder.ts";
-import { FIRST_DASH, FIRST_HLS, FIRST_PREFIX } from "../media/merge-manifests.ts";
-import { makeStoryboardFromRendition, POSTER, STORYBOARD_VTT } from "../media/thumbnails.ts";
+import {
+  DASH_MANIFEST,
+  FIRST_DASH,
+  FIRST_HLS,
+  FIRST_PREFIX,
+  HLS_MASTER,
+  STORYBOARD_VTT,
+} from "../media/published-names.ts";
+import { makeStoryboardFromRendition } from "../media/thumbnails.ts";
 import type { Job, JobQueue } from "../queue/job-queue.ts";
 import type { JobHandler } from "../queue/job-runner.ts";
 import { withWorkDir } from "../scratch.ts";
@@ -24,7 +29,7 @@ import { AUDIO_FILE, chunkFileName, partRungs, units } from "./chunk-plan.ts";
 import { type ChunkRun, RunAbandonedError } from "./chunk-runs.ts";
 import { type ChunkJobDeps, giveUpOnRun, type WantedRun, wantedRun } from "./encode-chunk-job.ts";
 import { finishFirstManifests, joinWithFirst } from "./encode-first-playable.ts";
-import { publishLadder } from "./publish-ladder.ts";
+import { publishFirstPlayable, publishLadder } from "./publish-ladder.ts";
 
 export interface AssembleDeps extends ChunkJobDeps {
   queue: JobQueue;
@@ -107,19 +112,13 @@ async function assemblePlayable(stage: Stage): Promise<void> {
   await deps.storage.publishDirectory(out, run.prefix, { signal });
   // A re-processed video keeps playing its current media until the final publish.
   if (wanted.status === "processing") {
-    const published = await deps.videos.publishPlayable(deps.queue, job, {
+    const playableAt = await publishFirstPlayable(deps, job, {
+      outDir: out,
       prefix: run.prefix,
       durationMs: plan.durationMs,
-      renditions: renditionsFromMpd(await readFile(path.join(out, FIRST_DASH), "utf8")),
-      media: {
-        dash: FIRST_DASH,
-        hls: FIRST_HLS,
-        poster: POSTER,
-        storyboard: STORYBOARD_VTT,
-        playableAt: new Date().toISOString(),
-      },
+      storyboard: STORYBOARD_VTT,
     });
-    if (!published) return; // the job or the video changed: the runner settles it
+    if (playableAt === undefined) return; // the job or the video changed: the runner settles it
     deps.log(`video ${run.videoId} playable: smallest rung of ${plan.chunks.length} chunks published`);
   }
   await finishUnit(deps, job, run, units.playable);

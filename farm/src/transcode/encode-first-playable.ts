@@ -7,18 +7,11 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { nameAudioTracks } from "../media/audio-manifests.ts";
-import { DASH_MANIFEST, type EncodeInput, encodeLadder, HLS_MASTER } from "../media/encode-ladder.ts";
+import { type EncodeInput, encodeLadder } from "../media/encode-ladder.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import type { AudioStream } from "../media/inspect.ts";
-import {
-  FIRST_DASH,
-  FIRST_HLS,
-  FIRST_PREFIX,
-  firstAudio,
-  mergeDash,
-  mergeHls,
-  renameFirstPlaylists,
-} from "../media/merge-manifests.ts";
+import { firstAudio, mergeDash, mergeHls, renameFirstPlaylists } from "../media/merge-manifests.ts";
+import { DASH_MANIFEST, FIRST_DASH, FIRST_HLS, FIRST_PREFIX, HLS_MASTER } from "../media/published-names.ts";
 
 /** How the first run (and a chunk's smallest rung) decodes the source: see encodeFirstPlayable. */
 export const FIRST_RUN_DECODER_OPTIONS = ["-skip_loop_filter", "noref"];

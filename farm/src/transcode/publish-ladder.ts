@@ -1,5 +1,8 @@
 /**
- * The last step of every transcode, single-node or chunked: upload the output directory,
+ * The one publish path of every transcode, single-node or chunked. The first playable
+ * (`publishFirstPlayable`): once its files are under the prefix, the video — still
+ * processing — points at them, so it plays while the rest encodes. The last step
+ * (`publishLadder`): upload the output directory,
  * mark the video ready in one transaction fenced on the job (with its renditions, its
  * subtitle set, the translations asked for at creation), then remove what is no longer
  * needed — chunk files, and the source unless KEEP_SOURCE.
@@ -17,8 +20,7 @@ import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { translationEnabled } from "../../../shared/config/translation.ts";
 import { enqueueQuery } from "../../../shared/jobs/enqueue.ts";
 import { renditionsFromMpd } from "../media/dash-manifest.ts";
-import { DASH_MANIFEST } from "../media/encode-ladder.ts";
-import { POSTER, STORYBOARD_VTT } from "../media/thumbnails.ts";
+import { DASH_MANIFEST, FIRST_DASH, FIRST_HLS, POSTER, STORYBOARD_VTT } from "../media/published-names.ts";
 import type { Job, JobQueue } from "../queue/job-queue.ts";
 import { mediaPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
@@ -53,6 +55,27 @@ export interface PublishLadderInput {
   /** More to write in the publishing transaction (a chunked run's rows are removed there). */
   alsoInTransaction?: (client: pg.PoolClient) => Promise<void>;
   signal: AbortSignal;
+}
+
+/**
+ * The first playable's row: its manifests (FIRST_DASH, FIRST_HLS, in `outDir`) are already
+ * under `prefix`; the video, still processing, points at them in a transaction fenced on the
+ * job. When it became playable, or undefined when the job or its video changed first.
+ */
+export async function publishFirstPlayable(
+  deps: Pick<PublishLadderDeps, "videos" | "queue">,
+  job: Job,
+  input: { outDir: string; prefix: string; durationMs: number; storyboard: string | null },
+): Promise<string | undefined> {
+  const renditions = renditionsFromMpd(await readFile(path.join(input.outDir, FIRST_DASH), "utf8"));
+  const playableAt = new Date().toISOString();
+  const published = await deps.videos.publishPlayable(deps.queue, job, {
+    prefix: input.prefix,
+    durationMs: input.durationMs,
+    renditions,
+    media: { dash: FIRST_DASH, hls: FIRST_HLS, poster: POSTER, storyboard: input.storyboard, playableAt },
+  });
+  return published ? playableAt : undefined;
 }
 
 /** True once published; false when the job or its video changed first (nothing published). */

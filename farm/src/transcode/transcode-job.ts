@@ -8,17 +8,16 @@
  * job's lease, and older attempts' files are removed once one attempt has published.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
-import { renditionsFromMpd } from "../media/dash-manifest.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import { inspectSource } from "../media/inspect.ts";
 import { planLadder } from "../media/ladder.ts";
 import { MediaError } from "../media/media-error.ts";
-import { FIRST_DASH, FIRST_HLS, FIRST_PREFIX } from "../media/merge-manifests.ts";
+import { FIRST_PREFIX } from "../media/published-names.ts";
 import { TONEMAP_FILTERS } from "../media/source-filters.ts";
-import { makePoster, makeStoryboardFromRendition, POSTER } from "../media/thumbnails.ts";
+import { makePoster, makeStoryboardFromRendition } from "../media/thumbnails.ts";
 import type { Job, JobQueue } from "../queue/job-queue.ts";
 import type { JobHandler } from "../queue/job-runner.ts";
 import { PermanentJobError } from "../queue/permanent-job-error.ts";
@@ -33,7 +32,7 @@ import { startChunkedTranscode } from "./chunked-transcode.ts";
 import { encodeFirstPlayable } from "./encode-first-playable.ts";
 import { failProcessing } from "./fail-processing.ts";
 import { ProcessingQuota } from "./processing-quota.ts";
-import { publishLadder } from "./publish-ladder.ts";
+import { publishFirstPlayable, publishLadder } from "./publish-ladder.ts";
 import type { VideoStore } from "./video-store.ts";
 
 export interface TranscodeDeps {
@@ -139,20 +138,13 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             for (const name of await storage.publishDirectory(out, prefix, { signal })) {
               uploadedFirst.add(name.slice(prefix.length));
             }
-            const firstMpd = await readFile(path.join(out, FIRST_DASH), "utf8");
-            playableAt = new Date().toISOString();
-            playablePublished = await videos.publishPlayable(queue, job, {
+            playableAt = await publishFirstPlayable(deps, job, {
+              outDir: out,
               prefix,
               durationMs: info.durationMs,
-              renditions: renditionsFromMpd(firstMpd),
-              media: {
-                dash: FIRST_DASH,
-                hls: FIRST_HLS,
-                poster: POSTER,
-                storyboard: null,
-                playableAt,
-              },
+              storyboard: null,
             });
+            playablePublished = playableAt !== undefined;
             if (!playablePublished) {
               throw new Error("the job or its video changed before the first rendition was published");
             }
