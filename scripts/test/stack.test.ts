@@ -522,9 +522,13 @@ describe("npm start", () => {
         `http://127.0.0.1:${ports.EDGE_PORT}`,
         `http://127.0.0.1:${ports.FARM_PORT}`,
         `http://127.0.0.1:${ports.CDN_PORT}`,
+        `http://127.0.0.1:${ports.MAIL_WEB_PORT}`,
       ]) {
         expect(out).toContain(url);
       }
+      // The mail sink's REST API answers (the farm sends to its SMTP port).
+      const mail = await fetch(`http://127.0.0.1:${ports.MAIL_WEB_PORT}/api/email`);
+      expect(mail.status).toBe(200);
       expect(out).toMatch(/ffmpeg: \S+ \((env|system|npm), version \S+\)/);
       expect(out.match(/Movio is ready/g)).toHaveLength(1);
 
