@@ -8,14 +8,10 @@
  * endpoint, as in the search contract tests.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { getKeyRing } from "../../edge/src/auth/keys.ts";
-import { databaseFor } from "../../edge/src/db/request-db.ts";
-import { VideoService } from "../../edge/src/services/video-service.ts";
 import { startWsBridge, type WsBridge } from "../../scripts/local/ws-bridge.ts";
-import { edgeConfigSchema } from "../../shared/config/edge-config.ts";
-import { parseEnv } from "../../shared/config/env-parse.ts";
 import type { FarmNode } from "../src/farm-node.ts";
 import { type Job, JobQueue } from "../src/queue/job-queue.ts";
+import { edgeServices } from "./support/edge-services.ts";
 import { closeDb, db, newVideo, startNode, videoRow } from "./support/farm-env.ts";
 import { fixtures } from "./support/fixtures.ts";
 import { tusUpload } from "./support/tus-upload.ts";
@@ -37,33 +33,6 @@ afterAll(async () => {
   await closeDb();
 });
 
-async function edgeServices() {
-  const edge = parseEnv(
-    edgeConfigSchema,
-    {
-      DATABASE_URL: inject("databaseUrl"),
-      DB_WS_PROXY: `127.0.0.1:${bridge.port}`,
-      // The farm trusts the tests' signing key: the edge's tickets must be signed with it.
-      JWT_PRIVATE_JWK: inject("signingJwk"),
-      CDN_TOKEN_SECRET: "cancel-reupload-test-secret-4b2a",
-    },
-    "edge",
-  );
-  const database = databaseFor(edge);
-  const { AdminActions } = (await import(/* @vite-ignore */ ADMIN_ACTIONS)) as {
-    AdminActions: new (db: typeof database) => AdminCancel;
-  };
-  return {
-    videos: new VideoService(database, edge, await getKeyRing(edge)),
-    admin: new AdminActions(database),
-  };
-}
-
-/**
- * The edge's jobs-console actions, loaded at run time by path: their module's imports reach
- * the Worker's binding types (edge/src/env.ts), which the Node typecheck does not declare.
- */
-const ADMIN_ACTIONS = new URL("../../edge/src/services/admin-actions.ts", import.meta.url).href;
 interface AdminCancel {
   cancel(id: number, admin: { id: string; email: string }): Promise<{ outcome: string }>;
 }
@@ -91,7 +60,7 @@ async function takeTranscode(queue: JobQueue, videoId: string): Promise<Job<"tra
 
 describe("an admin's cancel followed at once by a new upload", () => {
   it("leaves the video processing with a queued transcode, and it becomes ready", async () => {
-    const { videos, admin } = await edgeServices();
+    const { videos, admin } = await edgeServices<AdminCancel>(bridge, "cancel-reupload-test-secret-4b2a");
     const { videoId, ownerId, token } = await newVideo();
     const { rows: admins } = await db().query<{ id: string; email: string }>(
       "insert into users (email, password_hash, display_name, role) values ($1, 'x', 'Admin', 'admin') returning id, email",

@@ -8,13 +8,9 @@
  * cancel-reupload.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { getKeyRing } from "../../edge/src/auth/keys.ts";
-import { databaseFor } from "../../edge/src/db/request-db.ts";
-import { VideoService } from "../../edge/src/services/video-service.ts";
 import { startWsBridge, type WsBridge } from "../../scripts/local/ws-bridge.ts";
-import { edgeConfigSchema } from "../../shared/config/edge-config.ts";
-import { parseEnv } from "../../shared/config/env-parse.ts";
 import type { FarmNode } from "../src/farm-node.ts";
+import { edgeServices } from "./support/edge-services.ts";
 import { bucketKeys, closeDb, db, newVideo, startNode } from "./support/farm-env.ts";
 import { fixtures } from "./support/fixtures.ts";
 import { tusUpload } from "./support/tus-upload.ts";
@@ -37,31 +33,8 @@ afterAll(async () => {
   await closeDb();
 });
 
-/** The edge's jobs-console actions, loaded by path (see cancel-reupload.test.ts for why). */
-const ADMIN_ACTIONS = new URL("../../edge/src/services/admin-actions.ts", import.meta.url).href;
 interface AdminReprocess {
   reprocess(videoId: string, admin: { id: string; email: string }): Promise<unknown>;
-}
-
-async function edgeServices() {
-  const edge = parseEnv(
-    edgeConfigSchema,
-    {
-      DATABASE_URL: inject("databaseUrl"),
-      DB_WS_PROXY: `127.0.0.1:${bridge.port}`,
-      JWT_PRIVATE_JWK: inject("signingJwk"),
-      CDN_TOKEN_SECRET: "media-retire-test-secret-7c1d9e",
-    },
-    "edge",
-  );
-  const database = databaseFor(edge);
-  const { AdminActions } = (await import(/* @vite-ignore */ ADMIN_ACTIONS)) as {
-    AdminActions: new (db: typeof database) => AdminReprocess;
-  };
-  return {
-    videos: new VideoService(database, edge, await getKeyRing(edge)),
-    admin: new AdminActions(database),
-  };
 }
 
 async function video(videoId: string) {
@@ -110,7 +83,7 @@ async function anAdmin() {
 
 describe("re-processing a ready video", () => {
   it("keeps the old media until the new is published and through the grace, then retires it", async () => {
-    const { admin } = await edgeServices();
+    const { admin } = await edgeServices<AdminReprocess>(bridge, "media-retire-test-secret-7c1d9e");
     const { videoId, token } = await newVideo();
     await tusUpload(farm.url, token, fixtures.landscape(3, "320x240"));
     const oldPrefix = await readyWith(videoId);
@@ -155,7 +128,7 @@ describe("re-processing a ready video", () => {
 
 describe("reopening a failed video", () => {
   it("removes the failed attempt's first playable at once, and a new upload leaves only its own media", async () => {
-    const { videos } = await edgeServices();
+    const { videos } = await edgeServices<AdminReprocess>(bridge, "media-retire-test-secret-7c1d9e");
     const { videoId, ownerId, token } = await newVideo();
     await tusUpload(farm.url, token, fixtures.landscape(3, "320x240"));
     const failedPrefix = await readyWith(videoId);
