@@ -67,6 +67,8 @@ export const users = pgTable(
       .default("viewer"),
     /** When the owner opened a verification (or password reset) link mailed to `email`. */
     emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true }),
+    /** Opt-in: mail the owner when one of their videos is ready or has failed (the farm queues it). */
+    videoMail: boolean("video_mail").notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [
@@ -110,7 +112,9 @@ export const emailTokens = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    purpose: text("purpose", { enum: ["verify_email", "password_reset"] }).notNull(),
+    purpose: text("purpose", { enum: ["verify_email", "password_reset", "change_email"] }).notNull(),
+    /** change_email: the address that replaces `users.email` once this link is opened. */
+    newEmail: text("new_email"),
     tokenHash: text("token_hash").notNull(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     usedAt: timestamp("used_at", { withTimezone: true }),
@@ -119,7 +123,10 @@ export const emailTokens = pgTable(
   (t) => [
     uniqueIndex("email_tokens_hash_key").on(t.tokenHash),
     index("email_tokens_user_idx").on(t.userId, t.purpose),
-    check("email_tokens_purpose_check", sql`${t.purpose} in ('verify_email', 'password_reset')`),
+    check(
+      "email_tokens_purpose_check",
+      sql`${t.purpose} in ('verify_email', 'password_reset', 'change_email')`,
+    ),
   ],
 );
 
