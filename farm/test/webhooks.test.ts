@@ -154,6 +154,65 @@ describe("webhooks", () => {
     expect(await attempts(id)).toEqual([{ status_code: 204, succeeded: true, error: null }]);
   });
 
+  it("sends video.playable once per upload: at the first playable, not again on a retry or when ready", async () => {
+    const hook = await receiver();
+    const { videoId, ownerId } = await newVideo();
+    await endpoint(ownerId, hook.url, ["video.playable", "video.ready"]);
+    await db().query(
+      "update videos set status = 'processing', source_key = $2, source_bytes = 10, title = 'Harbour at dawn' where id = $1",
+      [videoId, `${videoId}`],
+    );
+    const queue = new JobQueue(db(), "publisher", 5000);
+    const store = new VideoStore(db());
+    await enqueueJob(db(), { type: "transcode", videoId, payload: { sourceKey: videoId } });
+    const job = (await queue.claim("transcode"))!;
+    const first = (attempt: string) => ({
+      prefix: `media/${videoId}/${attempt}/`,
+      durationMs: 9_000,
+      media: {
+        dash: "live.mpd",
+        hls: "live.m3u8",
+        poster: null,
+        storyboard: null,
+        playableAt: "2026-12-07T00:00:00Z",
+      },
+      renditions: [],
+    });
+    expect(await store.publishPlayable(queue, job, first("1-a"))).toBe(true);
+    // The same upload's next attempt publishes its own first playable: nobody is told again.
+    expect(await store.publishPlayable(queue, job, first("2-b"))).toBe(true);
+    expect(await store.publish(queue, job, { ...first("2-b"), subtitlesVersion: 0, mediaBytes: 1 })).toBe(
+      true,
+    );
+    startRunner();
+    await waitFor("both deliveries", async () => (hook.received.length >= 2 ? true : undefined));
+    // Nothing else is on its way: every queued event has been fanned out.
+    await waitFor("the queue drained", async () => {
+      const { rows } = await db().query(
+        "select 1 from jobs where video_id = $1 and type in ('webhook_event', 'deliver_webhook') and state in ('queued', 'running')",
+        [videoId],
+      );
+      return rows.length === 0 ? true : undefined;
+    });
+    const types = hook.received.map((r) => (JSON.parse(r.body) as { type: string }).type).sort();
+    expect(types).toEqual(["video.playable", "video.ready"]);
+    const playable = JSON.parse(hook.received.find((r) => r.body.includes("video.playable"))!.body);
+    expect(playable.data).toMatchObject({ videoId, status: expect.any(String), durationMs: 9_000 });
+  });
+
+  it("sends video.playable before video.ready to a video that only plays once ready", async () => {
+    const hook = await receiver();
+    const { videoId, ownerId } = await newVideo();
+    await endpoint(ownerId, hook.url, ["video.playable"]);
+    await publishVideo(videoId);
+    startRunner();
+    const got = await waitFor("the delivery", async () => hook.received[0]);
+    expect(JSON.parse(got.body)).toMatchObject({
+      type: "video.playable",
+      data: { videoId, status: "ready" },
+    });
+  });
+
   it("retries a receiver that fails twice: the third attempt gets it, with the same message id", async () => {
     const hook = await receiver();
     hook.answer(500, 503);

@@ -30,7 +30,7 @@ export const webhookRoutes = createRouter()
       security: bearer,
       summary: "Add a webhook endpoint; its signing secret is in this answer only",
       description:
-        "Events: `video.ready`, `video.failed`, `video.deleted`, `subtitles.ready` (for your videos). Each " +
+        "Events: `video.playable`, `video.ready`, `video.failed`, `video.deleted`, `subtitles.ready` (for your videos). Each " +
         "delivery is a POST with `webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64 " +
         "HMAC-SHA256 of id.timestamp.body>` keyed with the secret's base64 part (Standard Webhooks), " +
         "retried with backoff for 24 hours; an endpoint failing for 24 hours is disabled. 400 for a URL " +

@@ -237,6 +237,7 @@ export class VideoStore {
   ): Promise<boolean> {
     return inTransaction(this.pool, async (client) => {
       if (!(await queue.complete(job, client))) return false;
+      const firstPlayable = await playableForTheFirstTime(client, job.videoId as string);
       const { rowCount } = await client.query(
         lifecycleQuery(
           publishReady(job.videoId as string, {
@@ -252,6 +253,8 @@ export class VideoStore {
       if (rowCount !== 1) return false;
       await replaceRenditions(client, job.videoId as string, result.renditions);
       await this.search.enqueue(client, job.videoId as string);
+      // A video that was never playable before (one rung, chunked) becomes so by this publish.
+      if (firstPlayable) await client.query(webhookEventQuery(job.videoId as string, "video.playable"));
       await client.query(webhookEventQuery(job.videoId as string, "video.ready"));
       await result.andThen?.(client);
       return true;
@@ -270,9 +273,12 @@ export class VideoStore {
   ): Promise<boolean> {
     return inTransaction(this.pool, async (client) => {
       if (!(await queue.holds(job, client))) return false;
+      const firstPlayable = await playableForTheFirstTime(client, job.videoId as string);
       const { rowCount } = await client.query(lifecycleQuery(publishPlayable(job.videoId as string, result)));
       if (rowCount !== 1) return false;
       await replaceRenditions(client, job.videoId as string, result.renditions);
+      // Once per upload: a retried attempt that publishes its own first playable tells no one again.
+      if (firstPlayable) await client.query(webhookEventQuery(job.videoId as string, "video.playable"));
       return true;
     });
   }
@@ -296,4 +302,17 @@ async function replaceRenditions(client: pg.PoolClient, videoId: string, renditi
       [videoId, r.kind, r.representationId, r.width, r.height, r.bandwidth, r.codecs],
     );
   }
+}
+
+/**
+ * True when the video (locked for the rest of the transaction) has not played yet: no
+ * published media, or media without `playableAt` — the moment `video.playable` is due.
+ * A re-processing of a ready video finds it playable already.
+ */
+async function playableForTheFirstTime(client: pg.PoolClient, videoId: string): Promise<boolean> {
+  const { rows } = await client.query<{ playable: boolean }>(
+    "select media->>'playableAt' is not null as playable from videos where id = $1 for update",
+    [videoId],
+  );
+  return rows[0]?.playable === false;
 }

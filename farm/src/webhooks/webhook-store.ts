@@ -204,7 +204,7 @@ function eventData(
     title: video.title,
     visibility: video.visibility,
     status,
-    ...(event === "video.ready" ? { durationMs: video.duration_ms } : {}),
+    ...(event === "video.ready" || event === "video.playable" ? { durationMs: video.duration_ms } : {}),
     ...(event === "video.failed"
       ? { error: { code: video.error_code ?? "transcode_failed", message: video.error_message ?? "" } }
       : {}),
