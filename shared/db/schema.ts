@@ -69,6 +69,12 @@ export const users = pgTable(
     emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true }),
     /** Opt-in: mail the owner when one of their videos is ready or has failed (the farm queues it). */
     videoMail: boolean("video_mail").notNull().default(false),
+    /**
+     * The owner deleted the account (DELETE /api/v1/me): the row stays as a tombstone for the
+     * soft-deleted videos that point at it (the farm relies on video rows never going), with
+     * its address, name and password wiped, so the address is free to sign up again.
+     */
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
