@@ -69,6 +69,8 @@ export const users = pgTable(
     emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true }),
     /** Opt-in: mail the owner when one of their videos is ready or has failed (the farm queues it). */
     videoMail: boolean("video_mail").notNull().default(false),
+    /** Opt-out: false stops captions being generated from speech for the owner's videos (issue 23). */
+    autoCaptions: boolean("auto_captions").notNull().default(true),
     /**
      * The owner deleted the account (DELETE /api/v1/me): the row stays as a tombstone for the
      * soft-deleted videos that point at it (the farm relies on video rows never going), with
@@ -187,6 +189,8 @@ export const videos = pgTable(
     translatedChars: bigint("translated_chars", { mode: "number" }).notNull().default(0),
     /** Bumped whenever the published subtitle set changes: manifests are named by it. */
     subtitlesVersion: integer("subtitles_version").notNull().default(0),
+    /** Opt-out for this video: false generates no captions from its speech (shared/config/transcription.ts). */
+    autoCaptions: boolean("auto_captions").notNull().default(true),
     /** Last time upload bytes arrived: unfinished uploads expire UPLOAD_EXPIRY_S after it. */
     uploadActivityAt: timestamp("upload_activity_at", { withTimezone: true }),
     readyAt: timestamp("ready_at", { withTimezone: true }),
@@ -283,7 +287,8 @@ export const renditions = pgTable(
 );
 
 export const SUBTITLE_KINDS = ["subtitles", "captions"] as const;
-export const SUBTITLE_ORIGINS = ["embedded", "uploaded", "machine"] as const;
+/** `auto`: generated from the video's speech (Amazon Transcribe, farm/src/subtitles/transcribe-job.ts). */
+export const SUBTITLE_ORIGINS = ["embedded", "uploaded", "machine", "auto"] as const;
 export const SUBTITLE_STATUSES = ["pending", "ready", "failed", "unsupported"] as const;
 
 /**
@@ -315,13 +320,20 @@ export const subtitleTracks = pgTable(
     /** Embedded tracks: the source stream's index and codec (e.g. `subrip`, `hdmv_pgs_subtitle`). */
     streamIndex: integer("stream_index"),
     codec: text("codec"),
+    /**
+     * Auto tracks: when a person last edited the cues. An edited track counts as reviewed: a
+     * later transcription never overwrites it.
+     */
+    editedAt: timestamp("edited_at", { withTimezone: true }),
+    /** Auto tracks: the provider's transcription job while one runs (so deleting can cancel it). */
+    providerJob: text("provider_job"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex("subtitle_tracks_video_lang_origin_key").on(t.videoId, t.language, t.origin),
     check("subtitle_tracks_kind_check", sql`${t.kind} in ('subtitles','captions')`),
-    check("subtitle_tracks_origin_check", sql`${t.origin} in ('embedded','uploaded','machine')`),
+    check("subtitle_tracks_origin_check", sql`${t.origin} in ('embedded','uploaded','machine','auto')`),
     check("subtitle_tracks_status_check", sql`${t.status} in ('pending','ready','failed','unsupported')`),
   ],
 );
@@ -404,6 +416,27 @@ export const translationUsage = pgTable(
   (t) => [
     primaryKey({ columns: [t.userId, t.month] }),
     check("translation_usage_chars_check", sql`${t.chars} >= 0`),
+  ],
+);
+
+/**
+ * Seconds of audio each user sent to speech recognition, per calendar month (UTC; `month` is
+ * its first day): TRANSCRIBE_MONTHLY_MINUTES caps it. A ledger like translation_usage:
+ * deleting gives nothing back. The farm reserves a video's duration here before starting.
+ */
+export const transcriptionUsage = pgTable(
+  "transcription_usage",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    month: date("month").notNull(),
+    seconds: bigint("seconds", { mode: "number" }).notNull().default(0),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.month] }),
+    check("transcription_usage_seconds_check", sql`${t.seconds} >= 0`),
   ],
 );
 
