@@ -20,13 +20,17 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type EncodeSource, encodeArgs, ladderFilterGraph } from "../farm/src/media/encode-ladder.ts";
+import {
+  type EncodeSource,
+  encodeArgs,
+  encodeLadder,
+  ladderFilterGraph,
+} from "../farm/src/media/encode-ladder.ts";
 import { Ffmpeg } from "../farm/src/media/ffmpeg.ts";
 import { locateMediaTools } from "../farm/src/media/ffmpeg-locate.ts";
 import { type Ladder, planLadder } from "../farm/src/media/ladder.ts";
 import { FIRST_PREFIX } from "../farm/src/media/published-names.ts";
 import { SOURCE_PROTOCOLS, sourceFormatWhitelist } from "../farm/src/media/source-formats.ts";
-import { encodeFirstPlayable } from "../farm/src/transcode/encode-first-playable.ts";
 import { type Plan, type PlanContext, runArgs, variantPlan } from "./transcode-levers.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -383,14 +387,24 @@ try {
   }
 
   if (WITH_PRODUCT) {
-    // The product's path: the smallest rung and the audio first (published as first playable),
-    // then the other rungs; "first playable" is when the first run's files exist.
+    // The product's path: one ffmpeg for every rung and the audio (transcode-job.ts), its
+    // segments published as written; "first playable" is when every stream's first segment is
+    // listed in ffmpeg's playlists (what the farm's segment publisher waits for).
     const ours = path.join(work, "ours");
     mkdirSync(ours);
     let firstPlayableS = Number.NaN;
+    const streams = ladder.rungs.length + SOURCE.audioStreams.length;
     const started = performance.now();
+    const watch = setInterval(() => {
+      if (!Number.isNaN(firstPlayableS)) return;
+      const listed = Array.from({ length: streams }, (_, i) => {
+        const file = path.join(ours, `media_${i}.m3u8`);
+        return existsSync(file) && readFileSync(file, "utf8").includes("#EXTINF");
+      });
+      if (listed.every(Boolean)) firstPlayableS = (performance.now() - started) / 1000;
+    }, 100);
     const run = await measure(() =>
-      encodeFirstPlayable(ffmpeg, {
+      encodeLadder(ffmpeg, {
         source,
         outDir: ours,
         ladder,
@@ -398,17 +412,11 @@ try {
         loudnessTarget: LOUDNESS,
         threads: 0,
         durationMs: SECONDS * 1000,
-        onFirstPlayable: async () => {
-          firstPlayableS = (performance.now() - started) / 1000;
-        },
       }),
-    );
-    // The smallest rung is the first run's (representation "first-0").
-    const files = ladder.rungs.map((_, i) =>
-      joinSegments(ours, i === ladder.rungs.length - 1 ? `${FIRST_PREFIX}0` : String(i)),
-    );
+    ).finally(() => clearInterval(watch));
+    const files = ladder.rungs.map((_, i) => joinSegments(ours, String(i)));
     runs.push({
-      name: "Movio (smallest rung first, then the rest in one pass)",
+      name: "Movio (one ffmpeg, segments published as written)",
       ...run,
       first: firstPlayableS,
       detail: "",

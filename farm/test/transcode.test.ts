@@ -80,10 +80,10 @@ describe("transcoding", () => {
         "manifest.mpd",
         "master.m3u8",
         "media_0.m3u8",
-        "media-first-0.m3u8", // the first playable run: the smallest rung…
-        "media-first-1.m3u8", // …and the audio
-        "manifest-first.mpd",
-        "master-first.m3u8",
+        "live-manifest.mpd", // what played while it was processing, finished
+        "live-master.m3u8",
+        "live-media_0.m3u8",
+        "live-media_4.m3u8", // the audio
         "poster.jpg",
         "storyboard.vtt",
         "storyboard-00.jpg",
@@ -94,13 +94,16 @@ describe("transcoding", () => {
       // Aligned keyframes: every rung cut into the same number of 2-second segments.
       const segmentsPer = (rep: string) => names.filter((n) => n.startsWith(`seg-${rep}-`)).length;
       expect(segmentsPer("0")).toBeGreaterThanOrEqual(3);
-      for (const rep of ["1", "2", "first-0", "first-1"]) expect(segmentsPer(rep)).toBe(segmentsPer("0"));
+      for (const rep of ["1", "2", "3", "4"]) expect(segmentsPer(rep)).toBe(segmentsPer("0"));
 
       const head = async (name: string) =>
         client.send(new HeadObjectCommand({ Bucket: "movio", Key: `${video.storage_prefix}${name}` }));
       expect((await head("manifest.mpd")).ContentType).toBe("application/dash+xml");
       expect((await head("master.m3u8")).ContentType).toBe("application/vnd.apple.mpegurl");
       expect((await head("seg-0-00001.m4s")).CacheControl).toContain("immutable");
+      // The growing manifests, finished, never change again.
+      expect((await head("live-manifest.mpd")).CacheControl).toContain("immutable");
+      expect((await head("live-media_0.m3u8")).CacheControl).toContain("immutable");
       expect((await head("poster.jpg")).ContentType).toBe("image/jpeg");
       const vtt = await client.send(
         new GetObjectCommand({ Bucket: "movio", Key: `${video.storage_prefix}storyboard.vtt` }),
@@ -116,69 +119,6 @@ describe("transcoding", () => {
       [videoId],
     );
     expect(job.rows).toEqual([{ state: "done", attempts: 1 }]);
-  });
-
-  it("publishes the smallest rung first (playable while processing), then the whole ladder in one manifest", async () => {
-    const { videoId, token } = await newVideo();
-    await tusUpload(farm.url, token, fixtures.landscape(6, "1280x720"));
-    // Watch the row: it must be seen processing with media published (first playable).
-    let sawPlayable: { prefix: string; dash: string } | undefined;
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const { rows } = await db().query<{
-        status: string;
-        storage_prefix: string | null;
-        media: { dash: string } | null;
-      }>("select status, storage_prefix, media from videos where id = $1", [videoId]);
-      const row = rows[0]!;
-      if (row.status === "processing" && row.media && row.storage_prefix) {
-        sawPlayable ??= { prefix: row.storage_prefix, dash: row.media.dash };
-      }
-      if (row.status === "ready" || row.status === "failed" || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(sawPlayable?.dash).toBe("manifest-first.mpd");
-    const { rows } = await db().query<{
-      media: { dash: string; playableAt: string };
-      ready_at: Date;
-      storage_prefix: string;
-    }>("select media, ready_at, storage_prefix from videos where id = $1 and status = 'ready'", [videoId]);
-    const ready = rows[0]!;
-    expect(ready.storage_prefix).toBe(sawPlayable!.prefix);
-    expect(Date.parse(ready.media.playableAt)).toBeLessThan(ready.ready_at.getTime());
-
-    const client = s3();
-    const read = async (name: string) =>
-      (
-        await client.send(new GetObjectCommand({ Bucket: "movio", Key: `${ready.storage_prefix}${name}` }))
-      ).Body!.transformToString();
-    try {
-      const first = await read("manifest-first.mpd");
-      expect([...first.matchAll(/<Representation [^>]*height="(\d+)"/g)].map((m) => m[1])).toEqual(["240"]);
-      expect(first).toContain('contentType="audio"');
-      // The final manifest: every rung (the first run's included) and the audio, each segment stored.
-      const final = await read("manifest.mpd");
-      const reps = [
-        ...final.matchAll(
-          /<Representation id="([^"]+)"[^>]*>\s*(?:<AudioChannelConfiguration[^>]*>\s*)?<SegmentTemplate[^>]*initialization="([^"]+)" media="([^"]+)"/g,
-        ),
-      ];
-      expect(reps.map((m) => m[1])).toEqual(["0", "1", "2", "first-0", "first-1"]);
-      for (const [, id, init, media] of reps) {
-        const expand = (t: string) => t.replace("$RepresentationID$", id!).replace("$Number%05d$", "00003");
-        await client.send(
-          new HeadObjectCommand({ Bucket: "movio", Key: `${ready.storage_prefix}${expand(init!)}` }),
-        );
-        await client.send(
-          new HeadObjectCommand({ Bucket: "movio", Key: `${ready.storage_prefix}${expand(media!)}` }),
-        );
-      }
-      const master = await read("master.m3u8");
-      expect(master.match(/#EXT-X-STREAM-INF:[^\n]*AUDIO="group_A1"/g)).toHaveLength(4);
-      expect(master).toMatch(/#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="group_A1"[^\n]*URI="media-first-1.m3u8"/);
-    } finally {
-      client.destroy();
-    }
   });
 
   it("handles portrait video without upscaling (short side picks the rungs)", async () => {

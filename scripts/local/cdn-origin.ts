@@ -3,7 +3,8 @@
  * on every request exactly as Gcore does (missing or wrong → 403, expired → 410, a token is
  * good for one directory only, `%2F` in a path → 403), forwards the token into manifests, playlists and storyboard
  * tracks (Gcore's query-string forwarding), and serves byte ranges with the right
- * Content-Type, caching headers and CORS. A dev component of the local stack only.
+ * Content-Type, CORS, and the Cache-Control stored with each object (growing manifests
+ * `no-store`), falling back to the rule by name. A dev component of the local stack only.
  */
 import http from "node:http";
 import type { Readable } from "node:stream";
@@ -96,7 +97,8 @@ async function serve(options: CdnOriginOptions, req: http.IncomingMessage, res: 
       ...CORS_HEADERS,
       "content-type": contentTypeFor(key, object.ContentType),
       "accept-ranges": "bytes",
-      "cache-control": cacheControlFor(key),
+      // What the farm stored with the object (a growing manifest: no-store), as Gcore passes it on.
+      "cache-control": object.CacheControl ?? cacheControlFor(key),
     };
     if (object.ContentLength !== undefined) headers["content-length"] = String(object.ContentLength);
     if (object.ContentRange) headers["content-range"] = object.ContentRange;
@@ -138,7 +140,8 @@ async function serveRewritten(
       ...CORS_HEADERS,
       "content-type": contentTypeFor(key, object.ContentType),
       "content-length": Buffer.byteLength(body),
-      "cache-control": "private, max-age=60",
+      // The body carries the viewer's token: private, and never cached while it still grows.
+      "cache-control": /\bno-store\b/.test(object.CacheControl ?? "") ? "no-store" : "private, max-age=60",
     });
     res.end(req.method === "HEAD" ? undefined : body);
   } catch (err) {

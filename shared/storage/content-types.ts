@@ -18,13 +18,22 @@ export function contentTypeFor(key: string, stored?: string): string {
 }
 
 /**
+ * A manifest that still grows while its video is encoded (HLS EVENT playlists, a dynamic MPD):
+ * never cached, so a player's reload sees the new segments. The farm stores it with this
+ * Cache-Control; the CDN (Gcore, or the local origin) passes the stored value on.
+ */
+export const GROWING_CACHE_CONTROL = "no-store";
+
+/** What never changes once stored: segments, images, versioned and finished manifests. */
+export const IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable";
+
+/**
  * Segments and images never change (a new attempt gets a new path), nor do versioned
  * manifests and subtitle files (`manifest-v3.mpd`, `manifest-v3-<attempt>.mpd`: a new subtitle
  * set gets a new version).
- * Only the base manifests ffmpeg wrote are cached briefly.
+ * Only the base manifests ffmpeg wrote are cached briefly (a growing manifest is stored with
+ * GROWING_CACHE_CONTROL, a finished one with IMMUTABLE_CACHE_CONTROL, whatever its name).
  */
 export function cacheControlFor(key: string): string {
-  return /(?<!-v\d+(?:-[0-9a-f]+)?)\.(mpd|m3u8)$/i.test(key)
-    ? "public, max-age=60"
-    : "public, max-age=31536000, immutable";
+  return /(?<!-v\d+(?:-[0-9a-f]+)?)\.(mpd|m3u8)$/i.test(key) ? "public, max-age=60" : IMMUTABLE_CACHE_CONTROL;
 }

@@ -73,6 +73,28 @@ export class ObjectStorage {
     return keys;
   }
 
+  /**
+   * Uploads one file to `key` (a segment published while its encode runs); `cacheControl`
+   * overrides the name's rule (a growing manifest must not be cached).
+   */
+  async putFile(key: string, file: string, options: { cacheControl?: string; signal?: AbortSignal } = {}) {
+    const { size } = await stat(file);
+    await this.withRetry(() => {
+      options.signal?.throwIfAborted();
+      return this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: createReadStream(file),
+          ContentLength: size,
+          ContentType: contentTypeFor(key),
+          CacheControl: options.cacheControl ?? cacheControlFor(key),
+        }),
+        { abortSignal: options.signal },
+      );
+    }, options.signal);
+  }
+
   /** A small text object (a manifest), read whole. */
   async readText(key: string): Promise<string> {
     return this.withRetry(async () => {
@@ -82,20 +104,26 @@ export class ObjectStorage {
   }
 
   /** Stores small text objects (subtitle files, manifests) under `prefix`, with their type and cache rules. */
-  async putTexts(prefix: string, files: Map<string, string>): Promise<void> {
+  async putTexts(
+    prefix: string,
+    files: Map<string, string>,
+    options: { cacheControl?: string; signal?: AbortSignal } = {},
+  ): Promise<void> {
     await Promise.all(
       [...files].map(([name, body]) =>
-        this.withRetry(() =>
-          this.client.send(
+        this.withRetry(() => {
+          options.signal?.throwIfAborted();
+          return this.client.send(
             new PutObjectCommand({
               Bucket: this.bucket,
               Key: `${prefix}${name}`,
               Body: body,
               ContentType: contentTypeFor(name),
-              CacheControl: cacheControlFor(name),
+              CacheControl: options.cacheControl ?? cacheControlFor(name),
             }),
-          ),
-        ),
+            { abortSignal: options.signal },
+          );
+        }, options.signal),
       ),
     );
   }

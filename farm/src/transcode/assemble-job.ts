@@ -28,7 +28,7 @@ import { renderReadySubtitles } from "../subtitles/transcode-subtitles.ts";
 import { AUDIO_FILE, chunkFileName, partRungs, units } from "./chunk-plan.ts";
 import { type ChunkRun, RunAbandonedError } from "./chunk-runs.ts";
 import { type ChunkJobDeps, giveUpOnRun, type WantedRun, wantedRun } from "./encode-chunk-job.ts";
-import { finishFirstManifests, joinWithFirst } from "./encode-first-playable.ts";
+import { finishFirstManifests, joinWithFirst } from "./first-manifests.ts";
 import { publishFirstPlayable, publishLadder } from "./publish-ladder.ts";
 
 export interface AssembleDeps extends ChunkJobDeps {

@@ -17,8 +17,8 @@ import { chunkScratchPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import { chunkFileName, partRungs, units } from "./chunk-plan.ts";
 import { type ChunkRun, type ChunkRuns, RunAbandonedError } from "./chunk-runs.ts";
-import { FIRST_RUN_DECODER_OPTIONS } from "./encode-first-playable.ts";
 import { failProcessing } from "./fail-processing.ts";
+import { FIRST_RUN_DECODER_OPTIONS } from "./first-manifests.ts";
 import { serveSource } from "./source-server.ts";
 import type { VideoStore } from "./video-store.ts";
 

@@ -1,7 +1,8 @@
 /**
  * The one publish path of every transcode, single-node or chunked. The first playable
  * (`publishFirstPlayable`): once its files are under the prefix, the video — still
- * processing — points at them, so it plays while the rest encodes. The last step
+ * processing — points at them, so it plays while the rest encodes (single-node: the growing
+ * manifests of segment-publisher.ts). The last step
  * (`publishLadder`): upload the output directory,
  * mark the video ready in one transaction fenced on the job (with its renditions, its
  * subtitle set, the translations asked for at creation), then remove what is no longer
@@ -58,22 +59,35 @@ export interface PublishLadderInput {
 }
 
 /**
- * The first playable's row: its manifests (FIRST_DASH, FIRST_HLS, in `outDir`) are already
- * under `prefix`; the video, still processing, points at them in a transaction fenced on the
- * job. When it became playable, or undefined when the job or its video changed first.
+ * The first playable's row: its manifests are already under `prefix` — the chunked path's
+ * FIRST_DASH and FIRST_HLS (in `outDir`), or the single-node path's growing ones (`manifests`,
+ * with the MPD ffmpeg is writing, which declares every rendition); the video, still
+ * processing, points at them in a transaction fenced on the job. When it became playable, or
+ * undefined when the job or its video changed first.
  */
 export async function publishFirstPlayable(
   deps: Pick<PublishLadderDeps, "videos" | "queue">,
   job: Job,
-  input: { outDir: string; prefix: string; durationMs: number; storyboard: string | null },
+  input: {
+    outDir: string;
+    prefix: string;
+    durationMs: number;
+    storyboard: string | null;
+    manifests?: { dash: string; hls: string; declaredBy: string };
+  },
 ): Promise<string | undefined> {
-  const renditions = renditionsFromMpd(await readFile(path.join(input.outDir, FIRST_DASH), "utf8"));
+  const { dash, hls, declaredBy } = input.manifests ?? {
+    dash: FIRST_DASH,
+    hls: FIRST_HLS,
+    declaredBy: FIRST_DASH,
+  };
+  const renditions = renditionsFromMpd(await readFile(path.join(input.outDir, declaredBy), "utf8"));
   const playableAt = new Date().toISOString();
   const published = await deps.videos.publishPlayable(deps.queue, job, {
     prefix: input.prefix,
     durationMs: input.durationMs,
     renditions,
-    media: { dash: FIRST_DASH, hls: FIRST_HLS, poster: POSTER, storyboard: input.storyboard, playableAt },
+    media: { dash, hls, poster: POSTER, storyboard: input.storyboard, playableAt },
   });
   return published ? playableAt : undefined;
 }

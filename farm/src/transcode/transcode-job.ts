@@ -1,7 +1,8 @@
 /**
- * transcode: source → probe → ladder → poster → first playable (smallest rung + audio,
- * published) → the other rungs → storyboard → subtitles (extract, render the set) → upload →
- * publish. A source longer than CHUNK_MIN_SOURCE_S goes to the farm's nodes in chunks instead
+ * transcode: source → probe → ladder → poster → one ffmpeg for every rung and the audio, its
+ * segments published as it writes them (segment-publisher.ts: the video plays from its first
+ * segments, on growing manifests) → storyboard → subtitles (extract, render the set) → upload
+ * the rest → publish ready. A source longer than CHUNK_MIN_SOURCE_S goes to the farm's nodes in chunks instead
  * (farm/src/transcode/): this job then plans them and does only the whole-source parts.
  * Outputs go to a directory of their own per attempt (media/<video>/<attempt>/), so a stale
  * worker can never overwrite what another attempt published; publishing is fenced on the
@@ -11,11 +12,14 @@ import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
+import { audioTrackNames, nameAudioTracks } from "../media/audio-manifests.ts";
+import { encodeLadder } from "../media/encode-ladder.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
+import { LIVE_DASH, LIVE_HLS } from "../media/growing-manifests.ts";
 import { inspectSource } from "../media/inspect.ts";
 import { planLadder } from "../media/ladder.ts";
 import { MediaError } from "../media/media-error.ts";
-import { FIRST_PREFIX } from "../media/published-names.ts";
+import { DASH_MANIFEST } from "../media/published-names.ts";
 import { TONEMAP_FILTERS } from "../media/source-filters.ts";
 import { makePoster, makeStoryboardFromRendition } from "../media/thumbnails.ts";
 import type { Job, JobQueue } from "../queue/job-queue.ts";
@@ -29,10 +33,10 @@ import { prepareSubtitles } from "../subtitles/transcode-subtitles.ts";
 import { shouldChunk } from "./chunk-plan.ts";
 import type { ChunkRuns } from "./chunk-runs.ts";
 import { startChunkedTranscode } from "./chunked-transcode.ts";
-import { encodeFirstPlayable } from "./encode-first-playable.ts";
 import { failProcessing } from "./fail-processing.ts";
 import { ProcessingQuota } from "./processing-quota.ts";
 import { publishFirstPlayable, publishLadder } from "./publish-ladder.ts";
+import { SegmentPublisher } from "./segment-publisher.ts";
 import type { VideoStore } from "./video-store.ts";
 
 export interface TranscodeDeps {
@@ -114,50 +118,71 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
         let lastReport = 0;
         // The poster first: the video has it from the moment it plays.
         await makePoster(ffmpeg, source, out, info.durationMs, info.height);
-        const uploadedFirst = new Set<string>();
         const encodeStarted = performance.now();
-        let playablePublished = false;
+        // One ffmpeg for every rung and the audio; its segments are published as it writes
+        // them, and the video plays once every stream has its first one.
+        const stopEncode = new AbortController();
         let playableAt: string | undefined;
-        await encodeFirstPlayable(ffmpeg, {
-          source,
+        const publisher = new SegmentPublisher({
+          storage,
           outDir: out,
-          ladder,
-          info,
-          loudnessTarget: config.LOUDNESS_TARGET,
-          threads: config.FFMPEG_THREADS,
-          durationMs: info.durationMs,
+          prefix,
+          streams: ladder.rungs.length + info.audioStreams.length,
+          segmentSeconds: ladder.segmentSeconds,
+          audio: audioTrackNames(info.audioStreams),
+          // Back by the duration: players never hold a listed segment as "not yet available"
+          // by the clock, even when the encode runs faster than real time.
+          availabilityStartTime: new Date(Date.now() - info.durationMs).toISOString(),
           signal,
-          onProgress: (fraction) => {
-            if (Date.now() - lastReport < 1000) return;
-            lastReport = Date.now();
-            void videos.processingProgress(videoId, 2 + fraction * 85).catch(() => undefined);
-          },
-          onFirstPlayable: async () => {
+          onFirstSegments: async () => {
             // Re-processing a ready video: it keeps playing its current media until this publishes.
             if (video.status !== "processing") return;
-            for (const name of await storage.publishDirectory(out, prefix, { signal })) {
-              uploadedFirst.add(name.slice(prefix.length));
-            }
             playableAt = await publishFirstPlayable(deps, job, {
               outDir: out,
               prefix,
               durationMs: info.durationMs,
               storyboard: null,
+              manifests: { dash: LIVE_DASH, hls: LIVE_HLS, declaredBy: DASH_MANIFEST },
             });
-            playablePublished = playableAt !== undefined;
-            if (!playablePublished) {
-              throw new Error("the job or its video changed before the first rendition was published");
+            if (playableAt === undefined) {
+              throw new Error("the job or its video changed before the first segments were published");
             }
-            deps.log(`video ${videoId} playable: first rendition published`);
+            deps.log(
+              `video ${videoId} playable: first segments published ${((performance.now() - encodeStarted) / 1000).toFixed(1)} s into the encode`,
+            );
           },
         });
+        publisher.start((err) => stopEncode.abort(err));
+        try {
+          await encodeLadder(ffmpeg, {
+            source,
+            outDir: out,
+            ladder,
+            info,
+            loudnessTarget: config.LOUDNESS_TARGET,
+            threads: config.FFMPEG_THREADS,
+            durationMs: info.durationMs,
+            signal: AbortSignal.any([signal, stopEncode.signal]),
+            onProgress: (fraction) => {
+              if (Date.now() - lastReport < 1000) return;
+              lastReport = Date.now();
+              void videos.processingProgress(videoId, 2 + fraction * 85).catch(() => undefined);
+            },
+          });
+        } catch (err) {
+          await publisher.stop();
+          // The publisher's failure (S3, the fenced row) explains the stopped encode best.
+          throw stopEncode.signal.aborted ? stopEncode.signal.reason : err;
+        }
+        await publisher.finish();
+        await nameAudioTracks(out, info.audioStreams);
         deps.metrics?.transcoded(info.durationMs / 1000, (performance.now() - encodeStarted) / 1000);
         signal.throwIfAborted();
         const smallest = ladder.rungs[ladder.rungs.length - 1]!;
         await makeStoryboardFromRendition(
           ffmpeg,
           out,
-          ladder.rungs.length > 1 ? `${FIRST_PREFIX}0` : "0",
+          String(ladder.rungs.length - 1),
           { durationMs: info.durationMs, width: smallest.width, height: smallest.height },
           dir,
         );
@@ -186,8 +211,8 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           reprocess: job.payload.reprocess === true,
           sourceKey: video.sourceKey as string,
           translateTo: video.translateTo,
-          alreadyUploaded: uploadedFirst,
-          prefixInUse: playablePublished,
+          alreadyUploaded: publisher.uploaded,
+          prefixInUse: publisher.playable && playableAt !== undefined,
           signal,
         });
         if (!published) {

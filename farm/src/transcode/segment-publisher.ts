@@ -1,0 +1,168 @@
+/**
+ * Publishes a ladder while its one ffmpeg runs: every segment ffmpeg has finished (its
+ * per-stream playlists list only those) is uploaded to its final key under the attempt's
+ * prefix, then the growing manifests that list it (farm/src/media/growing-manifests.ts), stored
+ * with GROWING_CACHE_CONTROL. Once every stream (each rung, each audio track) has a segment out,
+ * `onFirstSegments` runs once (the job publishes the video playable there). `finish`, after
+ * ffmpeg exits, publishes the rest and turns the growing manifests into finished ones (HLS
+ * `#EXT-X-ENDLIST`, a static MPD), stored immutable.
+ *
+ * Invariants: each file is uploaded once; a segment is stored before any manifest lists it; a
+ * manifest only grows. Everything goes under this attempt's prefix, so a retry (a new prefix)
+ * never mixes its segments with a dead attempt's.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { GROWING_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL } from "../../../shared/storage/content-types.ts";
+import type { AudioTrackName } from "../media/audio-manifests.ts";
+import {
+  ffmpegMediaPlaylist,
+  LIVE_DASH,
+  LIVE_HLS,
+  liveMasterText,
+  liveMediaPlaylist,
+  liveMediaPlaylistText,
+  liveMpdText,
+  parseMediaPlaylist,
+  type StreamSegments,
+} from "../media/growing-manifests.ts";
+import { DASH_MANIFEST, HLS_MASTER } from "../media/published-names.ts";
+import type { ObjectStorage } from "../storage/object-storage.ts";
+
+export interface SegmentPublisherInput {
+  storage: Pick<ObjectStorage, "putFile" | "putTexts">;
+  /** Where ffmpeg writes (its manifest.mpd, master.m3u8, media_N.m3u8 and segments). */
+  outDir: string;
+  prefix: string;
+  /** Streams ffmpeg writes: the rungs, then the audio tracks (their representation ids 0…n-1). */
+  streams: number;
+  segmentSeconds: number;
+  audio: AudioTrackName[];
+  /** The growing MPD's availabilityStartTime (ISO): the same in every update. */
+  availabilityStartTime: string;
+  signal: AbortSignal;
+  /** Once every stream has a published segment and the manifests list it. */
+  onFirstSegments: () => Promise<void>;
+  pollMs?: number;
+}
+
+export class SegmentPublisher {
+  /** Files of outDir stored under the prefix. */
+  readonly uploaded = new Set<string>();
+  /** Per stream, the segments stored so far (what the growing manifests list). */
+  private readonly published: StreamSegments[] = [];
+  private firstDone = false;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private failure: unknown;
+
+  constructor(private readonly input: SegmentPublisherInput) {}
+
+  /** Starts watching; `onError` is told if a publish fails (the job stops its encode then). */
+  start(onError: (err: unknown) => void): void {
+    const pollMs = this.input.pollMs ?? 250;
+    this.loop = (async () => {
+      while (!this.stopped) {
+        try {
+          await this.publishNew(false);
+        } catch (err) {
+          this.failure = err;
+          this.stopped = true;
+          onError(err);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+    })();
+  }
+
+  /** Stops watching (the encode failed or was stopped); what is stored stays consistent. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+  }
+
+  /** After ffmpeg exited: publishes the last segments, then the finished manifests. */
+  async finish(): Promise<void> {
+    await this.stop();
+    if (this.failure) throw this.failure;
+    await this.publishNew(true);
+  }
+
+  /** Whether the first segments were published (the video plays from this prefix). */
+  get playable(): boolean {
+    return this.firstDone;
+  }
+
+  private async publishNew(ended: boolean): Promise<void> {
+    const { storage, outDir, prefix, signal } = this.input;
+    const lists = await Promise.all(
+      Array.from({ length: this.input.streams }, (_, i) =>
+        readFile(path.join(outDir, ffmpegMediaPlaylist(i)), "utf8").then(parseMediaPlaylist, () => undefined),
+      ),
+    );
+    if (ended && lists.some((list) => !list)) throw new Error("ffmpeg wrote no playlist for some stream");
+    let grew = false;
+    await Promise.all(
+      lists.map(async (list, i) => {
+        if (!list) return;
+        const stored = this.published[i] ?? { init: list.init, segments: [] };
+        this.published[i] = stored;
+        for (const name of [list.init, ...list.segments.slice(stored.segments.length).map((s) => s.uri)]) {
+          if (this.uploaded.has(name)) continue;
+          await storage.putFile(`${prefix}${name}`, path.join(outDir, name), { signal });
+          this.uploaded.add(name);
+        }
+        if (list.segments.length > stored.segments.length) {
+          stored.segments = list.segments.slice();
+          grew = true;
+        }
+      }),
+    );
+    if (!grew && !ended) return;
+    const ready = this.published.filter((s) => s && s.segments.length > 0).length === this.input.streams;
+    if (!ready && !ended) return;
+    if (!(await this.putManifests(ended))) return;
+    if (!this.firstDone && !ended) {
+      this.firstDone = true;
+      await this.input.onFirstSegments();
+    }
+  }
+
+  /** False when ffmpeg has not written its own manifests yet (they come with its playlists). */
+  private async putManifests(ended: boolean): Promise<boolean> {
+    const { outDir, audio } = this.input;
+    const read = (name: string) =>
+      readFile(path.join(outDir, name), "utf8").catch((err: NodeJS.ErrnoException) => {
+        if (err.code === "ENOENT" && !ended) return undefined;
+        throw err;
+      });
+    const [master, mpd] = await Promise.all([read(HLS_MASTER), read(DASH_MANIFEST)]);
+    if (master === undefined || mpd === undefined) return false;
+    const files = new Map<string, string>();
+    this.published.forEach((stream, i) => {
+      files.set(liveMediaPlaylist(i), liveMediaPlaylistText(stream, this.input.segmentSeconds, ended));
+    });
+    files.set(LIVE_HLS, liveMasterText(master, audio));
+    files.set(
+      LIVE_DASH,
+      liveMpdText({
+        ffmpegMpd: mpd,
+        streams: new Map(this.published.map((stream, i) => [String(i), stream])),
+        availabilityStartTime: this.input.availabilityStartTime,
+        publishTime: new Date().toISOString(),
+        audio,
+        ended,
+        segmentSeconds: this.input.segmentSeconds,
+      }),
+    );
+    const cacheControl = ended ? IMMUTABLE_CACHE_CONTROL : GROWING_CACHE_CONTROL;
+    const options = { cacheControl, signal: this.input.signal };
+    // The media playlists first: the master never names a playlist that is not there yet.
+    const top = new Map([...files].filter(([name]) => name === LIVE_HLS || name === LIVE_DASH));
+    for (const name of top.keys()) files.delete(name);
+    await this.input.storage.putTexts(this.input.prefix, files, options);
+    await this.input.storage.putTexts(this.input.prefix, top, options);
+    return true;
+  }
+}
