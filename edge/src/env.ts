@@ -42,6 +42,12 @@ export interface Bindings {
   TRANSLATE_MONTHLY_CHARS?: string;
   AWS_TRANSLATE_ENDPOINT?: string;
   AWS_ACCESS_KEY_ID?: string;
+  /** Automatic captions: endpoint override, global switch, languages, monthly minutes, longest video. */
+  AWS_TRANSCRIBE_ENDPOINT?: string;
+  TRANSCRIBE_ENABLED?: string;
+  TRANSCRIBE_LANGUAGE_OPTIONS?: string;
+  TRANSCRIBE_MONTHLY_MINUTES?: string;
+  TRANSCRIBE_MAX_DURATION_S?: string;
   /** `postgres` (default) or `algolia`, with the Algolia app, search-only key, index and hosts. */
   SEARCH_PROVIDER?: string;
   ALGOLIA_APP_ID?: string;

@@ -122,6 +122,7 @@ describe("GET /api/v1/capabilities", () => {
     expect(off.status).toBe(200);
     expect(off.body).toEqual({
       translation: { enabled: false },
+      captions: { enabled: false, languages: [], maxDurationS: 14400, monthlyMinutes: 600 },
       subtitles: { maxBytes: 2097152, formats: ["vtt", "srt"] },
     });
     const on = await callJson("GET", "/api/v1/capabilities", {
@@ -129,6 +130,7 @@ describe("GET /api/v1/capabilities", () => {
     });
     expect(on.body).toEqual({
       translation: { enabled: true },
+      captions: { enabled: false, languages: [], maxDurationS: 14400, monthlyMinutes: 600 },
       subtitles: { maxBytes: 1000, formats: ["vtt", "srt"] },
     });
   });

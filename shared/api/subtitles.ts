@@ -21,7 +21,8 @@ export const SubtitleTrackSchema = z
     label: z.string().openapi({ example: "English" }),
     kind: Kind,
     origin: Origin.openapi({
-      description: "`embedded` in the upload, `uploaded` as a file, `machine` translated",
+      description:
+        "`embedded` in the upload, `uploaded` as a file, `machine` translated, `auto` generated from speech",
     }),
     status: z.enum([...SUBTITLE_STATUSES, "publishing"]).openapi({
       description:
@@ -39,6 +40,9 @@ export const SubtitleTrackSchema = z
       .string()
       .optional()
       .openapi({ description: "The track a machine translation was made from" }),
+    reviewed: z.boolean().optional().openapi({
+      description: "Auto tracks: a person edited it, so a later transcription never overwrites it",
+    }),
   })
   .openapi("SubtitleTrack");
 
@@ -155,6 +159,13 @@ export const TranslationsResponse = z
 export const CapabilitiesSchema = z
   .object({
     translation: z.object({ enabled: z.boolean() }),
+    /** Automatic captions from speech: on or off, the languages recognised, the limits. */
+    captions: z.object({
+      enabled: z.boolean(),
+      languages: z.array(z.string()),
+      maxDurationS: z.number().int(),
+      monthlyMinutes: z.number().int(),
+    }),
     subtitles: z.object({ maxBytes: z.number().int(), formats: z.array(z.enum(["vtt", "srt"])) }),
   })
   .openapi("Capabilities");

@@ -105,7 +105,7 @@ export const PlaybackSchema = z
           lang: z.string().nullable().openapi({ description: "BCP 47; null when unknown" }),
           label: z.string(),
           kind: z.enum(["subtitles", "captions"]),
-          origin: z.enum(["embedded", "uploaded", "machine"]),
+          origin: z.enum(["embedded", "uploaded", "machine", "auto"]),
           default: z.boolean(),
           url: z.string().openapi({ description: "Signed WebVTT file on the CDN" }),
         }),

@@ -7,6 +7,7 @@ import { publicJwksJson } from "../auth/public-jwks.ts";
 import { booleanFlag, optionalString, positiveInt, postgresUrl } from "./env-types.ts";
 import { logConfigFields } from "./log-config.ts";
 import { algoliaHosts, algoliaIndex, requireAlgolia, searchProvider } from "./search-config.ts";
+import { transcriptionConfigFields } from "./transcription.ts";
 
 /**
  * Gcore's secure-token key. Gcore allows 6–32 characters, but every viewer sees
@@ -103,6 +104,8 @@ const edgeConfigFields = z.object({
    */
   AWS_TRANSLATE_ENDPOINT: optionalString.pipe(z.url().optional()),
   AWS_ACCESS_KEY_ID: optionalString,
+  /** Automatic captions from speech (Amazon Transcribe): shared/config/transcription.ts. */
+  ...transcriptionConfigFields,
   /**
    * Browser origins on other sites allowed to call the API (comma-separated, e.g.
    * `https://app.example.com`); empty: same-origin only (the web app needs nothing here).

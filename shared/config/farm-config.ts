@@ -5,6 +5,7 @@ import { z } from "zod";
 import { booleanFlag, optionalString, port, positiveInt, postgresUrl } from "./env-types.ts";
 import { logConfigFields } from "./log-config.ts";
 import { algoliaHosts, algoliaIndex, requireAlgolia, searchProvider } from "./search-config.ts";
+import { transcriptionConfigFields } from "./transcription.ts";
 
 const farmConfigFields = z.object({
   FARM_HOST: z.string().default("127.0.0.1"),
@@ -99,6 +100,8 @@ const farmConfigFields = z.object({
   CHUNK_MIN_SOURCE_S: positiveInt(120),
   /** Length of one chunk: a whole number of the ladder's 2 s segments. */
   CHUNK_SECONDS: positiveInt(30).refine((n) => n % 2 === 0, "must be a whole number of 2 s segments (even)"),
+  /** Length of one piece of a chunked run's audio (an encode_audio job each). */
+  CHUNK_AUDIO_SECONDS: positiveInt(300),
   /** ffmpeg threads for one transcode (0 = let ffmpeg decide). */
   FFMPEG_THREADS: z.coerce.number().int().min(0).default(0),
   /** Keep the uploaded source after publishing, for re-processing. */
@@ -173,6 +176,17 @@ const farmConfigFields = z.object({
   AWS_WEB_IDENTITY_TOKEN_FILE: optionalString,
   AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: optionalString,
   AWS_CONTAINER_CREDENTIALS_FULL_URI: optionalString,
+  /** Automatic captions from speech (Amazon Transcribe): shared/config/transcription.ts. */
+  ...transcriptionConfigFields,
+  /** Polls of a running transcription: the first after this, then ×1.5 each up to the cap. */
+  TRANSCRIBE_POLL_BASE_MS: positiveInt(5000),
+  TRANSCRIBE_POLL_CAP_MS: positiveInt(60_000),
+  /** A transcription still running after this long is deleted and its track failed. */
+  TRANSCRIBE_MAX_WAIT_S: positiveInt(6 * 3600),
+  /** Retry backoff of a failed attempt (throttling); tests make it fast. */
+  TRANSCRIBE_BACKOFF_BASE_MS: positiveInt(5000),
+  /** Speaker labels (a new cue when the speaker changes): up to this many speakers; 0 is off. */
+  TRANSCRIBE_MAX_SPEAKERS: z.coerce.number().int().min(0).max(30).default(0),
   /** Characters a video may send to machine translation in all (it is billed per character). */
   TRANSLATE_MAX_CHARS_PER_VIDEO: positiveInt(200_000),
   /**

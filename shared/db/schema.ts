@@ -42,7 +42,7 @@ export interface PublishedSubtitle {
   lang: string | null;
   label: string;
   kind: "subtitles" | "captions";
-  origin: "embedded" | "uploaded" | "machine";
+  origin: "embedded" | "uploaded" | "machine" | "auto";
   isDefault: boolean;
   file: string;
 }

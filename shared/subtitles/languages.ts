@@ -70,6 +70,11 @@ export function languageLabel(bcp47: string | null | undefined): string {
   return bcp47;
 }
 
+/** The label of a track generated from speech, which must say so: "English (auto-generated)". */
+export function autoLabel(bcp47: string | null): string {
+  return bcp47 ? `${languageLabel(bcp47)} (auto-generated)` : "Auto-generated captions";
+}
+
 /** The label of a machine-translated track, which must say so: "Français (auto-translated)". */
 export function machineLabel(bcp47: string): string {
   return `${languageLabel(bcp47)} (auto-translated)`;

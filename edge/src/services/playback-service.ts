@@ -21,7 +21,7 @@ export interface Playback {
     lang: string | null;
     label: string;
     kind: "subtitles" | "captions";
-    origin: "embedded" | "uploaded" | "machine";
+    origin: "embedded" | "uploaded" | "machine" | "auto";
     default: boolean;
     url: string;
   }[];

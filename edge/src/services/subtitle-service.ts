@@ -183,7 +183,7 @@ export class SubtitleService {
     // `now()` is the transaction's start: the value the update below wrote, if it did.
     const updated = sql`t.id = ${id}::uuid and t.updated_at = now()`;
     const [update, , , , selected] = await this.db.batch([
-      this.db.execute(sql`update subtitle_tracks set cue_count = ${cues.length}::int, updated_at = now()
+      this.db.execute(sql`update subtitle_tracks set cue_count = ${cues.length}::int, updated_at = now(), edited_at = now()
         where id = ${id}::uuid and updated_at = ${target.version}::timestamptz and ${videoLive(videoId)}
         returning id`),
       this.db.execute(sql`delete from subtitle_cues

@@ -26,6 +26,8 @@ export interface TrackRow {
   isForced: boolean;
   cueCount: number;
   sourceTrackId: string | null;
+  /** A person edited the cues (an auto track counts as reviewed then). */
+  edited: boolean;
   /** Ready but not yet in the playable video's live manifests (see the header). */
   unpublished: boolean;
 }
@@ -43,13 +45,13 @@ const unpublished = sql`(t.status = 'ready' and exists (
 export const trackJson = sql`json_build_object('id', t.id, 'lang', t.language, 'label', t.label, 'kind', t.kind,
   'origin', t.origin, 'status', t.status, 'errorCode', t.error_code, 'errorMessage', t.error_message,
   'isDefault', t.is_default, 'isForced', t.is_forced, 'cueCount', t.cue_count, 'sourceTrackId', t.source_track_id,
-  'unpublished', ${unpublished})`;
+  'edited', t.edited_at is not null, 'unpublished', ${unpublished})`;
 
 /** Which track a reader gets when several origins share a language: a person's file first. */
-export const READ_PREFERENCE = sql`case t.origin when 'uploaded' then 0 when 'machine' then 1 else 2 end`;
+export const READ_PREFERENCE = sql`case t.origin when 'uploaded' then 0 when 'machine' then 1 when 'embedded' then 2 else 3 end`;
 
 /** Which track a translation starts from: never a translation when an original exists. */
-export const SOURCE_PREFERENCE = ["uploaded", "embedded", "machine"] as const;
+export const SOURCE_PREFERENCE = ["uploaded", "embedded", "auto", "machine"] as const;
 
 /** Every track of the video whose id is `videoId` (a column or a value), as one JSON array (`videoId`: a column or a uuid-typed value). */
 export function tracksJson(videoId: SQL): SQL<TrackRow[]> {
@@ -71,5 +73,6 @@ export function toSubtitleTrack(row: TrackRow): SubtitleTrack {
     isForced: row.isForced,
     cueCount: row.cueCount,
     ...(row.sourceTrackId ? { sourceTrackId: row.sourceTrackId } : {}),
+    ...(row.origin === "auto" ? { reviewed: row.edited } : {}),
   };
 }

@@ -10,7 +10,7 @@ import type { JobType } from "../../../shared/jobs/job-types.ts";
 import type { JobStats } from "./job-stats.ts";
 
 /** How an attempt ended: the runner's outcomes (`retry`: failed, will run again). */
-export type JobOutcome = "done" | "retry" | "failed" | "lost" | "cancelled" | "shutdown";
+export type JobOutcome = "done" | "retry" | "failed" | "lost" | "cancelled" | "shutdown" | "waiting";
 
 /** Why an upload request or an upload failed (docs/operations.md lists them). */
 export type UploadFailure = "error" | "aborted" | "refused" | "expired";

@@ -14,6 +14,7 @@ const LEVEL: Record<JobEventKind, LogLevel> = {
   lost: "warn",
   cancelled: "info",
   shutdown: "info",
+  waiting: "info",
 };
 
 export function jobEventReporter(

@@ -226,6 +226,24 @@ export class JobQueue {
   }
 
   /**
+   * The handler is waiting on something outside (RescheduleJob): queued again after `delayMs`
+   * with `payload` (checked against the type's schema), the attempt not counted. A job an
+   * admin cancelled meanwhile ends cancelled instead.
+   */
+  async reschedule(job: Job, delayMs: number, payload: unknown): Promise<boolean> {
+    const checked = jobPayloadSchemas[job.type].parse(payload);
+    return this.settle(
+      job,
+      "released",
+      `state = case when cancel_requested_at is null then 'queued' else 'cancelled' end,
+       finished_at = case when cancel_requested_at is null then null else now() end,
+       locked_by = null, attempts = greatest(attempts - 1, 0), last_error = null,
+       payload = $4::jsonb, run_at = now() + ($5 || ' milliseconds')::interval`,
+      [JSON.stringify(checked), String(Math.max(0, Math.round(delayMs)))],
+    );
+  }
+
+  /**
    * Running jobs an admin cancelled whose runner is gone (lease lapsed, nobody will see the
    * heartbeat answer): settled as cancelled. Returns how many.
    */

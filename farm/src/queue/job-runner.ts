@@ -14,8 +14,9 @@ import type { JobType } from "../../../shared/jobs/job-types.ts";
 import { backoffMs, type JobPolicies } from "./job-policies.ts";
 import { CANCELLED_BY_ADMIN, type Job, type JobQueue } from "./job-queue.ts";
 import { PermanentJobError } from "./permanent-job-error.ts";
+import { RescheduleJob } from "./reschedule-job.ts";
 
-export { PermanentJobError };
+export { PermanentJobError, RescheduleJob };
 
 export interface JobContext {
   signal: AbortSignal;
@@ -42,8 +43,19 @@ export interface JobRunnerOptions {
   onEvent?: (event: JobEvent) => void;
 }
 
-/** How an attempt ended (`retry`: it failed and will run again), or that it started. */
-export type JobEventKind = "started" | "done" | "retry" | "failed" | "lost" | "cancelled" | "shutdown";
+/**
+ * How an attempt ended (`retry`: it failed and will run again; `waiting`: it asked to run
+ * again later, RescheduleJob), or that it started.
+ */
+export type JobEventKind =
+  | "started"
+  | "done"
+  | "retry"
+  | "failed"
+  | "lost"
+  | "cancelled"
+  | "shutdown"
+  | "waiting";
 
 export interface JobEvent {
   kind: JobEventKind;
@@ -150,6 +162,14 @@ export class JobRunner {
       this.event(job, "shutdown", `${label} handed back to the queue (shutdown)`);
     } else {
       const { error } = outcome;
+      if (error instanceof RescheduleJob) {
+        // Waiting on something outside the farm: the slot goes to other work meanwhile.
+        await this.settle(label, () => this.queue.reschedule(job, error.delayMs, error.payload));
+        this.event(job, "waiting", `${label} waiting, runs again in ${error.delayMs} ms`, {
+          retryInMs: error.delayMs,
+        });
+        return;
+      }
       if (!(error instanceof PermanentJobError) && job.attempts < policy.attempts) {
         const delay = backoffMs(policy, job.attempts);
         await this.settle(label, () => this.queue.fail(job, errorText(error), delay, stderrTailOf(error)));

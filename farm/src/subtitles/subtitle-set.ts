@@ -22,7 +22,7 @@ export interface PublishableTrack {
   language: string | null;
   label: string;
   kind: "subtitles" | "captions";
-  origin: "embedded" | "uploaded" | "machine";
+  origin: "embedded" | "uploaded" | "machine" | "auto";
   isDefault: boolean;
   isForced: boolean;
   cues: Cue[];

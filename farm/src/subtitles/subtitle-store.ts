@@ -53,7 +53,7 @@ export class SubtitleStore {
       language: string | null;
       label: string;
       kind: "subtitles" | "captions";
-      origin: "embedded" | "uploaded" | "machine";
+      origin: "embedded" | "uploaded" | "machine" | "auto";
       is_default: boolean;
       is_forced: boolean;
       cues: Cue[];
