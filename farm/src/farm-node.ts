@@ -6,6 +6,7 @@
 import type http from "node:http";
 import { hostname } from "node:os";
 import type { FarmConfig } from "../../shared/config/farm-config.ts";
+import { transcriptionOffReason } from "../../shared/config/transcription.ts";
 import { createLogger, type Logger } from "../../shared/logging/logger.ts";
 import { createS3Client, farmS3Settings } from "../../shared/storage/s3-client.ts";
 import { createDbPool } from "./db/pool.ts";
@@ -33,6 +34,7 @@ import { SearchWordsPrune } from "./search/search-words-prune.ts";
 import { ObjectStorage } from "./storage/object-storage.ts";
 import { publishSubtitlesHandler } from "./subtitles/publish-subtitles-job.ts";
 import { SubtitleStore } from "./subtitles/subtitle-store.ts";
+import { transcribeHandler } from "./subtitles/transcribe-job.ts";
 import { translateHandler } from "./subtitles/translate-job.ts";
 import { assembleVideoHandler } from "./transcode/assemble-job.ts";
 import { ChunkRuns } from "./transcode/chunk-runs.ts";
@@ -123,6 +125,7 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
       retire_media: retireMediaHandler({ db, storage, log: nodeLog }),
       publish_subtitles: publishSubtitlesHandler({ db, storage, subtitles, search, log: nodeLog }),
       translate_subtitles: translateHandler({ db, queue, config, log: nodeLog }),
+      transcribe_audio: transcribeHandler({ db, queue, storage, ffmpeg, config, log: nodeLog }),
       webhook_event: webhookEventHandler({ db, queue, config, log: nodeLog }),
       deliver_webhook: deliverWebhookHandler({ db, queue, config, log: nodeLog }),
       // Only with SMTP_URL; without it mail waits in the queue for a node that can send.
@@ -153,6 +156,10 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
     },
   );
   if (options.work !== false) {
+    const captionsOff = transcriptionOffReason(config);
+    nodeLog(
+      captionsOff ? `automatic captions off: ${captionsOff}` : "automatic captions on (Amazon Transcribe)",
+    );
     void removeStaleScratch(config.FARM_TMP_DIR).then(
       (n) => n > 0 && nodeLog(`removed ${n} scratch directories of crashed runs`),
       () => undefined,

@@ -30,6 +30,28 @@ export const jobPayloadSchemas = {
   }),
   /** Machine-translate one track's cues into one language (AWS Translate). */
   translate_subtitles: z.object({ sourceTrackId: z.uuid(), to: z.string().min(2).max(35) }),
+  /**
+   * Captions from the video's speech (Amazon Transcribe, farm/src/subtitles/transcribe-job.ts).
+   * Queued after its first playable; `regenerate`: asked for by the owner (runs even when the
+   * video has a text track or opted out). Once the provider's job is started the handler
+   * re-queues itself with a delay to poll it, remembering `providerJob` (its name), `trackId`,
+   * `polls` and `startedAt` here, so a farm restart resumes the same job (no second bill).
+   */
+  transcribe_audio: z.object({
+    regenerate: z.boolean().optional(),
+    trackId: z.uuid().optional(),
+    providerJob: z
+      .string()
+      .regex(/^[0-9a-zA-Z._-]{1,200}$/)
+      .optional(),
+    /** Object keys to remove when done: the audio sent and the transcript written. */
+    audioKey: z.string().min(1).optional(),
+    outputKey: z.string().min(1).optional(),
+    polls: z.number().int().min(0).optional(),
+    startedAt: z.iso.datetime().optional(),
+    /** Seconds reserved in the owner's month (trued up to nothing if the job never starts). */
+    reservedSeconds: z.number().int().min(0).optional(),
+  }),
   /** Write the video's ready subtitle tracks as files and re-publish its manifests (no re-encode). */
   publish_subtitles: z.object({}),
   /**
@@ -97,6 +119,8 @@ export const JOB_TRAITS: { [T in JobType]: JobTraits<T> } = {
   // Not deduplicated: each names its own directories, and deleting twice is harmless.
   retire_media: { priority: 10 },
   translate_subtitles: { priority: 5, activeKey: (videoId, payload) => `${videoId}:${payload.to}` },
+  // One transcription per video at a time: a re-generation asked for while one runs adds nothing.
+  transcribe_audio: { priority: 4, activeKey: (videoId) => videoId },
   // Not deduplicated: a change made while a publish runs needs a publish after it. Publishing
   // is idempotent and reads the latest state, so an extra one costs only a few small files.
   publish_subtitles: { priority: 20 },

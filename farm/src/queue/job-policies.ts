@@ -26,6 +26,8 @@ export interface PolicyConfig {
   /** Mail retry backoff (tests make it fast); default 10 s doubling up to 30 min. */
   MAIL_BACKOFF_BASE_MS?: number;
   MAIL_BACKOFF_CAP_MS?: number;
+  /** Transcription retry backoff (tests make it fast); default 5 s doubling up to 5 min. */
+  TRANSCRIBE_BACKOFF_BASE_MS?: number;
 }
 
 export function jobPolicies(config: PolicyConfig): JobPolicies {
@@ -62,6 +64,17 @@ export function jobPolicies(config: PolicyConfig): JobPolicies {
       backoffBaseMs: 5000,
       backoffCapMs: 5 * 60_000,
       stopsWhenVideoDeleted: true,
+    },
+    // One attempt is an audio extraction and an API call, or one poll: short. Waiting for the
+    // provider is a re-queue with a delay (RescheduleJob), so it holds no slot. Deleting the
+    // video does not stop it: the handler itself cancels the provider's job and removes files.
+    transcribe_audio: {
+      attempts: 8,
+      timeoutMs: 30 * 60_000,
+      concurrency: 2,
+      backoffBaseMs: config.TRANSCRIBE_BACKOFF_BASE_MS ?? 5000,
+      backoffCapMs: 5 * 60_000,
+      stopsWhenVideoDeleted: false,
     },
     publish_subtitles: {
       attempts: 6,
