@@ -140,8 +140,8 @@ async function serveRewritten(
       ...CORS_HEADERS,
       "content-type": contentTypeFor(key, object.ContentType),
       "content-length": Buffer.byteLength(body),
-      // The body carries the viewer's token: private, and never cached while it still grows.
-      "cache-control": /\bno-store\b/.test(object.CacheControl ?? "") ? "no-store" : "private, max-age=60",
+      // As stored (a growing manifest: no-store), but private: the body carries the viewer's token.
+      "cache-control": (object.CacheControl ?? cacheControlFor(key)).replace(/\bpublic\b/, "private"),
     });
     res.end(req.method === "HEAD" ? undefined : body);
   } catch (err) {

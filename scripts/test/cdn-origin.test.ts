@@ -9,6 +9,7 @@ import path from "node:path";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkToken, directoryOf, gcoreMd5, tokenQuery } from "../../shared/playback/gcore-token.ts";
+import { GROWING_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL } from "../../shared/storage/content-types.ts";
 import { createS3Client } from "../../shared/storage/s3-client.ts";
 import { type CdnOrigin, startCdnOrigin } from "../local/cdn-origin.ts";
 import { rewriteForToken } from "../local/manifest-rewrite.ts";
@@ -146,6 +147,26 @@ describe("local CDN origin", () => {
     expect(res.headers.get("content-type")).toBe("application/dash+xml");
     const query = new URL(url).search.slice(1);
     expect(await res.text()).toContain(`media="seg-0-$Number$.m4s?${query}"`);
+  });
+
+  it("passes on the Cache-Control stored with an object: growing manifests never cached, finished ones for good", async () => {
+    const put = (key: string, body: string, CacheControl: string) =>
+      s3.send(new PutObjectCommand({ Bucket: "movio", Key: `${base}${key}`, Body: body, CacheControl }));
+    const playlist =
+      '#EXTM3U\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXT-X-MAP:URI="init-0.m4s"\n#EXTINF:2,\nseg-0-1.m4s\n';
+    await put("live-media_0.m3u8", playlist, GROWING_CACHE_CONTROL);
+    await put("live-manifest.mpd", '<MPD type="dynamic"></MPD>', GROWING_CACHE_CONTROL);
+    await put("finished-media_0.m3u8", `${playlist}#EXT-X-ENDLIST\n`, IMMUTABLE_CACHE_CONTROL);
+    await put("seg-0-2.m4s", "x", IMMUTABLE_CACHE_CONTROL);
+    expect((await fetch(signed("live-media_0.m3u8"))).headers.get("cache-control")).toBe("no-store");
+    expect((await fetch(signed("live-manifest.mpd"))).headers.get("cache-control")).toBe("no-store");
+    // A manifest carries the viewer's token: private, for as long as it was stored for.
+    expect((await fetch(signed("finished-media_0.m3u8"))).headers.get("cache-control")).toBe(
+      "private, max-age=31536000, immutable",
+    );
+    expect((await fetch(signed("seg-0-2.m4s"))).headers.get("cache-control")).toBe(IMMUTABLE_CACHE_CONTROL);
+    // Stored without one (older objects): the rule by name.
+    expect((await fetch(signed("manifest.mpd"))).headers.get("cache-control")).toBe("private, max-age=60");
   });
 
   it("refuses token-less (403), tampered (403), expired (410), other-directory and subdirectory (403) requests", async () => {

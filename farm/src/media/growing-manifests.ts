@@ -130,6 +130,14 @@ export function liveMpdText(input: LiveMpdInput): string {
       .replace(/\s+$/, "");
     return `<MPD${rest}\n\t${timing}\n\tavailabilityStartTime="${input.availabilityStartTime}"\n\tpublishTime="${input.publishTime}">`;
   });
+  // The server's clock, in the MPD itself (stored no-store, so never stale): players sync to it
+  // without asking a time server (dash.js's default is on the internet).
+  if (!input.ended) {
+    mpd = mpd.replace(
+      /<\/MPD>\s*$/,
+      `\t<UTCTiming schemeIdUri="urn:mpeg:dash:utc:direct:2014" value="${input.publishTime}" />\n</MPD>\n`,
+    );
+  }
   return input.audio.length > 0 ? withDashAudioNames(mpd, input.audio) : mpd;
 }
 
