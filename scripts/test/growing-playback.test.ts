@@ -180,7 +180,7 @@ describe("a growing stream", () => {
     const info = {
       interlaced: false,
       transfer: "sdr" as const,
-      audioStreams: [{ index: 1, languageTag: "eng", title: null, isDefault: true, channels: 1 }],
+      audioStreams: [{ index: 1, languageTag: "eng", title: undefined, isDefault: true, channels: 1 }],
     };
     const stop = new AbortController();
     let firstSegments!: () => void;
