@@ -9,6 +9,7 @@ import { createRouter } from "./http/openapi-app.ts";
 import { publicCache } from "./http/public-cache.ts";
 import { requestContext } from "./http/request-context.ts";
 import { services } from "./http/services.ts";
+import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { capabilityRoutes } from "./routes/capabilities.ts";
@@ -41,6 +42,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", jwksRoutes);
   app.route("/", authRoutes);
   app.route("/", webSessionRoutes);
+  app.route("/", accountRoutes);
   app.route("/", videoRoutes);
   app.route("/", subtitleRoutes);
   app.route("/", searchRoutes);

@@ -28,6 +28,10 @@ describe("GET /openapi.json", () => {
         "/api/v1/auth/web/refresh",
         "/api/v1/auth/web/signup",
         "/api/v1/me",
+        "/api/v1/me/email",
+        "/api/v1/me/password",
+        "/api/v1/me/sessions",
+        "/api/v1/me/sessions/sign-out-others",
         "/api/v1/me/videos",
         "/api/v1/videos",
         "/api/v1/videos/{id}",
@@ -56,6 +60,7 @@ describe("GET /openapi.json", () => {
       ].sort(),
     );
     expect(Object.keys(res.body.paths["/api/v1/videos/{id}"]!).sort()).toEqual(["delete", "get", "patch"]);
+    expect(Object.keys(res.body.paths["/api/v1/me"]!).sort()).toEqual(["delete", "get", "patch"]);
     const signup = res.body.components.schemas.SignupRequest!;
     expect(signup.required?.sort()).toEqual(["displayName", "email", "password"]);
     expect(signup.properties?.password).toMatchObject({ minLength: 10 });

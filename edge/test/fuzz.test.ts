@@ -112,6 +112,11 @@ const FUZZED = [
   "POST /api/v1/auth/refresh",
   "POST /api/v1/auth/logout",
   "GET /api/v1/me",
+  "PATCH /api/v1/me",
+  "POST /api/v1/me/password",
+  "POST /api/v1/me/email",
+  "GET /api/v1/me/sessions",
+  "POST /api/v1/me/sessions/sign-out-others",
   "POST /api/v1/auth/verify-email",
   "POST /api/v1/auth/verify-email/resend",
   "POST /api/v1/auth/password-reset",
@@ -151,7 +156,8 @@ const FUZZED = [
   "GET /api/v1/webhooks/{id}/deliveries",
   "POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver",
   "DELETE /api/v1/webhooks/{id}",
-  "DELETE /api/v1/videos/{id}", // last: it deletes the videos the others look up
+  "DELETE /api/v1/videos/{id}", // near the end: it deletes the videos the others look up
+  "DELETE /api/v1/me", // last: with the known password it may delete the owner's account
 ];
 
 describe("fuzzing every documented operation", () => {

@@ -47,6 +47,13 @@ export const UserSchema = z
     role: z.enum(["viewer", "admin"]),
     /** Whether the owner opened a verification (or password reset) link mailed to `email`. */
     emailVerified: z.boolean(),
+    /**
+     * This deployment requires a verified address (SIGNUP_REQUIRES_VERIFIED_EMAIL) and this
+     * account has none yet: it may watch, but not upload or add webhooks.
+     */
+    emailVerificationRequired: z.boolean(),
+    /** Opt-in: a mail when one of the user's videos is ready or has failed. */
+    videoMail: z.boolean(),
     createdAt: z.string().openapi({ format: "date-time" }),
   })
   .openapi("User");

@@ -23,6 +23,8 @@ export const ERROR_STATUS = {
   invalid_credentials: 401,
   refresh_token_reused: 401,
   forbidden: 403,
+  /** The current password sent to confirm an account change (password, address, deletion) is wrong. */
+  password_incorrect: 403,
   /** SIGNUP_REQUIRES_VERIFIED_EMAIL is on and this account has not verified its address yet. */
   email_unverified: 403,
   not_found: 404,
@@ -31,6 +33,8 @@ export const ERROR_STATUS = {
   email_taken: 409,
   /** A verification mail was asked for an address that is already verified. */
   email_already_verified: 409,
+  /** An address change to the address the account already has. */
+  email_unchanged: 409,
   video_not_ready: 409,
   /** A new upload ticket was asked for a video that is processing or ready. */
   upload_not_allowed: 409,
@@ -57,6 +61,12 @@ export const ERROR_STATUS = {
   too_many_tracks: 409,
   /** A subtitle track would hold more than SUBTITLE_MAX_CUES cues. */
   too_many_cues: 413,
+  /** Automatic captions are off on this deployment (see GET /api/v1/capabilities). */
+  captions_unavailable: 409,
+  /** The video's generated captions were edited (reviewed): delete them to generate new ones. */
+  captions_reviewed: 409,
+  /** The video is longer than TRANSCRIBE_MAX_DURATION_S: no automatic captions for it. */
+  video_too_long: 409,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -46,6 +46,29 @@ export function enqueueStatement<T extends JobType>(job: JobRequest<T>, options:
     returning id`;
 }
 
+/** Stands for each video's id while a job's dedupe key is computed once, then replaced in SQL. */
+const EACH_VIDEO = "00000000-0000-4000-8000-00000000eac4";
+
+/**
+ * `insert into jobs …` of the same job for every video id in the relation `ids` (a CTE name
+ * with an `id` column, e.g. the videos a statement just deleted); returns the new ids.
+ */
+export function enqueueEachStatement<T extends JobType>(
+  job: Omit<JobRequest<T>, "videoId">,
+  ids: string,
+): SQL {
+  if (!/^[a-z_]+$/.test(ids)) throw new Error(`enqueueEachStatement: ${ids} is not a relation name`);
+  const payload = jobPayloadSchemas[job.type].parse(job.payload);
+  const key = activeKey(job.type, EACH_VIDEO, payload as JobPayload<T>);
+  return sql`insert into jobs (type, video_id, payload, priority, active_key)
+    select ${job.type}::text, v.id, ${JSON.stringify(payload)}::jsonb,
+           ${priorityOf(job.type, payload as JobPayload<T>)}::int,
+           replace(${key}::text, ${EACH_VIDEO}, v.id::text)
+    from ${sql.raw(ids)} v
+    on conflict (active_key) where state in ('queued', 'running') do nothing
+    returning id`;
+}
+
 const dialect = new PgDialect();
 
 /** The same statement as text and parameters, for node-postgres. */

@@ -202,3 +202,13 @@ export function deleteVideo(id: string, allowed: SQL): SQL {
         where id = ${id} and deleted_at is null and ${allowed}
         returning id`;
 }
+
+/**
+ * any → deleted for every live video of `ownerId` (the owner deleted the account); returns
+ * their ids, for a CTE that queues each one's purge in the same statement.
+ */
+export function deleteOwnersVideos(ownerId: string): SQL {
+  return sql`update videos set deleted_at = now(), updated_at = now()
+        where owner_id = ${ownerId} and deleted_at is null
+        returning id`;
+}

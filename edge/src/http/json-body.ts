@@ -10,6 +10,9 @@ import type { AppEnv } from "../env.ts";
 
 const WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
 
+/** The one DELETE that takes a body: deleting the account asks for its password. */
+const DELETE_WITH_BODY = /^\/api\/v1\/me\/?$/;
+
 /**
  * The one route whose body is not JSON: a subtitle file (`PUT /api/v1/videos/:id/subtitles/:lang`).
  * It checks its own types and reads at most SUBTITLE_MAX_BYTES (http/subtitle-file.ts).
@@ -17,7 +20,9 @@ const WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
 const SUBTITLE_FILE = /^\/api\/v1\/videos\/[^/]+\/subtitles\/[^/]+\/?$/;
 
 export const jsonBodyGuard = createMiddleware<AppEnv>(async (c, next) => {
-  if (!WITH_BODY.has(c.req.method)) return next();
+  const withBody =
+    WITH_BODY.has(c.req.method) || (c.req.method === "DELETE" && DELETE_WITH_BODY.test(c.req.path));
+  if (!withBody) return next();
   if (c.req.method === "PUT" && SUBTITLE_FILE.test(c.req.path)) return next();
   // A POST without a body (e.g. asking for a new upload ticket) has no type to check; routes
   // that need a body refuse the missing one in validation.

@@ -12,6 +12,7 @@ import { getKeyRing } from "../auth/keys.ts";
 import type { Database } from "../db/request-db.ts";
 import type { AppEnv } from "../env.ts";
 import { AccountEmailService } from "../services/account-email-service.ts";
+import { AccountService } from "../services/account-service.ts";
 import { AdminActions } from "../services/admin-actions.ts";
 import { AdminQueries } from "../services/admin-queries.ts";
 import { AuthService } from "../services/auth-service.ts";
@@ -33,6 +34,7 @@ export class RequestServices {
   #adminQueries?: AdminQueries;
   #adminActions?: AdminActions;
   #accountEmail?: AccountEmailService;
+  #account?: AccountService;
 
   constructor(
     private readonly db: Database,
@@ -48,6 +50,12 @@ export class RequestServices {
   get accountEmail(): AccountEmailService {
     this.#accountEmail ??= new AccountEmailService(this.db, this.config);
     return this.#accountEmail;
+  }
+
+  /** The signed-in user's own account: settings, password, address, sessions, deletion. */
+  get account(): AccountService {
+    this.#account ??= new AccountService(this.db, this.config);
+    return this.#account;
   }
 
   get videos(): Promise<VideoService> {

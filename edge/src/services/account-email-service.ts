@@ -21,12 +21,16 @@ import { hashPassword } from "../auth/passwords.ts";
 import type { Database } from "../db/request-db.ts";
 import { loginAccountKey } from "./login-backoff.ts";
 
-/** The CTEs that add a token for the user in `userCte` and queue its mail (when that user exists). */
+/**
+ * The CTEs that add a token for the user in `userCte` and queue its mail (when that user
+ * exists); `newEmail` is the address a change_email token confirms.
+ */
 export function tokenAndMailCtes(
   userCte: string,
   purpose: EmailTokenPurpose,
   token: EmailToken,
   mail: { to: string; displayName?: string },
+  newEmail: string | null = null,
 ): SQL {
   const user = sql.raw(userCte);
   const job = enqueueStatement(
@@ -42,8 +46,9 @@ export function tokenAndMailCtes(
     { onlyIf: sql`exists (select 1 from ${user})` },
   );
   return sql`email_token as (
-      insert into email_tokens (user_id, purpose, token_hash, expires_at)
-      select id, ${purpose}, ${token.hash}, ${token.expiresAt.toISOString()}::timestamptz from ${user}
+      insert into email_tokens (user_id, purpose, token_hash, expires_at, new_email)
+      select id, ${purpose}, ${token.hash}, ${token.expiresAt.toISOString()}::timestamptz, ${newEmail}::text
+      from ${user}
     ), email_job as (${job})`;
 }
 
@@ -58,15 +63,37 @@ export class AccountEmailService {
     private readonly config: EdgeConfig,
   ) {}
 
-  /** Marks the address verified; the token then works no more. */
+  /**
+   * Marks the address verified; the token then works no more. A change_email token (mailed to
+   * a new address from the account page) opens the same page: it makes that address the
+   * account's, verified, and ends every other link mailed before (they went to the old one).
+   */
   async verify(token: string): Promise<void> {
     const hash = await hashEmailToken(token);
-    const result = await this.consume(
-      "verify_email",
-      hash,
-      sql`update users u set email_verified_at = coalesce(u.email_verified_at, now())
-          from used where u.id = used.user_id returning u.id`,
-    );
+    let result: Consumed;
+    try {
+      result = await this.consume(
+        ["verify_email", "change_email"],
+        hash,
+        sql`update users u set email = coalesce(used.new_email, u.email),
+              email_verified_at = case when used.new_email is null
+                                       then coalesce(u.email_verified_at, now()) else now() end
+            from used where u.id = used.user_id and u.deleted_at is null returning u.id
+          ), other_links as (
+            update email_tokens e set used_at = now()
+            from used where used.new_email is not null and e.user_id = used.user_id
+              and e.used_at is null and e.token_hash <> ${hash}
+            returning e.id`,
+      );
+    } catch (err) {
+      // The new address got an account of its own since the link was mailed.
+      for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+        if ((e as { code?: unknown }).code === "23505") {
+          throw new ApiError("email_taken", "an account with this email already exists");
+        }
+      }
+      throw err;
+    }
     if (result.ok) return;
     if (result.expired) {
       throw new ApiError(
@@ -116,11 +143,11 @@ export class AccountEmailService {
     const hash = await hashEmailToken(token);
     const passwordHash = await hashPassword(password); // before the statement: always the same work
     const result = await this.consume(
-      "password_reset",
+      ["password_reset"],
       hash,
       sql`update users u set password_hash = ${passwordHash},
             email_verified_at = coalesce(u.email_verified_at, now())
-          from used where u.id = used.user_id returning u.id, u.email
+          from used where u.id = used.user_id and u.deleted_at is null returning u.id, u.email
         ), revoked as (
           update refresh_tokens r set revoked_at = coalesce(r.revoked_at, now())
           from used where r.user_id = used.user_id and r.revoked_at is null
@@ -149,18 +176,22 @@ export class AccountEmailService {
    * `used(user_id)`) in the same statement; otherwise says why not.
    */
   private async consume(
-    purpose: EmailTokenPurpose,
+    purposes: EmailTokenPurpose[],
     hash: string,
     effect: SQL,
   ): Promise<Consumed & { email?: string }> {
     const { rows } = await this.db.execute<{ ok: boolean; expired: boolean; email: string | null }>(sql`
       with presented as (
-        select id, expires_at from email_tokens where token_hash = ${hash} and purpose = ${purpose}
+        select id, expires_at from email_tokens
+        where token_hash = ${hash} and purpose in (${sql.join(
+          purposes.map((p) => sql`${p}`),
+          sql`, `,
+        )})
       ), used as (
         update email_tokens e set used_at = now()
         from presented p
         where e.id = p.id and e.used_at is null and e.expires_at > now()
-        returning e.user_id
+        returning e.user_id, e.new_email
       ), effect as (${effect})
       select exists (select 1 from used) as ok,
              coalesce((select expires_at <= now() from presented), false) as expired,

@@ -25,11 +25,16 @@ export type UserRow = {
   role: "viewer" | "admin";
   email_verified_at: string | Date | null;
   created_at: string | Date;
+  video_mail?: boolean;
   password_hash?: string;
 };
 
-/** A user row with the successor refresh token's row times. */
-type IssuedRow = UserRow & { issued_at: string | Date; refresh_expires_at: string | Date };
+/** A user row with the successor refresh token's row times and family (the session). */
+type IssuedRow = UserRow & {
+  issued_at: string | Date;
+  refresh_expires_at: string | Date;
+  family_id: string;
+};
 
 /** How long after a rotation the same refresh token still gets the same new pair. */
 export const REUSE_GRACE_S = 10;
@@ -40,6 +45,8 @@ export interface PublicUser {
   displayName: string;
   role: "viewer" | "admin";
   emailVerified: boolean;
+  emailVerificationRequired: boolean;
+  videoMail: boolean;
   createdAt: string;
 }
 
@@ -51,13 +58,16 @@ export interface Session {
   refreshTokenExpiresAt: string;
 }
 
-export function toPublicUser(row: UserRow): PublicUser {
+/** `requireVerified`: SIGNUP_REQUIRES_VERIFIED_EMAIL (admins are never held back). */
+export function toPublicUser(row: UserRow, requireVerified = false): PublicUser {
   return {
     id: row.id,
     email: row.email,
     displayName: row.display_name,
     role: row.role,
     emailVerified: row.email_verified_at != null,
+    emailVerificationRequired: requireVerified && row.email_verified_at == null && row.role !== "admin",
+    videoMail: row.video_mail === true,
     createdAt: new Date(row.created_at).toISOString(),
   };
 }
@@ -72,6 +82,7 @@ export class AuthService {
   async signup(input: z.output<typeof SignupBody>): Promise<Session> {
     const passwordHash = await hashPassword(input.password);
     const refresh = await this.newRefresh();
+    const family = crypto.randomUUID();
     const verification = await newEmailToken("verify_email", this.config.PUBLIC_BASE_URL);
     // One round trip: the user, the first refresh token of a new family, and the verification
     // link with its mail (a send_email job: a mail provider that is down cannot fail this).
@@ -83,12 +94,12 @@ export class AuthService {
         returning id, email, display_name, role, email_verified_at, created_at
       ), token as (
         insert into refresh_tokens (user_id, family_id, token_hash, expires_at)
-        select id, gen_random_uuid(), ${refresh.hash}, ${refresh.expiresAt.toISOString()}::timestamptz from new_user
+        select id, ${family}::uuid, ${refresh.hash}, ${refresh.expiresAt.toISOString()}::timestamptz from new_user
       ), ${tokenAndMailCtes("new_user", "verify_email", verification, { to: input.email, displayName: input.displayName })}
       select * from new_user`);
     const row = result.rows[0];
     if (!row) throw new ApiError("email_taken", "an account with this email already exists");
-    return this.session(row, refresh);
+    return this.session(row, refresh, family);
   }
 
   /**
@@ -108,14 +119,15 @@ export class AuthService {
 
   private async checkedLogin(input: z.output<typeof LoginBody>): Promise<Session> {
     const result = await this.db.execute<UserRow>(sql`
-      select id, email, display_name, role, email_verified_at, created_at, password_hash
-      from users where email = ${input.email}`);
+      select id, email, display_name, role, email_verified_at, created_at, video_mail, password_hash
+      from users where email = ${input.email} and deleted_at is null`);
     const row = result.rows[0];
     const ok = row
       ? await verifyPassword(input.password, row.password_hash ?? "")
       : await verifyAgainstDummy(input.password);
     if (!row || !ok) throw new ApiError("invalid_credentials", "email or password is wrong");
     const refresh = await this.newRefresh();
+    const family = crypto.randomUUID();
     // A hash made with weaker parameters than today's is upgraded now that we know the password.
     const upgraded = needsRehash(row.password_hash ?? "") ? await hashPassword(input.password) : null;
     // The same statement clears the account's failed sign-ins (login-backoff.ts).
@@ -126,8 +138,8 @@ export class AuthService {
         delete from login_throttles where account_key = ${await loginAccountKey(input.email)}
       )
       insert into refresh_tokens (user_id, family_id, token_hash, expires_at)
-      values (${row.id}, gen_random_uuid(), ${refresh.hash}, ${refresh.expiresAt.toISOString()}::timestamptz)`);
-    return this.session(row, refresh);
+      values (${row.id}, ${family}::uuid, ${refresh.hash}, ${refresh.expiresAt.toISOString()}::timestamptz)`);
+    return this.session(row, refresh, family);
   }
 
   /**
@@ -149,18 +161,18 @@ export class AuthService {
       ), successor as (
         insert into refresh_tokens (user_id, family_id, token_hash, expires_at)
         select user_id, family_id, ${successorHash}, ${expiresAt.toISOString()}::timestamptz from used
-        returning user_id, created_at, expires_at
+        returning user_id, family_id, created_at, expires_at
       )
-      select u.id, u.email, u.display_name, u.role, u.email_verified_at, u.created_at,
-             s.created_at as issued_at, s.expires_at as refresh_expires_at
+      select u.id, u.email, u.display_name, u.role, u.email_verified_at, u.created_at, u.video_mail,
+             s.created_at as issued_at, s.expires_at as refresh_expires_at, s.family_id
       from users u join successor s on s.user_id = u.id`);
     const row = rotated.rows[0];
     if (row) return this.issued(row, successor);
 
     // A concurrent refresh of the same token waited on its row lock and lands here too.
     const repeated = await this.db.execute<IssuedRow>(sql`
-      select u.id, u.email, u.display_name, u.role, u.email_verified_at, u.created_at,
-             s.created_at as issued_at, s.expires_at as refresh_expires_at
+      select u.id, u.email, u.display_name, u.role, u.email_verified_at, u.created_at, u.video_mail,
+             s.created_at as issued_at, s.expires_at as refresh_expires_at, s.family_id
       from refresh_tokens p
       join refresh_tokens s on s.token_hash = ${successorHash} and s.family_id = p.family_id
       join users u on u.id = s.user_id
@@ -203,10 +215,14 @@ export class AuthService {
 
   async getUser(userId: string): Promise<PublicUser> {
     const result = await this.db.execute<UserRow>(sql`
-      select id, email, display_name, role, email_verified_at, created_at from users where id = ${userId}`);
+      select id, email, display_name, role, email_verified_at, created_at, video_mail
+      from users where id = ${userId} and deleted_at is null`);
     const row = result.rows[0];
     if (!row) throw new ApiError("unauthorized", "the account no longer exists");
-    return toPublicUser({ ...row, role: effectiveRole(row, this.config) });
+    return toPublicUser(
+      { ...row, role: effectiveRole(row, this.config) },
+      this.config.SIGNUP_REQUIRES_VERIFIED_EMAIL,
+    );
   }
 
   private async newRefresh() {
@@ -224,12 +240,14 @@ export class AuthService {
    */
   private issued(row: IssuedRow, successor: string): Promise<Session> {
     const issuedAt = Math.floor(new Date(row.issued_at).getTime() / 1000);
-    return this.session(row, { token: successor, expiresAt: new Date(row.refresh_expires_at) }, issuedAt);
+    const refresh = { token: successor, expiresAt: new Date(row.refresh_expires_at) };
+    return this.session(row, refresh, row.family_id, issuedAt);
   }
 
   private async session(
     row: UserRow,
     refresh: { token: string; expiresAt: Date },
+    family: string,
     issuedAt?: number,
   ): Promise<Session> {
     const role = effectiveRole(row, this.config); // ADMIN_EMAILS act as admins
@@ -237,12 +255,14 @@ export class AuthService {
       this.keys.signing,
       ACCESS_AUDIENCE,
       row.id,
-      { role },
+      // `sid` names the session (the refresh token family): authenticate refuses the access
+      // token once that session is signed out (http/authenticate.ts).
+      { role, sid: family },
       this.config.ACCESS_TOKEN_TTL_S,
       issuedAt,
     );
     return {
-      user: toPublicUser({ ...row, role }),
+      user: toPublicUser({ ...row, role }, this.config.SIGNUP_REQUIRES_VERIFIED_EMAIL),
       accessToken: access.token,
       accessTokenExpiresAt: access.expiresAt.toISOString(),
       refreshToken: refresh.token,

@@ -2,6 +2,8 @@
 export interface Viewer {
   id: string;
   role: "viewer" | "admin";
+  /** The session (refresh token family) the access token was issued to, when it names one. */
+  sessionId?: string;
 }
 
 interface Guarded {
