@@ -1,5 +1,7 @@
 /**
- * The watch page's player: dash.js (bundled from npm, loaded as its own chunk) on the signed DASH URL; quality and
+ * The watch page's player: dash.js (bundled from npm, loaded as its own chunk) on the signed DASH URL
+ * (while the video is processing, its growing MPD: played from 0, waiting at the encoder's edge,
+ * whole once processing ends, without a reload); quality and
  * subtitle menus; `?t=SECONDS` start (search hits link here); seek previews from the
  * storyboard; keyboard: space, ←/→, f, c. `window.movio` exposes the player's state to the
  * browser tests.
@@ -39,6 +41,8 @@ const state = {
   textTrack: -1,
   rendered: undefined as number | undefined,
   player: undefined as dashjs.MediaPlayerClass | undefined,
+  /** Playing while the video is still processing (a growing stream). */
+  processing: false,
 };
 (window as unknown as { movio: typeof state }).movio = state;
 
@@ -75,10 +79,9 @@ async function load(): Promise<void> {
     return show(`This video could not be processed: ${video.error?.message ?? "unknown error"}`);
   }
   if (video.status === "processing" && video.playable) {
-    // First playable: the smallest rendition plays while the rest of the ladder is encoded.
-    byId(watchIds.processingNote).textContent =
-      `Still processing (${video.progress}%): more qualities appear when you reload after it is ready.`;
-    byId(watchIds.processingNote).hidden = false;
+    // Playable while processing: the stream grows as it is encoded and becomes the whole video
+    // on its own (the manifests turn finished); the page only says how far it is.
+    watchProcessing(video.progress);
   } else if (video.status !== "ready") {
     const what = video.status === "processing" ? "processing" : "uploading";
     show(`This video is still ${what} (${video.progress}%). It will start when it is ready.`);
@@ -86,6 +89,23 @@ async function load(): Promise<void> {
     return;
   }
   await play(await api<Playback>(`/api/v1/videos/${encodeURIComponent(videoId)}/playback`));
+}
+
+/** Says the video is still processing, and follows it until it is ready (no reload needed). */
+function watchProcessing(progress: number): void {
+  const note = byId(watchIds.processingNote);
+  note.textContent = `Still processing (${progress}%): it plays as far as it is encoded, and the rest follows as it is.`;
+  note.hidden = false;
+  state.processing = true;
+  setTimeout(async () => {
+    const video = await api<Video>(`/api/v1/videos/${encodeURIComponent(videoId)}`).catch(() => undefined);
+    if (video?.status === "ready") {
+      note.hidden = true;
+      state.processing = false;
+    } else if (video?.status === "failed") {
+      note.textContent = `Processing failed: ${video.error?.message ?? "unknown error"}`;
+    } else watchProcessing(video?.progress ?? progress);
+  }, 4000);
 }
 
 async function play(playback: Playback): Promise<void> {
@@ -97,6 +117,9 @@ async function play(playback: Playback): Promise<void> {
   if (playback.poster) element.poster = playback.poster;
   const player = MediaPlayer().create();
   state.player = player;
+  // A video still processing has a growing (dynamic) MPD: its seekable range is what its
+  // timeline lists, and it starts at 0 (below), not at the encoder's edge.
+  player.updateSettings({ streaming: { timeShiftBuffer: { calcFromSegmentTimeline: true } } });
   // Deep links (a search hit inside the subtitles): /watch/:id?t=SECONDS starts there.
   const start = Number(new URLSearchParams(location.search).get("t"));
   player.initialize(element, playback.dash, true, Number.isFinite(start) && start > 0 ? start : 0);
@@ -189,15 +212,23 @@ function wireControls(): void {
   playButton.addEventListener("click", togglePlay);
   byId(watchIds.fullscreen).addEventListener("click", toggleFullscreen);
   element.addEventListener("timeupdate", () => {
-    if (!element.duration) return;
-    seek.value = String(Math.round((element.currentTime / element.duration) * 1000));
-    byId(watchIds.time).textContent =
-      `${clock(element.currentTime * 1000)} / ${clock(element.duration * 1000)}`;
+    const length = playableLength();
+    if (!length) return;
+    seek.value = String(Math.round((element.currentTime / length) * 1000));
+    byId(watchIds.time).textContent = `${clock(element.currentTime * 1000)} / ${clock(length * 1000)}`;
   });
   seek.addEventListener("input", () => {
-    if (element.duration) element.currentTime = (Number(seek.value) / 1000) * element.duration;
+    const length = playableLength();
+    if (length) element.currentTime = (Number(seek.value) / 1000) * length;
   });
   document.addEventListener("keydown", onKey);
+}
+
+/** The video's length; while it is still encoded (no finite duration), as far as it is encoded. */
+function playableLength(): number {
+  if (Number.isFinite(element.duration)) return element.duration;
+  const { seekable } = element;
+  return seekable.length > 0 ? seekable.end(seekable.length - 1) : 0;
 }
 
 function togglePlay(): void {
@@ -224,7 +255,7 @@ function onKey(event: KeyboardEvent): void {
       element.currentTime = Math.max(0, element.currentTime - 5);
       break;
     case "ArrowRight":
-      element.currentTime = Math.min(element.duration || Infinity, element.currentTime + 5);
+      element.currentTime = Math.min(playableLength() || Infinity, element.currentTime + 5);
       break;
     case "f":
       toggleFullscreen();
