@@ -41,6 +41,7 @@ describe("GET /openapi.json", () => {
         "/api/v1/videos/{id}/subtitles/{lang}",
         "/api/v1/videos/{id}/subtitles/{lang}/cues",
         "/api/v1/videos/{id}/subtitles/{lang}/translations",
+        "/api/v1/videos/{id}/captions",
         "/api/v1/capabilities",
         "/api/v1/search",
         "/api/v1/admin/stats",

@@ -133,6 +133,7 @@ const FUZZED = [
   "GET /api/v1/videos/{id}/subtitles/{lang}",
   "PATCH /api/v1/videos/{id}/subtitles/{lang}/cues",
   "POST /api/v1/videos/{id}/subtitles/{lang}/translations",
+  "POST /api/v1/videos/{id}/captions",
   "DELETE /api/v1/videos/{id}/subtitles/{lang}",
   "GET /api/v1/capabilities",
   "POST /api/v1/auth/web/signup",

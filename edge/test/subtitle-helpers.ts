@@ -55,7 +55,7 @@ export async function insertTrack(
   videoId: string,
   track: {
     lang: string | null;
-    origin: "embedded" | "machine" | "uploaded";
+    origin: "embedded" | "machine" | "uploaded" | "auto";
     status?: string;
     label?: string;
   },

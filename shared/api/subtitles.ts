@@ -156,6 +156,15 @@ export const TranslationsResponse = z
   })
   .openapi("TranslationsQueued");
 
+export const CaptionsQueuedSchema = z
+  .object({
+    queued: z.boolean().openapi({
+      description: "false when a transcription of the video is already queued or running (it goes on)",
+    }),
+    track: SubtitleTrackSchema.openapi({ description: "The video's `auto` track, pending until generated" }),
+  })
+  .openapi("CaptionsQueued");
+
 export const CapabilitiesSchema = z
   .object({
     translation: z.object({ enabled: z.boolean() }),

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, IdParam } from "../../../shared/api/common.ts";
 import {
+  CaptionsQueuedSchema,
   CueEditsBody,
   GetSubtitleQuery,
   OriginQuery,
@@ -196,6 +197,35 @@ export const subtitleRoutes = createRouter()
       const viewer = requireViewer(c);
       const { id, lang } = c.req.valid("param");
       const result = await c.var.services.subtitles.translate(id, lang, viewer, c.req.valid("json").to);
+      purgePublic(c, `/api/v1/videos/${id}`);
+      return c.json(result, 202);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/videos/{id}/captions",
+      tags,
+      summary: "Generate the video's captions from its speech (owner or admin)",
+      description:
+        "Queues a transcription (Amazon Transcribe) even when the video has subtitles or opted out of " +
+        "automatic captions; the video's `auto` track shows as pending until it is done (a ready one stays " +
+        "ready until replaced). 409 `captions_unavailable` when captions are off (see /api/v1/capabilities); " +
+        "409 `video_not_ready` before the upload is processing; 409 `captions_reviewed` when the auto track " +
+        "was edited (an edit is never overwritten: delete the track first); 409 `video_too_long` past " +
+        "TRANSCRIBE_MAX_DURATION_S; 429 `quota_exceeded` past the owner's TRANSCRIBE_MONTHLY_MINUTES; 409 " +
+        "`too_many_tracks` when the video has no room for the track.",
+      security: bearer,
+      request: { params: IdParam },
+      responses: {
+        202: ok("Queued", CaptionsQueuedSchema),
+        ...errorResponses(400, 401, 403, 404, 409, 429),
+      },
+    }),
+    async (c) => {
+      const viewer = requireViewer(c);
+      const { id } = c.req.valid("param");
+      const result = await c.var.services.subtitles.generateCaptions(id, viewer);
       purgePublic(c, `/api/v1/videos/${id}`);
       return c.json(result, 202);
     },

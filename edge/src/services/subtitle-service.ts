@@ -15,6 +15,7 @@ import { ApiError } from "../../../shared/errors/api-error.ts";
 import { cancelQueuedStatement, enqueueStatement } from "../../../shared/jobs/enqueue.ts";
 import { languageLabel, machineLabel } from "../../../shared/subtitles/languages.ts";
 import type { Database } from "../db/request-db.ts";
+import { generateCaptions } from "./caption-service.ts";
 import { applyCueEdits } from "./cue-edits.ts";
 import {
   insertCues,
@@ -314,6 +315,11 @@ export class SubtitleService {
         { details: { used, needed, limit: monthly } },
       );
     }
+  }
+
+  /** Generates the video's captions from its speech again (caption-service.ts). */
+  generateCaptions(videoId: string, viewer: Viewer) {
+    return generateCaptions(this.db, this.config, videoId, viewer);
   }
 
   private async target(query: TargetQuery): Promise<TargetRow | undefined> {
