@@ -33,6 +33,11 @@ export const stackConfigSchema = z.object({
   CDN_TOKEN_SECRET: optionalString,
   PLAYBACK_BIND_IP: booleanFlag(false),
   STACK_READY_TIMEOUT_MS: z.coerce.number().int().positive().default(90_000),
+  /**
+   * false: the launcher starts no farm; one started elsewhere (a container: `npm run
+   * test:container`) listens on FARM_PORT, which the edge still names as its upload endpoint.
+   */
+  STACK_FARM: booleanFlag(true),
   /** The farm's own drain budget (farm config); the launcher waits that long plus a margin. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
 });
@@ -48,7 +53,7 @@ export function portsToBind(config: StackConfig): { port: number; variable: stri
   const ports = [
     { port: config.EDGE_PORT, variable: "EDGE_PORT", what: "edge (wrangler dev)" },
     { port: config.EDGE_INSPECTOR_PORT, variable: "EDGE_INSPECTOR_PORT", what: "edge devtools inspector" },
-    { port: config.FARM_PORT, variable: "FARM_PORT", what: "farm" },
+    ...(config.STACK_FARM ? [{ port: config.FARM_PORT, variable: "FARM_PORT", what: "farm" }] : []),
     { port: config.CDN_PORT, variable: "CDN_PORT", what: "local CDN origin" },
     { port: config.DB_WS_PROXY_PORT, variable: "DB_WS_PROXY_PORT", what: "database WebSocket bridge" },
   ];

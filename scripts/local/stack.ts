@@ -114,18 +114,21 @@ export async function startStack(config: StackConfig, log: Log): Promise<Running
       mailUrl = sink.webUrl;
     }
 
-    const farm = startFarm(config, {
-      databaseUrl,
-      s3Endpoint,
-      smtpUrl,
-      ffmpeg: media.ffmpeg.path,
-      ffprobe: media.ffprobe.path,
-    });
+    const farm = config.STACK_FARM
+      ? startFarm(config, {
+          databaseUrl,
+          s3Endpoint,
+          smtpUrl,
+          ffmpeg: media.ffmpeg.path,
+          ffprobe: media.ffprobe.path,
+        })
+      : undefined;
+    if (!farm) log(`farm: not started (STACK_FARM=false); the edge expects one on port ${config.FARM_PORT}`);
     let edge: Child | undefined;
     // Farm first — its jobs get SHUTDOWN_GRACE_MS to finish, then are aborted and handed
     // back — and the edge after it, though the edge started later.
     stops.push(async () => {
-      await timed("farm", () => farm.stop(config.SHUTDOWN_GRACE_MS + 15_000))();
+      if (farm) await timed("farm", () => farm.stop(config.SHUTDOWN_GRACE_MS + 15_000))();
       if (edge) await timed("edge", () => (edge as Child).stop())();
     });
     edge = await startEdge(config, dataDir, databaseUrl, cdnSecret);
@@ -142,7 +145,7 @@ export async function startStack(config: StackConfig, log: Log): Promise<Running
     const alive = (child: Child) => () =>
       child.process.exitCode === null && child.process.signalCode === null;
     await Promise.all([
-      waitHealthy(`${urls.farm}/healthz`, config.STACK_READY_TIMEOUT_MS, alive(farm)),
+      farm && waitHealthy(`${urls.farm}/healthz`, config.STACK_READY_TIMEOUT_MS, alive(farm)),
       waitHealthy(`${urls.edge}/healthz`, config.STACK_READY_TIMEOUT_MS, alive(edgeChild)),
     ]);
     return { urls, stop };
