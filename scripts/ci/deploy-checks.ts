@@ -10,20 +10,18 @@
  *    DEPLOY_PREVIOUS_RELEASE); both databases must end with the same schema (a migration that
  *    drizzle would skip on an existing database, e.g. one dated before the last applied, shows
  *    here). Embedded PostgreSQL, as in the tests.
- * 3. The farm starts as farm/Dockerfile starts it: the files it COPYs into a scratch directory,
- *    its `npm ci --omit=dev` (production dependencies only), its ENV (NODE_ENV=production) and
- *    CMD, as a non-root user (the Dockerfile's USER if it exists here, else `nobody`), and
- *    answers /healthz and /metrics; SIGTERM stops it cleanly.
- * 4. `docker compose -f docker-compose.farm.yml config` validates the compose file, where a
+ * 3. `docker compose -f docker-compose.farm.yml config` validates the compose file, where a
  *    docker client with the compose plugin exists (skipped with a note otherwise).
+ *
+ * The farm's image itself is built, started by compose and exercised by `npm run
+ * test:container` (scripts/test-container.ts), which .ci/run runs too.
  *
  * Ends with one line `deploy checks: N passed, N failed, N skipped`; exits non-zero on a failure.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import {
   chmodSync,
   cpSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -39,7 +37,6 @@ import { gzipSync } from "node:zlib";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
-import { generatePrivateJwk } from "../../shared/auth/jwt.ts";
 import { type LocalPostgres, startLocalPostgres } from "../local/embedded-postgres.ts";
 import { freePort } from "../local/ports.ts";
 
@@ -54,7 +51,7 @@ type Result = { status: "passed" | "failed" | "skipped"; detail: string };
 class Skip extends Error {}
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), "movio-deploy-checks-"));
-chmodSync(scratch, 0o755); // the farm runs as another user, postgres as `postgres` when we are root
+chmodSync(scratch, 0o755); // embedded Postgres runs as `postgres` when we are root
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 /** Runs a command to completion; its output is kept and shown only if it fails. */
@@ -228,191 +225,7 @@ function diffSchemas(fresh: Set<string>, upgraded: Set<string>): string[] {
   ];
 }
 
-/** What farm/Dockerfile does, read from it: files it copies, its npm ci, ENV, USER and CMD. */
-function readDockerfile() {
-  const lines = readFileSync(path.join(ROOT, "farm/Dockerfile"), "utf8")
-    .replace(/\\\n/g, " ")
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith("#"));
-  const copies: { sources: string[]; dest: string }[] = [];
-  const env: Record<string, string> = {};
-  let install: string | undefined;
-  let user: string | undefined;
-  let cmd: string[] | undefined;
-  for (const line of lines) {
-    const [instruction, ...rest] = line.split(/\s+/);
-    const args = rest.join(" ");
-    if (instruction === "COPY") {
-      const parts = args.split(/\s+/);
-      copies.push({ sources: parts.slice(0, -1), dest: parts.at(-1) ?? "." });
-    } else if (instruction === "ENV") {
-      for (const pair of args.split(/\s+/)) {
-        const eq = pair.indexOf("=");
-        if (eq > 0) env[pair.slice(0, eq)] = pair.slice(eq + 1);
-      }
-    } else if (instruction === "RUN" && /\bnpm ci\b/.test(args)) {
-      install = args.slice(args.indexOf("npm ci"));
-    } else if (instruction === "USER") {
-      user = args;
-    } else if (instruction === "CMD") {
-      cmd = JSON.parse(args) as string[];
-    }
-  }
-  if (!install || !cmd) throw new Error("farm/Dockerfile: no `RUN npm ci …` or no CMD found");
-  return { copies, env, install, user, cmd };
-}
-
-/** The uid/gid the farm runs as: the Dockerfile's USER if this machine has it, else nobody. */
-function farmUser(name: string | undefined): { uid: number; gid: number; name: string } | undefined {
-  if (process.getuid?.() !== 0) return undefined; // already not root
-  for (const candidate of [name, "nobody"].filter(Boolean) as string[]) {
-    try {
-      const id = (flag: string) =>
-        Number(
-          execFileSync("id", [flag, candidate], {
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "ignore"],
-          }).trim(),
-        );
-      const uid = id("-u");
-      const gid = id("-g");
-      return { uid, gid, name: candidate };
-    } catch {
-      // no such user here
-    }
-  }
-  throw new Error("running as root and neither the Dockerfile's USER nor `nobody` exists");
-}
-
-/** 3. The farm in production mode, from a scratch copy with production dependencies only. */
-async function farmInProduction(postgres: LocalPostgres): Promise<string> {
-  const docker = readDockerfile();
-  const app = path.join(scratch, "farm-app");
-  mkdirSync(app, { recursive: true });
-  for (const { sources, dest } of docker.copies) {
-    for (const source of sources) {
-      const target =
-        dest.endsWith("/") || sources.length > 1 || dest === "./"
-          ? path.join(app, dest, path.basename(source))
-          : path.join(app, dest);
-      cpSync(path.join(ROOT, source), target, { recursive: true });
-    }
-  }
-  const started = Date.now();
-  await run("sh", ["-c", docker.install], { cwd: app, timeoutMs: 300_000 });
-  const installSeconds = ((Date.now() - started) / 1000).toFixed(0);
-  if (
-    existsSync(path.join(app, "node_modules/vitest")) ||
-    existsSync(path.join(app, "node_modules/wrangler"))
-  ) {
-    throw new Error("development dependencies were installed");
-  }
-
-  const user = farmUser(docker.user);
-  const port = await freePort();
-  const { d: _private, ...publicJwk } = await generatePrivateJwk("deploy-check");
-  const ffmpeg = docker.env.FFMPEG_PATH && existsSync(docker.env.FFMPEG_PATH) ? {} : localMediaTools();
-  const home = path.join(scratch, "farm-home");
-  mkdirSync(home, { recursive: true });
-  if (user) execFileSync("chown", [`${user.uid}:${user.gid}`, home]);
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    ...docker.env,
-    ...ffmpeg,
-    // Loopback here, not the container's 0.0.0.0.
-    FARM_HOST: "127.0.0.1",
-    FARM_PORT: String(port),
-    DATABASE_URL: await createDatabase(postgres, "deploy_farm").then(async (url) => {
-      await applyFolder(url, path.join(app, "migrations"));
-      return url;
-    }),
-    JWT_PUBLIC_JWKS: JSON.stringify({ keys: [publicJwk] }),
-    FARM_NODE_ID: "deploy-check",
-    SHUTDOWN_GRACE_MS: "2000",
-  };
-  const [command, ...args] = docker.cmd;
-  if (command !== "node") throw new Error(`farm/Dockerfile CMD starts ${command}, expected node`);
-  const farm = spawn(process.execPath, args, {
-    cwd: app,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-    ...(user ? { uid: user.uid, gid: user.gid } : {}),
-  });
-  let output = "";
-  farm.stdout?.on("data", (chunk) => (output += chunk));
-  farm.stderr?.on("data", (chunk) => (output += chunk));
-  try {
-    const health = await waitForHealth(`http://127.0.0.1:${port}/healthz`, farm, () => output);
-    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
-    const text = await metrics.text();
-    if (
-      metrics.status !== 200 ||
-      !text.includes('movio_jobs{type="transcode",state="queued",node="deploy-check"}')
-    ) {
-      throw new Error(`GET /metrics answered ${metrics.status}:\n${text.slice(0, 500)}`);
-    }
-    if (
-      !output
-        .split("\n")
-        .some((line) => line.startsWith("{") && JSON.parse(line).msg?.startsWith("listening on"))
-    ) {
-      throw new Error(`no JSON "listening on" line in the farm's output:\n${output.slice(0, 2000)}`);
-    }
-    const exit = await stop(farm);
-    if (exit !== 0) throw new Error(`SIGTERM: exit ${exit}\n${output.slice(-2000)}`);
-    return `npm ci --omit=dev in ${installSeconds} s; NODE_ENV=${env.NODE_ENV}, user ${user ? `${user.name} (uid ${user.uid})` : os.userInfo().username}; /healthz ${JSON.stringify(health)}, /metrics 200; SIGTERM → exit 0`;
-  } finally {
-    if (farm.exitCode === null) farm.kill("SIGKILL");
-  }
-}
-
-/** The ffmpeg the farm would find here (the image has /usr/bin/ffmpeg; this machine may not). */
-function localMediaTools(): Record<string, string> {
-  const which = (name: string) => {
-    try {
-      return execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim();
-    } catch {
-      return "";
-    }
-  };
-  const ffmpeg = which("ffmpeg");
-  const ffprobe = which("ffprobe");
-  return ffmpeg && ffprobe ? { FFMPEG_PATH: ffmpeg, FFPROBE_PATH: ffprobe } : {};
-}
-
-async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<unknown> {
-  const deadline = Date.now() + 60_000;
-  let last = "";
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`the farm exited (${child.exitCode}):\n${output().slice(-3000)}`);
-    try {
-      const response = await fetch(url);
-      const body = await response.json();
-      if (response.status === 200) return body;
-      last = `${response.status} ${JSON.stringify(body)}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`/healthz never answered 200 (last: ${last}):\n${output().slice(-3000)}`);
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-    child.kill("SIGTERM");
-  });
-}
-
-/** 4. The compose file, as `docker compose` reads it (with .env made from .env.example, as the README says). */
+/** 3. The compose file, as `docker compose` reads it (with farm.env made from farm/farm.env.example, as docs/deploy.md says). */
 async function composeFile(): Promise<string> {
   try {
     execFileSync("docker", ["compose", "version"], { stdio: "ignore" });
@@ -424,7 +237,7 @@ async function composeFile(): Promise<string> {
   cpSync(path.join(ROOT, "docker-compose.farm.yml"), path.join(dir, "docker-compose.farm.yml"));
   cpSync(path.join(ROOT, "farm/Dockerfile"), path.join(dir, "farm/Dockerfile"));
   cpSync(path.join(ROOT, "farm/nginx.conf"), path.join(dir, "farm/nginx.conf"));
-  cpSync(path.join(ROOT, ".env.example"), path.join(dir, ".env"));
+  cpSync(path.join(ROOT, "farm/farm.env.example"), path.join(dir, "farm.env"));
   await run("docker", ["compose", "-f", "docker-compose.farm.yml", "config", "--quiet"], { cwd: dir });
   return "docker compose -f docker-compose.farm.yml config: valid";
 }
@@ -458,9 +271,6 @@ try {
   });
   const db = postgres;
   await check("migrations (empty database, previous release)", () => migrations(db));
-  await check("farm in production (farm/Dockerfile, npm ci --omit=dev, non-root)", () =>
-    farmInProduction(db),
-  );
   await check("docker-compose.farm.yml", composeFile);
 } finally {
   await postgres?.stop();
