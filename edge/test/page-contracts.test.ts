@@ -10,6 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { type AssetManifest, PAGES } from "../../shared/web/asset-manifest.ts";
 import { resetPasswordIds, verifyEmailIds } from "../../shared/web/pages/account-link-contract.ts";
+import { accountIds } from "../../shared/web/pages/account-page-contract.ts";
 import { adminDetailIds } from "../../shared/web/pages/admin-detail-contract.ts";
 import { adminIds } from "../../shared/web/pages/admin-page-contract.ts";
 import { authFormIds } from "../../shared/web/pages/auth-form-contract.ts";
@@ -26,6 +27,7 @@ import { uploadIds } from "../../shared/web/pages/upload-page-contract.ts";
 import { uploadProgressIds } from "../../shared/web/pages/upload-progress-contract.ts";
 import { watchIds } from "../../shared/web/pages/watch-page-contract.ts";
 import { ResetPasswordPage, VerifyEmailPage } from "../src/pages/account-link-page.tsx";
+import { AccountPage } from "../src/pages/account-page.tsx";
 import { AdminPage } from "../src/pages/admin-page.tsx";
 import { AuthPage } from "../src/pages/auth-page.tsx";
 import { ErrorPage } from "../src/pages/error-page.tsx";
@@ -132,6 +134,11 @@ const pages: { name: string; variants: unknown[]; contracts: Contract[] }[] = [
     name: "reset-password",
     variants: [ResetPasswordPage({ assets })],
     contracts: [layoutIds, resetPasswordIds],
+  },
+  {
+    name: "account",
+    variants: [AccountPage({ assets })],
+    contracts: [layoutIds, accountIds, confirmIds],
   },
   {
     name: "error",

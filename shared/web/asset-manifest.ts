@@ -14,6 +14,7 @@ export const PAGES = [
   "error",
   "verify-email",
   "reset-password",
+  "account",
 ] as const;
 export type PageName = (typeof PAGES)[number];
 

@@ -82,6 +82,9 @@ export function Layout({ title, page, assets, query, data, children }: LayoutPro
                 <a class="button" href="/admin/jobs" data-admin hidden>
                   Jobs
                 </a>
+                <a class="button" href="/account">
+                  Account
+                </a>
                 <span class="who" id={layoutIds.accountName} />
                 <button type="button" id={layoutIds.logout}>
                   Log out
@@ -89,6 +92,15 @@ export function Layout({ title, page, assets, query, data, children }: LayoutPro
               </span>
             </nav>
           </header>
+          <div class="verify-banner" id={layoutIds.verifyBanner} hidden>
+            <p>
+              Verify your email address to upload videos and add webhooks: open the link we mailed you.{" "}
+              <button type="button" id={layoutIds.verifyResend}>
+                Send again
+              </button>{" "}
+              <span id={layoutIds.verifyStatus} role="status" />
+            </p>
+          </div>
           <main id={layoutIds.main}>{children}</main>
           <footer class="site-footer">Movio · self-hosted video</footer>
           {data === undefined ? null : (

@@ -13,6 +13,7 @@ import { pageSecurityHeaders } from "../http/page-security.ts";
 import { markPublic } from "../http/public-cache.ts";
 import { limitSearch } from "../http/rate-limit.ts";
 import { ResetPasswordPage, VerifyEmailPage } from "../pages/account-link-page.tsx";
+import { AccountPage } from "../pages/account-page.tsx";
 import { AdminPage } from "../pages/admin-page.tsx";
 import { assetManifest } from "../pages/asset-links.ts";
 import { AuthPage } from "../pages/auth-page.tsx";
@@ -69,6 +70,7 @@ export const pageRoutes = new Hono<AppEnv>()
   .get("/signup", async (c) => c.html(<AuthPage assets={await assetsOf(c)} kind="signup" />))
   .get("/verify-email", async (c) => c.html(<VerifyEmailPage assets={await assetsOf(c)} />))
   .get("/reset-password", async (c) => c.html(<ResetPasswordPage assets={await assetsOf(c)} />))
+  .get("/account", async (c) => c.html(<AccountPage assets={await assetsOf(c)} />))
   .get("/upload", async (c) => {
     const config = c.get("config");
     const translation = capabilities(config).translation.enabled;

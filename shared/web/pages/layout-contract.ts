@@ -11,6 +11,10 @@ export const layoutIds = defineIds({
   siteSearch: "site-search",
   accountName: "account-name",
   logout: "logout",
+  /** Shown while the account must verify its address (SIGNUP_REQUIRES_VERIFIED_EMAIL). */
+  verifyBanner: "verify-banner",
+  verifyResend: "verify-banner-resend",
+  verifyStatus: "verify-banner-status",
 });
 
 /** Rendered only when the page passes `data` to the layout. */
