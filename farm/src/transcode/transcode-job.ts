@@ -71,6 +71,13 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
         await mkdir(out);
 
         if (video.sourceBytes === 0) throw new MediaError("not_a_video", "The uploaded file is empty.");
+        // Where the seconds to the first playable go (logged when it plays).
+        const jobStarted = performance.now();
+        const took: string[] = [];
+        const lap = (what: string, since: number) => {
+          took.push(`${what} ${((performance.now() - since) / 1000).toFixed(1)} s`);
+          return performance.now();
+        };
         await storage.download(video.sourceKey as string, source, signal).catch((err) => {
           if ((err as { name?: string }).name === "NoSuchKey") {
             throw new MediaError(
@@ -80,7 +87,9 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           }
           throw err;
         });
+        let mark = lap("download", jobStarted);
         const info = await inspectSource(ffmpeg, source, config);
+        mark = lap("probe", mark);
         if (info.transfer !== "sdr" && !(await ffmpeg.hasFilters(...TONEMAP_FILTERS))) {
           throw new MediaError(
             "hdr_unsupported",
@@ -118,6 +127,7 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
         let lastReport = 0;
         // The poster first: the video has it from the moment it plays.
         await makePoster(ffmpeg, source, out, info.durationMs, info.height);
+        lap("poster", mark);
         const encodeStarted = performance.now();
         // One ffmpeg for every rung and the audio; its segments are published as it writes
         // them, and the video plays once every stream has its first one.
@@ -148,7 +158,7 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
               throw new Error("the job or its video changed before the first segments were published");
             }
             deps.log(
-              `video ${videoId} playable: first segments published ${((performance.now() - encodeStarted) / 1000).toFixed(1)} s into the encode`,
+              `video ${videoId} playable ${((performance.now() - jobStarted) / 1000).toFixed(1)} s into its job: ${[...took, `encode to the first segments of every stream ${((performance.now() - encodeStarted) / 1000).toFixed(1)} s`].join(", ")}`,
             );
           },
         });

@@ -1,0 +1,198 @@
+/**
+ * bench/playable: how soon an upload plays, through the product. A real farm process (as
+ * production runs it) on an embedded Postgres and the local S3 server; a generated source
+ * uploaded with tus-js-client; timed from the upload's last byte to playable (`media` set, the
+ * first segments of every stream published) and to ready. In the same run, the baseline: the
+ * same ladder as one plain ffmpeg process on the same file (one decode, the same encoder
+ * settings, no upload, no probe, no publishing) — what "ready" is compared with.
+ *
+ *   npm run bench:playable                                    # 10 s and 60 s of 1080p
+ *   BENCH_SECONDS=300 BENCH_SIZE=1280x720 npm run bench:playable
+ *
+ * BENCH_SECONDS: comma-separated lengths (default "10,60"); BENCH_SIZE (1920x1080);
+ * BENCH_SOURCE_CRF (20: ~33 Mbit/s at 1080p, the "camera-like" source). Chunking is off
+ * (CHUNK_MIN_SOURCE_S huge): this measures the single-node path.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import * as tus from "tus-js-client";
+import { encodeLadder } from "../farm/src/media/encode-ladder.ts";
+import { Ffmpeg } from "../farm/src/media/ffmpeg.ts";
+import { locateMediaTools } from "../farm/src/media/ffmpeg-locate.ts";
+import { planLadder } from "../farm/src/media/ladder.ts";
+import { startLocalPostgres } from "../scripts/local/embedded-postgres.ts";
+import { freePort } from "../scripts/local/ports.ts";
+import { startLocalS3 } from "../scripts/local/s3/s3-server.ts";
+import { waitHealthy } from "../scripts/local/wait-healthy.ts";
+import { spawnScript } from "../scripts/test/support/spawn-script.ts";
+import { generatePrivateJwk, importSigningKey, signJwt, UPLOAD_AUDIENCE } from "../shared/auth/jwt.ts";
+import { applyMigrations } from "../shared/db/migrate.node.ts";
+
+const LENGTHS = (process.env.BENCH_SECONDS ?? "10,60").split(",").map(Number);
+const SIZE = process.env.BENCH_SIZE ?? "1920x1080";
+const SOURCE_CRF = Number(process.env.BENCH_SOURCE_CRF ?? 20);
+
+interface Result {
+  seconds: number;
+  mbits: number;
+  playableS: number;
+  readyS: number;
+  baselineS: number;
+  log: string[];
+}
+
+async function main() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "movio-bench-playable-"));
+  const postgres = await startLocalPostgres({
+    dataDir: path.join(dir, "pg"),
+    port: await freePort(),
+    ephemeral: true,
+  });
+  const s3 = await startLocalS3({
+    directory: path.join(dir, "s3"),
+    port: 0,
+    accessKeyId: "movio-local",
+    secretAccessKey: "movio-local",
+    buckets: ["movio"],
+  });
+  const db = new pg.Pool({ connectionString: postgres.url, max: 2 });
+  const results: Result[] = [];
+  try {
+    await applyMigrations(postgres.url);
+    const jwk = await generatePrivateJwk("bench");
+    const { d: _d, ...publicJwk } = jwk;
+    const key = await importSigningKey(JSON.stringify(jwk));
+    const port = await freePort();
+    const farm = spawnScript("farm/src/main.ts", {
+      DATABASE_URL: postgres.url,
+      S3_ENDPOINT: s3.endpoint,
+      S3_BUCKET: "movio",
+      JWT_PUBLIC_JWKS: JSON.stringify({ keys: [publicJwk] }),
+      JOB_POLL_MS: "100",
+      LOG_LEVEL: "info",
+      FARM_PORT: String(port),
+      CHUNK_MIN_SOURCE_S: String(24 * 3600),
+    });
+    const log: string[] = [];
+    farm.child.stdout?.on("data", (chunk: Buffer) => log.push(...chunk.toString().trim().split("\n")));
+    try {
+      await waitHealthy(`http://127.0.0.1:${port}/healthz`, 30_000, () => farm.child.exitCode === null);
+      for (const seconds of LENGTHS) {
+        const source = path.join(dir, `source-${seconds}.mp4`);
+        console.log(
+          `generating a ${seconds} s ${SIZE} source (testsrc2 + noise, CRF ${SOURCE_CRF}, a tone)…`,
+        );
+        execFileSync("ffmpeg", [
+          ...["-loglevel", "error", "-f", "lavfi", "-i", `testsrc2=size=${SIZE}:rate=30`],
+          ...["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", String(seconds)],
+          ...["-vf", "noise=alls=6:allf=t:all_seed=14", "-c:v", "libx264", "-preset", "veryfast"],
+          ...["-crf", String(SOURCE_CRF), "-c:a", "aac", "-shortest", source],
+        ]);
+        const data = await readFile(source);
+        const before = log.length;
+        const timing = await throughProduct(db, key, `http://127.0.0.1:${port}`, data);
+        const baselineS = await baseline(source, path.join(dir, `baseline-${seconds}`), seconds);
+        results.push({
+          seconds,
+          mbits: (data.length * 8) / seconds / 1e6,
+          ...timing,
+          baselineS,
+          log: log.slice(before).filter((line) => /playable|ready/.test(line)),
+        });
+      }
+    } finally {
+      farm.child.kill("SIGTERM");
+      await farm.exited;
+    }
+  } finally {
+    await db.end();
+    await s3.close();
+    await postgres.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+  report(results);
+}
+
+/** Upload with tus, then poll the row: seconds from the last byte to playable and to ready. */
+async function throughProduct(
+  db: pg.Pool,
+  key: Awaited<ReturnType<typeof importSigningKey>>,
+  farmUrl: string,
+  data: Buffer,
+): Promise<{ playableS: number; readyS: number }> {
+  const { rows: users } = await db.query<{ id: string }>(
+    "insert into users (email, password_hash, display_name) values ($1, 'x', 'Bench') returning id",
+    [`bench-${crypto.randomUUID()}@example.com`],
+  );
+  const { rows } = await db.query<{ id: string }>(
+    "insert into videos (owner_id, title, visibility) values ($1, 'Bench', 'public') returning id",
+    [users[0]!.id],
+  );
+  const videoId = rows[0]!.id;
+  const token = (await signJwt(key, UPLOAD_AUDIENCE, users[0]!.id, { vid: videoId, max: 1024 ** 4 }, 3600))
+    .token;
+  await new Promise<void>((resolve, reject) =>
+    new tus.Upload(data, {
+      endpoint: `${farmUrl}/files/`,
+      headers: { Authorization: `Bearer ${token}` },
+      uploadSize: data.length,
+      chunkSize: 64 * 1024 * 1024,
+      onError: reject,
+      onSuccess: () => resolve(),
+    }).start(),
+  );
+  const uploaded = performance.now();
+  let playableS = Number.NaN;
+  for (;;) {
+    const { rows: state } = await db.query<{ status: string; media: { dash?: string } | null }>(
+      "select status, media from videos where id = $1",
+      [videoId],
+    );
+    const now = (performance.now() - uploaded) / 1000;
+    if (Number.isNaN(playableS) && state[0]?.media?.dash) playableS = now;
+    if (state[0]?.status === "ready") return { playableS, readyS: now };
+    if (state[0]?.status === "failed") throw new Error("the video failed");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The same ladder as one plain ffmpeg process: one decode, the product's encoder settings. */
+async function baseline(source: string, out: string, seconds: number): Promise<number> {
+  await mkdir(out);
+  const [width, height] = SIZE.split("x").map(Number) as [number, number];
+  const ladder = planLadder({ width, height, fps: 30 }, 30);
+  const started = performance.now();
+  await encodeLadder(new Ffmpeg(locateMediaTools(process.env)), {
+    source,
+    outDir: out,
+    ladder,
+    info: {
+      interlaced: false,
+      transfer: "sdr",
+      audioStreams: [{ index: 1, channels: 1, languageTag: undefined, title: undefined, isDefault: true }],
+    },
+    loudnessTarget: -16,
+    threads: 0,
+    durationMs: seconds * 1000,
+  });
+  return (performance.now() - started) / 1000;
+}
+
+function report(results: Result[]) {
+  console.log(`\n${SIZE} 30 fps sources, ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}\n`);
+  console.log(
+    "| source | first playable s after the last byte | ready s | ready × duration | one ffmpeg s | ready / one ffmpeg |",
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of results) {
+    console.log(
+      `| ${r.seconds} s (${r.mbits.toFixed(0)} Mbit/s) | ${r.playableS.toFixed(1)} | ${r.readyS.toFixed(1)} | ${(r.readyS / r.seconds).toFixed(2)} | ${r.baselineS.toFixed(1)} | ${(r.readyS / r.baselineS).toFixed(2)} |`,
+    );
+  }
+  for (const r of results) for (const line of r.log) console.log(`  ${r.seconds} s: ${line}`);
+}
+
+await main();
