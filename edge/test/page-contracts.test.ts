@@ -116,7 +116,7 @@ const pages: { name: string; variants: unknown[]; contracts: Contract[] }[] = [
   },
   {
     name: "studio",
-    variants: [StudioPage({ assets, translation: true })],
+    variants: [StudioPage({ assets, translation: true, captions: true })],
     contracts: [layoutIds, pageDataIds, studioIds, confirmIds],
   },
   {

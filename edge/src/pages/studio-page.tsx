@@ -8,8 +8,16 @@ import { Layout } from "./layout.tsx";
  * browser, so the page script lists and manages them through the API; `#video-<id>` and
  * `#subtitles-<id>` (the watch page's owner links) open that video's editor or subtitles.
  */
-export function StudioPage({ assets, translation }: { assets: AssetManifest; translation: boolean }) {
-  const data: StudioPageData = { translation };
+export function StudioPage({
+  assets,
+  translation,
+  captions,
+}: {
+  assets: AssetManifest;
+  translation: boolean;
+  captions: boolean;
+}) {
+  const data: StudioPageData = { translation, captions };
   return (
     <Layout title="Studio" page="studio" assets={assets} data={data}>
       <div class="studio-top">

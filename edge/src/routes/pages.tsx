@@ -79,8 +79,10 @@ export const pageRoutes = new Hono<AppEnv>()
     );
   })
   .get("/studio", async (c) => {
-    const translation = capabilities(c.get("config")).translation.enabled;
-    return c.html(<StudioPage assets={await assetsOf(c)} translation={translation} />);
+    const { translation, captions } = capabilities(c.get("config"));
+    return c.html(
+      <StudioPage assets={await assetsOf(c)} translation={translation.enabled} captions={captions.enabled} />,
+    );
   })
   // The jobs console: the same shell for everyone; the admin API decides what it shows.
   .get("/admin/jobs", async (c) => c.html(<AdminPage assets={await assetsOf(c)} />));

@@ -35,6 +35,7 @@ export interface ItemHooks {
   announce(text: string): void;
   removed(item: StudioItem): void;
   translation: boolean;
+  captions: boolean;
 }
 
 export class StudioItem {

@@ -1,6 +1,7 @@
 /**
  * A studio item's subtitles (`<details id="subtitles-<id>">`): the tracks with their status,
- * adding a .vtt/.srt file, asking for machine translations (when the server has them),
+ * adding a .vtt/.srt file, asking for machine translations and generated captions (when the
+ * server has them; a generated track wears a "Generated" badge),
  * fixing cues, deleting a track. Tracks are loaded when the panel opens and followed while
  * any is pending (a translation or a republish under way).
  */
@@ -27,6 +28,7 @@ const POLL_MS = 3000;
 export interface PanelHooks {
   announce(text: string): void;
   translation: boolean;
+  captions: boolean;
 }
 
 export class SubtitlesPanel {
@@ -101,7 +103,13 @@ export class SubtitlesPanel {
   private renderTracks(first: boolean): void {
     this.table.replaceChildren(this.tracks.length === 0 ? this.emptyNote() : this.trackTable());
     if (first) {
-      this.body.replaceChildren(this.table, this.editorSlot, this.addForm(), this.translateForm());
+      this.body.replaceChildren(
+        this.table,
+        this.editorSlot,
+        this.captionsForm(),
+        this.addForm(),
+        this.translateForm(),
+      );
     }
   }
 
@@ -144,6 +152,21 @@ export class SubtitlesPanel {
           "th",
           { scope: "row" },
           track.label,
+          ...(track.origin === "auto"
+            ? [
+                " ",
+                h(
+                  "span",
+                  {
+                    class: "badge generated",
+                    title: track.reviewed
+                      ? "Generated from speech, then edited: a new transcription never replaces it"
+                      : "Generated from speech: check it, and fix what it misheard",
+                  },
+                  track.reviewed ? "Generated · reviewed" : "Generated",
+                ),
+              ]
+            : []),
           h(
             "div",
             { class: "muted track-facts" },
@@ -261,6 +284,48 @@ export class SubtitlesPanel {
         await this.load();
       } catch (err) {
         message.textContent = `Not added: ${explain(err)}`;
+        message.classList.add("form-error");
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return form;
+  }
+
+  /** "Generate captions": the video's speech → an `auto` track (POST …/captions). */
+  private captionsForm(): HTMLElement {
+    if (!this.hooks.captions) {
+      return h("p", { class: "muted" }, "Automatic captions are off on this server.");
+    }
+    const message = h("p", { class: "form-status", role: "status" });
+    const button = h("button", { type: "submit" }, "Generate captions");
+    const form = h(
+      "form",
+      { class: "subtitle-form captions-form", novalidate: true },
+      h("h3", {}, "Captions from speech"),
+      h(
+        "p",
+        { class: "muted" },
+        "Transcribes what is said into a track marked as generated. A generated track you edited is kept.",
+      ),
+      h("div", { class: "actions" }, button),
+      message,
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      message.classList.remove("form-error");
+      button.disabled = true;
+      try {
+        const result = await api<{ queued: boolean }>(
+          `/api/v1/videos/${encodeURIComponent(this.video.id)}/captions`,
+          { method: "POST" },
+        );
+        message.textContent = result.queued
+          ? "Captions queued; the generated track shows as pending until they are done."
+          : "Captions are already being generated.";
+        await this.load();
+      } catch (err) {
+        message.textContent = `Not queued: ${explain(err)}`;
         message.classList.add("form-error");
       } finally {
         button.disabled = false;

@@ -9,6 +9,7 @@ export const ORIGIN_WORDS: Record<SubtitleTrack["origin"], string> = {
   embedded: "In the video file",
   uploaded: "Uploaded file",
   machine: "Machine-translated",
+  auto: "Generated from speech",
 };
 
 /** `/api/v1/videos/:id/subtitles/:lang[tail]?origin=…`: one track, whichever of its language it is. */
@@ -17,6 +18,6 @@ export function trackPath(videoId: string, track: SubtitleTrack, tail = ""): str
   return `/api/v1/videos/${encodeURIComponent(videoId)}/subtitles/${lang}${tail}?origin=${track.origin}`;
 }
 
-/** "English", "Français (uploaded file)", "Deutsch (machine-translated)". */
+/** "English", "Français (uploaded file)", "Deutsch (machine-translated)", "English (auto-generated)". */
 export const trackName = (track: SubtitleTrack) =>
-  `${track.label}${track.origin === "embedded" ? "" : ` (${ORIGIN_WORDS[track.origin].toLowerCase()})`}`;
+  `${track.label}${track.origin === "embedded" || track.origin === "auto" ? "" : ` (${ORIGIN_WORDS[track.origin].toLowerCase()})`}`;

@@ -15,7 +15,7 @@ const PAGE_SIZE = 20;
 const POLL_MS = 2500;
 const CATCH_UP_MS = 20_000;
 
-const { translation } = pageData<StudioPageData>();
+const { translation, captions } = pageData<StudioPageData>();
 const list = byId<HTMLUListElement>(studioIds.list);
 const items = new Map<string, StudioItem>();
 let nextCursor: string | null = null;
@@ -41,6 +41,7 @@ function showError(text: string): void {
 const hooks = {
   announce,
   translation,
+  captions,
   removed(item: StudioItem) {
     const next = (item.root.nextElementSibling ?? item.root.previousElementSibling) as HTMLElement | null;
     items.delete(item.video.id);

@@ -24,4 +24,6 @@ export const studioIds = defineIds({
 /** What the studio page serialises into `#page-data`. */
 export interface StudioPageData {
   translation: boolean;
+  /** Automatic captions are on: "Generate captions" is offered. */
+  captions: boolean;
 }
