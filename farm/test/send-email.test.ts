@@ -69,8 +69,13 @@ async function mailTo(webPort: number, address: string): Promise<SinkMail | unde
 }
 
 async function jobState(address: string) {
-  const { rows } = await db().query<{ state: string; attempts: number; last_error: string | null }>(
-    "select state, attempts, last_error from jobs where type = 'send_email' and payload->>'to' = $1",
+  const { rows } = await db().query<{
+    state: string;
+    attempts: number;
+    last_error: string | null;
+    data: Record<string, string>;
+  }>(
+    "select state, attempts, last_error, payload->'data' as data from jobs where type = 'send_email' and payload->>'to' = $1",
     [address],
   );
   return rows[0];
@@ -105,6 +110,33 @@ describe("send_email", () => {
       async () => ((await jobState(to))?.state === "done" ? true : undefined),
       5000,
     );
+    // Sent: the finished job keeps no token (migration 0021's trigger), only the rest.
+    expect((await jobState(to))?.data).toEqual({ displayName: "<b>Ada</b>" });
+  });
+
+  it("renders the account change mails with what they name", async () => {
+    const [smtp, web] = [await freePort(), await freePort()];
+    await startSink(smtp, web);
+    startRunner(smtp);
+    const to = `notice-${Date.now()}@example.com`;
+    await enqueueJob(db(), {
+      type: "send_email",
+      videoId: null,
+      payload: {
+        template: "email_change_notice",
+        to,
+        data: { link: "http://127.0.0.1:8787/account", displayName: "Ada", newEmail: "new@example.com" },
+      },
+    });
+    const mail = await waitFor(
+      "the notice in the sink",
+      () => mailTo(web, to),
+      20_000,
+      () => logs.join("\n"),
+    );
+    expect(mail.subject).toBe("Your Movio account's email address is being changed");
+    expect(mail.text).toContain("to change its address to new@example.com");
+    expect(mail.text).toContain("http://127.0.0.1:8787/account");
   });
 
   it("retries while the mail server is down and delivers once it is back", async () => {
@@ -126,6 +158,7 @@ describe("send_email", () => {
       () => logs.join("\n"),
     );
     expect(failing.last_error).toMatch(/ECONNREFUSED|connect/i);
+    expect(failing.data.link).toBe("http://edge.test/reset-password?token=t1"); // kept until sent
     await startSink(smtp, web);
     const mail = await waitFor(
       "the mail after the outage",
