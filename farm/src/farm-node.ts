@@ -89,7 +89,7 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
   countS3Errors(s3, (operation) => metrics.s3Error(operation));
   const storage = new ObjectStorage(s3, config.S3_BUCKET);
   const search = searchIndexQueue(config);
-  const videos = new VideoStore(db, search);
+  const videos = new VideoStore(db, search, { publicBaseUrl: config.PUBLIC_BASE_URL });
   const tus = createTusService({
     config,
     db,

@@ -175,6 +175,8 @@ function startFarm(
       FFPROBE_PATH: deps.ffprobe,
       SMTP_URL: deps.smtpUrl,
       EDGE_JWKS_URL: `http://127.0.0.1:${config.EDGE_PORT}/.well-known/jwks.json`,
+      // Links in the mails the farm writes point at the edge, as the edge's own links do.
+      PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL || `http://127.0.0.1:${config.EDGE_PORT}`,
       // Webhook receivers on this machine are the point of a local stack (never in production).
       WEBHOOK_ALLOW_PRIVATE: process.env.WEBHOOK_ALLOW_PRIVATE || "true",
       // Logs for people at a terminal; an exported LOG_FORMAT (e.g. json) wins.

@@ -156,6 +156,8 @@ const farmConfigFields = z.object({
   ),
   /** The From of every mail: an address the SMTP provider lets us send as. */
   MAIL_FROM: z.string().min(3).default("Movio <no-reply@movio.localhost>"),
+  /** The edge's public address, for the links in mails the farm writes (a video ready or failed). */
+  PUBLIC_BASE_URL: z.url().default("http://127.0.0.1:8787"),
   /** Retry n of a mail waits between half and all of min(cap, base·2^(n-1)). */
   MAIL_BACKOFF_BASE_MS: positiveInt(10_000),
   MAIL_BACKOFF_CAP_MS: positiveInt(30 * 60_000),

@@ -17,6 +17,7 @@ import {
   releaseUpload,
 } from "../../../shared/videos/lifecycle.ts";
 import { webhookEventQuery } from "../../../shared/webhooks/event-jobs.ts";
+import { queueVideoMail, type VideoMailSettings } from "../mail/video-mail.ts";
 import { inTransaction } from "../db/transaction.ts";
 import type { ManifestRendition } from "../media/dash-manifest.ts";
 import { enqueueJob, type Job, type JobQueue } from "../queue/job-queue.ts";
@@ -39,6 +40,8 @@ export class VideoStore {
     private readonly pool: pg.Pool,
     /** Queues the search index update of a video that became ready (Algolia only). */
     private readonly search: SearchIndexQueue = searchIndexQueue({ SEARCH_PROVIDER: "postgres" }),
+    /** The owners' opt-in mail when a video is ready or failed (mail/video-mail.ts); none without. */
+    private readonly mail?: VideoMailSettings,
   ) {}
 
   async find(id: string): Promise<UploadTarget | undefined> {
@@ -256,6 +259,7 @@ export class VideoStore {
       // A video that was never playable before (one rung, chunked) becomes so by this publish.
       if (firstPlayable) await client.query(webhookEventQuery(job.videoId as string, "video.playable"));
       await client.query(webhookEventQuery(job.videoId as string, "video.ready"));
+      if (this.mail) await queueVideoMail(client, this.mail, job.videoId as string, "video_ready");
       await result.andThen?.(client);
       return true;
     });
@@ -287,7 +291,9 @@ export class VideoStore {
   async fail(id: string, code: MediaErrorCode, message: string): Promise<void> {
     await inTransaction(this.pool, async (client) => {
       const { rowCount } = await client.query(lifecycleQuery(failProcessing(id, code, message)));
-      if (rowCount === 1) await client.query(webhookEventQuery(id, "video.failed"));
+      if (rowCount !== 1) return;
+      await client.query(webhookEventQuery(id, "video.failed"));
+      if (this.mail) await queueVideoMail(client, this.mail, id, "video_failed");
     });
   }
 }
