@@ -121,7 +121,9 @@ async function step(name: string, work: () => Promise<string>): Promise<void> {
     console.log(`✔ ${name} (${seconds(started)} s): ${detail}`);
   } catch (err) {
     results.push({ name, ok: false });
-    console.log(`✘ ${name} (${seconds(started)} s): ${(err as Error).message}`);
+    const cause = (err as Error).cause ? ` (cause: ${String((err as Error).cause)})` : "";
+    console.log(`✘ ${name} (${seconds(started)} s): ${(err as Error).stack ?? err}${cause}`);
+    if (stack) console.log(`the stack's last lines:\n${stack.output().split("\n").slice(-40).join("\n")}`);
     throw err;
   }
 }
@@ -337,10 +339,15 @@ async function waitReady(id: string, timeoutMs: number): Promise<void> {
   throw new Error(`video ${id} is ${status}, not ready, after ${timeoutMs / 1000} s`);
 }
 
+/** Both clips made first: a pause between two requests lets the edge close the kept-alive socket under fetch. */
+let longClip: Buffer | undefined;
 async function uploadAndPlay(): Promise<string> {
+  const shortClip = fixtures.landscape(4);
+  // Long enough that its transcode is still running when the stop comes.
+  longClip = fixtures.landscape(40);
   await signUp();
   const started = Date.now();
-  const id = await upload("Container clip", fixtures.landscape(4));
+  const id = await upload("Container clip", shortClip);
   await waitReady(id, 180_000);
   const playback = await fetch(`${stack?.edge}/api/v1/videos/${id}/playback`);
   if (playback.status !== 200) throw new Error(`playback: ${playback.status} ${await playback.text()}`);
@@ -367,8 +374,7 @@ async function transcodeJob(videoId: string): Promise<JobRow | undefined> {
 
 async function stopMidJob(): Promise<string> {
   const before = await farmContainer();
-  // Long enough that its transcode is still running when the stop comes.
-  const id = await upload("Container stop clip", fixtures.landscape(40));
+  const id = await upload("Container stop clip", longClip ?? fixtures.landscape(40));
   const deadline = Date.now() + 120_000;
   let job = await transcodeJob(id);
   while (job?.state !== "running") {
