@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import { languageFromTag } from "../../../shared/subtitles/languages.ts";
-import type { Ffmpeg } from "./ffmpeg.ts";
+import type { Ffmpeg, InputAccess } from "./ffmpeg.ts";
 import type { SourceInfo } from "./inspect.ts";
 import type { Ladder } from "./ladder.ts";
 import { DASH_MANIFEST, HLS_MASTER } from "./published-names.ts";
@@ -21,10 +21,12 @@ export interface EncodeInput {
   info: EncodeSource;
   /** LUFS, or null to keep the source's levels. */
   loudnessTarget: number | null;
-  /** Encode the audio tracks in this run (default true): the first-playable run does, the rest does not. */
+  /** Encode the audio tracks in this run (default true). */
   withAudio?: boolean;
-  /** Decoder options before the source (the first-playable run skips some deblocking). */
+  /** Decoder options before the source (a chunk's smallest rung skips some deblocking). */
   decoderOptions?: string[];
+  /** How the source is read: a file (default), or the loopback range server's URL. */
+  sourceAccess?: InputAccess;
   /** Put before every file name this run writes, so two runs can share one directory. */
   filePrefix?: string;
   /** The whole ladder's display aspect ("W/H"), when this run encodes only some rungs. */
@@ -198,7 +200,9 @@ export function dashPackageArgs(
 export async function encodeLadder(ffmpeg: Ffmpeg, input: EncodeInput): Promise<void> {
   const total = input.durationMs / 1000;
   await ffmpeg.run({
-    inputs: [{ path: input.source, options: input.decoderOptions ?? [] }],
+    inputs: [
+      { path: input.source, options: input.decoderOptions ?? [], access: input.sourceAccess ?? "source" },
+    ],
     outputOptions: encodeArgs(input),
     output: path.join(input.outDir, DASH_MANIFEST),
     signal: input.signal,

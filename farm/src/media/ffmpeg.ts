@@ -124,11 +124,11 @@ export class Ffmpeg {
   }
 
   /** ffprobe directly (fluent-ffmpeg's ffprobe hides the warnings we need to explain refusals). */
-  async probe(file: string, timeoutMs = 30_000): Promise<ProbeResult> {
+  async probe(file: string, timeoutMs = 30_000, access: InputAccess = "source"): Promise<ProbeResult> {
     const args = [
       "-v",
       "error",
-      ...(await this.sourceOptions()),
+      ...(await this.sourceOptions(access)),
       "-print_format",
       "json",
       "-show_streams",

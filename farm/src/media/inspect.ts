@@ -70,11 +70,20 @@ const SPARSE_CHECK_AFTER_S = 60;
 /** 3840×2160: larger pictures need proportionally more bytes per second. */
 const UHD_PIXELS = 3840 * 2160;
 
-export async function inspectSource(ffmpeg: Ffmpeg, file: string, limits: Limits): Promise<SourceInfo> {
-  const fileBytes = (await stat(file)).size;
+/**
+ * `file`: a path, or (`over`) the URL of the loopback range server with the object's size, so
+ * the probe reads only what it needs of an upload still in the bucket.
+ */
+export async function inspectSource(
+  ffmpeg: Ffmpeg,
+  file: string,
+  limits: Limits,
+  over?: { http: true; bytes: number },
+): Promise<SourceInfo> {
+  const fileBytes = over ? over.bytes : (await stat(file)).size;
   let probe: Awaited<ReturnType<Ffmpeg["probe"]>>;
   try {
-    probe = await ffmpeg.probe(file);
+    probe = await ffmpeg.probe(file, undefined, over ? "source-over-http" : "source");
   } catch (err) {
     if (err instanceof FfmpegError)
       throw new MediaError("not_a_video", "The file is not a video we can read (unknown format or damaged).");

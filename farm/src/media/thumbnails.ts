@@ -5,7 +5,7 @@
  */
 import { appendFile, copyFile, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Ffmpeg } from "./ffmpeg.ts";
+import type { Ffmpeg, InputAccess } from "./ffmpeg.ts";
 import { POSTER, STORYBOARD_VTT } from "./published-names.ts";
 
 const THUMB_WIDTH = 160;
@@ -18,10 +18,11 @@ export async function makePoster(
   outDir: string,
   durationMs: number,
   height: number,
+  access: InputAccess = "source",
 ) {
   const at = Math.min(durationMs / 10, 10_000) / 1000;
   await ffmpeg.run({
-    inputs: [{ path: source, options: ["-ss", at.toFixed(3)] }],
+    inputs: [{ path: source, options: ["-ss", at.toFixed(3)], access }],
     outputOptions: ["-frames:v", "1", "-vf", `scale=-2:${Math.min(720, even(height))}`, "-q:v", "3", "-an"],
     output: path.join(outDir, POSTER),
   });

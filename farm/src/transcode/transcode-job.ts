@@ -19,7 +19,7 @@ import { LIVE_DASH, LIVE_HLS } from "../media/growing-manifests.ts";
 import { inspectSource } from "../media/inspect.ts";
 import { planLadder } from "../media/ladder.ts";
 import { MediaError } from "../media/media-error.ts";
-import { DASH_MANIFEST } from "../media/published-names.ts";
+import { DASH_MANIFEST, POSTER } from "../media/published-names.ts";
 import { TONEMAP_FILTERS } from "../media/source-filters.ts";
 import { makePoster, makeStoryboardFromRendition } from "../media/thumbnails.ts";
 import type { Job, JobQueue } from "../queue/job-queue.ts";
@@ -37,6 +37,7 @@ import { failProcessing } from "./fail-processing.ts";
 import { ProcessingQuota } from "./processing-quota.ts";
 import { publishFirstPlayable, publishLadder } from "./publish-ladder.ts";
 import { SegmentPublisher } from "./segment-publisher.ts";
+import { serveSource } from "./source-server.ts";
 import type { VideoStore } from "./video-store.ts";
 
 export interface TranscodeDeps {
@@ -78,163 +79,183 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           took.push(`${what} ${((performance.now() - since) / 1000).toFixed(1)} s`);
           return performance.now();
         };
-        await storage.download(video.sourceKey as string, source, signal).catch((err) => {
-          if ((err as { name?: string }).name === "NoSuchKey") {
+        // Probe, poster and encode read the upload by ranges from the bucket through a loopback
+        // server (no download before the first frame); the whole file arrives meanwhile for
+        // what needs it later (embedded subtitles; the chunked path's audio).
+        const sourceKey = video.sourceKey as string;
+        const served = await serveSource(storage, sourceKey, signal).catch((err) => {
+          throw sourceMissing(err);
+        });
+        const downloaded = storage.download(sourceKey, source, signal).catch((err) => {
+          throw sourceMissing(err);
+        });
+        downloaded.catch(() => undefined); // awaited where it is needed, or at the end
+        try {
+          let mark = lap("open", jobStarted);
+          const info = await inspectSource(ffmpeg, served.url, config, { http: true, bytes: served.size });
+          mark = lap("probe", mark);
+          if (info.transfer !== "sdr" && !(await ffmpeg.hasFilters(...TONEMAP_FILTERS))) {
             throw new MediaError(
-              "source_missing",
-              "The uploaded file is no longer in storage; upload it again.",
+              "hdr_unsupported",
+              "The video is HDR and this server's ffmpeg cannot convert HDR to standard range (it lacks zscale).",
             );
           }
-          throw err;
-        });
-        let mark = lap("download", jobStarted);
-        const info = await inspectSource(ffmpeg, source, config);
-        mark = lap("probe", mark);
-        if (info.transfer !== "sdr" && !(await ffmpeg.hasFilters(...TONEMAP_FILTERS))) {
-          throw new MediaError(
-            "hdr_unsupported",
-            "The video is HDR and this server's ffmpeg cannot convert HDR to standard range (it lacks zscale).",
-          );
-        }
-        // The owner's processing quota, charged now that the duration is known (an admin's
-        // re-processing is not the owner's doing); over it, nothing is encoded.
-        if (!job.payload.reprocess) await quota.charge(job, videoId, info.durationMs);
-        const ladder = planLadder(info, config.LADDER_MAX_FPS);
-        if (shouldChunk(info.durationMs, config.CHUNK_MIN_SOURCE_S)) {
-          // Long: split across the farm's nodes; this job plans it and does the audio and extras.
-          await startChunkedTranscode(
-            {
-              ...deps,
-              chunkSeconds: config.CHUNK_SECONDS,
-              loudnessTarget: config.LOUDNESS_TARGET,
-              subtitleStreamMaxBytes: config.SUBTITLE_STREAM_MAX_BYTES,
+          // The owner's processing quota, charged now that the duration is known (an admin's
+          // re-processing is not the owner's doing); over it, nothing is encoded.
+          if (!job.payload.reprocess) await quota.charge(job, videoId, info.durationMs);
+          const ladder = planLadder(info, config.LADDER_MAX_FPS);
+          if (shouldChunk(info.durationMs, config.CHUNK_MIN_SOURCE_S)) {
+            // Long: split across the farm's nodes; this job plans it and does the audio and extras.
+            await downloaded;
+            await startChunkedTranscode(
+              {
+                ...deps,
+                chunkSeconds: config.CHUNK_SECONDS,
+                loudnessTarget: config.LOUDNESS_TARGET,
+                subtitleStreamMaxBytes: config.SUBTITLE_STREAM_MAX_BYTES,
+              },
+              job,
+              {
+                videoId,
+                sourceKey: video.sourceKey as string,
+                source,
+                workDir: dir,
+                info,
+                ladder,
+                prefix,
+                reprocess: job.payload.reprocess === true,
+                signal,
+              },
+            );
+            return;
+          }
+          let lastReport = 0;
+          // The poster alongside the encode's start: the video has it from the moment it plays.
+          const poster = makePoster(ffmpeg, served.url, out, info.durationMs, info.height, "source-over-http")
+            .then(() => storage.putFile(`${prefix}${POSTER}`, path.join(out, POSTER), { signal }))
+            .then(() => lap("poster (alongside)", mark));
+          poster.catch(() => undefined); // awaited before the video plays, and after the encode
+          const encodeStarted = performance.now();
+          // One ffmpeg for every rung and the audio; its segments are published as it writes
+          // them, and the video plays once every stream has its first one.
+          const stopEncode = new AbortController();
+          let playableAt: string | undefined;
+          const publisher = new SegmentPublisher({
+            storage,
+            outDir: out,
+            prefix,
+            streams: ladder.rungs.length + info.audioStreams.length,
+            segmentSeconds: ladder.segmentSeconds,
+            audio: audioTrackNames(info.audioStreams),
+            // Back by the duration: players never hold a listed segment as "not yet available"
+            // by the clock, even when the encode runs faster than real time.
+            availabilityStartTime: new Date(Date.now() - info.durationMs).toISOString(),
+            signal,
+            onFirstSegments: async () => {
+              // Re-processing a ready video: it keeps playing its current media until this publishes.
+              if (video.status !== "processing") return;
+              await poster;
+              playableAt = await publishFirstPlayable(deps, job, {
+                outDir: out,
+                prefix,
+                durationMs: info.durationMs,
+                storyboard: null,
+                manifests: { dash: LIVE_DASH, hls: LIVE_HLS, declaredBy: DASH_MANIFEST },
+              });
+              if (playableAt === undefined) {
+                throw new Error("the job or its video changed before the first segments were published");
+              }
+              deps.log(
+                `video ${videoId} playable ${((performance.now() - jobStarted) / 1000).toFixed(1)} s into its job: ${[...took, `encode to the first segments of every stream ${((performance.now() - encodeStarted) / 1000).toFixed(1)} s`].join(", ")}`,
+              );
             },
-            job,
+          });
+          publisher.start((err) => stopEncode.abort(err));
+          try {
+            await encodeLadder(ffmpeg, {
+              source: served.url,
+              sourceAccess: "source-over-http",
+              outDir: out,
+              ladder,
+              info,
+              loudnessTarget: config.LOUDNESS_TARGET,
+              threads: config.FFMPEG_THREADS,
+              durationMs: info.durationMs,
+              signal: AbortSignal.any([signal, stopEncode.signal]),
+              onProgress: (fraction) => {
+                if (Date.now() - lastReport < 1000) return;
+                lastReport = Date.now();
+                void videos.processingProgress(videoId, 2 + fraction * 85).catch(() => undefined);
+              },
+            });
+          } catch (err) {
+            await publisher.stop();
+            // The publisher's failure (S3, the fenced row) explains the stopped encode best.
+            throw stopEncode.signal.aborted ? stopEncode.signal.reason : err;
+          }
+          await publisher.finish();
+          await poster;
+          publisher.uploaded.add(POSTER);
+          await nameAudioTracks(out, info.audioStreams);
+          deps.metrics?.transcoded(info.durationMs / 1000, (performance.now() - encodeStarted) / 1000);
+          signal.throwIfAborted();
+          const smallest = ladder.rungs[ladder.rungs.length - 1]!;
+          await makeStoryboardFromRendition(
+            ffmpeg,
+            out,
+            String(ladder.rungs.length - 1),
+            { durationMs: info.durationMs, width: smallest.width, height: smallest.height },
+            dir,
+          );
+          await downloaded;
+          const subtitleSet = await prepareSubtitles(
+            { ffmpeg, subtitles: deps.subtitles, subtitleStreamMaxBytes: config.SUBTITLE_STREAM_MAX_BYTES },
             {
               videoId,
-              sourceKey: video.sourceKey as string,
               source,
-              workDir: dir,
               info,
-              ladder,
-              prefix,
-              reprocess: job.payload.reprocess === true,
+              workDir: dir,
+              outDir: out,
+              currentVersion: video.subtitlesVersion,
               signal,
             },
           );
-          return;
-        }
-        let lastReport = 0;
-        // The poster first: the video has it from the moment it plays.
-        await makePoster(ffmpeg, source, out, info.durationMs, info.height);
-        lap("poster", mark);
-        const encodeStarted = performance.now();
-        // One ffmpeg for every rung and the audio; its segments are published as it writes
-        // them, and the video plays once every stream has its first one.
-        const stopEncode = new AbortController();
-        let playableAt: string | undefined;
-        const publisher = new SegmentPublisher({
-          storage,
-          outDir: out,
-          prefix,
-          streams: ladder.rungs.length + info.audioStreams.length,
-          segmentSeconds: ladder.segmentSeconds,
-          audio: audioTrackNames(info.audioStreams),
-          // Back by the duration: players never hold a listed segment as "not yet available"
-          // by the clock, even when the encode runs faster than real time.
-          availabilityStartTime: new Date(Date.now() - info.durationMs).toISOString(),
-          signal,
-          onFirstSegments: async () => {
-            // Re-processing a ready video: it keeps playing its current media until this publishes.
-            if (video.status !== "processing") return;
-            playableAt = await publishFirstPlayable(deps, job, {
-              outDir: out,
-              prefix,
-              durationMs: info.durationMs,
-              storyboard: null,
-              manifests: { dash: LIVE_DASH, hls: LIVE_HLS, declaredBy: DASH_MANIFEST },
-            });
-            if (playableAt === undefined) {
-              throw new Error("the job or its video changed before the first segments were published");
-            }
-            deps.log(
-              `video ${videoId} playable ${((performance.now() - jobStarted) / 1000).toFixed(1)} s into its job: ${[...took, `encode to the first segments of every stream ${((performance.now() - encodeStarted) / 1000).toFixed(1)} s`].join(", ")}`,
-            );
-          },
-        });
-        publisher.start((err) => stopEncode.abort(err));
-        try {
-          await encodeLadder(ffmpeg, {
-            source,
-            outDir: out,
-            ladder,
-            info,
-            loudnessTarget: config.LOUDNESS_TARGET,
-            threads: config.FFMPEG_THREADS,
-            durationMs: info.durationMs,
-            signal: AbortSignal.any([signal, stopEncode.signal]),
-            onProgress: (fraction) => {
-              if (Date.now() - lastReport < 1000) return;
-              lastReport = Date.now();
-              void videos.processingProgress(videoId, 2 + fraction * 85).catch(() => undefined);
-            },
-          });
-        } catch (err) {
-          await publisher.stop();
-          // The publisher's failure (S3, the fenced row) explains the stopped encode best.
-          throw stopEncode.signal.aborted ? stopEncode.signal.reason : err;
-        }
-        await publisher.finish();
-        await nameAudioTracks(out, info.audioStreams);
-        deps.metrics?.transcoded(info.durationMs / 1000, (performance.now() - encodeStarted) / 1000);
-        signal.throwIfAborted();
-        const smallest = ladder.rungs[ladder.rungs.length - 1]!;
-        await makeStoryboardFromRendition(
-          ffmpeg,
-          out,
-          String(ladder.rungs.length - 1),
-          { durationMs: info.durationMs, width: smallest.width, height: smallest.height },
-          dir,
-        );
-        const subtitleSet = await prepareSubtitles(
-          { ffmpeg, subtitles: deps.subtitles, subtitleStreamMaxBytes: config.SUBTITLE_STREAM_MAX_BYTES },
-          {
-            videoId,
-            source,
-            info,
-            workDir: dir,
-            outDir: out,
-            currentVersion: video.subtitlesVersion,
-            signal,
-          },
-        );
-        await videos.processingProgress(videoId, 90);
-        signal.throwIfAborted();
+          await videos.processingProgress(videoId, 90);
+          signal.throwIfAborted();
 
-        const published = await publishLadder(deps, job, {
-          videoId,
-          outDir: out,
-          prefix,
-          durationMs: info.durationMs,
-          subtitleSet,
-          playableAt,
-          reprocess: job.payload.reprocess === true,
-          sourceKey: video.sourceKey as string,
-          translateTo: video.translateTo,
-          alreadyUploaded: publisher.uploaded,
-          prefixInUse: publisher.playable && playableAt !== undefined,
-          signal,
-        });
-        if (!published) {
-          throw new Error(
-            "the job or its video changed before publishing; this attempt's files were removed",
-          );
+          const published = await publishLadder(deps, job, {
+            videoId,
+            outDir: out,
+            prefix,
+            durationMs: info.durationMs,
+            subtitleSet,
+            playableAt,
+            reprocess: job.payload.reprocess === true,
+            sourceKey: video.sourceKey as string,
+            translateTo: video.translateTo,
+            alreadyUploaded: publisher.uploaded,
+            prefixInUse: publisher.playable && playableAt !== undefined,
+            signal,
+          });
+          if (!published) {
+            throw new Error(
+              "the job or its video changed before publishing; this attempt's files were removed",
+            );
+          }
+          deps.log(`video ${videoId} ready: ${ladder.rungs.length} rungs, ${info.durationMs} ms`);
+        } finally {
+          await served.close();
+          await downloaded.catch(() => undefined);
         }
-        deps.log(`video ${videoId} ready: ${ladder.rungs.length} rungs, ${info.durationMs} ms`);
       });
     },
     giveUp: (job, error) => failProcessing(deps, requireVideo(job), error),
   };
+}
+
+function sourceMissing(err: unknown): unknown {
+  if ((err as { name?: string }).name !== "NoSuchKey") return err;
+  return new MediaError("source_missing", "The uploaded file is no longer in storage; upload it again.");
 }
 
 function requireVideo(job: Job): string {
