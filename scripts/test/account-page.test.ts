@@ -2,9 +2,9 @@
  * The account page end to end (issue 24), in Chromium against the whole local stack with
  * SIGNUP_REQUIRES_VERIFIED_EMAIL on: the banner's "send again" mails a link (read from the
  * stack's mail sink) that verifies the address; a video is uploaded and transcoded into the
- * bucket; on /account the name, the video mail setting, the address (confirmed from the link
- * mailed to the new one, the old one told), the sessions ("sign out the others") and the
- * password change; and finally "Delete my account" behind the confirm dialog — after which
+ * bucket, and the owner (who asked for it) is mailed that it is ready; on /account the name,
+ * the video mail setting, the address (confirmed from the link mailed to the new one, the old
+ * one told), the sessions ("sign out the others") and the password change; and finally "Delete my account" behind the confirm dialog — after which
  * the video's media is gone from the bucket and the address signs up again. Screenshots in
  * test-artifacts/web/account-*.png; axe-core finds no serious or critical violation.
  */
@@ -177,8 +177,12 @@ it("verifies from the banner, changes name, address, sessions and password, then
   // Verified: uploads are allowed; the video's media lands in the bucket.
   const session = await api("/api/v1/auth/login", { body: { email: EMAIL, password: PASSWORD } });
   const token = session.body.accessToken as string;
+  // Asked for mail about videos (the page's checkbox, set here through the API first).
+  expect((await api("/api/v1/me", { method: "PATCH", token, body: { videoMail: true } })).status).toBe(200);
   const videoId = await uploadReadyVideo(token);
   expect(await objectsUnder(`media/${videoId}/`)).toBeGreaterThan(3);
+  const ready = await mailFromSink(EMAIL, 'Your video "Mine to delete" is ready');
+  expect(ready.text).toContain(`${edge}/watch/${videoId}`);
 
   // The header links to the account page; the banner is gone.
   await page.goto(`${edge}/`);
@@ -187,14 +191,16 @@ it("verifies from the banner, changes name, address, sessions and password, then
   await page.getByText(`${EMAIL} · verified`).waitFor();
   expect(await banner.isVisible()).toBe(false);
 
-  // Name and mail setting.
+  // Name and mail setting (on since the API call above: the page shows it, and turns it off).
   await page.getByLabel("Display name").fill("Olive Renamed");
-  await page.getByLabel("Mail me when one of my videos is ready or has failed").check();
+  const videoMail = page.getByLabel("Mail me when one of my videos is ready or has failed");
+  expect(await videoMail.isChecked()).toBe(true);
+  await videoMail.uncheck();
   await page.getByRole("button", { name: "Save" }).click();
   await page.locator("#account-profile-status").getByText("Saved.").waitFor();
   await page.locator("#account-name").getByText("Olive Renamed").waitFor();
   const me = await api("/api/v1/me", { token });
-  expect(me.body).toMatchObject({ displayName: "Olive Renamed", videoMail: true });
+  expect(me.body).toMatchObject({ displayName: "Olive Renamed", videoMail: false });
 
   // Sessions: the sign-up's and the API login's besides this browser's; "sign out the others"
   // ends them at once.
