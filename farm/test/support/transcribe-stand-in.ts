@@ -66,10 +66,14 @@ export class TranscribeStandIn {
   private constructor(
     private readonly server: http.Server,
     readonly url: string,
-    private readonly s3: S3Client,
+    private s3: S3Client | undefined,
   ) {}
 
-  static async start(s3: S3Client): Promise<TranscribeStandIn> {
+  /**
+   * Listening at once; `s3` reaches the bucket the jobs name (given later with `attach` when
+   * the bucket's server starts after the stand-in, as in the stack tests).
+   */
+  static async start(s3?: S3Client): Promise<TranscribeStandIn> {
     let standIn: TranscribeStandIn | undefined;
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -85,6 +89,15 @@ export class TranscribeStandIn {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     standIn = new TranscribeStandIn(server, url, s3);
     return standIn;
+  }
+
+  attach(s3: S3Client): void {
+    this.s3 = s3;
+  }
+
+  private bucket(): S3Client {
+    if (!this.s3) throw new Error("the stand-in has no S3 client yet (attach one)");
+    return this.s3;
   }
 
   /** The next `times` calls of `operation` get this error (default: throttling). */
@@ -262,7 +275,7 @@ export class TranscribeStandIn {
     if (!match) return "The URI that you provided doesn't point to an S3 object.";
     const dir = await mkdtemp(path.join(os.tmpdir(), "transcribe-stand-in-"));
     try {
-      const object = await this.s3
+      const object = await this.bucket()
         .send(new GetObjectCommand({ Bucket: match[1], Key: match[2] }))
         .catch(() => undefined);
       if (!object?.Body) return "The URI that you provided doesn't point to an S3 object.";
@@ -324,7 +337,7 @@ export class TranscribeStandIn {
         items,
       },
     };
-    await this.s3.send(
+    await this.bucket().send(
       new PutObjectCommand({
         Bucket: job.outputBucket,
         Key: job.outputKey,
