@@ -5,8 +5,10 @@
  * videos purged through the purge_video path, webhooks and sessions gone, the address free).
  * Happy, error and security cases per route, against the real database.
  */
+import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { ACCESS_AUDIENCE, importSigningKey, signJwt } from "../../shared/auth/jwt.ts";
 import {
   call,
   callJson,
@@ -366,5 +368,55 @@ describe("DELETE /api/v1/me", () => {
       body: { password: user.password },
     });
     expect(right.status).toBe(429);
+  });
+});
+
+describe("access tokens end with their session", () => {
+  it("a password reset ends every session's access token at once, not in 15 minutes", async () => {
+    const user = await signUp();
+    expect(
+      (await call("POST", "/api/v1/auth/password-reset", { body: { email: user.user.email } })).status,
+    ).toBe(202);
+    const [mail] = await mailsTo(user.user.email, "password_reset");
+    const reset = await call("POST", "/api/v1/auth/password-reset/confirm", {
+      body: { token: tokenOf(mail?.data.link ?? ""), password: "a brand new password" },
+    });
+    expect(reset.status).toBe(204);
+    const stale = await me(user.accessToken);
+    expect(stale.status).toBe(401);
+    expect(stale.body.error.code).toBe("token_invalid");
+  });
+
+  it("a token without a session id (signed before sessions were named) works only while the account exists", async () => {
+    const user = await signUp();
+    const key = await importSigningKey(env.JWT_PRIVATE_JWK);
+    const { token } = await signJwt(key, ACCESS_AUDIENCE, user.user.id, { role: "viewer" }, 900);
+    expect((await me(token)).status).toBe(200);
+    // Account changes need the session: refresh first.
+    const out = await callJson<ErrorJson>("POST", "/api/v1/me/sessions/sign-out-others", { token });
+    expect(out.status).toBe(401);
+    expect(out.body.error.code).toBe("token_invalid");
+    expect(
+      (await call("DELETE", "/api/v1/me", { token: user.accessToken, body: { password: user.password } }))
+        .status,
+    ).toBe(204);
+    expect((await me(token)).status).toBe(401);
+  });
+
+  it("a token naming a session of another account is refused", async () => {
+    const user = await signUp();
+    const other = await signUp();
+    const [theirs] = await db<{ family_id: string }>(
+      sql`select family_id from refresh_tokens where user_id = ${other.user.id}`,
+    );
+    const key = await importSigningKey(env.JWT_PRIVATE_JWK);
+    const { token } = await signJwt(
+      key,
+      ACCESS_AUDIENCE,
+      user.user.id,
+      { role: "viewer", sid: theirs?.family_id },
+      900,
+    );
+    expect((await me(token)).status).toBe(401);
   });
 });
