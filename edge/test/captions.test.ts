@@ -117,6 +117,35 @@ describe("POST /api/v1/videos/:id/captions", () => {
   });
 });
 
+describe("a video's own opt-out (autoCaptions)", () => {
+  it("is on unless the video is created or changed with autoCaptions: false; bad values are 400", async () => {
+    const { owner } = await ownerWithVideo();
+    const create = (body: Record<string, unknown>) =>
+      callJson<{ video: { id: string; autoCaptions: boolean } } & ErrorJson>("POST", "/api/v1/videos", {
+        token: owner.accessToken,
+        body: { title: "Opt-out", visibility: "public", ...body },
+      });
+    const plain = await create({});
+    expect(plain.status).toBe(201);
+    expect(plain.body.video.autoCaptions).toBe(true);
+    const off = await create({ autoCaptions: false });
+    expect(off.body.video.autoCaptions).toBe(false);
+    const [row] = await db<{ auto_captions: boolean }>(
+      sql`select auto_captions from videos where id = ${off.body.video.id}`,
+    );
+    expect(row?.auto_captions).toBe(false);
+    const bad = await create({ autoCaptions: "yes" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("validation_failed");
+    const patched = await callJson<{ autoCaptions: boolean }>("PATCH", `/api/v1/videos/${off.body.video.id}`, {
+      token: owner.accessToken,
+      body: { autoCaptions: true },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.autoCaptions).toBe(true);
+  });
+});
+
 describe("GET /api/v1/capabilities: captions", () => {
   it("says whether captions are on, for which languages, and the limits", async () => {
     const off = await callJson<{ captions: unknown }>("GET", "/api/v1/capabilities");

@@ -109,8 +109,8 @@ const pages: { name: string; variants: unknown[]; contracts: Contract[] }[] = [
   {
     name: "upload",
     variants: [
-      UploadPage({ assets, translation: true, maxBytes: 1 << 30 }),
-      UploadPage({ assets, translation: false, maxBytes: 1 << 30 }),
+      UploadPage({ assets, translation: true, captions: true, maxBytes: 1 << 30 }),
+      UploadPage({ assets, translation: false, captions: false, maxBytes: 1 << 30 }),
     ],
     contracts: [layoutIds, pageDataIds, uploadIds, uploadProgressIds, processingPanelIds, confirmIds],
   },

@@ -13,6 +13,10 @@ const Title = storableText(z.string().trim().min(1).max(200));
 const Description = storableText(z.string().max(5000));
 const Visibility = z.enum(VIDEO_VISIBILITIES);
 const TranslateTo = z.array(Language).max(10);
+const AutoCaptions = z.boolean().openapi({
+  description:
+    "Generate captions from the video's speech when it has no subtitles in its language (default true; see GET /api/v1/capabilities)",
+});
 
 export const CreateVideoBody = z
   .strictObject({
@@ -21,6 +25,7 @@ export const CreateVideoBody = z
     visibility: Visibility,
     language: Language.optional(),
     translateTo: TranslateTo.optional(),
+    autoCaptions: AutoCaptions.optional(),
   })
   .openapi("CreateVideoRequest");
 
@@ -31,6 +36,7 @@ export const UpdateVideoBody = z
     visibility: Visibility.optional(),
     language: Language.nullable().optional(),
     translateTo: TranslateTo.optional(),
+    autoCaptions: AutoCaptions.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, "give at least one field to change")
   .openapi("UpdateVideoRequest");
@@ -44,6 +50,7 @@ export const VideoSchema = z
     visibility: Visibility,
     language: z.string().nullable(),
     translateTo: z.array(z.string()),
+    autoCaptions: z.boolean(),
     status: z.enum(VIDEO_STATUSES),
     progress: z.number().int().min(0).max(100),
     playable: z.boolean().openapi({

@@ -61,12 +61,14 @@ export function createVideo(input: {
   visibility: string;
   language: string | null;
   translateTo: string[];
+  /** Captions from speech wanted (the owner's opt-out for this video when false). */
+  autoCaptions?: boolean;
   maxAwaiting: number;
 }): SQL {
   return sql`
-      insert into videos (owner_id, title, description, visibility, language, translate_to)
+      insert into videos (owner_id, title, description, visibility, language, translate_to, auto_captions)
       select ${input.ownerId}::uuid, ${input.title}::text, ${input.description}::text, ${input.visibility}::text,
-             ${input.language}::text, ${sql.param(input.translateTo)}::text[]
+             ${input.language}::text, ${sql.param(input.translateTo)}::text[], ${input.autoCaptions ?? true}::boolean
       where (select count(*) from videos
              where owner_id = ${input.ownerId}::uuid and status = 'awaiting_upload' and deleted_at is null) < ${input.maxAwaiting}
       returning id`;

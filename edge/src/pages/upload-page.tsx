@@ -10,6 +10,7 @@ import { Layout } from "./layout.tsx";
 export interface UploadPageProps {
   assets: AssetManifest;
   translation: boolean;
+  captions: boolean;
   maxBytes: number;
 }
 
@@ -19,9 +20,9 @@ export interface UploadPageProps {
  * unfinished ones, and with `?video=<id>` uploads a file for an existing video (after a
  * failure). Every panel is rendered here; the script shows one at a time.
  */
-export function UploadPage({ assets, translation, maxBytes }: UploadPageProps) {
+export function UploadPage({ assets, translation, captions, maxBytes }: UploadPageProps) {
   const languages = languageOptions();
-  const data: UploadPageData = { translation, maxBytes };
+  const data: UploadPageData = { translation, captions, maxBytes };
   return (
     <Layout title="Upload" page="upload" assets={assets} data={data}>
       <h1 id={uploadIds.heading}>Upload a video</h1>
@@ -95,6 +96,17 @@ export function UploadPage({ assets, translation, maxBytes }: UploadPageProps) {
               </select>
             </label>
           </div>
+          {captions ? (
+            <label class="field check">
+              <span>
+                <input type="checkbox" name="autoCaptions" value="true" checked /> Generate captions
+              </span>
+              <span class="muted hint">
+                When the video has no subtitles in its language, what is said becomes a subtitle track marked
+                as generated (you can fix it in the studio).
+              </span>
+            </label>
+          ) : null}
           {translation ? (
             <fieldset class="field translate">
               <legend>Translate the subtitles into</legend>

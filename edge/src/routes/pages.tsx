@@ -73,9 +73,14 @@ export const pageRoutes = new Hono<AppEnv>()
   .get("/account", async (c) => c.html(<AccountPage assets={await assetsOf(c)} />))
   .get("/upload", async (c) => {
     const config = c.get("config");
-    const translation = capabilities(config).translation.enabled;
+    const { translation, captions } = capabilities(config);
     return c.html(
-      <UploadPage assets={await assetsOf(c)} translation={translation} maxBytes={config.UPLOAD_MAX_BYTES} />,
+      <UploadPage
+        assets={await assetsOf(c)}
+        translation={translation.enabled}
+        captions={captions.enabled}
+        maxBytes={config.UPLOAD_MAX_BYTES}
+      />,
     );
   })
   .get("/studio", async (c) => {

@@ -58,6 +58,7 @@ export class VideoService {
         visibility: input.visibility,
         language: input.language ?? null,
         translateTo: input.translateTo ?? [],
+        autoCaptions: input.autoCaptions ?? true,
         maxAwaiting: cap,
       }),
     );
@@ -198,6 +199,7 @@ export class VideoService {
     if (input.visibility !== undefined) changes.visibility = input.visibility;
     if (input.language !== undefined) changes.language = input.language;
     if (input.translateTo !== undefined) changes.translateTo = input.translateTo;
+    if (input.autoCaptions !== undefined) changes.autoCaptions = input.autoCaptions;
     const update = this.db
       .update(videos)
       .set({ ...changes, updatedAt: sql`now()` })

@@ -33,6 +33,7 @@ export function toVideo(row: VideoRow, renditions: RenditionView[] = [], subtitl
     visibility: row.visibility,
     language: row.language,
     translateTo: row.translateTo,
+    autoCaptions: row.autoCaptions,
     status: row.status,
     progress: row.progress,
     playable: isPlayable(row),

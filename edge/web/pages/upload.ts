@@ -20,7 +20,7 @@ import { runUpload, wireUploadControls } from "../lib/upload-progress.ts";
 import { forgetRecord, recordFor } from "../lib/upload-records.ts";
 import { type Video, videoOrNull, videoPath } from "../lib/upload-video.ts";
 
-const { maxBytes } = pageData<UploadPageData>();
+const { maxBytes, captions } = pageData<UploadPageData>();
 const form = byId<HTMLFormElement>(uploadIds.form);
 const fileInput = byId<HTMLInputElement>(uploadIds.file);
 const titleInput = byId<HTMLInputElement>(uploadIds.title);
@@ -168,6 +168,8 @@ async function submit(event: SubmitEvent): Promise<void> {
         visibility: String(data.get("visibility") ?? "public"),
         ...(language ? { language } : {}),
         ...(translateTo.length > 0 ? { translateTo } : {}),
+        // Only when offered (captions on): unticked, the video opts out of generated captions.
+        ...(captions ? { autoCaptions: data.get("autoCaptions") === "true" } : {}),
       },
     });
     await start(created.video, file, created.upload, false);

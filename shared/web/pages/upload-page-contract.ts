@@ -31,5 +31,7 @@ export const uploadIds = defineIds({
 /** What the upload page serialises into `#page-data`. */
 export interface UploadPageData {
   translation: boolean;
+  /** Automatic captions are on: the "Generate captions" choice is offered. */
+  captions: boolean;
   maxBytes: number;
 }
