@@ -137,10 +137,14 @@ describe("a video's own opt-out (autoCaptions)", () => {
     const bad = await create({ autoCaptions: "yes" });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe("validation_failed");
-    const patched = await callJson<{ autoCaptions: boolean }>("PATCH", `/api/v1/videos/${off.body.video.id}`, {
-      token: owner.accessToken,
-      body: { autoCaptions: true },
-    });
+    const patched = await callJson<{ autoCaptions: boolean }>(
+      "PATCH",
+      `/api/v1/videos/${off.body.video.id}`,
+      {
+        token: owner.accessToken,
+        body: { autoCaptions: true },
+      },
+    );
     expect(patched.status).toBe(200);
     expect(patched.body.autoCaptions).toBe(true);
   });
