@@ -6,7 +6,16 @@
  */
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { call, callJson, db, type ErrorJson, newIp, type SessionJson, signUp } from "./helpers.ts";
+import {
+  call,
+  callJson,
+  db,
+  type ErrorJson,
+  freshRateLimitWindow,
+  newIp,
+  type SessionJson,
+  signUp,
+} from "./helpers.ts";
 
 interface MailJob {
   template: string;
@@ -128,7 +137,10 @@ describe("verification", () => {
     expect(confirm.body.error.code).toBe("reset_token_invalid");
   });
 
-  it("sends again for the signed-in account only, rate limited, and not once verified", async () => {
+  it("sends again for the signed-in account only, rate limited, and not once verified", {
+    timeout: 45_000,
+  }, async () => {
+    await freshRateLimitWindow();
     expect((await call("POST", "/api/v1/auth/verify-email/resend")).status).toBe(401);
     const user = await signUp();
     const first = await call("POST", "/api/v1/auth/verify-email/resend", { token: user.accessToken });
@@ -294,7 +306,8 @@ describe("password reset", () => {
     expect(stale.body.error.code).toBe("reset_token_invalid");
   });
 
-  it("is rate limited per address (whatever the client) and per client", async () => {
+  it("is rate limited per address (whatever the client) and per client", { timeout: 45_000 }, async () => {
+    await freshRateLimitWindow();
     const email = `limited-${Date.now()}@example.com`;
     const perAddress: number[] = [];
     for (let i = 0; i < 4; i++) {

@@ -3,7 +3,15 @@ import { randomBytes, scryptSync } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { ACCESS_AUDIENCE, importSigningKey, signJwt } from "../../shared/auth/jwt.ts";
-import { callJson, db, type ErrorJson, newIp, type SessionJson, signUp } from "./helpers.ts";
+import {
+  callJson,
+  db,
+  type ErrorJson,
+  freshRateLimitWindow,
+  newIp,
+  type SessionJson,
+  signUp,
+} from "./helpers.ts";
 
 describe("POST /api/v1/auth/signup", () => {
   it("creates an account with a normalised email and signs it in", async () => {
@@ -117,8 +125,11 @@ describe("POST /api/v1/auth/login", () => {
     });
   });
 
-  it("locks out failed logins per email and client only: the owner elsewhere still signs in", async () => {
+  it("locks out failed logins per email and client only: the owner elsewhere still signs in", {
+    timeout: 45_000,
+  }, async () => {
     const account = await signUp();
+    await freshRateLimitWindow();
     const attacker = newIp();
     const statuses: number[] = [];
     // The per-account backoff (login-backoff.test.ts) is held off here: this is the email+IP layer.
@@ -162,7 +173,8 @@ describe("POST /api/v1/auth/login", () => {
     }
   });
 
-  it("keys the per-IP limit of IPv6 clients on their /64", async () => {
+  it("keys the per-IP limit of IPv6 clients on their /64", { timeout: 45_000 }, async () => {
+    await freshRateLimitWindow();
     const prefix = `2001:db8:${(Date.now() % 0xffff).toString(16)}:7`;
     const statuses: number[] = [];
     for (let i = 0; i < 21; i++) {

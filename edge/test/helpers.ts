@@ -120,3 +120,13 @@ export async function verifyEmail(email: string): Promise<void> {
   const response = await call("POST", "/api/v1/auth/verify-email", { body: { token } });
   if (response.status !== 204) throw new Error(`verify-email failed: ${await response.text()}`);
 }
+
+/**
+ * The Workers rate-limiting bindings count in fixed 60 s windows aligned on the clock, so a
+ * test that spends a whole budget and expects the next call refused must do it within one
+ * window: with less than `neededMs` of this one left, it waits for the next.
+ */
+export async function freshRateLimitWindow(neededMs = 20_000): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < neededMs) await new Promise((resolve) => setTimeout(resolve, left + 100));
+}

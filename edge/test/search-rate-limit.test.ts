@@ -5,7 +5,7 @@
  * SEARCH_IP_LIMITER 120 and SEARCH_USER_LIMITER 300 a minute).
  */
 import { describe, expect, it } from "vitest";
-import { call, callJson, type ErrorJson, signUp } from "./helpers.ts";
+import { call, callJson, type ErrorJson, freshRateLimitWindow, signUp } from "./helpers.ts";
 import { uniqueWord } from "./search-helpers.ts";
 
 const ANONYMOUS_PER_MINUTE = 120;
@@ -19,11 +19,6 @@ const fresh64 = () => `2001:db8:${(net++ % 0xffff).toString(16)}:7`;
  * The limiter counts in fixed 60 s windows: a run straddling a window's end would start a
  * fresh count half-way, so each test starts in a window with at least 20 s left.
  */
-async function freshWindow(): Promise<void> {
-  const left = 60_000 - (Date.now() % 60_000);
-  if (left < 20_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
-}
-
 const searchFrom = (ip: string, q: string, token?: string) =>
   callJson<ErrorJson>("GET", `/api/v1/search?q=${encodeURIComponent(q)}`, { ip, token });
 
@@ -41,7 +36,7 @@ describe("search rate limits", () => {
   it("allows 120 anonymous searches a minute per /64, then 429 rate_limited with Retry-After", {
     timeout: 60_000,
   }, async () => {
-    await freshWindow();
+    await freshRateLimitWindow();
     const prefix = fresh64();
     const word = uniqueWord();
     // Addresses of one /64 share the budget (a client owns the whole /64).
@@ -73,7 +68,7 @@ describe("search rate limits", () => {
   it("gives a signed-in user a separate budget; a forged token counts against the address", {
     timeout: 60_000,
   }, async () => {
-    await freshWindow();
+    await freshRateLimitWindow();
     const prefix = fresh64();
     const word = uniqueWord();
     const { accessToken } = await signUp();
@@ -85,7 +80,7 @@ describe("search rate limits", () => {
   });
 
   it("limits a signed-in user to 300 searches a minute from any address", { timeout: 90_000 }, async () => {
-    await freshWindow();
+    await freshRateLimitWindow();
     const word = uniqueWord();
     const { accessToken } = await signUp();
     // Every search from another /64: the budget follows the user, not the address.
