@@ -1,8 +1,9 @@
 /**
- * A video that plays while it is encoded, in a real Chromium with hls.js and dash.js: one
+ * A video that plays while it is encoded, in a real Chromium: one
  * ffmpeg (the farm's ladder arguments, its input read at real speed with `-re` so the encode
  * lasts as long as the video) writes into a directory the farm's segment publisher watches; the
- * publisher stores segments and growing manifests in the local S3 server; players fetch them
+ * publisher stores segments and growing manifests in the local S3 server; players (hls.js on the
+ * HLS playlists, dash.js and Shaka Player on the MPD) fetch them
  * through the local CDN origin (tokens checked, Cache-Control as stored). Each player must start
  * at 0 (not at the encoder's edge) while the encode runs, wait at the edge without an error, and
  * — once the manifests are finished — know the whole duration and seek to its end, on the same
@@ -63,6 +64,16 @@ if (params.get("kind") === "hls") {
   hls.loadSource(params.get("src"));
   hls.attachMedia(video);
   video.play().catch(() => {});
+} else if (params.get("kind") === "shaka") {
+  shaka.polyfill.installAll();
+  const player = new shaka.Player();
+  // Shaka keeps the media element's duration open-ended after a live stream ends: ask it.
+  state.length = () => (player.isLive() ? NaN : player.seekRange().end);
+  player.addEventListener("error", (e) => state.errors.push("shaka: " + e.detail.code));
+  player.attach(video)
+    .then(() => player.load(params.get("src"), 0))
+    .then(() => video.play())
+    .catch((e) => state.errors.push("shaka: " + (e.code || e.message)));
 } else {
   const player = dashjs.MediaPlayer().create();
   player.updateSettings({ streaming: { timeShiftBuffer: { calcFromSegmentTimeline: true } } });
@@ -91,6 +102,7 @@ beforeAll(async () => {
   const players: Record<string, string> = {
     hls: path.join(root, "node_modules/hls.js/dist/hls.min.js"),
     dash: path.join(root, "node_modules/dashjs/dist/modern/umd/dash.all.min.js"),
+    shaka: path.join(root, "node_modules/shaka-player/dist/shaka-player.compiled.js"),
   };
   pages = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://pages");
@@ -134,7 +146,7 @@ interface PageState {
 async function pageState(page: Page): Promise<PageState> {
   return page.evaluate(() => {
     const g = globalThis as unknown as {
-      movioTest: { loadId: number; errors: string[]; firstPlaying: number | null };
+      movioTest: { loadId: number; errors: string[]; firstPlaying: number | null; length?: () => number };
       document: {
         querySelector(s: string): {
           currentTime: number;
@@ -147,10 +159,11 @@ async function pageState(page: Page): Promise<PageState> {
     };
     const video = g.document.querySelector("video");
     return {
-      ...g.movioTest,
+      loadId: g.movioTest.loadId,
+      firstPlaying: g.movioTest.firstPlaying,
       errors: [...g.movioTest.errors],
       currentTime: video.currentTime,
-      duration: video.duration,
+      duration: g.movioTest.length ? g.movioTest.length() : video.duration,
       seekableEnd: video.seekable.length > 0 ? video.seekable.end(video.seekable.length - 1) : 0,
       paused: video.paused,
       ended: video.ended,
@@ -167,7 +180,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
 }
 
 describe("a growing stream", () => {
-  it("plays from 0 in hls.js and dash.js while it is encoded, then seeks to the end once finished", async () => {
+  it("plays from 0 in hls.js, dash.js and Shaka (DASH) while it is encoded, then seeks to the end once finished", async () => {
     const source = path.join(dir, "source.mp4");
     execFileSync("ffmpeg", [
       ...["-loglevel", "error", "-f", "lavfi", "-i", `testsrc2=size=640x360:rate=30:duration=${SECONDS}`],
@@ -235,7 +248,7 @@ describe("a growing stream", () => {
         return (text.match(/#EXTINF/g) ?? []).length >= 3;
       });
       const players = await Promise.all(
-        ["hls", "dash"].map(async (kind) => {
+        ["hls", "dash", "shaka"].map(async (kind) => {
           const page = await browser.newPage();
           const src = signed(kind === "hls" ? LIVE_HLS : LIVE_DASH);
           await page.goto(`${pagesUrl}/?kind=${kind}&src=${encodeURIComponent(src)}`);
