@@ -38,6 +38,7 @@ import { transcribeHandler } from "./subtitles/transcribe-job.ts";
 import { translateHandler } from "./subtitles/translate-job.ts";
 import { assembleVideoHandler } from "./transcode/assemble-job.ts";
 import { ChunkRuns } from "./transcode/chunk-runs.ts";
+import { encodeAudioHandler } from "./transcode/encode-audio-job.ts";
 import { encodeChunkHandler } from "./transcode/encode-chunk-job.ts";
 import { transcodeHandler } from "./transcode/transcode-job.ts";
 import { VideoStore } from "./transcode/video-store.ts";
@@ -120,6 +121,7 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
     {
       transcode: transcodeHandler({ ...media, metrics }),
       encode_chunk: encodeChunkHandler(media),
+      encode_audio: encodeAudioHandler(media),
       assemble_video: assembleVideoHandler(media),
       purge_video: purgeHandler({ db, storage, chunkRuns, discardUpload: tus.discard, log: nodeLog }),
       retire_media: retireMediaHandler({ db, storage, log: nodeLog }),

@@ -61,7 +61,13 @@ execFileSync("ffmpeg", [
 ]);
 const source = readFileSync(sourceFile);
 
-const chunkEnv = { CHUNK_MIN_SOURCE_S: "6", CHUNK_SECONDS: "4", JOB_POLL_MS: "100", JOB_LEASE_MS: "3000" };
+const chunkEnv = {
+  CHUNK_MIN_SOURCE_S: "6",
+  CHUNK_SECONDS: "4",
+  CHUNK_AUDIO_SECONDS: "6",
+  JOB_POLL_MS: "100",
+  JOB_LEASE_MS: "3000",
+};
 let nodes: FarmProcess[] = [];
 
 async function startNodes(...ids: string[]): Promise<FarmProcess[]> {
@@ -176,6 +182,39 @@ describe("one video across two farm nodes", () => {
       { stage: "playable", state: "done" },
       { stage: "final", state: "done" },
     ]);
+    // The audio in its own jobs (13 s in 6 s pieces: 3), queued in the chunks' transaction,
+    // and the chunks' smallest rungs claimed in timeline order (the start plays first).
+    const queued = await db().query<{
+      type: string;
+      idx: number;
+      part: string | null;
+      state: string;
+      same: boolean;
+    }>(
+      `select type, (payload->>'index')::int as idx, payload->>'part' as part, state,
+              created_at = (select min(created_at) from jobs where video_id = $1 and type = 'encode_chunk') as same
+       from jobs where video_id = $1 and type in ('encode_audio', 'encode_chunk') order by id`,
+      [videoId],
+    );
+    const audioJobs = queued.rows.filter((j) => j.type === "encode_audio");
+    expect(audioJobs.map((j) => [j.idx, j.state])).toEqual([
+      [0, "done"],
+      [1, "done"],
+      [2, "done"],
+    ]);
+    expect(queued.rows.every((j) => j.same)).toBe(true);
+    const claimed = await db().query<{ idx: number }>(
+      `select (j.payload->>'index')::int as idx from jobs j
+       where j.video_id = $1 and j.type = 'encode_chunk' and j.payload->>'part' = 'first'
+       order by (select min(a.id) from job_attempts a where a.job_id = j.id)`,
+      [videoId],
+    );
+    expect(claimed.rows.map((r) => r.idx)).toEqual([0, 1, 2, 3]);
+    // No node read the whole source for the audio: each piece read a part of it.
+    const pieceReads = nodes.flatMap((n) => [
+      ...n.output().matchAll(/audio piece \d+: read (\d+) of (\d+) source bytes/g),
+    ]);
+    expect(pieceReads).toHaveLength(3);
     expect(settled.playableWhileProcessing).toBe(true);
     // Ready keeps the time it became playable (the playable stage's), before it was ready.
     const times = await db().query<{ playable: Date; ready: Date }>(

@@ -81,6 +81,11 @@ export const jobPayloadSchemas = {
     index: z.number().int().min(0),
   }),
   /**
+   * Chunked transcoding: encode one piece of the audio (every track) of a long source, read by
+   * byte ranges; queued with the chunks, so the audio never waits for one node.
+   */
+  encode_audio: z.object({ runId: z.uuid(), index: z.number().int().min(0) }),
+  /**
    * Chunked transcoding: join a run's chunks into one timeline and publish it — `playable`:
    * the smallest rung with the audio, while the rest still encode; `final`: the whole ladder.
    */
@@ -137,6 +142,8 @@ export const JOB_TRAITS: { [T in JobType]: JobTraits<T> } = {
     priority: (payload) => (payload.part === "first" ? 2 : 1),
     activeKey: (_videoId, payload) => `${payload.runId}:${payload.part}:${payload.index}`,
   },
+  // With the smallest rung: the playable stage waits for both.
+  encode_audio: { priority: 2, activeKey: (_videoId, payload) => `${payload.runId}:audio:${payload.index}` },
   assemble_video: { priority: 3, activeKey: (_videoId, payload) => `${payload.runId}:${payload.stage}` },
   // Someone is waiting for it (a sign-up, a reset): above everything else. Not deduplicated.
   send_email: { priority: 30 },

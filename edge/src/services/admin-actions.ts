@@ -24,7 +24,7 @@ type JobActionResult = z.output<typeof JobActionResultSchema>;
 
 const CANCELLED = "cancelled by an admin";
 /** The jobs that make up a video's processing: cancelling one fails the video and stops the others. */
-const PROCESSING_JOB_TYPES = ["transcode", "encode_chunk", "assemble_video"];
+const PROCESSING_JOB_TYPES = ["transcode", "encode_chunk", "encode_audio", "assemble_video"];
 
 export class AdminActions {
   private readonly queries: AdminQueries;
@@ -123,7 +123,7 @@ export class AdminActions {
                                              else cancel_requested_at end,
                   last_error = ${CANCELLED}, updated_at = now()
                 where video_id = ${videoId} and id <> ${id} and state in ('queued', 'running')
-                  and type in ('encode_chunk', 'assemble_video') and ${jobChangedNow}`
+                  and type in ('encode_chunk', 'encode_audio', 'assemble_video') and ${jobChangedNow}`
           : sql`select 1`,
       ),
       this.db.execute(

@@ -21,7 +21,7 @@ import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { ChunkRuns } from "../transcode/chunk-runs.ts";
 
 /** Job types that write under the video's media prefix. */
-const MEDIA_WRITERS = ["transcode", "encode_chunk", "assemble_video", "publish_subtitles"];
+const MEDIA_WRITERS = ["transcode", "encode_chunk", "encode_audio", "assemble_video", "publish_subtitles"];
 
 export function purgeHandler(deps: {
   db: pg.Pool;

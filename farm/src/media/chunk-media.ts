@@ -1,7 +1,7 @@
 /**
  * The ffmpeg side of chunked transcoding (farm/src/transcode/): encode one chunk's rungs into an
- * MP4 (one video track per rung), encode the whole source's audio once, and join the chunks
- * of each rung into one continuous timeline packaged as CMAF for DASH and HLS.
+ * MP4 (one video track per rung), and join the chunks of each rung into one continuous
+ * timeline packaged as CMAF for DASH and HLS (with the audio, encoded in pieces: audio-pieces.ts).
  *
  * Why the timeline is seamless: every chunk starts on a segment boundary (a whole number of
  * frames into the constant-rate ladder), restarts its timestamps at zero, has a fixed GOP
@@ -88,7 +88,11 @@ export async function encodeChunk(ffmpeg: Ffmpeg, input: ChunkEncodeInput): Prom
   });
 }
 
-/** Every audio track of the source, once, as one MP4 (a track each, the default first). */
+/**
+ * Every audio track of the source in one encode, as one MP4 (a track each, the default first):
+ * what a chunked run's audio pieces join into, frame for frame (audio-pieces.ts; its tests
+ * compare the two).
+ */
 export async function encodeAudioTracks(
   ffmpeg: Ffmpeg,
   input: {

@@ -123,6 +123,15 @@ export function jobPolicies(config: PolicyConfig): JobPolicies {
       backoffCapMs: 60_000,
       stopsWhenVideoDeleted: true,
     },
+    // One piece of the audio (CHUNK_AUDIO_SECONDS): like a chunk, retried alone.
+    encode_audio: {
+      attempts: 4,
+      timeoutMs: 30 * 60_000,
+      concurrency: config.TRANSCODE_CONCURRENCY,
+      backoffBaseMs: 2000,
+      backoffCapMs: 60_000,
+      stopsWhenVideoDeleted: true,
+    },
     // Stream copies and uploads: I/O, not encoding. One at a time per node.
     assemble_video: {
       attempts: 4,

@@ -1,7 +1,7 @@
 /**
  * assemble_video: joins a chunked run's pieces into one timeline and publishes it.
- * - `playable` (queued when the audio and every chunk's smallest rung are done): the smallest
- *   rung with the audio, on their own manifests — the video plays while the other rungs encode.
+ * - `playable` (queued when the poster, the audio's pieces and every chunk's smallest rung are
+ *   done): the smallest rung with the audio, on their own manifests — the video plays while the other rungs encode.
  * - `final` (queued when everything else is done): the other rungs, joined with the playable
  *   stage's manifests into the final ones, the subtitle set rendered, published as ready; then
  *   the chunk files and the run's rows go.
@@ -9,6 +9,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { joinAudioPieces } from "../media/audio-pieces.ts";
 import { packageChunks } from "../media/chunk-media.ts";
 import {
   DASH_MANIFEST,
@@ -25,7 +26,7 @@ import { withWorkDir } from "../scratch.ts";
 import { chunkScratchPrefix } from "../storage/media-keys.ts";
 import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
 import { renderReadySubtitles } from "../subtitles/transcode-subtitles.ts";
-import { AUDIO_FILE, chunkFileName, partRungs, units } from "./chunk-plan.ts";
+import { AUDIO_FILE, audioPieceName, chunkFileName, partRungs, units } from "./chunk-plan.ts";
 import { type ChunkRun, RunAbandonedError } from "./chunk-runs.ts";
 import { type ChunkJobDeps, giveUpOnRun, type WantedRun, wantedRun } from "./encode-chunk-job.ts";
 import { finishFirstManifests, joinWithFirst } from "./first-manifests.ts";
@@ -86,7 +87,30 @@ async function assemblePlayable(stage: Stage): Promise<void> {
   const hasAudio = plan.info.audioStreams.length > 0;
   const audioFile = path.join(dir, AUDIO_FILE);
   if (hasAudio) {
-    await deps.storage.download(`${chunkScratchPrefix(run.videoId, run.id)}${AUDIO_FILE}`, audioFile, signal);
+    // The audio's pieces, frame-exact, joined into one MP4 (a track each) beside the video.
+    const tracks = plan.info.audioStreams.length;
+    const pieces: string[][] = [];
+    for (const piece of plan.audioPieces) {
+      const files: string[] = [];
+      for (let track = 0; track < tracks; track++) {
+        const name = audioPieceName(piece.index, track);
+        await deps.storage.download(
+          `${chunkScratchPrefix(run.videoId, run.id)}${name}`,
+          path.join(dir, name),
+          signal,
+        );
+        files.push(path.join(dir, name));
+      }
+      pieces.push(files);
+    }
+    await joinAudioPieces(deps.ffmpeg, {
+      pieces,
+      tracks,
+      joined: (track) => path.join(dir, `audio-${track}.aac`),
+      output: audioFile,
+      durationMs: plan.durationMs,
+      signal,
+    });
   }
   const smallest = partRungs(plan, "first")[0]!;
   await packageChunks(deps.ffmpeg, {

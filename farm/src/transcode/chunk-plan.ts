@@ -2,8 +2,12 @@
  * How a long source is cut for chunked transcoding: chunks of CHUNK_SECONDS (a whole number
  * of segments), each starting on a frame of the ladder's constant-rate timeline, so chunk
  * boundaries are segment boundaries and the chunks' frames add up to the single encode's.
- * The plan is stored with the run (transcode_runs.plan) and read by every job of the run.
+ * The audio is cut apart from the video, on AAC's own grid: pieces of whole 1024-sample
+ * frames, so the pieces' frames add up to the single encode's frame for frame (see
+ * farm/src/media/audio-pieces.ts). The plan is stored with the run (transcode_runs.plan) and
+ * read by every job of the run.
  */
+import { AAC_FRAME_SAMPLES, AUDIO_RATE, type AudioPieceWindow } from "../media/audio-pieces.ts";
 import type { EncodeSource } from "../media/encode-ladder.ts";
 import type { Ladder } from "../media/ladder.ts";
 
@@ -20,6 +24,14 @@ export interface ChunkSpan {
   prerollFrames: number;
 }
 
+/**
+ * A piece of the audio on the AAC frame grid (1024 samples at 48 kHz, from the video's start),
+ * with the frames encoded before it only to warm up (none for the first piece).
+ */
+export interface AudioPiece extends AudioPieceWindow {
+  index: number;
+}
+
 export interface ChunkPlan {
   sourceKey: string;
   durationMs: number;
@@ -28,6 +40,8 @@ export interface ChunkPlan {
   displayAspect: string;
   info: EncodeSource;
   chunks: ChunkSpan[];
+  /** The audio's pieces, each its own encode_audio job; empty when the source has no audio. */
+  audioPieces: AudioPiece[];
   /** An admin's re-processing of a ready video (it keeps its media until the final publish). */
   reprocess: boolean;
 }
@@ -50,13 +64,32 @@ export function planChunks(durationMs: number, ladder: Ladder, chunkSeconds: num
   }));
 }
 
+/** About 6 s of warm-up before a piece (loudnorm looks at 3 s windows) and after it (its lookahead). */
+export const AUDIO_WARMUP_FRAMES = 282;
+
+export function planAudioPieces(durationMs: number, pieceSeconds: number): AudioPiece[] {
+  const framesPerPiece = Math.max(1, Math.round((pieceSeconds * AUDIO_RATE) / AAC_FRAME_SAMPLES));
+  const totalFrames = Math.ceil(((durationMs / 1000) * AUDIO_RATE) / AAC_FRAME_SAMPLES);
+  const count = Math.max(1, Math.ceil(totalFrames / framesPerPiece));
+  return Array.from({ length: count }, (_, index) => {
+    const startFrame = index * framesPerPiece;
+    return {
+      index,
+      startFrame,
+      frames: index === count - 1 ? null : framesPerPiece,
+      prerollFrames: Math.min(startFrame, AUDIO_WARMUP_FRAMES),
+    };
+  });
+}
+
 /** The rungs a part encodes: the smallest first (it is what plays first), then the others. */
 export const partRungs = (plan: Pick<ChunkPlan, "ladder">, part: "first" | "rest") =>
   part === "first" ? plan.ladder.rungs.slice(-1) : plan.ladder.rungs.slice(0, -1);
 
 /** Run units (transcode_units): what each stage waits for. */
 export const units = {
-  audio: "audio",
+  audio: (index: number) => `audio:${index}`,
+  poster: "poster",
   extras: "extras",
   playable: "playable",
   first: (index: number) => `first:${index}`,
@@ -64,8 +97,13 @@ export const units = {
 };
 
 /** Every unit of a run whose ladder has `rungs` rungs. */
-export function runUnits(plan: Pick<ChunkPlan, "chunks" | "ladder">): string[] {
-  const all = [units.audio, units.extras, units.playable];
+export function runUnits(plan: Pick<ChunkPlan, "chunks" | "ladder" | "audioPieces">): string[] {
+  const all = [
+    units.poster,
+    units.extras,
+    units.playable,
+    ...plan.audioPieces.map((piece) => units.audio(piece.index)),
+  ];
   for (const chunk of plan.chunks) {
     all.push(units.first(chunk.index));
     if (plan.ladder.rungs.length > 1) all.push(units.rest(chunk.index));
@@ -74,8 +112,13 @@ export function runUnits(plan: Pick<ChunkPlan, "chunks" | "ladder">): string[] {
 }
 
 /** Units the playable stage waits for (the rest wait for the final one, which also waits for `playable`). */
-export const isPlayableUnit = (unit: string) => unit === units.audio || unit.startsWith("first:");
+export const isPlayableUnit = (unit: string) =>
+  unit === units.poster || unit.startsWith("audio:") || unit.startsWith("first:");
 
 export const chunkFileName = (part: "first" | "rest", index: number) =>
   `${part}-${String(index).padStart(5, "0")}.mp4`;
+/** One audio piece's encoded frames for one track (raw AAC in ADTS frames). */
+export const audioPieceName = (index: number, track: number) =>
+  `audio-${String(index).padStart(5, "0")}-${track}.aac`;
+/** The joined audio, every track, as the playable assembly packages it. */
 export const AUDIO_FILE = "audio.mp4";

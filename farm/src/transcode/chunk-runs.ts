@@ -54,7 +54,15 @@ export class ChunkRuns {
         id,
         runUnits(plan),
       ]);
-      // In timeline order: among equal priorities the oldest job runs first.
+      // The audio's pieces first, then the chunks, each in timeline order: among equal
+      // priorities the oldest job runs first, so the start of the video is encoded first.
+      for (const piece of plan.audioPieces) {
+        await enqueueJob(client, {
+          type: "encode_audio",
+          videoId,
+          payload: { runId: id, index: piece.index },
+        });
+      }
       for (const part of ["first", "rest"] as const) {
         if (part === "rest" && plan.ladder.rungs.length < 2) continue;
         for (const chunk of plan.chunks) {
@@ -101,10 +109,10 @@ export class ChunkRuns {
       );
       if (marked.rowCount !== 1) return true; // done before (an earlier attempt committed it)
       const { rows } = await client.query<{ playable_left: number; left: number; total: number }>(
-        `select count(*) filter (where done_at is null and (unit = $2 or unit like 'first:%'))::int as playable_left,
+        `select count(*) filter (where done_at is null and (unit = $2 or unit like 'audio:%' or unit like 'first:%'))::int as playable_left,
                 count(*) filter (where done_at is null)::int as left, count(*)::int as total
          from transcode_units where run_id = $1`,
-        [run.id, units.audio],
+        [run.id, units.poster],
       );
       const { playable_left: playableLeft, left, total } = rows[0]!;
       if (isPlayableUnit(unit) && playableLeft === 0) {
@@ -171,7 +179,7 @@ async function cancelRunJobs(client: pg.PoolClient, runId: string, reason: strin
        finished_at = case when state = 'queued' then now() else finished_at end,
        cancel_requested_at = case when state = 'running' then coalesce(cancel_requested_at, now()) else cancel_requested_at end,
        last_error = $2, updated_at = now()
-     where type in ('encode_chunk', 'assemble_video') and payload->>'runId' = $1 and state in ('queued', 'running')`,
+     where type in ('encode_chunk', 'encode_audio', 'assemble_video') and payload->>'runId' = $1 and state in ('queued', 'running')`,
     [runId, reason],
   );
 }

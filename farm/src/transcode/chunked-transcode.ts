@@ -1,22 +1,21 @@
 /**
  * The transcode job's part when a source is long enough to split: it plans the chunks and
- * queues their jobs first (so every node can start at once), then does what needs the whole
- * source on this node — the audio (encoded once, so no per-chunk AAC priming gaps), the
- * poster and the embedded subtitles — and hands the rest to the run's units.
+ * the audio's pieces and queues all their jobs in one transaction (so every node can start at
+ * once, and the audio never waits for one node), then does what is left of the whole source
+ * on this node — the poster and the embedded subtitles — and hands the rest to the run's units.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { encodeAudioTracks } from "../media/chunk-media.ts";
+import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import type { SourceInfo } from "../media/inspect.ts";
 import type { Ladder } from "../media/ladder.ts";
 import { makePoster } from "../media/thumbnails.ts";
 import type { Job } from "../queue/job-queue.ts";
-import { chunkScratchPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
 import { extractEmbeddedSubtitles } from "../subtitles/transcode-subtitles.ts";
-import { AUDIO_FILE, type ChunkPlan, planChunks, units } from "./chunk-plan.ts";
+import { type ChunkPlan, planAudioPieces, planChunks, units } from "./chunk-plan.ts";
 import type { ChunkRuns } from "./chunk-runs.ts";
 
 export interface ChunkedTranscodeDeps {
@@ -24,8 +23,10 @@ export interface ChunkedTranscodeDeps {
   storage: ObjectStorage;
   subtitles: SubtitleStore;
   chunkRuns: ChunkRuns;
+  config: Pick<FarmConfig, "CHUNK_AUDIO_SECONDS">;
   chunkSeconds: number;
-  loudnessTarget: number | null;
+  /** Unused here: the audio's own jobs (encode-audio-job.ts) read LOUDNESS_TARGET. */
+  loudnessTarget?: number | null;
   /** SUBTITLE_STREAM_MAX_BYTES: larger embedded subtitle streams are not read. */
   subtitleStreamMaxBytes?: number;
   log: (line: string) => void;
@@ -61,33 +62,22 @@ export async function startChunkedTranscode(
     displayAspect: `${top.width}/${top.height}`,
     info: { interlaced: info.interlaced, transfer: info.transfer, audioStreams: info.audioStreams },
     chunks: planChunks(info.durationMs, ladder, deps.chunkSeconds),
+    audioPieces:
+      info.audioStreams.length > 0 ? planAudioPieces(info.durationMs, deps.config.CHUNK_AUDIO_SECONDS) : [],
     reprocess: input.reprocess,
   };
   const run = await deps.chunkRuns.start(job, input.videoId, input.prefix, plan);
   if (!run) throw lost();
   deps.log(
-    `video ${input.videoId}: chunked run ${run.id}, ${plan.chunks.length} chunks of ${ladder.rungs.length} rungs`,
+    `video ${input.videoId}: chunked run ${run.id}, ${plan.chunks.length} chunks of ${ladder.rungs.length} rungs, ${plan.audioPieces.length} audio pieces`,
   );
 
-  // The audio (and the poster) first: the playable stage waits for them.
-  const audioDir = path.join(input.workDir, "audio");
+  // The poster: the playable stage waits for it.
   const extrasDir = path.join(input.workDir, "extras");
-  await mkdir(audioDir);
   await mkdir(extrasDir);
-  if (info.audioStreams.length > 0) {
-    await encodeAudioTracks(deps.ffmpeg, {
-      source: input.source,
-      output: path.join(audioDir, AUDIO_FILE),
-      info,
-      ladder,
-      loudnessTarget: deps.loudnessTarget,
-      signal,
-    });
-    await deps.storage.publishDirectory(audioDir, chunkScratchPrefix(input.videoId, run.id), { signal });
-  }
   await makePoster(deps.ffmpeg, input.source, extrasDir, info.durationMs, info.height);
   await deps.storage.publishDirectory(extrasDir, run.prefix, { signal });
-  if (!(await deps.chunkRuns.finishUnit(job, run, units.audio, { complete: false }))) throw lost();
+  if (!(await deps.chunkRuns.finishUnit(job, run, units.poster, { complete: false }))) throw lost();
 
   // What only the final publish needs: the source's own subtitle tracks. (The storyboard is
   // made from the smallest rung when the playable stage assembles it: no 1080p decode here.)

@@ -9,7 +9,6 @@ import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { encodeChunk } from "../media/chunk-media.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
-import { MediaError } from "../media/media-error.ts";
 import type { Job } from "../queue/job-queue.ts";
 import type { JobHandler } from "../queue/job-runner.ts";
 import { withWorkDir } from "../scratch.ts";
@@ -19,7 +18,7 @@ import { chunkFileName, partRungs, units } from "./chunk-plan.ts";
 import { type ChunkRun, type ChunkRuns, RunAbandonedError } from "./chunk-runs.ts";
 import { failProcessing } from "./fail-processing.ts";
 import { FIRST_RUN_DECODER_OPTIONS } from "./first-manifests.ts";
-import { serveSource } from "./source-server.ts";
+import { serveUpload } from "./source-server.ts";
 import type { VideoStore } from "./video-store.ts";
 
 export interface ChunkJobDeps {
@@ -73,15 +72,7 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
       const { part } = job.payload;
       await withWorkDir(deps.config.FARM_TMP_DIR, async (dir) => {
         const name = chunkFileName(part, span.index);
-        const source = await serveSource(deps.storage, plan.sourceKey, signal).catch((err) => {
-          if ((err as { name?: string }).name === "NoSuchKey") {
-            throw new MediaError(
-              "source_missing",
-              "The uploaded file is no longer in storage; upload it again.",
-            );
-          }
-          throw err;
-        });
+        const source = await serveUpload(deps.storage, plan.sourceKey, signal);
         try {
           await encodeChunk(deps.ffmpeg, {
             sourceUrl: source.url,
@@ -98,7 +89,7 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
           await source.close();
         }
         deps.log(
-          `video ${run.videoId} chunk ${span.index} (${part}): read from offsets ${source.requestedOffsets().join(",")} of ${source.size} source bytes`,
+          `video ${run.videoId} chunk ${span.index} (${part}): read from offsets ${source.requestedOffsets().join(",")} of ${source.size} source bytes, ${source.bytesServed()} bytes read`,
         );
         await deps.storage.publishDirectory(dir, chunkScratchPrefix(run.videoId, run.id), { signal });
       });

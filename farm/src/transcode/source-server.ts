@@ -9,8 +9,10 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseByteRange } from "../../../shared/http/byte-range.ts";
+import { MediaError } from "../media/media-error.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 
 export interface SourceServer {
@@ -19,7 +21,23 @@ export interface SourceServer {
   /** The source's size, and where ffmpeg's range requests started (it reads from a keyframe, not from 0). */
   size: number;
   requestedOffsets(): number[];
+  /** Bytes sent to ffmpeg so far (what this node read of the source). */
+  bytesServed(): number;
   close(): Promise<void>;
+}
+
+/** serveSource for an upload: a source gone from storage fails the video with `source_missing`. */
+export async function serveUpload(
+  storage: ObjectStorage,
+  key: string,
+  signal?: AbortSignal,
+): Promise<SourceServer> {
+  return serveSource(storage, key, signal).catch((err) => {
+    if ((err as { name?: string }).name === "NoSuchKey") {
+      throw new MediaError("source_missing", "The uploaded file is no longer in storage; upload it again.");
+    }
+    throw err;
+  });
 }
 
 export async function serveSource(
@@ -31,6 +49,7 @@ export async function serveSource(
   if (size === undefined) throw Object.assign(new Error(`no such object: ${key}`), { name: "NoSuchKey" });
   const secret = `/${randomBytes(16).toString("hex")}`;
   const offsets: number[] = [];
+  let served = 0;
   const server = http.createServer((req, res) => {
     if (req.url !== secret || (req.method !== "GET" && req.method !== "HEAD")) {
       res.writeHead(404).end();
@@ -61,7 +80,18 @@ export async function serveSource(
     res.on("close", () => stop.abort());
     storage
       .readRange(key, start, end, AbortSignal.any([stop.signal, ...(signal ? [signal] : [])]))
-      .then((body) => pipeline(body, res))
+      .then((body) =>
+        pipeline(
+          body,
+          new Transform({
+            transform(data: Buffer, _encoding, done) {
+              served += data.length;
+              done(null, data);
+            },
+          }),
+          res,
+        ),
+      )
       .catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -70,6 +100,7 @@ export async function serveSource(
     url: `http://127.0.0.1:${port}${secret}`,
     size,
     requestedOffsets: () => [...offsets],
+    bytesServed: () => served,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

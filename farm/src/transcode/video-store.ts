@@ -17,15 +17,15 @@ import {
   releaseUpload,
 } from "../../../shared/videos/lifecycle.ts";
 import { webhookEventQuery } from "../../../shared/webhooks/event-jobs.ts";
-import { queueVideoMail, type VideoMailSettings } from "../mail/video-mail.ts";
 import { inTransaction } from "../db/transaction.ts";
+import { queueVideoMail, type VideoMailSettings } from "../mail/video-mail.ts";
 import type { ManifestRendition } from "../media/dash-manifest.ts";
 import { enqueueJob, type Job, type JobQueue } from "../queue/job-queue.ts";
 import { type SearchIndexQueue, searchIndexQueue } from "../search/search-jobs.ts";
 import { abandonRuns } from "./chunk-runs.ts";
 
 /** The jobs that process an upload; a new upload supersedes those of the previous one. */
-const PROCESSING_JOB_TYPES = ["transcode", "encode_chunk", "assemble_video"];
+const PROCESSING_JOB_TYPES = ["transcode", "encode_chunk", "encode_audio", "assemble_video"];
 const SUPERSEDED = "superseded by a new upload of the video";
 
 export interface UploadTarget {
