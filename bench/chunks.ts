@@ -8,11 +8,13 @@
  *   3. two nodes, chunked, each with one ffmpeg thread (two "machines" of one core each).
  *
  * Then the scaling model: from run 2's measured job times (job_attempts) — the transcode job's
- * own part, each chunk, each assembly — the wall time and node-hours per hour of video at 1,
- * 10 and 100 nodes of this machine's size.
+ * own part, each chunk, each audio piece, each assembly — the wall time and node-hours per
+ * hour of video at 1, 10 and 100 nodes of this machine's size, and the bytes read from and
+ * written to storage per source byte.
  *
  *   npm run bench:chunks
  *   BENCH_SECONDS=120 BENCH_SIZE=1280x720 BENCH_CHUNK_SECONDS=10 npm run bench:chunks
+ *   BENCH_RUNS=chunked1 npm run bench:chunks        # only the run the model needs
  */
 import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -35,6 +37,9 @@ const CHUNK_SECONDS = Number(process.env.BENCH_CHUNK_SECONDS ?? 10);
 const SOURCE_CRF = Number(process.env.BENCH_SOURCE_CRF ?? 20);
 /** What one node of this size costs per hour, for the cost column (a 2-vCPU cloud VM). */
 const NODE_HOUR_USD = Number(process.env.BENCH_NODE_HOUR_USD ?? 0.08);
+/** Audio pieces in the bench (CHUNK_AUDIO_SECONDS); the model scales them to the default 300 s. */
+const AUDIO_SECONDS = Number(process.env.BENCH_AUDIO_SECONDS ?? 20);
+const RUNS = (process.env.BENCH_RUNS ?? "single,chunked1,chunked2").split(",");
 
 interface RunResult {
   name: string;
@@ -152,15 +157,22 @@ async function main() {
     };
 
     const off = { CHUNK_MIN_SOURCE_S: String(24 * 3600) };
-    const on = { CHUNK_MIN_SOURCE_S: "1", CHUNK_SECONDS: String(CHUNK_SECONDS) };
-    const results = [
-      await run("single", [off]),
-      await run("chunked1", [on]),
-      await run("chunked2", [
-        { ...on, FFMPEG_THREADS: "1" },
-        { ...on, FFMPEG_THREADS: "1" },
-      ]),
-    ];
+    const on = {
+      CHUNK_MIN_SOURCE_S: "1",
+      CHUNK_SECONDS: String(CHUNK_SECONDS),
+      CHUNK_AUDIO_SECONDS: String(AUDIO_SECONDS),
+    };
+    const results: RunResult[] = [];
+    if (RUNS.includes("single")) results.push(await run("single", [off]));
+    if (RUNS.includes("chunked1")) results.push(await run("chunked1", [on]));
+    if (RUNS.includes("chunked2")) {
+      results.push(
+        await run("chunked2", [
+          { ...on, FFMPEG_THREADS: "1" },
+          { ...on, FFMPEG_THREADS: "1" },
+        ]),
+      );
+    }
     report(results, data.length);
   } finally {
     await db.end();
@@ -195,9 +207,12 @@ function report(results: RunResult[], sourceBytes: number) {
   const rest = sum((j) => j.type === "encode_chunk" && j.part === "rest") / count((j) => j.part === "rest");
   const playable = sum((j) => j.type === "assemble_video" && j.part === "playable");
   const final = sum((j) => j.type === "assemble_video" && j.part === "final");
+  // Seconds of encode_audio work per second of source (pieces are cut from the same source).
+  const audioPerSecond = sum((j) => j.type === "encode_audio") / SECONDS;
   console.log("\nMeasured job times (one node, chunked):");
+  console.log(`- transcode job (download, probe, plan, poster, embedded subtitles): ${parent.toFixed(1)} s`);
   console.log(
-    `- transcode job (download, probe, plan, audio, poster, embedded subtitles): ${parent.toFixed(1)} s`,
+    `- audio: ${count((j) => j.type === "encode_audio")} pieces of ${AUDIO_SECONDS} s, ${(audioPerSecond * 100).toFixed(1)} s per 100 s of source`,
   );
   console.log(
     `- per ${CHUNK_SECONDS} s chunk: smallest rung ${first.toFixed(1)} s, other rungs ${rest.toFixed(1)} s`,
@@ -206,7 +221,8 @@ function report(results: RunResult[], sourceBytes: number) {
     `- assembly: playable (with the storyboard) ${playable.toFixed(1)} s, final ${final.toFixed(1)} s`,
   );
 
-  printModel({ parent, first, rest, playable, final }, SECONDS, CHUNK_SECONDS);
+  printModel({ parent, first, rest, audioPerSecond, playable, final }, SECONDS, CHUNK_SECONDS);
+  printBytes(sourceBytes / SECONDS);
 }
 
 /** Measured job times (seconds) of a run on a `sourceSeconds` source in `chunkSeconds` chunks. */
@@ -214,40 +230,77 @@ export interface JobTimes {
   parent: number;
   first: number;
   rest: number;
+  /** encode_audio seconds per second of source. */
+  audioPerSecond: number;
   playable: number;
   final: number;
 }
 
 /**
- * One hour of video at N nodes. The transcode job and both assemblies scale with the duration
- * and run on one node each; chunks spread over all nodes, one at a time each, every `first`
- * part before any `rest` part. The playable stage starts once the audio (part of the
- * transcode job: its whole time is used, an upper bound) and every `first` part are done; the
- * final stage once the playable stage and every chunk are done. Job times were measured with
- * the transcode job and a chunk sharing one node's two cores, so they are upper bounds too.
+ * One hour of video at N nodes. Chunks and audio pieces (300 s each, CHUNK_AUDIO_SECONDS'
+ * default) are queued at once and spread over all nodes, one job at a time each, every `first`
+ * part and audio piece before any `rest` part; a stage's wall time is its work divided by the
+ * nodes, or its longest job if that is longer (list scheduling). The playable stage starts
+ * once the audio and every `first` part are done (the poster, part of the transcode job, is
+ * seconds); the final stage once everything is, the transcode job included (its embedded
+ * subtitles). The transcode job and both assemblies scale with the duration and run on one node
+ * each. Job times were measured with jobs sharing one node's two cores: upper bounds.
  */
 export function printModel(times: JobTimes, sourceSeconds: number, chunkSeconds: number): void {
   const hour = 3600;
   const scale = hour / sourceSeconds;
   const chunks = Math.ceil(hour / chunkSeconds);
-  console.log(`\nModel: one hour of video (${chunks} chunks), nodes like this one:\n`);
+  const pieceSeconds = 300;
+  const pieces = Math.ceil(hour / pieceSeconds);
+  const audioPiece = times.audioPerSecond * pieceSeconds;
+  console.log(
+    `\nModel: one hour of video (${chunks} chunks, ${pieces} audio pieces), nodes like this one:\n`,
+  );
   console.log(
     `| nodes | playable | ready | × duration | node-hours | cost (USD) at $${NODE_HOUR_USD}/node-hour |`,
   );
   console.log("| ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const nodes of [1, 10, 100]) {
-    const waves = Math.ceil(chunks / nodes);
     const parentS = times.parent * scale;
-    const playableS = Math.max(parentS, waves * times.first) + times.playable * scale;
-    const chunksDoneS = waves * (times.first + times.rest);
-    const readyS = Math.max(playableS, chunksDoneS) + times.final * scale;
+    const firstWork = chunks * times.first + pieces * audioPiece;
+    const firstDoneS = Math.max(firstWork / nodes, audioPiece, times.first);
+    const playableS = firstDoneS + times.playable * scale;
+    const chunksDoneS = Math.max((firstWork + chunks * times.rest) / nodes, firstDoneS + times.rest);
+    const readyS = Math.max(playableS, chunksDoneS, parentS) + times.final * scale;
     const nodeSeconds =
-      parentS + chunks * (times.first + times.rest) + (times.playable + times.final) * scale;
+      parentS +
+      chunks * (times.first + times.rest) +
+      pieces * audioPiece +
+      (times.playable + times.final) * scale;
     const nodeHours = nodeSeconds / hour;
     console.log(
       `| ${nodes} | ${minutes(playableS)} | ${minutes(readyS)} | ${(readyS / hour).toFixed(2)} | ${nodeHours.toFixed(2)} | ${(nodeHours * NODE_HOUR_USD).toFixed(2)} |`,
     );
   }
+}
+
+/**
+ * Storage traffic per source byte, from the ladder's bitrates and the source's: every chunk
+ * reads its span twice (`first`, `rest`), the audio pieces once more (plus ~12 s of warm-up per
+ * 300 s piece), the transcode job downloads it for probing and subtitles; rendition bytes are
+ * written as chunk files, read back by an assembly and written again as segments.
+ */
+export function printBytes(sourceBytesPerSecond: number): void {
+  // The 1080p ladder's video bitrates (farm/src/media/ladder.ts) and the audio's, in bytes/s.
+  const ladderBytesPerSecond = ((5000 + 2800 + 1400 + 800 + 400) * 1000 + 128_000) / 8;
+  const rendition = ladderBytesPerSecond / sourceBytesPerSecond;
+  const read = { chunks: 2, audio: 312 / 300, transcodeJob: 1, assemblies: rendition };
+  const written = { chunkFiles: rendition, segments: rendition };
+  const total = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+  console.log("\nStorage bytes per source byte (model):\n");
+  console.log("| | per source byte | of which |");
+  console.log("| --- | ---: | --- |");
+  console.log(
+    `| read | ${total(read).toFixed(2)} | chunks ${read.chunks.toFixed(2)}, audio pieces ${read.audio.toFixed(2)}, transcode job ${read.transcodeJob.toFixed(2)}, assemblies ${read.assemblies.toFixed(2)} |`,
+  );
+  console.log(
+    `| written | ${total(written).toFixed(2)} | chunk files ${written.chunkFiles.toFixed(2)}, segments ${written.segments.toFixed(2)} |`,
+  );
 }
 
 const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
