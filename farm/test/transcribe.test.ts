@@ -103,7 +103,8 @@ function startRunner(env: Record<string, string> = {}, node = "transcribe-test")
 /** A processed video speaking PHRASES, its source in the bucket. */
 async function speakingVideo(language: string | null = "en") {
   const video = await newVideo();
-  const sourceKey = `uploads/${video.videoId}`;
+  // Where a tus upload leaves it: the video id is the upload id (tus-fuzz checks the bucket's names).
+  const sourceKey = video.videoId;
   await s3.send(new PutObjectCommand({ Bucket: "movio", Key: sourceKey, Body: speechBytes }));
   await db().query(
     "update videos set status = 'ready', language = $2, duration_ms = $3, source_key = $4 where id = $1",
