@@ -63,7 +63,13 @@ describe("job recovery", () => {
       );
       expect(video.status).toBe("ready");
       expect(await jobOf(videoId)).toMatchObject({ state: "done", attempts: 2, locked_by: "rescuer" });
-      // Only the winning attempt's files remain.
+      // The winning attempt's files, and the killed one's only on their way out: it had published
+      // its first segments (viewers may be playing them), so it is retired after the grace.
+      const { rows: retiring } = await db().query<{ prefixes: string[] }>(
+        "select payload->'prefixes' as prefixes from jobs where video_id = $1 and type = 'retire_media' and state = 'queued'",
+        [videoId],
+      );
+      const retired = new Set(retiring.flatMap((r) => r.prefixes.map((p) => p.slice(0, -1))));
       const s3 = testS3();
       const listed = await s3.send(
         new ListObjectsV2Command({ Bucket: "movio", Prefix: `media/${videoId}/` }),
@@ -72,7 +78,8 @@ describe("job recovery", () => {
       const prefixes = new Set(
         (listed.Contents ?? []).map((c) => (c.Key ?? "").split("/").slice(0, 3).join("/")),
       );
-      expect([...prefixes]).toEqual([video.storage_prefix?.slice(0, -1)]);
+      expect([...prefixes].filter((p) => !retired.has(p))).toEqual([video.storage_prefix?.slice(0, -1)]);
+      expect([...retired]).not.toContain(video.storage_prefix?.slice(0, -1));
       expect(video.storage_prefix).toMatch(/\/2-[0-9a-f]{8}\/$/);
     } finally {
       await rescuer.node.close();
