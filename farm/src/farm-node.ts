@@ -33,6 +33,7 @@ import { searchIndexQueue } from "./search/search-jobs.ts";
 import { SearchWordsPrune } from "./search/search-words-prune.ts";
 import { ObjectStorage } from "./storage/object-storage.ts";
 import { publishSubtitlesHandler } from "./subtitles/publish-subtitles-job.ts";
+import { autoCaptionsOnFirstPlayable } from "./subtitles/queue-auto-captions.ts";
 import { SubtitleStore } from "./subtitles/subtitle-store.ts";
 import { transcribeHandler } from "./subtitles/transcribe-job.ts";
 import { translateHandler } from "./subtitles/translate-job.ts";
@@ -90,7 +91,12 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
   countS3Errors(s3, (operation) => metrics.s3Error(operation));
   const storage = new ObjectStorage(s3, config.S3_BUCKET);
   const search = searchIndexQueue(config);
-  const videos = new VideoStore(db, search, { publicBaseUrl: config.PUBLIC_BASE_URL });
+  const videos = new VideoStore(
+    db,
+    search,
+    { publicBaseUrl: config.PUBLIC_BASE_URL },
+    autoCaptionsOnFirstPlayable(config),
+  );
   const tus = createTusService({
     config,
     db,

@@ -17,10 +17,10 @@ import { jobPolicies } from "../src/queue/job-policies.ts";
 import { enqueueJob, JobQueue } from "../src/queue/job-queue.ts";
 import { JobRunner } from "../src/queue/job-runner.ts";
 import { ObjectStorage } from "../src/storage/object-storage.ts";
-import { SubtitleStore } from "../src/subtitles/subtitle-store.ts";
-import { queueSubtitleFollowUps } from "../src/subtitles/transcode-subtitles.ts";
+import { autoCaptionsOnFirstPlayable } from "../src/subtitles/queue-auto-captions.ts";
 import { AwsTranscriber, createTranscribeClient } from "../src/subtitles/transcribe-client.ts";
 import { captionsPrefix, providerJobName, transcribeHandler } from "../src/subtitles/transcribe-job.ts";
+import { VideoStore } from "../src/transcode/video-store.ts";
 import { bucketKeys, closeDb, db, farmConfig, newVideo, testS3 } from "./support/farm-env.ts";
 import { makeSpeechVideo, type SpeechVideo } from "./support/speech-fixture.ts";
 import { TranscribeStandIn } from "./support/transcribe-stand-in.ts";
@@ -120,6 +120,14 @@ async function transcribe(videoId: string, payload: { regenerate?: boolean } = {
     [videoId],
   );
   return Number(rows[0]!.id);
+}
+
+/** What POST /api/v1/videos/:id/captions writes before it queues a re-generation. */
+async function pendingAutoTrack(videoId: string) {
+  await db().query(
+    "insert into subtitle_tracks (video_id, language, label, origin, status) values ($1, 'en', 'English (auto-generated)', 'auto', 'pending')",
+    [videoId],
+  );
 }
 
 async function settled(jobId: number) {
@@ -289,7 +297,8 @@ describe("transcribe_audio", () => {
       expect(await autoTrack(v.videoId)).toBeUndefined();
     }
     expect(standIn.calls).toHaveLength(0);
-    // Asked for explicitly (re-generation), the opted-out video is transcribed.
+    // Asked for explicitly (re-generation: the edge makes the pending track), it is transcribed.
+    await pendingAutoTrack(optedOut.videoId);
     expect((await settled(await transcribe(optedOut.videoId, { regenerate: true }))).state).toBe("done");
     expect((await autoTrack(optedOut.videoId))?.status).toBe("ready");
   });
@@ -393,27 +402,79 @@ describe("transcribe_audio", () => {
     expect((await cuesOf(track.id)).map((c) => c.text)).toEqual(["Edited by hand"]);
   });
 
-  it("is queued with the ready publish, once, and never for an opted-out video", async () => {
-    const wanted = await speakingVideo("en");
-    const optedOut = await speakingVideo("en");
-    await db().query("update videos set auto_captions = false where id = $1", [optedOut.videoId]);
-    const subtitles = new SubtitleStore(db());
-    const client = await db().connect();
-    try {
-      for (const v of [wanted, optedOut, wanted]) {
-        await queueSubtitleFollowUps(client, subtitles, {
-          videoId: v.videoId,
-          translateTo: [],
-          renderedAt: new Date(),
-        });
-      }
-    } finally {
-      client.release();
-    }
-    const count = async (videoId: string) =>
-      (await db().query("select 1 from jobs where type = 'transcribe_audio' and video_id = $1", [videoId]))
-        .rowCount;
-    expect(await count(wanted.videoId)).toBe(1);
-    expect(await count(optedOut.videoId)).toBe(0);
+  it("skips a video that has SUBTITLE_MAX_TRACKS tracks already, saying so, and refunds its minutes", async () => {
+    const full = await speakingVideo("en");
+    await db().query(
+      "insert into subtitle_tracks (video_id, language, label, origin, status) values ($1, 'fr', 'Français', 'uploaded', 'ready')",
+      [full.videoId],
+    );
+    startRunner({ SUBTITLE_MAX_TRACKS: "1" });
+    expect((await settled(await transcribe(full.videoId))).state).toBe("done");
+    expect(await autoTrack(full.videoId)).toBeUndefined();
+    expect(standIn.calls).toHaveLength(0);
+    expect(logs.join("\n")).toContain(
+      `video ${full.videoId}: no automatic captions (it has SUBTITLE_MAX_TRACKS=1`,
+    );
+    const { rows } = await db().query<{ seconds: number }>(
+      "select coalesce(sum(seconds), 0)::int as seconds from transcription_usage where user_id = $1",
+      [full.ownerId],
+    );
+    expect(rows[0]!.seconds).toBe(0);
+  });
+
+  it("a re-generation whose track was deleted before the job started does not bring it back", async () => {
+    const { videoId } = await speakingVideo("en");
+    await pendingAutoTrack(videoId);
+    const jobId = await transcribe(videoId, { regenerate: true });
+    await db().query("delete from subtitle_tracks where video_id = $1 and origin = 'auto'", [videoId]);
+    startRunner();
+    expect((await settled(jobId)).state).toBe("done");
+    expect(await autoTrack(videoId)).toBeUndefined();
+    expect(standIn.calls).toHaveLength(0);
+    expect(logs.join("\n")).toContain("its auto track was deleted before the job started");
+  });
+
+  it("is queued at the first playable, once per upload, never at ready too, never when opted out or off", async () => {
+    const on = autoCaptionsOnFirstPlayable(farmConfig({ AWS_TRANSCRIBE_ENDPOINT: standIn.url }));
+    const off = autoCaptionsOnFirstPlayable(
+      farmConfig({ AWS_TRANSCRIBE_ENDPOINT: standIn.url, TRANSCRIBE_ENABLED: "false" }),
+    );
+    const unconfigured = autoCaptionsOnFirstPlayable(farmConfig({}));
+    const queue = new JobQueue(db(), "publisher", 10_000);
+    /** A processing video's transcode publishes its first playable, then (later) ready. */
+    const processing = async (hook: typeof on, opts: { optOut?: boolean; onlyReady?: boolean } = {}) => {
+      const { videoId } = await speakingVideo("en");
+      await db().query(
+        "update videos set status = 'processing', media = null, auto_captions = $2 where id = $1",
+        [videoId, !opts.optOut],
+      );
+      const store = new VideoStore(db(), undefined, undefined, hook);
+      await enqueueJob(db(), { type: "transcode", videoId, payload: { sourceKey: videoId } });
+      const job = (await queue.claim("transcode"))!;
+      expect(job.videoId).toBe(videoId);
+      const media = {
+        dash: "d.mpd",
+        hls: "h.m3u8",
+        poster: null,
+        storyboard: null,
+        playableAt: "2026-12-07T00:00:00Z",
+      };
+      const result = { prefix: `media/${videoId}/a/`, durationMs: speech.durationMs, media, renditions: [] };
+      const jobs = async () =>
+        (await db().query("select 1 from jobs where type = 'transcribe_audio' and video_id = $1", [videoId]))
+          .rowCount;
+      if (!opts.onlyReady) expect(await store.publishPlayable(queue, job, result)).toBe(true);
+      const atPlayable = await jobs();
+      // A retried attempt's own first playable, then ready: nothing more is queued.
+      if (!opts.onlyReady) expect(await store.publishPlayable(queue, job, result)).toBe(true);
+      expect(await store.publish(queue, job, { ...result, subtitlesVersion: 0, mediaBytes: 1 })).toBe(true);
+      return { atPlayable, atReady: await jobs() };
+    };
+    expect(await processing(on)).toEqual({ atPlayable: 1, atReady: 1 });
+    // A video that only plays once ready (one rung, chunked) gets its job with that publish.
+    expect(await processing(on, { onlyReady: true })).toEqual({ atPlayable: 0, atReady: 1 });
+    expect(await processing(on, { optOut: true })).toEqual({ atPlayable: 0, atReady: 0 });
+    expect(await processing(off)).toEqual({ atPlayable: 0, atReady: 0 });
+    expect(await processing(unconfigured)).toEqual({ atPlayable: 0, atReady: 0 });
   });
 });

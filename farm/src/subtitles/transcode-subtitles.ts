@@ -2,16 +2,14 @@
  * The subtitle steps of a transcode: extract the source's embedded tracks, then render the
  * video's whole ready set (embedded + any uploaded or translated before) into the output
  * directory, so the first publish already plays with subtitles. Once published, the same
- * transaction queues the translations asked for at creation, automatic captions (unless
- * opted out or already made; the job itself checks the rest) and, if a track changed while
- * this attempt ran, a re-publish.
+ * transaction queues the translations asked for at creation and, if a track changed while
+ * this attempt ran, a re-publish. (Automatic captions are queued earlier, with the first
+ * playable: queue-auto-captions.ts.)
  */
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { sql } from "drizzle-orm";
 import type pg from "pg";
 import type { PublishedSubtitle } from "../../../shared/db/schema.ts";
-import { enqueueQuery } from "../../../shared/jobs/enqueue.ts";
 import { BASE_DASH_MANIFEST, BASE_HLS_MASTER } from "../../../shared/subtitles/published-names.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import type { SourceInfo } from "../media/inspect.ts";
@@ -106,18 +104,6 @@ export async function queueSubtitleFollowUps(
       payload: { sourceTrackId: source.id, to },
     });
   }
-  // Captions from speech (transcribe-job.ts): once per video, never past an opt-out. The job
-  // decides the rest (captions configured, no text track in the spoken language, limits).
-  await client.query(
-    enqueueQuery(
-      { type: "transcribe_audio", videoId: input.videoId, payload: {} },
-      {
-        onlyIf: sql`exists (select 1 from videos v join users u on u.id = v.owner_id
-          where v.id = ${input.videoId}::uuid and v.auto_captions and u.auto_captions)
-          and not exists (select 1 from subtitle_tracks t where t.video_id = ${input.videoId}::uuid and t.origin = 'auto')`,
-      },
-    ),
-  );
   // Every change to a track (an upload, an edit, a deletion, a translation) queues a publish;
   // one queued after this attempt read the set was skipped while the video was processing.
   const { rowCount } = await client.query(

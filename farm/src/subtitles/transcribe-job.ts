@@ -55,6 +55,7 @@ export interface TranscribeDeps {
     | "TRANSCRIBE_POLL_CAP_MS"
     | "TRANSCRIBE_MAX_WAIT_S"
     | "TRANSCRIBE_MAX_SPEAKERS"
+    | "SUBTITLE_MAX_TRACKS"
     | "AWS_TRANSLATE_ENDPOINT"
   > &
     Parameters<typeof transcriptionEnabled>[0];
@@ -115,6 +116,11 @@ export function transcribeHandler(deps: TranscribeDeps): JobHandler<"transcribe_
       }
     }
     const existing = await store.autoTrack(videoId);
+    // A re-generation is asked for on a track (the edge makes it pending): deleted before
+    // this job started, it stays deleted.
+    if (payload.regenerate && !existing) {
+      return void log(`video ${videoId}: its auto track was deleted before the job started; not transcribed`);
+    }
     if (existing?.edited) {
       return void log(`video ${videoId}: its captions were edited (reviewed); not transcribed again`);
     }
@@ -141,8 +147,16 @@ export function transcribeHandler(deps: TranscribeDeps): JobHandler<"transcribe_
         `${Math.ceil(reserved.used / 60)} of the ${config.TRANSCRIBE_MONTHLY_MINUTES} minutes a month allows (TRANSCRIBE_MONTHLY_MINUTES).`;
       return store.markEnded(videoId, track, "failed", "quota_exceeded", message);
     }
-    const trackId = await store.markPending(videoId, language, track.label);
-    if (!trackId) return store.refund(video.ownerId, seconds); // deleted meanwhile
+    const trackId = await store.markPending(videoId, language, track.label, config.SUBTITLE_MAX_TRACKS);
+    if (trackId === "deleted" || trackId === "full") {
+      await store.refund(video.ownerId, seconds);
+      if (trackId === "full") {
+        log(
+          `video ${videoId}: no automatic captions (it has SUBTITLE_MAX_TRACKS=${config.SUBTITLE_MAX_TRACKS} subtitle tracks already)`,
+        );
+      }
+      return;
+    }
 
     const prefix = captionsPrefix(videoId, job.id);
     const name = providerJobName(videoId, job.id);

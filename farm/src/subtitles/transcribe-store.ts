@@ -105,13 +105,23 @@ export class TranscribeStore {
    * The auto track shows the transcription under way (created `pending` if there is none). A
    * ready one stays ready, its cues played, until the new transcript replaces them.
    */
-  async markPending(videoId: string, language: string | null, label: string): Promise<string | undefined> {
+  /**
+   * The video's auto track, pending (a ready one stays ready until replaced): its id, or
+   * "deleted" (the video is gone), or "full" when a new track would pass `maxTracks`
+   * (SUBTITLE_MAX_TRACKS, every origin counted, as the edge counts them).
+   */
+  async markPending(
+    videoId: string,
+    language: string | null,
+    label: string,
+    maxTracks: number,
+  ): Promise<string | "deleted" | "full"> {
     return inTransaction(this.pool, async (client) => {
       const { rowCount } = await client.query(
         "select 1 from videos where id = $1 and deleted_at is null for update",
         [videoId],
       );
-      if (!rowCount) return undefined;
+      if (!rowCount) return "deleted";
       const existing = await client.query<{ id: string }>(
         "select id from subtitle_tracks where video_id = $1 and origin = 'auto' order by created_at limit 1",
         [videoId],
@@ -127,10 +137,11 @@ export class TranscribeStore {
       }
       const { rows } = await client.query<{ id: string }>(
         `insert into subtitle_tracks (video_id, language, label, kind, origin, status)
-         values ($1, $2, $3, 'subtitles', 'auto', 'pending') returning id`,
-        [videoId, language, label],
+         select $1, $2, $3, 'subtitles', 'auto', 'pending'
+         where (select count(*) from subtitle_tracks where video_id = $1) < $4 returning id`,
+        [videoId, language, label, maxTracks],
       );
-      return rows[0]?.id;
+      return rows[0]?.id ?? "full";
     });
   }
 

@@ -22,6 +22,7 @@ import { queueVideoMail, type VideoMailSettings } from "../mail/video-mail.ts";
 import type { ManifestRendition } from "../media/dash-manifest.ts";
 import { enqueueJob, type Job, type JobQueue } from "../queue/job-queue.ts";
 import { type SearchIndexQueue, searchIndexQueue } from "../search/search-jobs.ts";
+import type { QueueAutoCaptions } from "../subtitles/queue-auto-captions.ts";
 import { abandonRuns } from "./chunk-runs.ts";
 
 /** The jobs that process an upload; a new upload supersedes those of the previous one. */
@@ -42,6 +43,8 @@ export class VideoStore {
     private readonly search: SearchIndexQueue = searchIndexQueue({ SEARCH_PROVIDER: "postgres" }),
     /** The owners' opt-in mail when a video is ready or failed (mail/video-mail.ts); none without. */
     private readonly mail?: VideoMailSettings,
+    /** Queued with the video's first playable: its automatic captions (subtitles/queue-auto-captions.ts). */
+    private readonly onFirstPlayable?: QueueAutoCaptions,
   ) {}
 
   async find(id: string): Promise<UploadTarget | undefined> {
@@ -258,6 +261,7 @@ export class VideoStore {
       await this.search.enqueue(client, job.videoId as string);
       // A video that was never playable before (one rung, chunked) becomes so by this publish.
       if (firstPlayable) await client.query(webhookEventQuery(job.videoId as string, "video.playable"));
+      if (firstPlayable) await this.onFirstPlayable?.(client, job.videoId as string);
       await client.query(webhookEventQuery(job.videoId as string, "video.ready"));
       if (this.mail) await queueVideoMail(client, this.mail, job.videoId as string, "video_ready");
       await result.andThen?.(client);
@@ -283,6 +287,7 @@ export class VideoStore {
       await replaceRenditions(client, job.videoId as string, result.renditions);
       // Once per upload: a retried attempt that publishes its own first playable tells no one again.
       if (firstPlayable) await client.query(webhookEventQuery(job.videoId as string, "video.playable"));
+      if (firstPlayable) await this.onFirstPlayable?.(client, job.videoId as string);
       return true;
     });
   }
