@@ -67,12 +67,6 @@ export const ERROR_STATUS = {
   captions_reviewed: 409,
   /** The video is longer than TRANSCRIBE_MAX_DURATION_S: no automatic captions for it. */
   video_too_long: 409,
-  /** Automatic captions are off on this deployment (see GET /api/v1/capabilities). */
-  captions_unavailable: 409,
-  /** The video's generated captions were edited (reviewed): delete them to generate new ones. */
-  captions_reviewed: 409,
-  /** The video is longer than TRANSCRIBE_MAX_DURATION_S: no automatic captions for it. */
-  video_too_long: 409,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
