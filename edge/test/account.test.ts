@@ -26,6 +26,7 @@ interface UserJson {
   displayName: string;
   emailVerified: boolean;
   videoMail: boolean;
+  autoCaptions: boolean;
 }
 
 interface MailJob {
@@ -69,6 +70,39 @@ describe("PATCH /api/v1/me", () => {
       body: { videoMail: false },
     });
     expect(again.body).toMatchObject({ displayName: "Grace Hopper", videoMail: false });
+  });
+
+  it("turns automatic captions off and on for the caller's videos only", async () => {
+    const user = await signUp();
+    const other = await signUp();
+    expect((await me(user.accessToken)).body.autoCaptions).toBe(true);
+    const off = await callJson<UserJson>("PATCH", "/api/v1/me", {
+      token: user.accessToken,
+      body: { autoCaptions: false },
+    });
+    expect(off.status).toBe(200);
+    expect(off.body).toMatchObject({ autoCaptions: false, videoMail: false, displayName: "Test User" });
+    expect((await me(user.accessToken)).body.autoCaptions).toBe(false);
+    // What the farm reads when it queues a video's captions (users.auto_captions).
+    const stored = async (id: string) =>
+      (await db<{ auto_captions: boolean }>(sql`select auto_captions from users where id = ${id}`))[0]
+        ?.auto_captions;
+    expect(await stored(user.user.id)).toBe(false);
+    expect(await stored(other.user.id)).toBe(true);
+    expect((await me(other.accessToken)).body.autoCaptions).toBe(true);
+    for (const body of [{ autoCaptions: "no" }, { autoCaptions: null }]) {
+      const bad = await callJson<ErrorJson>("PATCH", "/api/v1/me", { token: user.accessToken, body });
+      expect(bad.status, JSON.stringify(body)).toBe(400);
+      expect(bad.body.error.code).toBe("validation_failed");
+    }
+    const anonymous = await callJson<ErrorJson>("PATCH", "/api/v1/me", { body: { autoCaptions: true } });
+    expect(anonymous.status).toBe(401);
+    const on = await callJson<UserJson>("PATCH", "/api/v1/me", {
+      token: user.accessToken,
+      body: { autoCaptions: true },
+    });
+    expect(on.body.autoCaptions).toBe(true);
+    expect(await stored(user.user.id)).toBe(true);
   });
 
   it("refuses an empty change, a blank name and no token", async () => {

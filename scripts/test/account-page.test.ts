@@ -196,11 +196,15 @@ it("verifies from the banner, changes name, address, sessions and password, then
   const videoMail = page.getByLabel("Mail me when one of my videos is ready or has failed");
   expect(await videoMail.isChecked()).toBe(true);
   await videoMail.uncheck();
+  // Automatic captions: on by default, turned off for all the owner's videos.
+  const autoCaptions = page.getByLabel("Generate captions from speech for my videos without subtitles");
+  expect(await autoCaptions.isChecked()).toBe(true);
+  await autoCaptions.uncheck();
   await page.getByRole("button", { name: "Save" }).click();
   await page.locator("#account-profile-status").getByText("Saved.").waitFor();
   await page.locator("#account-name").getByText("Olive Renamed").waitFor();
   const me = await api("/api/v1/me", { token });
-  expect(me.body).toMatchObject({ displayName: "Olive Renamed", videoMail: false });
+  expect(me.body).toMatchObject({ displayName: "Olive Renamed", videoMail: false, autoCaptions: false });
 
   // Sessions: the sign-up's and the API login's besides this browser's; "sign out the others"
   // ends them at once.

@@ -15,10 +15,14 @@ export const UpdateAccountBody = z
     displayName: storableText(z.string().trim().min(1).max(80)).optional(),
     /** Mail me when one of my videos is ready or has failed. */
     videoMail: z.boolean().optional(),
+    /** Automatic captions for my videos without subtitles in their spoken language (issue 23). */
+    autoCaptions: z.boolean().optional(),
   })
-  .refine((body) => body.displayName !== undefined || body.videoMail !== undefined, {
-    message: "send displayName and/or videoMail",
-  })
+  .refine(
+    (body) =>
+      body.displayName !== undefined || body.videoMail !== undefined || body.autoCaptions !== undefined,
+    { message: "send displayName, videoMail and/or autoCaptions" },
+  )
   .openapi("UpdateAccountRequest");
 
 export const ChangePasswordBody = z

@@ -54,6 +54,11 @@ export const UserSchema = z
     emailVerificationRequired: z.boolean(),
     /** Opt-in: a mail when one of the user's videos is ready or has failed. */
     videoMail: z.boolean(),
+    /**
+     * Automatic captions from speech for this user's videos (on by default; each video can
+     * opt out too). Only acts where the farm has captions on (`GET /api/v1/capabilities`).
+     */
+    autoCaptions: z.boolean(),
     createdAt: z.string().openapi({ format: "date-time" }),
   })
   .openapi("User");

@@ -26,6 +26,10 @@ export function AccountPage({ assets }: { assets: AssetManifest }) {
           <label class="check">
             <input type="checkbox" name="videoMail" /> Mail me when one of my videos is ready or has failed
           </label>
+          <label class="check">
+            <input type="checkbox" name="autoCaptions" /> Generate captions from speech for my videos without
+            subtitles
+          </label>
           <p class="status-line" id={accountIds.profileStatus} role="status" />
           <button class="primary" type="submit">
             Save

@@ -26,8 +26,11 @@ export const accountRoutes = createRouter()
       method: "patch",
       path: "/api/v1/me",
       tags: ["account"],
-      summary: "Change the display name and/or the video mail setting",
-      description: "`videoMail: true` asks for a mail when one of your videos is ready or has failed.",
+      summary: "Change the display name, the video mail and/or the automatic captions setting",
+      description:
+        "`videoMail: true` asks for a mail when one of your videos is ready or has failed. " +
+        "`autoCaptions: false` stops automatic captions from speech for all your videos (a video's own `autoCaptions` can opt out too); " +
+        "captions asked for explicitly (`POST /api/v1/videos/{id}/captions`) are still made.",
       security: bearer,
       request: { body: json(UpdateAccountBody) },
       responses: { 200: ok("The user", UserSchema), ...errorResponses(400, 401, 413, 415) },

@@ -37,10 +37,14 @@ export class AccountService {
     private readonly config: EdgeConfig,
   ) {}
 
-  async update(viewer: Viewer, change: { displayName?: string; videoMail?: boolean }): Promise<void> {
+  async update(
+    viewer: Viewer,
+    change: { displayName?: string; videoMail?: boolean; autoCaptions?: boolean },
+  ): Promise<void> {
     const { rows } = await this.db.execute<{ id: string }>(sql`
       update users set display_name = coalesce(${change.displayName ?? null}::text, display_name),
-                       video_mail = coalesce(${change.videoMail ?? null}::boolean, video_mail)
+                       video_mail = coalesce(${change.videoMail ?? null}::boolean, video_mail),
+                       auto_captions = coalesce(${change.autoCaptions ?? null}::boolean, auto_captions)
       where id = ${viewer.id} and deleted_at is null returning id`);
     if (rows.length === 0) throw gone();
   }

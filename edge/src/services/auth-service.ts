@@ -26,6 +26,7 @@ export type UserRow = {
   email_verified_at: string | Date | null;
   created_at: string | Date;
   video_mail?: boolean;
+  auto_captions?: boolean;
   password_hash?: string;
 };
 
@@ -47,6 +48,7 @@ export interface PublicUser {
   emailVerified: boolean;
   emailVerificationRequired: boolean;
   videoMail: boolean;
+  autoCaptions: boolean;
   createdAt: string;
 }
 
@@ -68,6 +70,7 @@ export function toPublicUser(row: UserRow, requireVerified = false): PublicUser 
     emailVerified: row.email_verified_at != null,
     emailVerificationRequired: requireVerified && row.email_verified_at == null && row.role !== "admin",
     videoMail: row.video_mail === true,
+    autoCaptions: row.auto_captions !== false,
     createdAt: new Date(row.created_at).toISOString(),
   };
 }
@@ -119,7 +122,7 @@ export class AuthService {
 
   private async checkedLogin(input: z.output<typeof LoginBody>): Promise<Session> {
     const result = await this.db.execute<UserRow>(sql`
-      select id, email, display_name, role, email_verified_at, created_at, video_mail, password_hash
+      select id, email, display_name, role, email_verified_at, created_at, video_mail, auto_captions, password_hash
       from users where email = ${input.email} and deleted_at is null`);
     const row = result.rows[0];
     const ok = row
@@ -163,7 +166,7 @@ export class AuthService {
         select user_id, family_id, ${successorHash}, ${expiresAt.toISOString()}::timestamptz from used
         returning user_id, family_id, created_at, expires_at
       )
-      select u.id, u.email, u.display_name, u.role, u.email_verified_at, u.created_at, u.video_mail,
+      select u.id, u.email, u.display_name, u.role, u.email_verified_at, u.created_at, u.video_mail, u.auto_captions,
              s.created_at as issued_at, s.expires_at as refresh_expires_at, s.family_id
       from users u join successor s on s.user_id = u.id`);
     const row = rotated.rows[0];
@@ -171,7 +174,7 @@ export class AuthService {
 
     // A concurrent refresh of the same token waited on its row lock and lands here too.
     const repeated = await this.db.execute<IssuedRow>(sql`
-      select u.id, u.email, u.display_name, u.role, u.email_verified_at, u.created_at, u.video_mail,
+      select u.id, u.email, u.display_name, u.role, u.email_verified_at, u.created_at, u.video_mail, u.auto_captions,
              s.created_at as issued_at, s.expires_at as refresh_expires_at, s.family_id
       from refresh_tokens p
       join refresh_tokens s on s.token_hash = ${successorHash} and s.family_id = p.family_id
@@ -215,7 +218,7 @@ export class AuthService {
 
   async getUser(userId: string): Promise<PublicUser> {
     const result = await this.db.execute<UserRow>(sql`
-      select id, email, display_name, role, email_verified_at, created_at, video_mail
+      select id, email, display_name, role, email_verified_at, created_at, video_mail, auto_captions
       from users where id = ${userId} and deleted_at is null`);
     const row = result.rows[0];
     if (!row) throw new ApiError("unauthorized", "the account no longer exists");

@@ -73,6 +73,7 @@ function showUser(user: User): void {
   summary.textContent = `${user.email} · ${user.emailVerified ? "verified" : "not verified yet"}`;
   field(profileForm, "displayName").value = user.displayName;
   field(profileForm, "videoMail").checked = user.videoMail;
+  field(profileForm, "autoCaptions").checked = user.autoCaptions;
 }
 
 async function loadSessions(): Promise<void> {
@@ -101,6 +102,7 @@ onSubmit(profileForm, accountIds.profileStatus, async () => {
     json: {
       displayName: field(profileForm, "displayName").value,
       videoMail: field(profileForm, "videoMail").checked,
+      autoCaptions: field(profileForm, "autoCaptions").checked,
     },
   });
   showUser(user);
