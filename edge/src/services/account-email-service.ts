@@ -135,8 +135,8 @@ export class AccountEmailService {
   }
 
   /**
-   * Sets the new password and revokes every session of the account (all refresh tokens; the
-   * access tokens already issued end within ACCESS_TOKEN_TTL_S). Opening the mailed link also
+   * Sets the new password and revokes every session of the account (all refresh tokens, and so
+   * at once the access tokens that name them: `authenticate` checks the session). Opening the mailed link also
    * proves the address, so it counts as verified.
    */
   async confirmPasswordReset(token: string, password: string): Promise<void> {
