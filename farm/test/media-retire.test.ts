@@ -7,11 +7,12 @@
  * services (admin re-process, reopen) run in Node over the local `POST /sql` endpoint, as in
  * cancel-reupload.test.ts.
  */
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startWsBridge, type WsBridge } from "../../scripts/local/ws-bridge.ts";
 import type { FarmNode } from "../src/farm-node.ts";
 import { edgeServices } from "./support/edge-services.ts";
-import { bucketKeys, closeDb, db, newVideo, startNode } from "./support/farm-env.ts";
+import { bucketKeys, closeDb, db, newVideo, startNode, testS3 } from "./support/farm-env.ts";
 import { fixtures } from "./support/fixtures.ts";
 import { tusUpload } from "./support/tus-upload.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -90,6 +91,9 @@ describe("re-processing a ready video", () => {
     const oldKeys = (await bucketKeys(oldPrefix)).sort();
     expect(oldKeys.length).toBeGreaterThan(5);
 
+    // A transcription under way (queued at the first playable) keeps its files under the prefix.
+    const captionsKey = `media/${videoId}/captions-1/speech.flac`;
+    await testS3().send(new PutObjectCommand({ Bucket: "movio", Key: captionsKey, Body: "flac" }));
     await admin.reprocess(videoId, await anAdmin());
     // While it re-encodes, every old file stays (the video is ready and playing from it).
     const newPrefix = await waitFor(
@@ -121,7 +125,7 @@ describe("re-processing a ready video", () => {
     await waitFor("the old media removed", async () =>
       (await bucketKeys(oldPrefix)).length === 0 ? true : undefined,
     );
-    expect((await bucketKeys(`media/${videoId}/`)).sort()).toEqual(newKeys.sort());
+    expect((await bucketKeys(`media/${videoId}/`)).sort()).toEqual([...newKeys, captionsKey].sort());
     expect((await video(videoId)).storage_prefix).toBe(newPrefix);
   }, 180_000);
 });

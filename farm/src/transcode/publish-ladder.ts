@@ -164,6 +164,8 @@ async function retireEarlierAttempts(
   for (const key of await deps.storage.listKeys(own)) {
     if (key.startsWith(input.prefix)) continue;
     const dir = key.slice(own.length).split("/")[0] ?? "";
+    // A transcription's audio and transcript (subtitles/transcribe-job.ts), not an attempt's media.
+    if (dir.startsWith("captions-")) continue;
     if (dir.startsWith("chunks-") || !key.slice(own.length).includes("/")) scratch.push(key);
     else attempts.add(`${own}${dir}/`);
   }
