@@ -9,7 +9,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Ffmpeg } from "../src/media/ffmpeg.ts";
 import { locateMediaTools } from "../src/media/ffmpeg-locate.ts";
@@ -420,6 +420,15 @@ describe("transcribe_audio", () => {
       [full.ownerId],
     );
     expect(rows[0]!.seconds).toBe(0);
+  });
+
+  it("fails with source_unavailable once the upload is gone (KEEP_SOURCE off, video ready)", async () => {
+    const { videoId } = await speakingVideo("en");
+    await s3.send(new DeleteObjectCommand({ Bucket: "movio", Key: videoId }));
+    startRunner();
+    expect((await settled(await transcribe(videoId))).state).toBe("done");
+    expect(await autoTrack(videoId)).toMatchObject({ status: "failed", error_code: "source_unavailable" });
+    expect(standIn.calls).toHaveLength(0);
   });
 
   it("a re-generation whose track was deleted before the job started does not bring it back", async () => {

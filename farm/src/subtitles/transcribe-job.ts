@@ -134,7 +134,8 @@ export function transcribeHandler(deps: TranscribeDeps): JobHandler<"transcribe_
       const message = `The video is longer than the ${Math.round(config.TRANSCRIBE_MAX_DURATION_S / 60)} minutes automatic captions take (TRANSCRIBE_MAX_DURATION_S).`;
       return store.markEnded(videoId, track, "unsupported", "video_too_long", message);
     }
-    if (!video.sourceKey) {
+    // The upload is kept while the video processes; once ready it goes unless KEEP_SOURCE.
+    if (!video.sourceKey || (await deps.storage.objectSize(video.sourceKey)) === undefined) {
       const message =
         "The uploaded file is no longer stored (KEEP_SOURCE is off), so there is no audio to transcribe.";
       return store.markEnded(videoId, track, "failed", "source_unavailable", message);
