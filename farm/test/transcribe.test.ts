@@ -431,6 +431,26 @@ describe("transcribe_audio", () => {
     expect(standIn.calls).toHaveLength(0);
   });
 
+  it("keeps the speech audio with the media: a re-generation works after the upload is removed", async () => {
+    const { videoId } = await speakingVideo("en");
+    const prefix = `media/${videoId}/attempt-1/`;
+    await db().query("update videos set storage_prefix = $2 where id = $1", [videoId, prefix]);
+    startRunner();
+    expect((await settled(await transcribe(videoId))).state).toBe("done");
+    expect((await autoTrack(videoId))?.status).toBe("ready");
+    expect(await bucketKeys(prefix)).toEqual([`${prefix}speech.flac`]);
+    // KEEP_SOURCE off: the upload goes once the video is ready.
+    await s3.send(new DeleteObjectCommand({ Bucket: "movio", Key: videoId }));
+    const starts = standIn.calledWith("StartTranscriptionJob").length;
+    const again = await transcribe(videoId, { regenerate: true });
+    expect((await settled(again)).state).toBe("done");
+    expect(standIn.calledWith("StartTranscriptionJob")).toHaveLength(starts + 1);
+    const track = await autoTrack(videoId);
+    expect(track).toMatchObject({ status: "ready", error_code: null });
+    expect((await cuesOf(track!.id)).map((c) => c.text).join(" ")).toContain("lighthouse");
+    expect(await bucketKeys(captionsPrefix(videoId, again))).toEqual([]);
+  });
+
   it("a re-generation whose track was deleted before the job started does not bring it back", async () => {
     const { videoId } = await speakingVideo("en");
     await pendingAutoTrack(videoId);

@@ -134,10 +134,19 @@ export function transcribeHandler(deps: TranscribeDeps): JobHandler<"transcribe_
       const message = `The video is longer than the ${Math.round(config.TRANSCRIBE_MAX_DURATION_S / 60)} minutes automatic captions take (TRANSCRIBE_MAX_DURATION_S).`;
       return store.markEnded(videoId, track, "unsupported", "video_too_long", message);
     }
-    // The upload is kept while the video processes; once ready it goes unless KEEP_SOURCE.
-    if (!video.sourceKey || (await deps.storage.objectSize(video.sourceKey)) === undefined) {
+    // The upload is kept while the video processes; once ready it goes unless KEEP_SOURCE. The
+    // speech audio of an earlier transcription, kept with the media, serves a re-generation then.
+    const keptAudio = video.storagePrefix ? `${video.storagePrefix}${SPEECH_AUDIO_NAME}` : undefined;
+    const stored = async (key: string | null | undefined) =>
+      key ? (await deps.storage.objectSize(key)) !== undefined : false;
+    const readFrom = (await stored(video.sourceKey))
+      ? video.sourceKey
+      : (await stored(keptAudio))
+        ? keptAudio
+        : undefined;
+    if (!readFrom) {
       const message =
-        "The uploaded file is no longer stored (KEEP_SOURCE is off), so there is no audio to transcribe.";
+        "The uploaded file is no longer stored (KEEP_SOURCE is off) and no speech audio was kept from an earlier transcription, so there is no audio to transcribe.";
       return store.markEnded(videoId, track, "failed", "source_unavailable", message);
     }
     const seconds = Math.ceil(video.durationMs / 1000);
@@ -163,15 +172,17 @@ export function transcribeHandler(deps: TranscribeDeps): JobHandler<"transcribe_
     const name = providerJobName(videoId, job.id);
     const audioKey = `${prefix}${SPEECH_AUDIO_NAME}`;
     const outputKey = `${prefix}transcript.json`;
-    const sourceKey = video.sourceKey;
     try {
       const hasAudio = await withWorkDir(config.FARM_TMP_DIR, async (dir) => {
         const source = path.join(dir, "source");
-        await deps.storage.download(sourceKey, source, signal);
+        await deps.storage.download(readFrom, source, signal);
         const out = path.join(dir, "out");
         await mkdir(out);
         if (!(await writeSpeechAudio(deps.ffmpeg, source, out, signal))) return false;
         await deps.storage.publishDirectory(out, prefix, { signal });
+        if (keptAudio && readFrom !== keptAudio) {
+          await deps.storage.putFile(keptAudio, path.join(out, SPEECH_AUDIO_NAME), { signal });
+        }
         return true;
       });
       if (!hasAudio) {

@@ -18,6 +18,8 @@ export interface CaptionVideo {
   language: string | null;
   durationMs: number | null;
   sourceKey: string | null;
+  /** Where the video's published media is (its kept speech audio too), once it plays. */
+  storagePrefix: string | null;
   /** Neither the video nor its owner opted out. */
   wanted: boolean;
   translateTo: string[];
@@ -44,11 +46,12 @@ export class TranscribeStore {
       language: string | null;
       duration_ms: number | null;
       source_key: string | null;
+      storage_prefix: string | null;
       wanted: boolean;
       translate_to: string[];
     }>(
       `select v.owner_id, v.status, v.deleted_at is not null as deleted, v.language, v.duration_ms,
-              v.source_key, v.auto_captions and u.auto_captions as wanted, v.translate_to
+              v.source_key, v.storage_prefix, v.auto_captions and u.auto_captions as wanted, v.translate_to
        from videos v join users u on u.id = v.owner_id where v.id = $1`,
       [videoId],
     );
@@ -61,6 +64,7 @@ export class TranscribeStore {
         language: r.language,
         durationMs: r.duration_ms,
         sourceKey: r.source_key,
+        storagePrefix: r.storage_prefix,
         wanted: r.wanted,
         translateTo: r.translate_to,
       }
