@@ -6,8 +6,10 @@
  * it from the mail, choose a new password and log in with it. Pages are screenshotted at both
  * sizes (test-artifacts/web/<name>-<width>.png).
  */
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { launchChromium } from "./support/chromium.ts";
+import { mailFromSink, type SinkMail } from "./support/mail-sink.ts";
 import { screenshotBoth } from "./support/page-checks.ts";
 import { type RunningStack, startRunningStack } from "./support/running-stack.ts";
 
@@ -19,43 +21,13 @@ let stack: RunningStack | undefined;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([
-    startRunningStack(),
-    chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-      ],
-    }),
-  ]);
+  [stack, browser] = await Promise.all([startRunningStack(), launchChromium()]);
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
 }, 60_000);
-
-interface SinkMail {
-  subject: string;
-  text: string;
-  to: { address: string }[];
-}
-
-/** The newest mail to `to` with `subject`, from the stack's mail sink (waits for the farm to send it). */
-async function mailFromSink(to: string, subject: string, timeoutMs = 30_000): Promise<SinkMail> {
-  const sink = `http://127.0.0.1:${stack?.ports.MAIL_WEB_PORT}/api/email`;
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const mails = (await (await fetch(sink)).json()) as SinkMail[];
-    const mail = mails.filter((m) => m.subject === subject && m.to.some((t) => t.address === to)).at(-1);
-    if (mail) return mail;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`no mail "${subject}" to ${to} in the sink within ${timeoutMs} ms\n${stack?.output()}`);
-}
 
 function linkIn(mail: SinkMail, page: string): string {
   const link = mail.text.match(new RegExp(`https?://\\S+${page}\\?token=[A-Za-z0-9_-]+`))?.[0];
@@ -89,7 +61,7 @@ it("verifies the address from the mailed link", async () => {
   await page.waitForURL(`${edge}/`);
   expect((await login(PASSWORD)).body.user?.emailVerified).toBe(false);
 
-  const mail = await mailFromSink(EMAIL, "Confirm your email address for Movio");
+  const mail = await mailFromSink(stack as RunningStack, EMAIL, "Confirm your email address for Movio");
   expect(mail.text).toContain("Hello Mia Mailer");
   const link = linkIn(mail, "/verify-email");
   expect(link.startsWith(`${edge}/verify-email?token=`)).toBe(true);
@@ -120,7 +92,7 @@ it("resets a forgotten password from the mailed link", async () => {
   await page.getByRole("button", { name: "Mail me a reset link" }).click();
   await page.getByText("If an account uses that address").waitFor();
 
-  const mail = await mailFromSink(EMAIL, "Reset your Movio password");
+  const mail = await mailFromSink(stack as RunningStack, EMAIL, "Reset your Movio password");
   await page.goto(linkIn(mail, "/reset-password"));
   await page.getByLabel("New password").fill(NEW_PASSWORD);
   await screenshotBoth(page, "reset-password-form");

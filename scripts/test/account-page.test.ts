@@ -9,11 +9,13 @@
  * test-artifacts/web/account-*.png; axe-core finds no serious or critical violation.
  */
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import * as tus from "tus-js-client";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { fixtures } from "../../farm/test/support/fixtures.ts";
 import { createS3Client } from "../../shared/storage/s3-client.ts";
+import { launchChromium } from "./support/chromium.ts";
+import { mailFromSink, type SinkMail, sinkMails } from "./support/mail-sink.ts";
 import { screenshotBoth, seriousAxeViolations } from "./support/page-checks.ts";
 import { type RunningStack, startRunningStack } from "./support/running-stack.ts";
 
@@ -28,15 +30,7 @@ let browser: Browser | undefined;
 beforeAll(async () => {
   [stack, browser] = await Promise.all([
     startRunningStack({ SIGNUP_REQUIRES_VERIFIED_EMAIL: "true" }),
-    chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-      ],
-    }),
+    launchChromium(),
   ]);
 }, 180_000);
 
@@ -45,28 +39,8 @@ afterAll(async () => {
   await stack?.stop();
 }, 60_000);
 
-interface SinkMail {
-  subject: string;
-  text: string;
-  to: { address: string }[];
-}
-
-async function mailFromSink(to: string, subject: string, timeoutMs = 30_000): Promise<SinkMail> {
-  const sink = `http://127.0.0.1:${stack?.ports.MAIL_WEB_PORT}/api/email`;
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const mails = (await (await fetch(sink)).json()) as SinkMail[];
-    const mail = mails.filter((m) => m.subject === subject && m.to.some((t) => t.address === to)).at(-1);
-    if (mail) return mail;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`no mail "${subject}" to ${to} in the sink within ${timeoutMs} ms\n${stack?.output()}`);
-}
-
 async function verificationMails(): Promise<SinkMail[]> {
-  const mails = (await (
-    await fetch(`http://127.0.0.1:${stack?.ports.MAIL_WEB_PORT}/api/email`)
-  ).json()) as SinkMail[];
+  const mails = await sinkMails(stack as RunningStack);
   return mails.filter(
     (m) => m.subject === "Confirm your email address for Movio" && m.to.some((t) => t.address === EMAIL),
   );
@@ -181,7 +155,7 @@ it("verifies from the banner, changes name, address, sessions and password, then
   expect((await api("/api/v1/me", { method: "PATCH", token, body: { videoMail: true } })).status).toBe(200);
   const videoId = await uploadReadyVideo(token);
   expect(await objectsUnder(`media/${videoId}/`)).toBeGreaterThan(3);
-  const ready = await mailFromSink(EMAIL, 'Your video "Mine to delete" is ready');
+  const ready = await mailFromSink(stack as RunningStack, EMAIL, 'Your video "Mine to delete" is ready');
   expect(ready.text).toContain(`${edge}/watch/${videoId}`);
 
   // The header links to the account page; the banner is gone.
@@ -224,9 +198,17 @@ it("verifies from the banner, changes name, address, sessions and password, then
   await page.locator("#account-email-form").getByLabel("Current password").fill(PASSWORD);
   await page.getByRole("button", { name: "Change address" }).click();
   await page.getByText(`We sent a link to ${NEW_EMAIL}`).waitFor();
-  const notice = await mailFromSink(EMAIL, "Your Movio account's email address is being changed");
+  const notice = await mailFromSink(
+    stack as RunningStack,
+    EMAIL,
+    "Your Movio account's email address is being changed",
+  );
   expect(notice.text).toContain(NEW_EMAIL);
-  const confirm = await mailFromSink(NEW_EMAIL, "Confirm your new email address for Movio");
+  const confirm = await mailFromSink(
+    stack as RunningStack,
+    NEW_EMAIL,
+    "Confirm your new email address for Movio",
+  );
   await page.goto(verifyLinkIn(confirm));
   await page.locator('#verify-status[data-state="verified"]').waitFor();
   await page.goto(`${edge}/account`);

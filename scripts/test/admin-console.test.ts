@@ -12,11 +12,12 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { fixtures } from "../../farm/test/support/fixtures.ts";
 import { tusUpload } from "../../farm/test/support/tus-upload.ts";
 import { localPostgresUrl } from "../local/embedded-postgres.ts";
+import { launchChromium } from "./support/chromium.ts";
 import { screenshotBoth, seriousAxeViolations } from "./support/page-checks.ts";
 import { type RunningStack, startRunningStack } from "./support/running-stack.ts";
 
@@ -32,15 +33,7 @@ beforeAll(async () => {
   [stack, browser] = await Promise.all([
     // Short leases: a running job's heartbeat comes every second (JOB_LEASE_MS / 4).
     startRunningStack({ JOB_LEASE_MS: "4000", JOB_POLL_MS: "250", FARM_HEARTBEAT_MS: "1000" }),
-    chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-      ],
-    }),
+    launchChromium(),
   ]);
   db = new pg.Client({ connectionString: localPostgresUrl(stack.ports.PG_PORT) });
   await db.connect();

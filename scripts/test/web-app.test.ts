@@ -13,10 +13,11 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { fixtures } from "../../farm/test/support/fixtures.ts";
 import { TranslateStandIn } from "../../farm/test/support/translate-stand-in.ts";
+import { launchChromium } from "./support/chromium.ts";
 import { screenshotBoth, seriousAxeViolations } from "./support/page-checks.ts";
 import { type RunningStack, startRunningStack } from "./support/running-stack.ts";
 import { startUploadLine, type UploadLine } from "./support/upload-line.ts";
@@ -53,16 +54,7 @@ beforeAll(async () => {
       AWS_SECRET_ACCESS_KEY: "web-test-secret",
       UPLOAD_MAX_BYTES: String(MAX_BYTES),
     }),
-    chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--autoplay-policy=no-user-gesture-required",
-      ],
-    }),
+    launchChromium(["--autoplay-policy=no-user-gesture-required"]),
   ]);
   line.target = stack.ports.FARM_PORT;
 }, 180_000);
