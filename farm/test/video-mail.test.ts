@@ -3,12 +3,18 @@
  * the transaction that publishes the video (a link to its watch page) or fails it (a link to
  * the studio, with the reason); an owner who did not opt in, or a deleted video, gets none.
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { enqueueJob, JobQueue } from "../src/queue/job-queue.ts";
 import { VideoStore } from "../src/transcode/video-store.ts";
 import { closeDb, db, newVideo } from "./support/farm-env.ts";
 
 afterAll(closeDb);
+// Each test claims the transcode it queued: jobs other test files left queued would be claimed first.
+beforeEach(async () => {
+  await db().query(
+    "update jobs set state = 'cancelled' where type = 'transcode' and state in ('queued', 'running')",
+  );
+});
 
 const MAIL = { publicBaseUrl: "https://movio.example/" };
 

@@ -10,7 +10,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import * as tus from "tus-js-client";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { makeSpeechVideo, type SpeechVideo } from "../../farm/test/support/speech-fixture.ts";
@@ -223,6 +223,45 @@ it("a video with speech and no subtitles gets a generated track: searchable, tra
   expect(await page.getByRole("button", { name: "Generate captions" }).count()).toBe(1);
   await row.scrollIntoViewIfNeeded();
   await screenshotBoth(page, "studio-captions");
+
+  // A viewer reads the generated caption in the player, at the second search links to.
+  await page.goto(`${edge}/watch/${video.id}?t=5`);
+  await page.waitForFunction(() => (globalThis as unknown as { movio: { ready: boolean } }).movio.ready);
+  await page.getByLabel("Subtitles").selectOption({ label: "English (auto-generated)" });
+  const onScreen = await until("the generated caption on screen", () => captionShowing(page, 5));
+  expect(onScreen).toContain("Nobody saw the lighthouse keeper.");
   expect(pageErrors).toEqual([]);
   await page.close();
 }, 240_000);
+
+/**
+ * The text of the cues a showing text track has on screen, or undefined while there is none:
+ * plays from `fromS` (back there whenever playback wandered off the cue's stretch).
+ */
+async function captionShowing(page: Page, fromS: number): Promise<string | undefined> {
+  return page.evaluate((from) => {
+    interface Video {
+      currentTime: number;
+      paused: boolean;
+      play(): Promise<void>;
+      pause(): void;
+      textTracks: {
+        length: number;
+        [i: number]: { mode: string; activeCues: ArrayLike<{ text?: string }> | null };
+      };
+    }
+    const doc = (globalThis as unknown as { document: { querySelector(s: string): Video | null } }).document;
+    const video = doc.querySelector("video");
+    if (!video) return undefined;
+    for (let i = 0; i < video.textTracks.length; i++) {
+      const track = video.textTracks[i];
+      if (track?.mode === "showing" && track.activeCues?.length) {
+        video.pause();
+        return Array.from(track.activeCues, (cue) => cue.text ?? "").join("\n");
+      }
+    }
+    if (video.currentTime < from || video.currentTime > from + 2) video.currentTime = from + 0.2;
+    if (video.paused) void video.play();
+    return undefined;
+  }, fromS);
+}

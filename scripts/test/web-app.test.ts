@@ -180,7 +180,9 @@ it("a new user signs up, uploads (resuming after a reload), watches, searches, e
   await page.locator("body[data-page-ready]").waitFor({ state: "attached" });
   await page.locator("#file").setInputFiles(clipPath);
   // The title comes from the file name; the rest is the user's.
-  await expect.poll(() => page.getByLabel("Title").inputValue()).toBe("Lighthouse keeper diary");
+  await expect
+    .poll(() => page.getByLabel("Title", { exact: true }).inputValue())
+    .toBe("Lighthouse keeper diary");
   await page.getByLabel("Description").fill("A test pattern with subtitles about a lighthouse keeper.");
   await page.getByLabel("Visibility").selectOption("public");
   await page.getByLabel("Spoken language").selectOption("en");
@@ -357,7 +359,7 @@ it("a file that is not a video fails with the reason in words; the studio upload
     const junk = path.join(clipDir, "holiday.mp4");
     await writeFile(junk, fixtures.junk());
     await page.locator("#file").setInputFiles(junk);
-    await expect.poll(() => page.getByLabel("Title").inputValue()).toBe("Holiday");
+    await expect.poll(() => page.getByLabel("Title", { exact: true }).inputValue()).toBe("Holiday");
     const created = page.waitForResponse((r) => r.url().endsWith("/api/v1/videos") && r.status() === 201);
     await page.getByRole("button", { name: "Upload", exact: true }).click();
     const videoId = ((await (await created).json()) as { video: { id: string } }).video.id;

@@ -19,12 +19,15 @@ export async function makePoster(
   durationMs: number,
   height: number,
   access: InputAccess = "source",
+  /** Stops it with the job (a lost lease, a delete): stopped by us, not failed on its own. */
+  signal?: AbortSignal,
 ) {
   const at = Math.min(durationMs / 10, 10_000) / 1000;
   await ffmpeg.run({
     inputs: [{ path: source, options: ["-ss", at.toFixed(3)], access }],
     outputOptions: ["-frames:v", "1", "-vf", `scale=-2:${Math.min(720, even(height))}`, "-q:v", "3", "-an"],
     output: path.join(outDir, POSTER),
+    ...(signal ? { signal } : {}),
   });
 }
 

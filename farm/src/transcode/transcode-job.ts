@@ -131,7 +131,15 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           }
           let lastReport = 0;
           // The poster alongside the encode's start: the video has it from the moment it plays.
-          const poster = makePoster(ffmpeg, served.url, out, info.durationMs, info.height, "source-over-http")
+          const poster = makePoster(
+            ffmpeg,
+            served.url,
+            out,
+            info.durationMs,
+            info.height,
+            "source-over-http",
+            signal,
+          )
             .then(() => storage.putFile(`${prefix}${POSTER}`, path.join(out, POSTER), { signal }))
             .then(() => lap("poster (alongside)", mark));
           poster.catch(() => undefined); // awaited before the video plays, and after the encode
