@@ -9,12 +9,16 @@
  * A stream is read up to a size (SUBTITLE_STREAM_MAX_BYTES, ffmpeg stops writing just past
  * it); a larger one is `unsupported` too. Parsing runs in a worker thread (parse-off-thread.ts):
  * whatever a stream holds, the farm's event loop is never blocked by it.
+ *
+ * The source is a local file or (`access: "source-over-http"`) the transcode's loopback range
+ * server: then ffmpeg streams the upload from the bucket and nothing but the WebVTT is written
+ * here. Without a text stream nothing is read at all.
  */
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Cue } from "../../../shared/subtitles/cue.ts";
 import { languageFromTag, languageLabel } from "../../../shared/subtitles/languages.ts";
-import type { Ffmpeg } from "../media/ffmpeg.ts";
+import type { Ffmpeg, InputAccess } from "../media/ffmpeg.ts";
 import type { SourceInfo } from "../media/inspect.ts";
 import { parseSubtitlesOffThread } from "./parse-off-thread.ts";
 import type { EmbeddedTrack } from "./subtitle-store.ts";
@@ -22,6 +26,8 @@ import type { EmbeddedTrack } from "./subtitle-store.ts";
 const TEXT_CODECS = new Set(["subrip", "srt", "ass", "ssa", "mov_text", "webvtt", "text"]);
 const BITMAP_CODECS = new Set(["dvd_subtitle", "hdmv_pgs_subtitle", "dvb_subtitle", "xsub", "dvb_teletext"]);
 const STREAM_BUDGET_MS = 60_000;
+/** Over HTTP a stream's read takes the whole source's transfer: the budget grows by 1 s per 25 MiB. */
+const SOURCE_BYTES_PER_MS = (25 * 1024 * 1024) / 1000;
 /** The default of SUBTITLE_STREAM_MAX_BYTES (shared/config/farm-config.ts). */
 export const SUBTITLE_STREAM_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -34,7 +40,10 @@ export async function extractSubtitles(
   workDir: string,
   signal?: AbortSignal,
   maxStreamBytes = SUBTITLE_STREAM_MAX_BYTES,
+  /** How the source is opened; `sourceBytes` (its size) stretches each stream's time budget. */
+  over: { access?: InputAccess; sourceBytes?: number } = {},
 ): Promise<EmbeddedTrack[]> {
+  const budgetMs = STREAM_BUDGET_MS + Math.ceil((over.sourceBytes ?? 0) / SOURCE_BYTES_PER_MS);
   const tracks: EmbeddedTrack[] = [];
   // The published video starts at 0 where the source's video stream started.
   const toVideoTime = (cue: Cue): Cue => ({
@@ -66,10 +75,10 @@ export async function extractSubtitles(
     }
     try {
       const out = path.join(workDir, `subtitle-${stream.index}.vtt`);
-      const budget = AbortSignal.timeout(STREAM_BUDGET_MS);
+      const budget = AbortSignal.timeout(budgetMs);
       const stop = signal ? AbortSignal.any([signal, budget]) : budget;
       await ffmpeg.run({
-        inputs: [{ path: source }],
+        inputs: [{ path: source, access: over.access ?? "source" }],
         // -fs: ffmpeg stops once the file passes the limit, so no more than that is written.
         outputOptions: [
           "-map",

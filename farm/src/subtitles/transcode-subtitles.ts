@@ -11,7 +11,7 @@ import path from "node:path";
 import type pg from "pg";
 import type { PublishedSubtitle } from "../../../shared/db/schema.ts";
 import { BASE_DASH_MANIFEST, BASE_HLS_MASTER } from "../../../shared/subtitles/published-names.ts";
-import type { Ffmpeg } from "../media/ffmpeg.ts";
+import type { Ffmpeg, InputAccess } from "../media/ffmpeg.ts";
 import type { SourceInfo } from "../media/inspect.ts";
 import { enqueueJob } from "../queue/job-queue.ts";
 import { extractSubtitles } from "./extract-subtitles.ts";
@@ -32,6 +32,9 @@ export async function prepareSubtitles(
   input: {
     videoId: string;
     source: string;
+    /** "source-over-http": `source` is the loopback range server's URL (nothing downloaded). */
+    sourceAccess?: InputAccess;
+    sourceBytes?: number;
     info: SourceInfo;
     workDir: string;
     outDir: string;
@@ -43,10 +46,21 @@ export async function prepareSubtitles(
   return renderReadySubtitles(deps, { ...input, durationMs: input.info.durationMs });
 }
 
-/** The source's own subtitle tracks, stored as the video's embedded tracks. */
+/**
+ * The source's own subtitle tracks, stored as the video's embedded tracks (none found by the
+ * probe: the source is not read again).
+ */
 export async function extractEmbeddedSubtitles(
   deps: { ffmpeg: Ffmpeg; subtitles: SubtitleStore; subtitleStreamMaxBytes?: number },
-  input: { videoId: string; source: string; info: SourceInfo; workDir: string; signal: AbortSignal },
+  input: {
+    videoId: string;
+    source: string;
+    sourceAccess?: InputAccess;
+    sourceBytes?: number;
+    info: SourceInfo;
+    workDir: string;
+    signal: AbortSignal;
+  },
 ): Promise<void> {
   const embedded = await extractSubtitles(
     deps.ffmpeg,
@@ -55,6 +69,10 @@ export async function extractEmbeddedSubtitles(
     input.workDir,
     input.signal,
     deps.subtitleStreamMaxBytes,
+    {
+      ...(input.sourceAccess ? { access: input.sourceAccess } : {}),
+      ...(input.sourceBytes !== undefined ? { sourceBytes: input.sourceBytes } : {}),
+    },
   );
   await deps.subtitles.replaceEmbedded(input.videoId, embedded);
 }

@@ -26,6 +26,7 @@ import { RescheduleJob } from "../queue/reschedule-job.ts";
 import { withWorkDir } from "../scratch.ts";
 import { mediaPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
+import { serveSource } from "../transcode/source-server.ts";
 import { SPEECH_AUDIO_NAME, writeSpeechAudio } from "./speech-audio.ts";
 import { AwsTranscriber, createTranscribeClient } from "./transcribe-client.ts";
 import { sameLanguage, transcribeLanguageCode } from "./transcribe-languages.ts";
@@ -174,11 +175,16 @@ export function transcribeHandler(deps: TranscribeDeps): JobHandler<"transcribe_
     const outputKey = `${prefix}transcript.json`;
     try {
       const hasAudio = await withWorkDir(config.FARM_TMP_DIR, async (dir) => {
-        const source = path.join(dir, "source");
-        await deps.storage.download(readFrom, source, signal);
         const out = path.join(dir, "out");
         await mkdir(out);
-        if (!(await writeSpeechAudio(deps.ffmpeg, source, out, signal))) return false;
+        // Read by ranges through a loopback server, as the transcode does: never downloaded whole.
+        const source = await serveSource(deps.storage, readFrom, signal);
+        try {
+          const written = await writeSpeechAudio(deps.ffmpeg, source.url, out, signal, "source-over-http");
+          if (!written) return false;
+        } finally {
+          await source.close();
+        }
         await deps.storage.publishDirectory(out, prefix, { signal });
         if (keptAudio && readFrom !== keptAudio) {
           await deps.storage.putFile(keptAudio, path.join(out, SPEECH_AUDIO_NAME), { signal });

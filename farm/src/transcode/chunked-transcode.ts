@@ -3,6 +3,7 @@
  * the audio's pieces and queues all their jobs in one transaction (so every node can start at
  * once, and the audio never waits for one node), then does what is left of the whole source
  * on this node — the poster and the embedded subtitles — and hands the rest to the run's units.
+ * Both read the source through the parent's loopback range server: no node downloads it.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -35,8 +36,8 @@ export interface ChunkedTranscodeDeps {
 export interface ChunkedTranscodeInput {
   videoId: string;
   sourceKey: string;
-  /** The source on local disk (the parent downloaded it to probe it). */
-  source: string;
+  /** The parent's loopback range server over the upload (source-server.ts): nothing is downloaded. */
+  source: { url: string; size: number };
   workDir: string;
   info: SourceInfo;
   ladder: Ladder;
@@ -75,7 +76,15 @@ export async function startChunkedTranscode(
   // The poster: the playable stage waits for it.
   const extrasDir = path.join(input.workDir, "extras");
   await mkdir(extrasDir);
-  await makePoster(deps.ffmpeg, input.source, extrasDir, info.durationMs, info.height);
+  await makePoster(
+    deps.ffmpeg,
+    input.source.url,
+    extrasDir,
+    info.durationMs,
+    info.height,
+    "source-over-http",
+    signal,
+  );
   await deps.storage.publishDirectory(extrasDir, run.prefix, { signal });
   if (!(await deps.chunkRuns.finishUnit(job, run, units.poster, { complete: false }))) throw lost();
 
@@ -83,7 +92,15 @@ export async function startChunkedTranscode(
   // made from the smallest rung when the playable stage assembles it: no 1080p decode here.)
   await extractEmbeddedSubtitles(
     { ffmpeg: deps.ffmpeg, subtitles: deps.subtitles, subtitleStreamMaxBytes: deps.subtitleStreamMaxBytes },
-    { videoId: input.videoId, source: input.source, info, workDir: input.workDir, signal },
+    {
+      videoId: input.videoId,
+      source: input.source.url,
+      sourceAccess: "source-over-http",
+      sourceBytes: input.source.size,
+      info,
+      workDir: input.workDir,
+      signal,
+    },
   );
   if (!(await deps.chunkRuns.finishUnit(job, run, units.extras, { complete: true }))) throw lost();
 }

@@ -67,7 +67,6 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
       const prefix = `${mediaPrefix(videoId)}${job.attempts}-${randomUUID().slice(0, 8)}/`;
 
       await withWorkDir(config.FARM_TMP_DIR, async (dir) => {
-        const source = path.join(dir, "source");
         const out = path.join(dir, "out");
         await mkdir(out);
 
@@ -79,17 +78,12 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           took.push(`${what} ${((performance.now() - since) / 1000).toFixed(1)} s`);
           return performance.now();
         };
-        // Probe, poster and encode read the upload by ranges from the bucket through a loopback
-        // server (no download before the first frame); the whole file arrives meanwhile for
-        // what needs it later (embedded subtitles; the chunked path's audio).
+        // Probe, poster, encode and embedded subtitles read the upload by ranges from the
+        // bucket through a loopback server: this node never downloads the whole source.
         const sourceKey = video.sourceKey as string;
         const served = await serveSource(storage, sourceKey, signal).catch((err) => {
           throw sourceMissing(err);
         });
-        const downloaded = storage.download(sourceKey, source, signal).catch((err) => {
-          throw sourceMissing(err);
-        });
-        downloaded.catch(() => undefined); // awaited where it is needed, or at the end
         try {
           let mark = lap("open", jobStarted);
           const info = await inspectSource(ffmpeg, served.url, config, { http: true, bytes: served.size });
@@ -106,7 +100,6 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           const ladder = planLadder(info, config.LADDER_MAX_FPS);
           if (shouldChunk(info.durationMs, config.CHUNK_MIN_SOURCE_S)) {
             // Long: split across the farm's nodes; this job plans it and does the audio and extras.
-            await downloaded;
             await startChunkedTranscode(
               {
                 ...deps,
@@ -118,7 +111,7 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
               {
                 videoId,
                 sourceKey: video.sourceKey as string,
-                source,
+                source: served,
                 workDir: dir,
                 info,
                 ladder,
@@ -215,12 +208,13 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             { durationMs: info.durationMs, width: smallest.width, height: smallest.height },
             dir,
           );
-          await downloaded;
           const subtitleSet = await prepareSubtitles(
             { ffmpeg, subtitles: deps.subtitles, subtitleStreamMaxBytes: config.SUBTITLE_STREAM_MAX_BYTES },
             {
               videoId,
-              source,
+              source: served.url,
+              sourceAccess: "source-over-http",
+              sourceBytes: served.size,
               info,
               workDir: dir,
               outDir: out,
@@ -253,7 +247,6 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           deps.log(`video ${videoId} ready: ${ladder.rungs.length} rungs, ${info.durationMs} ms`);
         } finally {
           await served.close();
-          await downloaded.catch(() => undefined);
         }
       });
     },
