@@ -1,16 +1,28 @@
 /**
- * assemble_video: joins a chunked run's pieces into one timeline and publishes it.
+ * assemble_video: writes a chunked run's manifests; the chunk jobs already published every
+ * video segment to its final key (encode-chunk-job.ts), so no video byte passes through here.
  * - `playable` (queued when the poster, the audio's pieces and every chunk's smallest rung are
- *   done): the smallest rung with the audio, on their own manifests — the video plays while the other rungs encode.
- * - `final` (queued when everything else is done): the other rungs, joined with the playable
- *   stage's manifests into the final ones, the subtitle set rendered, published as ready; then
- *   the chunk files and the run's rows go.
- * Both are stream copies (chunk-media.ts): the cost is moving bytes, not encoding.
+ *   done): joins the audio's pieces and packages them (the one media this stage writes), and
+ *   writes the smallest rung's playlist from the chunks' segment lists, on their own manifests
+ *   (FIRST_DASH, FIRST_HLS) — the video plays while the other rungs encode.
+ * - `final` (queued when everything else is done): the other rungs' playlists and manifests
+ *   the same way, joined with the playable stage's into the final ones, the subtitle set
+ *   rendered, published as ready; then the run's scratch files and rows go.
+ * The manifests' templates are the dash muxer's own, from each part's chunk 0; the storyboard
+ * is still made from the smallest rung, which the playable stage reads (not writes).
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { joinAudioPieces } from "../media/audio-pieces.ts";
+import {
+  joinChunkStreams,
+  streamSeconds,
+  vodMediaPlaylistText,
+  withPresentationDuration,
+} from "../media/chunk-manifests.ts";
 import { packageChunks } from "../media/chunk-media.ts";
+import type { ChunkStream } from "../media/chunk-segments.ts";
+import { ffmpegMediaPlaylist, type StreamSegments } from "../media/growing-manifests.ts";
 import {
   DASH_MANIFEST,
   FIRST_DASH,
@@ -19,14 +31,21 @@ import {
   HLS_MASTER,
   STORYBOARD_VTT,
 } from "../media/published-names.ts";
-import { makeStoryboardFromRendition } from "../media/thumbnails.ts";
+import { makeStoryboard } from "../media/thumbnails.ts";
 import type { Job, JobQueue } from "../queue/job-queue.ts";
 import type { JobHandler } from "../queue/job-runner.ts";
 import { withWorkDir } from "../scratch.ts";
 import { chunkScratchPrefix } from "../storage/media-keys.ts";
 import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
 import { renderReadySubtitles } from "../subtitles/transcode-subtitles.ts";
-import { AUDIO_FILE, audioPieceName, chunkFileName, partRungs, units } from "./chunk-plan.ts";
+import {
+  AUDIO_FILE,
+  audioPieceName,
+  chunkListName,
+  partRungs,
+  partTemplateName,
+  units,
+} from "./chunk-plan.ts";
 import { type ChunkRun, RunAbandonedError } from "./chunk-runs.ts";
 import { type ChunkJobDeps, giveUpOnRun, type WantedRun, wantedRun } from "./encode-chunk-job.ts";
 import { finishFirstManifests, joinWithFirst } from "./first-manifests.ts";
@@ -63,20 +82,31 @@ interface Stage {
   signal: AbortSignal;
 }
 
-/** Downloads one part of every chunk, in timeline order, with the warm-up each starts with. */
-async function downloadChunks({ deps, wanted, dir, signal }: Stage, part: "first" | "rest") {
+/** Every chunk's record of one part's segments (chunk-segments.ts), joined per stream in timeline order. */
+async function partStreams({ deps, wanted }: Stage, part: "first" | "rest"): Promise<StreamSegments[]> {
   const { run } = wanted;
-  const files: { file: string; prerollSeconds: number }[] = [];
-  for (const chunk of run.plan.chunks) {
-    const name = chunkFileName(part, chunk.index);
-    await deps.storage.download(
-      `${chunkScratchPrefix(run.videoId, run.id)}${name}`,
-      path.join(dir, name),
-      signal,
-    );
-    files.push({ file: path.join(dir, name), prerollSeconds: chunk.prerollFrames / run.plan.ladder.fps });
+  const scratch = chunkScratchPrefix(run.videoId, run.id);
+  const chunks = await Promise.all(
+    run.plan.chunks.map(
+      async (chunk) =>
+        JSON.parse(await deps.storage.readText(`${scratch}${chunkListName(part, chunk.index)}`)) as {
+          streams: ChunkStream[];
+        },
+    ),
+  );
+  return joinChunkStreams(chunks);
+}
+
+/** Each stream's finished media playlist (ffmpeg's names: media_N.m3u8) in `out`, and the video's seconds. */
+async function writeMediaPlaylists(out: string, streams: StreamSegments[], segmentSeconds: number) {
+  for (const [i, stream] of streams.entries()) {
+    await writeFile(path.join(out, ffmpegMediaPlaylist(i)), vodMediaPlaylistText(stream, segmentSeconds));
   }
-  return files;
+  return Math.max(...streams.map(streamSeconds));
+}
+
+async function setPresentationDuration(mpd: string, seconds: number) {
+  await writeFile(mpd, withPresentationDuration(await readFile(mpd, "utf8"), seconds));
 }
 
 /** The smallest rung with the audio and the storyboard, published while the other rungs encode. */
@@ -113,8 +143,18 @@ async function assemblePlayable(stage: Stage): Promise<void> {
     });
   }
   const smallest = partRungs(plan, "first")[0]!;
+  const [video] = await partStreams(stage, "first");
+  if (!video) throw new Error(`run ${run.id} has no smallest rung`);
+  // ffmpeg writes the manifests (codecs, the audio's sets and playlists) from the audio and the
+  // smallest rung's first segment, read back; the video's playlist and length are then the
+  // whole rung's. Its local copy of that segment is not published: the chunk's stays.
+  const sample = path.join(dir, "sample.mp4");
+  await deps.storage.download(`${run.prefix}${video.init}`, sample, signal);
+  const firstSegment = path.join(dir, "sample-segment.m4s");
+  await deps.storage.download(`${run.prefix}${video.segments[0]!.uri}`, firstSegment, signal);
+  await appendFile(sample, await readFile(firstSegment));
   await packageChunks(deps.ffmpeg, {
-    chunks: await downloadChunks(stage, "first"),
+    chunks: [{ file: sample, prerollSeconds: 0 }],
     rungs: [smallest],
     segmentSeconds: plan.ladder.segmentSeconds,
     ...(hasAudio
@@ -125,13 +165,12 @@ async function assemblePlayable(stage: Stage): Promise<void> {
     workDir: dir,
     signal,
   });
-  await makeStoryboardFromRendition(
-    deps.ffmpeg,
-    out,
-    `${FIRST_PREFIX}0`,
-    { durationMs: plan.durationMs, width: smallest.width, height: smallest.height },
-    dir,
-  );
+  for (const name of await readdir(out)) {
+    if (name === video.init || /^seg-first-0-\d+\.m4s$/.test(name)) await rm(path.join(out, name));
+  }
+  const seconds = await writeMediaPlaylists(out, [video], plan.ladder.segmentSeconds);
+  await setPresentationDuration(path.join(out, DASH_MANIFEST), seconds);
+  await makeChunkedStoryboard(stage, video, smallest);
   await finishFirstManifests(out, plan.info.audioStreams);
   await deps.storage.publishDirectory(out, run.prefix, { signal });
   // A re-processed video keeps playing its current media until the final publish.
@@ -150,7 +189,7 @@ async function assemblePlayable(stage: Stage): Promise<void> {
 
 /** The other rungs joined with the playable stage's manifests, subtitles rendered, published ready. */
 async function assembleFinal(stage: Stage): Promise<void> {
-  const { deps, job, wanted, dir, out, signal } = stage;
+  const { deps, job, wanted, out, signal } = stage;
   const { run } = wanted;
   const { plan } = run;
   const firstMpd = await deps.storage.readText(`${run.prefix}${FIRST_DASH}`);
@@ -158,15 +197,20 @@ async function assembleFinal(stage: Stage): Promise<void> {
   await writeFile(path.join(out, FIRST_DASH), firstMpd);
   await writeFile(path.join(out, FIRST_HLS), firstMaster);
   if (plan.ladder.rungs.length > 1) {
-    await packageChunks(deps.ffmpeg, {
-      chunks: await downloadChunks(stage, "rest"),
-      rungs: partRungs(plan, "rest"),
-      segmentSeconds: plan.ladder.segmentSeconds,
-      outDir: out,
-      filePrefix: "",
-      workDir: dir,
-      signal,
-    });
+    // The dash muxer's manifests of the rest's chunk 0, every rung's playlist from the chunks' lists.
+    const scratch = chunkScratchPrefix(run.videoId, run.id);
+    for (const file of [DASH_MANIFEST, HLS_MASTER]) {
+      await writeFile(
+        path.join(out, file),
+        await deps.storage.readText(`${scratch}${partTemplateName("rest", file)}`),
+      );
+    }
+    const seconds = await writeMediaPlaylists(
+      out,
+      await partStreams(stage, "rest"),
+      plan.ladder.segmentSeconds,
+    );
+    await setPresentationDuration(path.join(out, DASH_MANIFEST), seconds);
     await joinWithFirst(out);
   } else {
     // One rung: the playable stage's manifests are the whole ladder.
@@ -198,6 +242,30 @@ async function assembleFinal(stage: Stage): Promise<void> {
   });
   if (!published) throw new Error("the job or its video changed before the final publish");
   deps.log(`video ${run.videoId} ready: ${plan.chunks.length} chunks assembled`);
+}
+
+/**
+ * The storyboard from the smallest rung's published segments (read, not written: 160-pixel
+ * thumbnails need no bigger picture). Per-chunk pieces would spare this read (issue 25).
+ */
+async function makeChunkedStoryboard(
+  { deps, wanted, dir, out, signal }: Stage,
+  video: StreamSegments,
+  rung: { width: number; height: number },
+) {
+  const { run } = wanted;
+  const joined = path.join(dir, "storyboard-source.mp4");
+  const piece = path.join(dir, "storyboard-piece.m4s");
+  await deps.storage.download(`${run.prefix}${video.init}`, joined, signal);
+  for (const segment of video.segments) {
+    await deps.storage.download(`${run.prefix}${segment.uri}`, piece, signal);
+    await appendFile(joined, await readFile(piece));
+  }
+  await makeStoryboard(deps.ffmpeg, joined, out, {
+    durationMs: run.plan.durationMs,
+    width: rung.width,
+    height: rung.height,
+  });
 }
 
 /** Marks the stage done; a run abandoned meanwhile needs nothing more. */

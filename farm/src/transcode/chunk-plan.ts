@@ -115,8 +115,22 @@ export function runUnits(plan: Pick<ChunkPlan, "chunks" | "ladder" | "audioPiece
 export const isPlayableUnit = (unit: string) =>
   unit === units.poster || unit.startsWith("audio:") || unit.startsWith("first:");
 
-export const chunkFileName = (part: "first" | "rest", index: number) =>
-  `${part}-${String(index).padStart(5, "0")}.mp4`;
+/** A chunk's record of what it published (its streams' segments: chunk-segments.ts), in the scratch prefix. */
+export const chunkListName = (part: "first" | "rest", index: number) =>
+  `segments-${part}-${String(index).padStart(5, "0")}.json`;
+/** The dash muxer's manifests of a part's chunk 0, in the scratch prefix: the assembly's templates. */
+export const partTemplateName = (part: "first" | "rest", file: string) => `${part}-${file}`;
+
+/**
+ * How many segments come before a chunk on the video's timeline: every chunk but the last is
+ * the same whole number of segments (its keyframes are forced on the segment grid from its
+ * own start), so chunk k's first segment is number k × that + 1.
+ */
+export function segmentNumberOffset(plan: Pick<ChunkPlan, "ladder" | "chunks">, chunk: ChunkSpan): number {
+  const frames = plan.chunks[0]?.frames;
+  if (chunk.index === 0 || frames == null) return 0;
+  return chunk.index * Math.round(frames / (plan.ladder.segmentSeconds * plan.ladder.fps));
+}
 /** One audio piece's encoded frames for one track (raw AAC in ADTS frames). */
 export const audioPieceName = (index: number, track: number) =>
   `audio-${String(index).padStart(5, "0")}-${track}.aac`;

@@ -1,20 +1,43 @@
 /**
  * encode_chunk: one chunk of a long source, on whichever node claims it. It reads only its
  * part of the source from storage (source-server.ts: byte ranges), encodes its rungs (the
- * smallest for `first`, the others for `rest`) into one MP4, stores it with the run's chunk
- * files and marks its unit done — fenced like every job, so a node killed mid-chunk loses
- * only that chunk, which another node then encodes again.
+ * smallest for `first`, the others for `rest`), packages them as CMAF with the dash muxer on
+ * this node and publishes the segments straight to their final keys under the run's prefix,
+ * numbered and timed on the video's timeline (chunk-segments.ts) — so no assembly moves them
+ * again: it writes manifests only. Beside them, in the run's scratch prefix, it records its
+ * segment list (and chunk 0 its part's init segments and the dash muxer's manifests, the
+ * assembly's templates); then it marks its unit done, fenced like every job.
+ *
+ * Why two attempts of one chunk can share the final keys (the lease fencing):
+ * - No manifest lists a chunk's segments before its unit is marked done, and that happens in
+ *   the attempt's fenced transaction after every upload of that attempt finished; a done unit
+ *   is never encoded again.
+ * - An attempt that loses its lease stops uploading: the runner aborts its signal (every PUT
+ *   takes it) as soon as the lease is lost or could not be renewed for a whole lease period,
+ *   which is before another node can claim the job — and that node still has the chunk to
+ *   encode before it uploads anything.
+ * - Even so, what a straggler could overwrite is the same segment: the same plan, encoder
+ *   settings and timeline (byte for byte with the same ffmpeg build and FFMPEG_THREADS); each
+ *   segment is one closed GOP starting with an IDR frame, and every chunk's init segment is
+ *   checked against the published one by the assembly (its hash in the chunk's record), so
+ *   segments of two attempts side by side still decode as one stream.
+ * Keys with an attempt in their name would need a SegmentList per chunk; this keeps the
+ * manifests' templates.
  */
+
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
-import { encodeChunk } from "../media/chunk-media.ts";
+import { encodeChunk, packageChunks } from "../media/chunk-media.ts";
+import { placeChunkSegments } from "../media/chunk-segments.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
+import { DASH_MANIFEST, FIRST_PREFIX, HLS_MASTER } from "../media/published-names.ts";
 import type { Job } from "../queue/job-queue.ts";
 import type { JobHandler } from "../queue/job-runner.ts";
 import { withWorkDir } from "../scratch.ts";
 import { chunkScratchPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
-import { chunkFileName, partRungs, units } from "./chunk-plan.ts";
+import { chunkListName, partRungs, partTemplateName, segmentNumberOffset, units } from "./chunk-plan.ts";
 import { type ChunkRun, type ChunkRuns, RunAbandonedError } from "./chunk-runs.ts";
 import { failProcessing } from "./fail-processing.ts";
 import { FIRST_RUN_DECODER_OPTIONS } from "./first-manifests.ts";
@@ -71,13 +94,14 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
       if (!span) throw new Error(`chunk ${job.payload.index} is not in run ${run.id}`);
       const { part } = job.payload;
       await withWorkDir(deps.config.FARM_TMP_DIR, async (dir) => {
-        const name = chunkFileName(part, span.index);
+        const rungs = partRungs(plan, part);
+        const encoded = path.join(dir, "chunk.mp4");
         const source = await serveUpload(deps.storage, plan.sourceKey, signal);
         try {
           await encodeChunk(deps.ffmpeg, {
             sourceUrl: source.url,
-            output: path.join(dir, name),
-            ladder: { ...plan.ladder, rungs: partRungs(plan, part) },
+            output: encoded,
+            ladder: { ...plan.ladder, rungs },
             displayAspect: plan.displayAspect,
             info: plan.info,
             window: span,
@@ -91,7 +115,40 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
         deps.log(
           `video ${run.videoId} chunk ${span.index} (${part}): read from offsets ${source.requestedOffsets().join(",")} of ${source.size} source bytes, ${source.bytesServed()} bytes read`,
         );
-        await deps.storage.publishDirectory(dir, chunkScratchPrefix(run.videoId, run.id), { signal });
+        // CMAF as the assembly used to package it (a stream copy, the warm-up GOP left out)…
+        const packaged = path.join(dir, "packaged");
+        const published = path.join(dir, "published");
+        const scratch = path.join(dir, "scratch");
+        await Promise.all([mkdir(packaged), mkdir(published), mkdir(scratch)]);
+        await packageChunks(deps.ffmpeg, {
+          chunks: [{ file: encoded, prerollSeconds: span.prerollFrames / plan.ladder.fps }],
+          rungs,
+          segmentSeconds: plan.ladder.segmentSeconds,
+          outDir: packaged,
+          filePrefix: part === "first" ? FIRST_PREFIX : "",
+          workDir: dir,
+          signal,
+        });
+        // …then moved onto the video's timeline under the final names.
+        const streams = await placeChunkSegments({
+          packagedDir: packaged,
+          outDir: published,
+          streams: rungs.length,
+          numberOffset: segmentNumberOffset(plan, span),
+          startSeconds: span.startFrame / plan.ladder.fps,
+          withInit: span.index === 0,
+        });
+        await writeFile(path.join(scratch, chunkListName(part, span.index)), JSON.stringify({ streams }));
+        if (span.index === 0) {
+          for (const file of [DASH_MANIFEST, HLS_MASTER]) {
+            await copyFile(path.join(packaged, file), path.join(scratch, partTemplateName(part, file)));
+          }
+        }
+        await deps.storage.publishDirectory(published, run.prefix, { signal });
+        await deps.storage.publishDirectory(scratch, chunkScratchPrefix(run.videoId, run.id), { signal });
+        deps.log(
+          `video ${run.videoId} chunk ${span.index} (${part}): ${streams.reduce((n, s) => n + s.segments.length, 0)} segments published`,
+        );
       });
       const unit = part === "first" ? units.first(span.index) : units.rest(span.index);
       try {
