@@ -10,15 +10,18 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { joinChunkStreams } from "../src/media/chunk-manifests.ts";
+import { fragmentDecodeTimes, trackTimescale } from "../src/media/chunk-segments.ts";
 import { encodeLadder } from "../src/media/encode-ladder.ts";
 import { Ffmpeg } from "../src/media/ffmpeg.ts";
 import { locateMediaTools } from "../src/media/ffmpeg-locate.ts";
 import { inspectSource } from "../src/media/inspect.ts";
 import { planLadder } from "../src/media/ladder.ts";
-import { planChunks } from "../src/transcode/chunk-plan.ts";
-import { bucketKeys, closeDb, db, farmConfig, newVideo } from "./support/farm-env.ts";
+import { planChunks, segmentNumberOffset } from "../src/transcode/chunk-plan.ts";
+import { bucketKeys, closeDb, db, farmConfig, newVideo, testS3 } from "./support/farm-env.ts";
 import { type FarmProcess, spawnFarm } from "./support/farm-process.ts";
 import {
   joinLocalRenditions,
@@ -153,6 +156,40 @@ describe("chunk plan", () => {
     expect(planChunks(4_000, planLadder({ width: 640, height: 360, fps: 25 }, 30), 30)).toEqual([
       { index: 0, startFrame: 0, frames: null, prerollFrames: 0 },
     ]);
+  });
+});
+
+describe("chunk segments on the video's timeline", () => {
+  const chunk = (init: string, sha: string, numbers: number[]) => ({
+    streams: [
+      {
+        init,
+        initSha256: sha,
+        segments: numbers.map((n) => ({ uri: `seg-0-${String(n).padStart(5, "0")}.m4s`, seconds: 2 })),
+      },
+    ],
+  });
+
+  it("numbers chunk k's first segment k × segments per chunk + 1, at 29.97 fps too", () => {
+    const ntsc = planLadder({ width: 1920, height: 1080, fps: 29.97 }, 30);
+    const plan = { ladder: ntsc, chunks: planChunks(600_000, ntsc, 30) };
+    expect(plan.chunks.map((c) => segmentNumberOffset(plan, c)).slice(0, 4)).toEqual([0, 15, 30, 45]);
+    expect(segmentNumberOffset(plan, plan.chunks.at(-1)!)).toBe((plan.chunks.length - 1) * 15);
+  });
+
+  it("joins the chunks' lists, and refuses a gap or a chunk whose init segment differs", () => {
+    expect(joinChunkStreams([chunk("init-0.m4s", "a", [1, 2]), chunk("init-0.m4s", "a", [3])])).toEqual([
+      {
+        init: "init-0.m4s",
+        segments: [1, 2, 3].map((n) => ({ uri: `seg-0-0000${n}.m4s`, seconds: 2 })),
+      },
+    ]);
+    expect(() => joinChunkStreams([chunk("init-0.m4s", "a", [1, 2]), chunk("init-0.m4s", "b", [3])])).toThrow(
+      /init segment differs/,
+    );
+    expect(() => joinChunkStreams([chunk("init-0.m4s", "a", [1, 2]), chunk("init-0.m4s", "a", [4])])).toThrow(
+      /gap/,
+    );
   });
 });
 
@@ -309,6 +346,49 @@ describe("one video across two farm nodes", () => {
       "00006",
       "00007",
     ]);
+  });
+
+  it("publishes every video segment once, from its chunk job, on one decode timeline: assembly writes manifests", async () => {
+    const prefix = settled.state.storage_prefix as string;
+    const objects = await listObjects(prefix);
+    const assemblyStart = async (stage: string) =>
+      (
+        await db().query<{ started: Date }>(
+          `select min(a.started_at) as started from job_attempts a join jobs j on j.id = a.job_id
+           where j.video_id = $1 and j.type = 'assemble_video' and j.payload->>'stage' = $2`,
+          [videoId, stage],
+        )
+      ).rows[0]!.started.getTime();
+    const playableStart = await assemblyStart("playable");
+    const finalStart = await assemblyStart("final");
+    const video = (id: string) =>
+      objects.filter((o) => new RegExp(`^(?:init-${id}|seg-${id}-\\d{5})\\.m4s$`).test(o.name));
+    // The smallest rung (7 segments + init) was stored before the playable stage began, the
+    // other rung before the final one: neither stage wrote a video byte. The final stage wrote
+    // no media at all (the audio is the playable stage's: its pieces are joined there).
+    expect(video("first-0")).toHaveLength(8);
+    expect(video("0")).toHaveLength(8);
+    for (const o of video("first-0")) expect(o.modified, o.name).toBeLessThan(playableStart);
+    for (const o of video("0")) expect(o.modified, o.name).toBeLessThan(finalStart);
+    const media = objects.filter((o) => o.name.endsWith(".m4s"));
+    expect(media.filter((o) => o.modified >= finalStart)).toEqual([]);
+    // Each segment's tfdt is where it sits on the video's timeline, across every chunk join.
+    for (const id of ["0", "first-0"]) {
+      const timescale = BigInt(trackTimescale(await readObject(`${prefix}init-${id}.m4s`)));
+      for (let n = 1; n <= 7; n++) {
+        const segment = await readObject(`${prefix}seg-${id}-${String(n).padStart(5, "0")}.m4s`);
+        expect(fragmentDecodeTimes(segment), `${id} segment ${n}`).toEqual([BigInt(n - 1) * 2n * timescale]);
+      }
+    }
+    // The manifests list exactly those segments.
+    const playlist = (await readObject(`${prefix}media_0.m3u8`)).toString("utf8");
+    expect(playlist.match(/^seg-0-\d{5}\.m4s$/gm)).toEqual(
+      [1, 2, 3, 4, 5, 6, 7].map((n) => `seg-0-0000${n}.m4s`),
+    );
+    expect(playlist).toContain("#EXT-X-ENDLIST");
+    expect((await readObject(`${prefix}manifest.mpd`)).toString("utf8")).toContain(
+      'mediaPresentationDuration="PT13.000S"',
+    );
   });
 
   it("plays start to end in Chromium without stalling at a chunk boundary", async () => {
@@ -501,4 +581,25 @@ async function waitForValue<T>(probe: () => Promise<T | undefined>, timeoutMs = 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`timed out:\n${nodes.map((n) => n.output().slice(-3000)).join("\n---\n")}`);
+}
+
+/** Every object under `prefix`: its name below it and when it was last written. */
+async function listObjects(prefix: string) {
+  const s3 = testS3();
+  try {
+    const objects: { name: string; modified: number }[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: "movio", Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? []) {
+        objects.push({ name: (o.Key ?? "").slice(prefix.length), modified: o.LastModified?.getTime() ?? 0 });
+      }
+      token = page.NextContinuationToken;
+    } while (token);
+    return objects;
+  } finally {
+    s3.destroy();
+  }
 }

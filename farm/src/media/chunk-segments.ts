@@ -105,6 +105,22 @@ export function shiftSegment(data: Buffer, ticks: bigint): number {
   return moved;
 }
 
+/** The baseMediaDecodeTime of every fragment of a media segment (its `tfdt` boxes), in order. */
+export function fragmentDecodeTimes(data: Buffer): bigint[] {
+  const times: bigint[] = [];
+  const visit = (from: number, to: number) => {
+    for (const box of boxes(data, from, to)) {
+      const body = box.start + box.header;
+      if (box.type === "moof" || box.type === "traf") visit(body, box.end);
+      else if (box.type === "tfdt") {
+        times.push(data[body] === 1 ? data.readBigUInt64BE(body + 4) : BigInt(data.readUInt32BE(body + 4)));
+      }
+    }
+  };
+  visit(0, data.length);
+  return times;
+}
+
 /** `seg-…-00001.m4s` renumbered: the number is the last run of digits before the extension. */
 export function renumbered(uri: string, offset: number): string {
   const match = /^(.*-)(\d+)(\.m4s)$/.exec(uri);
