@@ -33,7 +33,7 @@ const STREAMS = 5;
 interface Row {
   status: string;
   storage_prefix: string | null;
-  media: { dash: string; hls: string; playableAt?: string } | null;
+  media: { dash: string; hls: string; poster: string | null; playableAt?: string } | null;
 }
 const rowOf = async (videoId: string) =>
   (await db().query<Row>("select status, storage_prefix, media from videos where id = $1", [videoId]))
@@ -67,6 +67,8 @@ describe("segments published as they are encoded", () => {
     await tusUpload(farm.url, token, fixtures.landscape(12, "1280x720"));
     let playable: { prefix: string; playlists: string[] } | undefined;
     const snapshots: string[] = [];
+    // The poster comes after the first segments: a poster the row names is always stored.
+    const postersNamed: boolean[] = [];
     let row: Row;
     for (;;) {
       row = await rowOf(videoId);
@@ -89,6 +91,7 @@ describe("segments published as they are encoded", () => {
         }
         const now = await readOrUndefined(`${prefix}${liveMediaPlaylist(0)}`);
         if (now) snapshots.push(now.text);
+        if (row.media.poster) postersNamed.push(await exists(`${prefix}${row.media.poster}`));
       }
       if (row.status === "ready" || row.status === "failed") break;
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -97,6 +100,9 @@ describe("segments published as they are encoded", () => {
     expect(playable, "never seen playable while processing").toBeDefined();
     const prefix = playable!.prefix;
     expect(row.storage_prefix).toBe(prefix);
+    expect(postersNamed.every(Boolean), "the row named a poster not yet stored").toBe(true);
+    expect(row.media?.poster).toBe("poster.jpg");
+    expect(await exists(`${prefix}poster.jpg`)).toBe(true);
 
     // Playable once every stream had a segment stored: each listed one exists.
     for (const playlist of playable!.playlists) {

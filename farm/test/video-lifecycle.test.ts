@@ -8,6 +8,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  attachPoster,
   cancelProcessing,
   claimUpload,
   createVideo,
@@ -196,6 +197,25 @@ describe("video lifecycle", () => {
       }
     });
   }
+
+  it("a poster is added only to a playing video's media, on the prefix it plays", async () => {
+    const playing = await videoIn({ status: "processing", deleted: false });
+    const playable = { ...media, media: { dash: "d", poster: null } };
+    expect(await changed(publishPlayable(playing.id, playable))).toBe(1);
+    expect(await changed(attachPoster(playing.id, "media/another-attempt", "poster.jpg"))).toBe(0);
+    expect(await changed(attachPoster(playing.id, media.prefix, "poster.jpg"))).toBe(1);
+    expect((await snapshot(playing.id)).media).toEqual({ dash: "d", poster: "poster.jpg" });
+    // Not yet playable (no media), finished, or deleted: nothing changes.
+    for (const state of STATES.filter((s) => s.deleted || s.status !== "processing").concat([
+      { status: "processing", deleted: false },
+    ])) {
+      const video = await videoIn(state);
+      await db().query("update videos set storage_prefix = $2 where id = $1", [video.id, media.prefix]);
+      const before = await snapshot(video.id);
+      expect(await changed(attachPoster(video.id, media.prefix, "poster.jpg"))).toBe(0);
+      expect(await snapshot(video.id)).toEqual(before);
+    }
+  });
 
   it("a re-processing is refused when the source is not the one the admin saw", async () => {
     for (const status of ["ready", "failed"] as const) {

@@ -7,6 +7,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
+  attachPoster,
   cancelProcessing,
   claimUpload,
   deleteVideo,
@@ -31,6 +32,11 @@ describe("video lifecycle statements", () => {
     ["upload released", releaseUpload(ID), "where id = $1 and status = 'uploading'"],
     ["upload finished", finishUpload(ID, "s", 1), "and status = 'uploading' and deleted_at is null"],
     ["playable", publishPlayable(ID, media), "and status = 'processing' and deleted_at is null"],
+    [
+      "poster attached",
+      attachPoster(ID, "p", "poster.jpg"),
+      "and status = 'processing' and deleted_at is null and storage_prefix = $3 and media is not null",
+    ],
     [
       "ready",
       publishReady(ID, { ...media, subtitlesVersion: 0, mediaBytes: null, reprocess: false }),

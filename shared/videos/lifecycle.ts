@@ -117,6 +117,15 @@ export function publishPlayable(
          where id = ${id} and status = 'processing' and deleted_at is null`;
 }
 
+/**
+ * Playable, then its poster: made after the first segments (so it never delays them), added to
+ * the media the video already plays — only while it still plays this attempt's prefix.
+ */
+export function attachPoster(id: string, prefix: string, poster: string): SQL {
+  return sql`update videos set media = jsonb_set(media, '{poster}', to_jsonb(${poster}::text)), updated_at = now()
+         where id = ${id} and status = 'processing' and deleted_at is null and storage_prefix = ${prefix} and media is not null`;
+}
+
 /** processing → ready with its published media; a re-processing (`reprocess`) also ready → ready. */
 export function publishReady(
   id: string,

@@ -2,6 +2,13 @@
  * One ffmpeg run for the whole ladder: decode once, scale each rung, encode H.264 per rung with a fixed
  * GOP and no scene-cut keyframes, AAC once, and package once as CMAF fMP4 segments that
  * both the DASH manifest (manifest.mpd) and the HLS playlists (master.m3u8) reference.
+ *
+ * The audio is read through a second opening of the same source (`encodeLadder`): loudnorm
+ * holds 3 s of audio before it gives any out, and with one opening the demuxer can only reach
+ * that audio by reading — and so decoding and encoding — the video alongside it; every stream's
+ * first segment then waited for ~5 s of the ladder to be encoded instead of 2 (1080p ladder on 2
+ * cores: 4.7 → 2.8 s to the first segments). The second opening reads the file's bytes again
+ * but decodes only its audio: the video is still decoded once.
  */
 import path from "node:path";
 import { languageFromTag } from "../../../shared/subtitles/languages.ts";
@@ -50,6 +57,8 @@ export function ladderFilterGraph(
      * after `frames` output frames (null: at the end of the source).
      */
     chunk?: { frames: number | null };
+    /** The input the audio tracks are read from (1: the source's second opening). */
+    audioInput?: number;
   } = {},
 ): string {
   // Rungs round to even sizes, so their pixel shapes differ slightly; one display aspect for
@@ -73,14 +82,17 @@ export function ladderFilterGraph(
   });
   if (options.withAudio !== false) {
     info.audioStreams.forEach((stream, i) => {
-      parts.push(`[0:${stream.index}]${audioChain(loudnessTarget)}[a${i}]`);
+      parts.push(`[${options.audioInput ?? 0}:${stream.index}]${audioChain(loudnessTarget)}[a${i}]`);
     });
   }
   return parts.join(";");
 }
 
 export function encodeArgs(
-  input: Omit<EncodeInput, "source" | "signal" | "onProgress" | "durationMs">,
+  input: Omit<EncodeInput, "source" | "signal" | "onProgress" | "durationMs"> & {
+    /** The audio comes from a second input (the source opened again: see the header). */
+    audioFromSecondInput?: boolean;
+  },
 ): string[] {
   const { ladder, info, threads } = input;
   const audio = input.withAudio === false ? [] : info.audioStreams;
@@ -90,6 +102,7 @@ export function encodeArgs(
     ladderFilterGraph(ladder, info, input.loudnessTarget, {
       withAudio: hasAudio,
       ...(input.displayAspect ? { displayAspect: input.displayAspect } : {}),
+      ...(input.audioFromSecondInput ? { audioInput: 1 } : {}),
     }),
   ];
   for (let i = 0; i < ladder.rungs.length; i++) args.push("-map", `[v${i}]`);
@@ -199,11 +212,13 @@ export function dashPackageArgs(
 
 export async function encodeLadder(ffmpeg: Ffmpeg, input: EncodeInput): Promise<void> {
   const total = input.durationMs / 1000;
+  const access = input.sourceAccess ?? "source";
+  const inputs = [{ path: input.source, options: input.decoderOptions ?? [], access }];
+  const audioApart = input.withAudio !== false && input.info.audioStreams.length > 0;
+  if (audioApart) inputs.push({ path: input.source, options: [], access });
   await ffmpeg.run({
-    inputs: [
-      { path: input.source, options: input.decoderOptions ?? [], access: input.sourceAccess ?? "source" },
-    ],
-    outputOptions: encodeArgs(input),
+    inputs,
+    outputOptions: encodeArgs({ ...input, audioFromSecondInput: audioApart }),
     output: path.join(input.outDir, DASH_MANIFEST),
     signal: input.signal,
     onProgress: (seconds) => input.onProgress?.(Math.min(1, total > 0 ? seconds / total : 0)),

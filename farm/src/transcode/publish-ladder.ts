@@ -74,6 +74,8 @@ export async function publishFirstPlayable(
     durationMs: number;
     storyboard: string | null;
     manifests?: { dash: string; hls: string; declaredBy: string };
+    /** The poster's name, or null when it comes after (`VideoStore.attachPoster`). */
+    poster?: string | null;
   },
 ): Promise<string | undefined> {
   const { dash, hls, declaredBy } = input.manifests ?? {
@@ -87,7 +89,13 @@ export async function publishFirstPlayable(
     prefix: input.prefix,
     durationMs: input.durationMs,
     renditions,
-    media: { dash, hls, poster: POSTER, storyboard: input.storyboard, playableAt },
+    media: {
+      dash,
+      hls,
+      poster: input.poster === undefined ? POSTER : input.poster,
+      storyboard: input.storyboard,
+      playableAt,
+    },
   });
   return published ? playableAt : undefined;
 }

@@ -60,7 +60,8 @@ export class SegmentPublisher {
 
   /** Starts watching; `onError` is told if a publish fails (the job stops its encode then). */
   start(onError: (err: unknown) => void): void {
-    const pollMs = this.input.pollMs ?? 250;
+    // A few small playlist reads per poll; every 100 ms of it is time to the first playable.
+    const pollMs = this.input.pollMs ?? 100;
     this.loop = (async () => {
       while (!this.stopped) {
         try {

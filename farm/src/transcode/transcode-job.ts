@@ -123,19 +123,23 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             return;
           }
           let lastReport = 0;
-          // The poster alongside the encode's start: the video has it from the moment it plays.
-          const poster = makePoster(
-            ffmpeg,
-            served.url,
-            out,
-            info.durationMs,
-            info.height,
-            "source-over-http",
-            signal,
-          )
-            .then(() => storage.putFile(`${prefix}${POSTER}`, path.join(out, POSTER), { signal }))
-            .then(() => lap("poster (alongside)", mark));
-          poster.catch(() => undefined); // awaited before the video plays, and after the encode
+          // The poster starts once the first segments are out (it would take CPU from them):
+          // the video plays without it for the second it takes, then gets it (attachPoster).
+          let poster: Promise<void> | undefined;
+          const makeThePoster = () => {
+            poster ??= makePoster(
+              ffmpeg,
+              served.url,
+              out,
+              info.durationMs,
+              info.height,
+              "source-over-http",
+              signal,
+            )
+              .then(() => storage.putFile(`${prefix}${POSTER}`, path.join(out, POSTER), { signal }))
+              .then(() => void lap("poster (after the first segments)", mark));
+            return poster;
+          };
           const encodeStarted = performance.now();
           // One ffmpeg for every rung and the audio; its segments are published as it writes
           // them, and the video plays once every stream has its first one.
@@ -154,13 +158,13 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             signal,
             onFirstSegments: async () => {
               // Re-processing a ready video: it keeps playing its current media until this publishes.
-              if (video.status !== "processing") return;
-              await poster;
+              if (video.status !== "processing") return void makeThePoster().catch(() => undefined);
               playableAt = await publishFirstPlayable(deps, job, {
                 outDir: out,
                 prefix,
                 durationMs: info.durationMs,
                 storyboard: null,
+                poster: null,
                 manifests: { dash: LIVE_DASH, hls: LIVE_HLS, declaredBy: DASH_MANIFEST },
               });
               if (playableAt === undefined) {
@@ -169,6 +173,10 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
               deps.log(
                 `video ${videoId} playable ${((performance.now() - jobStarted) / 1000).toFixed(1)} s into its job: ${[...took, `encode to the first segments of every stream ${((performance.now() - encodeStarted) / 1000).toFixed(1)} s`].join(", ")}`,
               );
+              // Awaited after the encode; a failure here fails the job there.
+              makeThePoster()
+                .then(() => videos.attachPoster(queue, job, prefix, POSTER))
+                .catch(() => undefined);
             },
           });
           publisher.start((err) => stopEncode.abort(err));
@@ -191,14 +199,16 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             });
           } catch (err) {
             await publisher.stop();
+            await poster?.catch(() => undefined); // not left running into the removed work dir
             // The publisher's failure (S3, the fenced row) explains the stopped encode best.
             throw stopEncode.signal.aborted ? stopEncode.signal.reason : err;
           }
           await publisher.finish();
-          await poster;
+          await makeThePoster();
           publisher.uploaded.add(POSTER);
           await nameAudioTracks(out, info.audioStreams);
           deps.metrics?.transcoded(info.durationMs / 1000, (performance.now() - encodeStarted) / 1000);
+          const encodeEnded = performance.now();
           signal.throwIfAborted();
           const smallest = ladder.rungs[ladder.rungs.length - 1]!;
           await makeStoryboardFromRendition(
@@ -244,7 +254,9 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
               "the job or its video changed before publishing; this attempt's files were removed",
             );
           }
-          deps.log(`video ${videoId} ready: ${ladder.rungs.length} rungs, ${info.durationMs} ms`);
+          deps.log(
+            `video ${videoId} ready: ${ladder.rungs.length} rungs, ${info.durationMs} ms; ${((performance.now() - jobStarted) / 1000).toFixed(1)} s into its job, ${((performance.now() - encodeEnded) / 1000).toFixed(1)} s after the encode (poster, storyboard, subtitles, publish)`,
+          );
         } finally {
           await served.close();
         }

@@ -8,6 +8,7 @@ import type pg from "pg";
 import type { PublishedMedia } from "../../../shared/db/schema.ts";
 import type { MediaErrorCode } from "../../../shared/errors/error-codes.ts";
 import {
+  attachPoster,
   claimUpload,
   failProcessing,
   finishUpload,
@@ -289,6 +290,20 @@ export class VideoStore {
       if (firstPlayable) await client.query(webhookEventQuery(job.videoId as string, "video.playable"));
       if (firstPlayable) await this.onFirstPlayable?.(client, job.videoId as string);
       return true;
+    });
+  }
+
+  /**
+   * The poster of a video that already plays this attempt (made after its first segments),
+   * fenced on the job's lease; false when the job or the video moved on (nothing written).
+   */
+  async attachPoster(queue: JobQueue, job: Job, prefix: string, poster: string): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      if (!(await queue.holds(job, client))) return false;
+      const { rowCount } = await client.query(
+        lifecycleQuery(attachPoster(job.videoId as string, prefix, poster)),
+      );
+      return rowCount === 1;
     });
   }
 
