@@ -32,6 +32,8 @@ export interface S3Call {
   key: string;
   /** UploadPart's part number. */
   partNumber?: number;
+  /** The Range header as sent (a GetObject without one reads the whole object). */
+  range?: string;
 }
 
 export type S3Fault =
@@ -124,6 +126,7 @@ export async function startS3FaultProxy(target: string): Promise<S3FaultProxy> {
 
   const server = http.createServer(async (req, res) => {
     const call = s3Call(req.method ?? "GET", req.url ?? "/");
+    if (req.headers.range) call.range = req.headers.range;
     calls.push(call);
     const fault = faultFor(call);
     if (fault?.kind === "reset") {
