@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { enqueueQuery } from "../../shared/jobs/enqueue.ts";
 import type { FarmNode } from "../src/farm-node.ts";
 import { closeDb, db, newVideo, startNode, testS3 } from "./support/farm-env.ts";
 import { type S3FaultProxy, startS3FaultProxy } from "./support/s3-fault-proxy.ts";
@@ -208,4 +209,26 @@ describe("no whole-source download on any node", () => {
       });
     },
   );
+
+  it("a source gone from storage fails the video with source_missing", { timeout: 60_000 }, async () => {
+    farm = await startNode({ JOB_POLL_MS: "100", S3_ENDPOINT: proxy.endpoint }, { work: true });
+    const { videoId } = await newVideo();
+    const sourceKey = `gone-${videoId}`;
+    await db().query(
+      "update videos set status = 'processing', source_key = $2, source_bytes = 1000 where id = $1",
+      [videoId, sourceKey],
+    );
+    await db().query(enqueueQuery({ type: "transcode", videoId, payload: { sourceKey } }));
+    const failed = await waitFor("the video to fail", async () => {
+      const { rows } = await db().query<{ status: string; error_code: string | null }>(
+        "select status, error_code from videos where id = $1",
+        [videoId],
+      );
+      return rows[0]?.status === "failed" ? rows[0] : undefined;
+    });
+    expect(failed.error_code).toBe("source_missing");
+    expect(proxy.calls.filter((call) => call.operation === "GetObject" && call.key === sourceKey)).toEqual(
+      [],
+    );
+  });
 });
