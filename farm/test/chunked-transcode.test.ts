@@ -380,6 +380,11 @@ describe("one video across two farm nodes", () => {
         expect(fragmentDecodeTimes(segment), `${id} segment ${n}`).toEqual([BigInt(n - 1) * 2n * timescale]);
       }
     }
+    // The storyboard tiled from the chunks' own thumbnails (a second each: 13 cues on one sheet).
+    const vtt = (await readObject(`${prefix}storyboard.vtt`)).toString("utf8");
+    expect(vtt.match(/-->/g)).toHaveLength(13);
+    expect(vtt).toContain("00:00:12.000 --> 00:00:13.000\nstoryboard-00.jpg#xywh=320,90,160,90");
+    expect(objects.filter((o) => /^storyboard-\d+\.jpg$/.test(o.name))).toHaveLength(1);
     // The manifests list exactly those segments.
     const playlist = (await readObject(`${prefix}media_0.m3u8`)).toString("utf8");
     expect(playlist.match(/^seg-0-\d{5}\.m4s$/gm)).toEqual(

@@ -31,20 +31,41 @@ export async function makePoster(
   });
 }
 
+/** Where the storyboard's thumbnails fall: one every `interval` seconds, `count` in all. */
+export interface StoryboardLayout {
+  seconds: number;
+  interval: number;
+  count: number;
+  thumbHeight: number;
+}
+
+export function storyboardLayout(info: {
+  durationMs: number;
+  width: number;
+  height: number;
+}): StoryboardLayout {
+  const seconds = info.durationMs / 1000;
+  const interval = Math.max(1, Math.ceil(seconds / MAX_THUMBS));
+  return {
+    seconds,
+    interval,
+    count: Math.ceil(seconds / interval),
+    thumbHeight: even((THUMB_WIDTH * info.height) / info.width),
+  };
+}
+
 export async function makeStoryboard(
   ffmpeg: Ffmpeg,
   source: string,
   outDir: string,
   info: { durationMs: number; width: number; height: number },
 ) {
-  const seconds = info.durationMs / 1000;
-  const interval = Math.max(1, Math.ceil(seconds / MAX_THUMBS));
-  const thumbHeight = even((THUMB_WIDTH * info.height) / info.width);
+  const layout = storyboardLayout(info);
   await ffmpeg.run({
     inputs: [{ path: source }],
     outputOptions: [
       "-vf",
-      `fps=1/${interval},scale=${THUMB_WIDTH}:${thumbHeight},tile=${GRID}x${GRID}`,
+      `fps=1/${layout.interval},scale=${THUMB_WIDTH}:${layout.thumbHeight},tile=${GRID}x${GRID}`,
       "-q:v",
       "5",
       "-an",
@@ -53,8 +74,13 @@ export async function makeStoryboard(
     ],
     output: path.join(outDir, "storyboard-%02d.jpg"),
   });
+  await writeStoryboardVtt(outDir, layout);
+}
+
+/** The WebVTT track over the sprite sheets in outDir. */
+async function writeStoryboardVtt(outDir: string, layout: StoryboardLayout) {
+  const { seconds, interval, count, thumbHeight } = layout;
   const sheets = (await readdir(outDir)).filter((name) => /^storyboard-\d+\.jpg$/.test(name)).sort();
-  const count = Math.ceil(seconds / interval);
   const cues: string[] = ["WEBVTT", ""];
   for (let i = 0; i < count && Math.floor(i / (GRID * GRID)) < sheets.length; i++) {
     const sheet = sheets[Math.floor(i / (GRID * GRID))];
@@ -65,6 +91,75 @@ export async function makeStoryboard(
     cues.push(`${sheet}#xywh=${x},${y},${THUMB_WIDTH},${thumbHeight}`, "");
   }
   await writeFile(path.join(outDir, STORYBOARD_VTT), cues.join("\n"));
+}
+
+/** One storyboard thumbnail's file (lossless: the sheets are compressed once, when tiled). */
+export const storyboardThumbName = (index: number) => `thumb-${String(index).padStart(5, "0")}.png`;
+
+/**
+ * The storyboard's thumbnails that fall in one piece of the video (a chunk of a chunked run:
+ * `input` is its own rendition, starting at `startSeconds` of the video and `seconds` long),
+ * written to outDir as storyboardThumbName(i) with i on the whole video's grid. Returns their
+ * indexes (none when no thumbnail falls in the piece).
+ */
+export async function makeStoryboardThumbs(
+  ffmpeg: Ffmpeg,
+  input: {
+    source: string;
+    outDir: string;
+    layout: StoryboardLayout;
+    startSeconds: number;
+    seconds: number;
+    signal?: AbortSignal;
+  },
+): Promise<number[]> {
+  const { layout } = input;
+  const first = Math.ceil(input.startSeconds / layout.interval - 1e-9);
+  const end = Math.min(
+    layout.count,
+    Math.ceil((input.startSeconds + input.seconds) / layout.interval - 1e-9),
+  );
+  if (end <= first) return [];
+  const offset = first * layout.interval - input.startSeconds;
+  await ffmpeg.run({
+    inputs: [{ path: input.source, options: ["-ss", offset.toFixed(6)], access: "own-output" }],
+    outputOptions: [
+      "-vf",
+      `fps=1/${layout.interval},scale=${THUMB_WIDTH}:${layout.thumbHeight}`,
+      "-frames:v",
+      String(end - first),
+      "-an",
+      "-start_number",
+      String(first),
+    ],
+    output: path.join(input.outDir, "thumb-%05d.png"),
+    ...(input.signal ? { signal: input.signal } : {}),
+  });
+  // What ffmpeg wrote (a piece whose picture ends early may have fewer).
+  const written = new Set(await readdir(input.outDir));
+  return Array.from({ length: end - first }, (_, i) => first + i).filter((i) =>
+    written.has(storyboardThumbName(i)),
+  );
+}
+
+/** The sprite sheets and WebVTT track in outDir from every thumbnail (storyboardThumbName) in thumbsDir. */
+export async function tileStoryboard(
+  ffmpeg: Ffmpeg,
+  input: { thumbsDir: string; outDir: string; layout: StoryboardLayout; signal?: AbortSignal },
+): Promise<void> {
+  await ffmpeg.run({
+    inputs: [
+      {
+        path: path.join(input.thumbsDir, "thumb-%05d.png"),
+        options: ["-framerate", "1", "-start_number", "0"],
+        access: "own-output",
+      },
+    ],
+    outputOptions: ["-vf", `tile=${GRID}x${GRID}`, "-q:v", "5", "-start_number", "0"],
+    output: path.join(input.outDir, "storyboard-%02d.jpg"),
+    ...(input.signal ? { signal: input.signal } : {}),
+  });
+  await writeStoryboardVtt(input.outDir, input.layout);
 }
 
 function even(n: number): number {

@@ -23,6 +23,7 @@ import {
 import { packageChunks } from "../media/chunk-media.ts";
 import type { ChunkStream } from "../media/chunk-segments.ts";
 import { ffmpegMediaPlaylist, type StreamSegments } from "../media/growing-manifests.ts";
+import type { Rung } from "../media/ladder.ts";
 import {
   DASH_MANIFEST,
   FIRST_DASH,
@@ -31,7 +32,7 @@ import {
   HLS_MASTER,
   STORYBOARD_VTT,
 } from "../media/published-names.ts";
-import { makeStoryboard } from "../media/thumbnails.ts";
+import { storyboardLayout, storyboardThumbName, tileStoryboard } from "../media/thumbnails.ts";
 import type { Job, JobQueue } from "../queue/job-queue.ts";
 import type { JobHandler } from "../queue/job-runner.ts";
 import { withWorkDir } from "../scratch.ts";
@@ -82,8 +83,11 @@ interface Stage {
   signal: AbortSignal;
 }
 
-/** Every chunk's record of one part's segments (chunk-segments.ts), joined per stream in timeline order. */
-async function partStreams({ deps, wanted }: Stage, part: "first" | "rest"): Promise<StreamSegments[]> {
+/**
+ * Every chunk's record of one part (chunk-segments.ts): its streams' segments joined per stream
+ * in timeline order, and the storyboard thumbnails the chunks made.
+ */
+async function partStreams({ deps, wanted }: Stage, part: "first" | "rest") {
   const { run } = wanted;
   const scratch = chunkScratchPrefix(run.videoId, run.id);
   const chunks = await Promise.all(
@@ -91,10 +95,11 @@ async function partStreams({ deps, wanted }: Stage, part: "first" | "rest"): Pro
       async (chunk) =>
         JSON.parse(await deps.storage.readText(`${scratch}${chunkListName(part, chunk.index)}`)) as {
           streams: ChunkStream[];
+          thumbs?: number[];
         },
     ),
   );
-  return joinChunkStreams(chunks);
+  return { streams: joinChunkStreams(chunks), thumbs: chunks.flatMap((chunk) => chunk.thumbs ?? []) };
 }
 
 /** Each stream's finished media playlist (ffmpeg's names: media_N.m3u8) in `out`, and the video's seconds. */
@@ -143,7 +148,8 @@ async function assemblePlayable(stage: Stage): Promise<void> {
     });
   }
   const smallest = partRungs(plan, "first")[0]!;
-  const [video] = await partStreams(stage, "first");
+  const { streams, thumbs } = await partStreams(stage, "first");
+  const video = streams[0];
   if (!video) throw new Error(`run ${run.id} has no smallest rung`);
   // ffmpeg writes the manifests (codecs, the audio's sets and playlists) from the audio and the
   // smallest rung's first segment, read back; the video's playlist and length are then the
@@ -170,7 +176,7 @@ async function assemblePlayable(stage: Stage): Promise<void> {
   }
   const seconds = await writeMediaPlaylists(out, [video], plan.ladder.segmentSeconds);
   await setPresentationDuration(path.join(out, DASH_MANIFEST), seconds);
-  await makeChunkedStoryboard(stage, video, smallest);
+  await tileChunkThumbs(stage, thumbs, smallest);
   await finishFirstManifests(out, plan.info.audioStreams);
   await deps.storage.publishDirectory(out, run.prefix, { signal });
   // A re-processed video keeps playing its current media until the final publish.
@@ -207,7 +213,7 @@ async function assembleFinal(stage: Stage): Promise<void> {
     }
     const seconds = await writeMediaPlaylists(
       out,
-      await partStreams(stage, "rest"),
+      (await partStreams(stage, "rest")).streams,
       plan.ladder.segmentSeconds,
     );
     await setPresentationDuration(path.join(out, DASH_MANIFEST), seconds);
@@ -244,27 +250,21 @@ async function assembleFinal(stage: Stage): Promise<void> {
   deps.log(`video ${run.videoId} ready: ${plan.chunks.length} chunks assembled`);
 }
 
-/**
- * The storyboard from the smallest rung's published segments (read, not written: 160-pixel
- * thumbnails need no bigger picture). Per-chunk pieces would spare this read (issue 25).
- */
-async function makeChunkedStoryboard(
-  { deps, wanted, dir, out, signal }: Stage,
-  video: StreamSegments,
-  rung: { width: number; height: number },
-) {
+/** The storyboard tiled from the thumbnails every chunk made of its own part (encode-chunk-job.ts). */
+async function tileChunkThumbs({ deps, wanted, dir, out, signal }: Stage, thumbs: number[], rung: Rung) {
   const { run } = wanted;
-  const joined = path.join(dir, "storyboard-source.mp4");
-  const piece = path.join(dir, "storyboard-piece.m4s");
-  await deps.storage.download(`${run.prefix}${video.init}`, joined, signal);
-  for (const segment of video.segments) {
-    await deps.storage.download(`${run.prefix}${segment.uri}`, piece, signal);
-    await appendFile(joined, await readFile(piece));
+  const scratch = chunkScratchPrefix(run.videoId, run.id);
+  const thumbsDir = path.join(dir, "thumbs");
+  await mkdir(thumbsDir);
+  for (const index of thumbs) {
+    const name = storyboardThumbName(index);
+    await deps.storage.download(`${scratch}${name}`, path.join(thumbsDir, name), signal);
   }
-  await makeStoryboard(deps.ffmpeg, joined, out, {
-    durationMs: run.plan.durationMs,
-    width: rung.width,
-    height: rung.height,
+  await tileStoryboard(deps.ffmpeg, {
+    thumbsDir,
+    outDir: out,
+    layout: storyboardLayout({ durationMs: run.plan.durationMs, width: rung.width, height: rung.height }),
+    signal,
   });
 }
 

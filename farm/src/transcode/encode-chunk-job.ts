@@ -25,19 +25,28 @@
  * manifests' templates.
  */
 
-import { copyFile, mkdir, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { encodeChunk, packageChunks } from "../media/chunk-media.ts";
-import { placeChunkSegments } from "../media/chunk-segments.ts";
+import { type ChunkStream, placeChunkSegments, renumbered } from "../media/chunk-segments.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import { DASH_MANIFEST, FIRST_PREFIX, HLS_MASTER } from "../media/published-names.ts";
+import { makeStoryboardThumbs, storyboardLayout } from "../media/thumbnails.ts";
 import type { Job } from "../queue/job-queue.ts";
 import type { JobHandler } from "../queue/job-runner.ts";
 import { withWorkDir } from "../scratch.ts";
 import { chunkScratchPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
-import { chunkListName, partRungs, partTemplateName, segmentNumberOffset, units } from "./chunk-plan.ts";
+import {
+  type ChunkPlan,
+  type ChunkSpan,
+  chunkListName,
+  partRungs,
+  partTemplateName,
+  segmentNumberOffset,
+  units,
+} from "./chunk-plan.ts";
 import { type ChunkRun, type ChunkRuns, RunAbandonedError } from "./chunk-runs.ts";
 import { failProcessing } from "./fail-processing.ts";
 import { FIRST_RUN_DECODER_OPTIONS } from "./first-manifests.ts";
@@ -138,7 +147,13 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
           startSeconds: span.startFrame / plan.ladder.fps,
           withInit: span.index === 0,
         });
-        await writeFile(path.join(scratch, chunkListName(part, span.index)), JSON.stringify({ streams }));
+        // The storyboard's thumbnails in this chunk, from its smallest rung as packaged here.
+        const thumbs =
+          part === "first" ? await chunkThumbs(deps, plan, span, packaged, scratch, streams[0]!, signal) : [];
+        await writeFile(
+          path.join(scratch, chunkListName(part, span.index)),
+          JSON.stringify({ streams, thumbs }),
+        );
         if (span.index === 0) {
           for (const file of [DASH_MANIFEST, HLS_MASTER]) {
             await copyFile(path.join(packaged, file), path.join(scratch, partTemplateName(part, file)));
@@ -159,6 +174,35 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
     },
     giveUp: (job, error) => giveUpOnRun(deps, job, error),
   };
+}
+
+/** The chunk's storyboard thumbnails (thumbnails.ts), written to `outDir`; their indexes. */
+async function chunkThumbs(
+  deps: ChunkJobDeps,
+  plan: ChunkPlan,
+  span: ChunkSpan,
+  packagedDir: string,
+  outDir: string,
+  stream: ChunkStream,
+  signal: AbortSignal,
+): Promise<number[]> {
+  const smallest = partRungs(plan, "first")[0]!;
+  const joined = path.join(packagedDir, "rendition.mp4");
+  await copyFile(path.join(packagedDir, stream.init), joined);
+  const seconds = stream.segments.reduce((sum, s) => sum + s.seconds, 0);
+  const back = -segmentNumberOffset(plan, span);
+  for (const segment of stream.segments) {
+    // The segment as packaged here (numbered from 1, timed from 0): the same pictures.
+    await appendFile(joined, await readFile(path.join(packagedDir, renumbered(segment.uri, back))));
+  }
+  return makeStoryboardThumbs(deps.ffmpeg, {
+    source: joined,
+    outDir,
+    layout: storyboardLayout({ durationMs: plan.durationMs, width: smallest.width, height: smallest.height }),
+    startSeconds: span.startFrame / plan.ladder.fps,
+    seconds,
+    signal,
+  });
 }
 
 /** A chunk or an assembly gave up for good: the video fails and its run is abandoned. */
