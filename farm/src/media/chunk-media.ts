@@ -1,16 +1,15 @@
 /**
  * The ffmpeg side of chunked transcoding (farm/src/transcode/): encode one chunk's rungs into an
- * MP4 (one video track per rung), and join the chunks of each rung into one continuous
- * timeline packaged as CMAF for DASH and HLS (with the audio, encoded in pieces: audio-pieces.ts).
+ * MP4 (one video track per rung) and package it as CMAF on the chunk's node (packageChunks with
+ * that one chunk; chunk-segments.ts then moves its segments onto the video's timeline), and
+ * encode the audio in one piece (the reference the audio pieces are tested against).
  *
- * Why the timeline is seamless: every chunk starts on a segment boundary (a whole number of
- * frames into the constant-rate ladder), restarts its timestamps at zero, has a fixed GOP
- * with keyframes forced on the segment grid and closed GOPs, and ends after exactly its
+ * Why the chunks make one seamless timeline: every chunk starts on a segment boundary (a whole
+ * number of frames into the constant-rate ladder), restarts its timestamps at zero, has a fixed
+ * GOP with keyframes forced on the segment grid and closed GOPs, and ends after exactly its
  * frame count. A chunk after the first is encoded from one GOP earlier (warm-up for the rate
- * control), which the assembly leaves out: it starts each such chunk at its second keyframe
- * (the concat demuxer's `inpoint`). The concat demuxer lays the chunks end to end, and
- * one dash muxer run numbers the segments and writes `tfdt` across the whole — with a stream
- * copy, so assembling costs I/O, not encoding.
+ * control), which packaging leaves out: it starts the chunk at its second keyframe (the concat
+ * demuxer's `inpoint`). Packaging is a stream copy: it costs I/O, not encoding.
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -134,7 +133,10 @@ export interface PackageChunksInput {
   signal?: AbortSignal;
 }
 
-/** Joins the chunks into one timeline per rung and packages it (DASH_MANIFEST + HLS master in outDir). */
+/**
+ * Packages chunk files end to end as CMAF (DASH_MANIFEST + HLS master in outDir): in practice one
+ * chunk on its node, or the playable stage's sample segment with the audio.
+ */
 export async function packageChunks(ffmpeg: Ffmpeg, input: PackageChunksInput): Promise<void> {
   const list = path.join(input.workDir, `${input.filePrefix}chunks.txt`);
   const quote = (file: string) => `'${file.replace(/'/g, "'\\''")}'`;
