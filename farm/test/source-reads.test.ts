@@ -11,10 +11,17 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { enqueueQuery } from "../../shared/jobs/enqueue.ts";
 import type { FarmNode } from "../src/farm-node.ts";
-import { closeDb, db, newVideo, startNode, testS3 } from "./support/farm-env.ts";
+import { Ffmpeg } from "../src/media/ffmpeg.ts";
+import { locateMediaTools } from "../src/media/ffmpeg-locate.ts";
+import { inspectSource } from "../src/media/inspect.ts";
+import { ObjectStorage } from "../src/storage/object-storage.ts";
+import { extractSubtitles } from "../src/subtitles/extract-subtitles.ts";
+import { serveSource } from "../src/transcode/source-server.ts";
+import { closeDb, db, farmConfig, newVideo, startNode, testS3 } from "./support/farm-env.ts";
 import { type S3FaultProxy, startS3FaultProxy } from "./support/s3-fault-proxy.ts";
 import { TranscribeStandIn } from "./support/transcribe-stand-in.ts";
 import { tusUpload } from "./support/tus-upload.ts";
@@ -33,26 +40,36 @@ Deuxième ligne
 00:00:07,000 --> 00:00:08,000
 Fin
 `;
+const SRT_DE = `1
+00:00:02,000 --> 00:00:03,000
+Guten Tag
+`;
 const EXPECTED_CUES = [
   { startMs: 1000, endMs: 2500, text: "Bonjour <i>tout</i> le monde" },
   { startMs: 4000, endMs: 5200, text: "Deuxième ligne" },
   { startMs: 7000, endMs: 8000, text: "Fin" },
 ];
 
-/** 9 s of 640×360 at a high bitrate (a few MB, far above any output file), a tone, one French SubRip track. */
+/**
+ * 9 s of 640×360 at a high bitrate (a few MB, far above any output file), a tone, and two
+ * SubRip tracks (French, German): several text streams are gathered in one read of the source.
+ */
 function sourceClip(): Buffer {
   const srt = path.join(dir, "fr.srt");
   writeFileSync(srt, SRT);
+  const srtDe = path.join(dir, "de.srt");
+  writeFileSync(srtDe, SRT_DE);
   const clip = path.join(dir, "source.mkv");
   // biome-ignore format: one option per line reads better than the packed form
   execFileSync("ffmpeg", [
     "-y", "-loglevel", "error",
     "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
     "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-    "-i", srt,
-    "-t", "9", "-map", "0", "-map", "1", "-map", "2",
+    "-i", srt, "-i", srtDe,
+    "-t", "9", "-map", "0", "-map", "1", "-map", "2", "-map", "3",
     "-c:v", "libx264", "-preset", "ultrafast", "-crf", "6", "-c:a", "aac", "-c:s", "srt",
     "-metadata:s:s:0", "language=fre", "-metadata:s:s:0", "title=Français",
+    "-metadata:s:s:1", "language=ger",
     clip,
   ]);
   return readFileSync(clip);
@@ -166,20 +183,20 @@ async function processThroughNode(env: Record<string, string>) {
   return { videoId, reads, largest };
 }
 
-async function embeddedTrack(videoId: string) {
+async function embeddedTracks(videoId: string) {
   const { rows } = await db().query<{ id: string; language: string; label: string; status: string }>(
-    "select id, language, label, status from subtitle_tracks where video_id = $1 and origin = 'embedded'",
+    "select id, language, label, status from subtitle_tracks where video_id = $1 and origin = 'embedded' order by stream_index",
     [videoId],
   );
-  expect(rows).toHaveLength(1);
-  const { rows: cues } = await db().query<{ start_ms: number; end_ms: number; text: string }>(
-    "select start_ms, end_ms, text from subtitle_cues where track_id = $1 order by start_ms",
-    [rows[0]!.id],
+  return Promise.all(
+    rows.map(async (row) => {
+      const { rows: cues } = await db().query<{ start_ms: number; end_ms: number; text: string }>(
+        "select start_ms, end_ms, text from subtitle_cues where track_id = $1 order by start_ms",
+        [row.id],
+      );
+      return { ...row, cues: cues.map((c) => ({ startMs: c.start_ms, endMs: c.end_ms, text: c.text })) };
+    }),
   );
-  return {
-    ...rows[0],
-    cues: cues.map((c) => ({ startMs: c.start_ms, endMs: c.end_ms, text: c.text })),
-  };
 }
 
 describe("no whole-source download on any node", () => {
@@ -201,12 +218,10 @@ describe("no whole-source download on any node", () => {
       expect(largest.bytes, `largest scratch file ${largest.file}`).toBeLessThan(source.length / 2);
       expect(largest.bytes).toBeGreaterThan(0); // the watch saw the job's files
 
-      expect(await embeddedTrack(videoId)).toMatchObject({
-        language: "fr",
-        label: "Français",
-        status: "ready",
-        cues: EXPECTED_CUES,
-      });
+      expect(await embeddedTracks(videoId)).toMatchObject([
+        { language: "fr", label: "Français", status: "ready", cues: EXPECTED_CUES },
+        { language: "de", status: "ready", cues: [{ startMs: 2000, endMs: 3000, text: "Guten Tag" }] },
+      ]);
     },
   );
 
@@ -230,5 +245,41 @@ describe("no whole-source download on any node", () => {
     expect(proxy.calls.filter((call) => call.operation === "GetObject" && call.key === sourceKey)).toEqual(
       [],
     );
+  });
+
+  it("several text streams are gathered in one read of the source", { timeout: 60_000 }, async () => {
+    const key = `source-reads-${crypto.randomUUID()}`;
+    await s3.send(new PutObjectCommand({ Bucket: "movio", Key: key, Body: source }));
+    const config = farmConfig();
+    const ffmpeg = new Ffmpeg(locateMediaTools(config));
+    /** The tracks extracted over the range server, and how many reads of the source that took. */
+    const extract = async (streams: number) => {
+      const served = await serveSource(new ObjectStorage(s3, "movio"), key);
+      try {
+        const info = await inspectSource(ffmpeg, served.url, config, { http: true, bytes: served.size });
+        const probeReads = served.requestedOffsets().length;
+        const tracks = await extractSubtitles(
+          ffmpeg,
+          served.url,
+          { ...info, subtitleStreams: info.subtitleStreams.slice(0, streams) },
+          mkdtempSync(path.join(dir, "extract-")),
+          undefined,
+          undefined,
+          { access: "source-over-http", sourceBytes: served.size },
+        );
+        return { tracks, reads: served.requestedOffsets().length - probeReads };
+      } finally {
+        await served.close();
+      }
+    };
+    const one = await extract(1);
+    const both = await extract(2);
+    expect(both.tracks.map((t) => [t.language, t.status, t.cues.length])).toEqual([
+      ["fr", "ready", 3],
+      ["de", "ready", 1],
+    ]);
+    expect(one.reads).toBeGreaterThan(0);
+    // Two streams cost the source's requests of one: read once, not once per stream.
+    expect(both.reads).toBe(one.reads);
   });
 });

@@ -12,14 +12,18 @@
  *
  * The source is a local file or (`access: "source-over-http"`) the transcode's loopback range
  * server: then ffmpeg streams the upload from the bucket and nothing but the WebVTT is written
- * here. Without a text stream nothing is read at all.
+ * here. Without a text stream nothing is read at all; with several, one pass over the source
+ * gathers them all as WebVTT into a small local Matroska file (bounded by -fs at their summed
+ * limits), and each stream is then taken from it — the source is read once, not per stream.
+ * If that pass fails or reaches its bound, each stream is read from the source on its own,
+ * so a broken or oversized stream still fails only its own track.
  */
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Cue } from "../../../shared/subtitles/cue.ts";
 import { languageFromTag, languageLabel } from "../../../shared/subtitles/languages.ts";
 import type { Ffmpeg, InputAccess } from "../media/ffmpeg.ts";
-import type { SourceInfo } from "../media/inspect.ts";
+import type { SourceInfo, SubtitleStream } from "../media/inspect.ts";
 import { parseSubtitlesOffThread } from "./parse-off-thread.ts";
 import type { EmbeddedTrack } from "./subtitle-store.ts";
 
@@ -44,6 +48,11 @@ export async function extractSubtitles(
   over: { access?: InputAccess; sourceBytes?: number } = {},
 ): Promise<EmbeddedTrack[]> {
   const budgetMs = STREAM_BUDGET_MS + Math.ceil((over.sourceBytes ?? 0) / SOURCE_BYTES_PER_MS);
+  const text = info.subtitleStreams.filter((s) => TEXT_CODECS.has(s.codec) && !BITMAP_CODECS.has(s.codec));
+  const gathered =
+    text.length > 1
+      ? await gatherTextStreams(ffmpeg, source, text, workDir, { signal, maxStreamBytes, budgetMs, over })
+      : undefined;
   const tracks: EmbeddedTrack[] = [];
   // The published video starts at 0 where the source's video stream started.
   const toVideoTime = (cue: Cue): Cue => ({
@@ -75,16 +84,17 @@ export async function extractSubtitles(
     }
     try {
       const out = path.join(workDir, `subtitle-${stream.index}.vtt`);
-      const budget = AbortSignal.timeout(budgetMs);
+      const local = gathered?.get(stream.index);
+      const budget = AbortSignal.timeout(local ? STREAM_BUDGET_MS : budgetMs);
       const stop = signal ? AbortSignal.any([signal, budget]) : budget;
       await ffmpeg.run({
-        inputs: [{ path: source, access: over.access ?? "source" }],
+        inputs: [local ? { path: local.file } : { path: source, access: over.access ?? "source" }],
         // -fs: ffmpeg stops once the file passes the limit, so no more than that is written.
         outputOptions: [
           "-map",
-          `0:${stream.index}`,
+          local ? `0:${local.index}` : `0:${stream.index}`,
           "-c:s",
-          "webvtt",
+          local ? "copy" : "webvtt",
           "-f",
           "webvtt",
           "-fs",
@@ -119,4 +129,51 @@ export async function extractSubtitles(
     }
   }
   return tracks;
+}
+
+/**
+ * Every text stream converted to WebVTT in one read of the source, into one local Matroska
+ * file: source stream index → that file and the stream's index in it. Undefined when the pass
+ * failed (a broken stream) or reached its bound (a stream past its limit): the caller then
+ * reads each stream from the source alone.
+ */
+async function gatherTextStreams(
+  ffmpeg: Ffmpeg,
+  source: string,
+  streams: SubtitleStream[],
+  workDir: string,
+  options: {
+    signal: AbortSignal | undefined;
+    maxStreamBytes: number;
+    budgetMs: number;
+    over: { access?: InputAccess };
+  },
+): Promise<Map<number, { file: string; index: number }> | undefined> {
+  const file = path.join(workDir, "subtitles.mkv");
+  const bound = streams.length * options.maxStreamBytes + 64 * 1024;
+  const budget = AbortSignal.timeout(options.budgetMs);
+  try {
+    await ffmpeg.run({
+      inputs: [{ path: source, access: options.over.access ?? "source" }],
+      outputOptions: [
+        ...streams.flatMap((s) => ["-map", `0:${s.index}`]),
+        // Any decode error stops the pass (ffmpeg alone would carry on, the other streams
+        // outweighing it): the streams are then read one by one, the broken one failing alone.
+        "-xerror",
+        "-c:s",
+        "webvtt",
+        "-f",
+        "matroska",
+        "-fs",
+        String(bound),
+      ],
+      output: file,
+      signal: options.signal ? AbortSignal.any([options.signal, budget]) : budget,
+    });
+    if ((await stat(file)).size >= bound) return undefined;
+  } catch {
+    options.signal?.throwIfAborted(); // the job stopping is not the streams' fault
+    return undefined;
+  }
+  return new Map(streams.map((s, index) => [s.index, { file, index }]));
 }
