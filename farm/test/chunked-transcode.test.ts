@@ -35,7 +35,10 @@ import { tusUpload } from "./support/tus-upload.ts";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "movio-chunks-"));
 const SECONDS = 13;
-/** 640×360 (a 360p + 240p ladder), 30 fps, a tone; keyframes every 250 frames, not on chunk boundaries. */
+/**
+ * 854×480 (a 480p + 360p + 240p ladder: two rungs in a chunk's `rest` part), 30 fps, a tone;
+ * keyframes every 250 frames, not on chunk boundaries.
+ */
 const sourceFile = path.join(dir, "source.mp4");
 execFileSync("ffmpeg", [
   "-loglevel",
@@ -43,7 +46,7 @@ execFileSync("ffmpeg", [
   "-f",
   "lavfi",
   "-i",
-  "testsrc2=size=640x360:rate=30",
+  "testsrc2=size=854x480:rate=30",
   "-f",
   "lavfi",
   "-i",
@@ -206,7 +209,7 @@ describe("one video across two farm nodes", () => {
   it("shares the chunks between both nodes, plays early, counts chunks in progress and cleans up", async () => {
     expect(settled.state).toMatchObject({ status: "ready", progress: 100, error_code: null });
     const jobs = await chunkJobs(videoId);
-    // 13 s in 4 s chunks: 4 chunks, each a `first` (240p) and a `rest` (360p) job.
+    // 13 s in 4 s chunks: 4 chunks, each a `first` (240p) and a `rest` (480p and 360p) job.
     expect(jobs).toHaveLength(8);
     expect(jobs.every((j) => j.state === "done")).toBe(true);
     const ran = new Set(jobs.flatMap((j) => j.nodes));
@@ -286,6 +289,7 @@ describe("one video across two farm nodes", () => {
       [videoId],
     );
     expect(renditions.rows).toEqual([
+      { kind: "video", height: 480, bandwidth: 1400000 },
       { kind: "video", height: 360, bandwidth: 800000 },
       { kind: "video", height: 240, bandwidth: 400000 },
       { kind: "audio", height: null, bandwidth: 128000 },
@@ -313,12 +317,16 @@ describe("one video across two farm nodes", () => {
     });
     const reference = joinLocalRenditions(refOut, path.join(dir, "reference"));
 
-    // Chunked ids: "0" is 360p (the rest), "first-0" 240p and "first-1" the audio (the first stage).
-    const pairs: [string, string, number, number][] = [
-      ["0", "0", 640, 360],
-      ["first-0", "1", 426, 240],
+    // Chunked ids: "0" and "1" are 480p and 360p (the rest), "first-0" 240p and "first-1" the
+    // audio (the first stage); the reference's 0, 1, 2 are the rungs in ladder order.
+    const pairs: [string, number][] = [
+      ["0", 0],
+      ["1", 1],
+      ["first-0", 2],
     ];
-    for (const [chunkedId, refId, width, height] of pairs) {
+    for (const [chunkedId, rung] of pairs) {
+      const refId = String(rung);
+      const { width, height } = ladder.rungs[rung]!;
       const file = chunked.get(chunkedId);
       expect(file, `rendition ${chunkedId}`).toBeDefined();
       const times = packetTimes(file as string);
@@ -367,13 +375,15 @@ describe("one video across two farm nodes", () => {
     // other rung before the final one: neither stage wrote a video byte. The final stage wrote
     // no media at all (the audio is the playable stage's: its pieces are joined there).
     expect(video("first-0")).toHaveLength(8);
-    expect(video("0")).toHaveLength(8);
     for (const o of video("first-0")) expect(o.modified, o.name).toBeLessThan(playableStart);
-    for (const o of video("0")) expect(o.modified, o.name).toBeLessThan(finalStart);
+    for (const id of ["0", "1"]) {
+      expect(video(id)).toHaveLength(8);
+      for (const o of video(id)) expect(o.modified, o.name).toBeLessThan(finalStart);
+    }
     const media = objects.filter((o) => o.name.endsWith(".m4s"));
     expect(media.filter((o) => o.modified >= finalStart)).toEqual([]);
     // Each segment's tfdt is where it sits on the video's timeline, across every chunk join.
-    for (const id of ["0", "first-0"]) {
+    for (const id of ["0", "1", "first-0"]) {
       const timescale = BigInt(trackTimescale(await readObject(`${prefix}init-${id}.m4s`)));
       for (let n = 1; n <= 7; n++) {
         const segment = await readObject(`${prefix}seg-${id}-${String(n).padStart(5, "0")}.m4s`);

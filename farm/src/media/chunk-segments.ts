@@ -3,10 +3,11 @@
  * their final keys (farm/src/transcode/encode-chunk-job.ts) and no assembly ever moves them.
  *
  * The dash muxer packages one chunk as if it were a whole video: its segments are numbered
- * from 1 and their decode times start at 0. On the video's timeline, chunk k starts at
- * `startFrame` (a whole number of segments in: chunk-plan.ts), so its segment j becomes
- * number `startFrame / framesPerSegment + j`, and every fragment's `tfdt` (baseMediaDecodeTime)
- * and `sidx` (earliest_presentation_time) move by the chunk's start in the track's timescale.
+ * from 1 and their decode times start at 0, at the first frame of its warm-up GOP (one
+ * segment, dropped here). On the video's timeline, chunk k starts a whole number of segments
+ * in (chunk-plan.ts), so its j-th kept segment becomes number k × segments per chunk + j, and
+ * every fragment's `tfdt` (baseMediaDecodeTime) and `sidx` (earliest_presentation_time) move by
+ * where the chunk's packaged 0 falls on the video's timeline, in the track's timescale.
  * ffmpeg 5.1's dash muxer cannot do either itself (no start number; `-output_ts_offset` only
  * adds an empty edit to the init segment, which would then differ per chunk), so the boxes
  * are rewritten here, in place: both are fixed-size fields, so no offset inside moof changes.
@@ -130,39 +131,58 @@ export function renumbered(uri: string, offset: number): string {
 
 /**
  * Copies what ffmpeg packaged for one chunk (`packagedDir`: its media playlists, init and
- * media segments, streams 0…streams-1) into `outDir` under their final names, each media
- * segment renumbered by `numberOffset` and moved `startSeconds` later. The init segments are
- * copied only when `withInit` (one chunk publishes them). Returns each stream's record.
+ * media segments, streams 0…streams-1) into `outDir` under their final names. The chunk was
+ * packaged from its first encoded frame, warm-up included: the leading segments that make up
+ * `dropSeconds` (the warm-up GOP, one segment) are left out — cutting whole segments of every
+ * stream keeps each stream's init segment the same as chunk 0's (a demuxer `inpoint` did not:
+ * it cut the rungs differently and gave one an edit). Each kept segment is renumbered by
+ * `numberOffset` (its number among the kept ones + that) and moved `startSeconds` later (where
+ * the packaged timeline's 0 falls on the video's). The init segments are copied only when
+ * `withInit` (one chunk publishes them). Returns each stream's record and the packaged names
+ * of the segments kept.
  */
 export async function placeChunkSegments(input: {
   packagedDir: string;
   outDir: string;
   streams: number;
+  dropSeconds: number;
   numberOffset: number;
   startSeconds: number;
   withInit: boolean;
-}): Promise<ChunkStream[]> {
-  const placed: ChunkStream[] = [];
+}): Promise<{ stream: ChunkStream; packaged: string[] }[]> {
+  const placed: { stream: ChunkStream; packaged: string[] }[] = [];
   for (let stream = 0; stream < input.streams; stream++) {
     const playlist = await readFile(path.join(input.packagedDir, ffmpegMediaPlaylist(stream)), "utf8");
     const list = parseMediaPlaylist(playlist);
-    if (!list || list.segments.length === 0) throw new Error(`the chunk's stream ${stream} has no segments`);
+    if (!list) throw new Error(`the chunk's stream ${stream} has no playlist`);
+    let dropped = 0;
+    let droppedSeconds = 0;
+    while (dropped < list.segments.length && droppedSeconds < input.dropSeconds - 1e-3) {
+      droppedSeconds += list.segments[dropped]!.seconds;
+      dropped += 1;
+    }
+    if (Math.abs(droppedSeconds - input.dropSeconds) > 1e-3) {
+      throw new Error(
+        `the chunk's stream ${stream} has no segment boundary after its warm-up (${droppedSeconds} s, not ${input.dropSeconds})`,
+      );
+    }
+    const kept = list.segments.slice(dropped);
+    if (kept.length === 0) throw new Error(`the chunk's stream ${stream} has no segments`);
     const init = await readFile(path.join(input.packagedDir, list.init));
     const ticks = BigInt(Math.round(input.startSeconds * trackTimescale(init)));
     const segments: ChunkStream["segments"] = [];
-    for (const segment of list.segments) {
+    for (const segment of kept) {
       const data = await readFile(path.join(input.packagedDir, segment.uri));
       if (shiftSegment(data, ticks) === 0) throw new Error(`segment ${segment.uri} has no tfdt`);
-      const uri = renumbered(segment.uri, input.numberOffset);
+      const uri = renumbered(segment.uri, input.numberOffset - dropped);
       await writeFile(path.join(input.outDir, uri), data);
       segments.push({ uri, seconds: segment.seconds });
     }
     if (input.withInit)
       await copyFile(path.join(input.packagedDir, list.init), path.join(input.outDir, list.init));
     placed.push({
-      init: list.init,
-      initSha256: createHash("sha256").update(init).digest("hex"),
-      segments,
+      stream: { init: list.init, initSha256: createHash("sha256").update(init).digest("hex"), segments },
+      packaged: kept.map((segment) => segment.uri),
     });
   }
   return placed;

@@ -29,7 +29,7 @@ import { appendFile, copyFile, mkdir, readFile, writeFile } from "node:fs/promis
 import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { encodeChunk, packageChunks } from "../media/chunk-media.ts";
-import { type ChunkStream, placeChunkSegments, renumbered } from "../media/chunk-segments.ts";
+import { type ChunkStream, placeChunkSegments } from "../media/chunk-segments.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import { DASH_MANIFEST, FIRST_PREFIX, HLS_MASTER } from "../media/published-names.ts";
 import { makeStoryboardThumbs, storyboardLayout } from "../media/thumbnails.ts";
@@ -124,13 +124,13 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
         deps.log(
           `video ${run.videoId} chunk ${span.index} (${part}): read from offsets ${source.requestedOffsets().join(",")} of ${source.size} source bytes, ${source.bytesServed()} bytes read`,
         );
-        // CMAF as the assembly used to package it (a stream copy, the warm-up GOP left out)…
+        // CMAF by a stream copy, from the first frame encoded (the warm-up GOP is a segment)…
         const packaged = path.join(dir, "packaged");
         const published = path.join(dir, "published");
         const scratch = path.join(dir, "scratch");
         await Promise.all([mkdir(packaged), mkdir(published), mkdir(scratch)]);
         await packageChunks(deps.ffmpeg, {
-          chunks: [{ file: encoded, prerollSeconds: span.prerollFrames / plan.ladder.fps }],
+          chunks: [{ file: encoded, prerollSeconds: 0 }],
           rungs,
           segmentSeconds: plan.ladder.segmentSeconds,
           outDir: packaged,
@@ -138,18 +138,20 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
           workDir: dir,
           signal,
         });
-        // …then moved onto the video's timeline under the final names.
-        const streams = await placeChunkSegments({
+        // …then, the warm-up segment left out, moved onto the video's timeline under the final names.
+        const placed = await placeChunkSegments({
           packagedDir: packaged,
           outDir: published,
           streams: rungs.length,
+          dropSeconds: span.prerollFrames / plan.ladder.fps,
           numberOffset: segmentNumberOffset(plan, span),
-          startSeconds: span.startFrame / plan.ladder.fps,
+          startSeconds: (span.startFrame - span.prerollFrames) / plan.ladder.fps,
           withInit: span.index === 0,
         });
+        const streams = placed.map((p) => p.stream);
         // The storyboard's thumbnails in this chunk, from its smallest rung as packaged here.
         const thumbs =
-          part === "first" ? await chunkThumbs(deps, plan, span, packaged, scratch, streams[0]!, signal) : [];
+          part === "first" ? await chunkThumbs(deps, plan, span, packaged, scratch, placed[0]!, signal) : [];
         await writeFile(
           path.join(scratch, chunkListName(part, span.index)),
           JSON.stringify({ streams, thumbs }),
@@ -183,18 +185,15 @@ async function chunkThumbs(
   span: ChunkSpan,
   packagedDir: string,
   outDir: string,
-  stream: ChunkStream,
+  placed: { stream: ChunkStream; packaged: string[] },
   signal: AbortSignal,
 ): Promise<number[]> {
   const smallest = partRungs(plan, "first")[0]!;
   const joined = path.join(packagedDir, "rendition.mp4");
-  await copyFile(path.join(packagedDir, stream.init), joined);
-  const seconds = stream.segments.reduce((sum, s) => sum + s.seconds, 0);
-  const back = -segmentNumberOffset(plan, span);
-  for (const segment of stream.segments) {
-    // The segment as packaged here (numbered from 1, timed from 0): the same pictures.
-    await appendFile(joined, await readFile(path.join(packagedDir, renumbered(segment.uri, back))));
-  }
+  await copyFile(path.join(packagedDir, placed.stream.init), joined);
+  const seconds = placed.stream.segments.reduce((sum, s) => sum + s.seconds, 0);
+  // The segments kept, as packaged here (the same pictures, timed from the chunk's start).
+  for (const name of placed.packaged) await appendFile(joined, await readFile(path.join(packagedDir, name)));
   return makeStoryboardThumbs(deps.ffmpeg, {
     source: joined,
     outDir,

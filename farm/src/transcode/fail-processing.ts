@@ -1,7 +1,9 @@
 /**
  * A video's processing failed for good (a transcode, a chunk or an assembly gave up): the
  * video fails with a stable code — the media error's, else `transcode_failed` — and any
- * chunked run of it is abandoned, its other chunk jobs cancelled and its chunk files removed.
+ * chunked run of it is abandoned, its other chunk jobs cancelled and its files removed: the
+ * scratch files and the run's output directory, where its chunks published their segments (a
+ * failed video plays nothing; a re-processed ready video plays from another directory).
  */
 
 import { MediaError } from "../media/media-error.ts";
@@ -24,5 +26,6 @@ export async function failProcessing(
   const abandoned = await deps.chunkRuns.abandonAll(videoId, "the video's processing failed");
   for (const run of abandoned) {
     await deps.storage.deletePrefix(chunkScratchPrefix(videoId, run.id)).catch(() => undefined);
+    await deps.storage.deletePrefix(run.prefix).catch(() => undefined);
   }
 }
