@@ -146,7 +146,16 @@ async function main() {
             );
             return { name, playableS, readyS: now, jobs };
           }
-          if (state[0]?.status === "failed") throw new Error(`${name}: the video failed`);
+          if (state[0]?.status === "failed") {
+            const { rows: errors } = await db.query<{ type: string; error: string }>(
+              `select j.type, a.error from job_attempts a join jobs j on j.id = a.job_id
+               where j.video_id = $1 and a.error is not null order by a.id`,
+              [videoId],
+            );
+            throw new Error(
+              `${name}: the video failed\n${errors.map((e) => `${e.type}: ${e.error}`).join("\n")}`,
+            );
+          }
           if (now > 3600) throw new Error(`${name}: not ready after an hour`);
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
@@ -218,7 +227,7 @@ function report(results: RunResult[], sourceBytes: number) {
     `- per ${CHUNK_SECONDS} s chunk: smallest rung ${first.toFixed(1)} s, other rungs ${rest.toFixed(1)} s`,
   );
   console.log(
-    `- assembly: playable (with the storyboard) ${playable.toFixed(1)} s, final ${final.toFixed(1)} s`,
+    `- assembly: playable (audio joined and packaged, storyboard tiled, manifests) ${playable.toFixed(1)} s, final (manifests) ${final.toFixed(1)} s`,
   );
 
   printModel({ parent, first, rest, audioPerSecond, playable, final }, SECONDS, CHUNK_SECONDS);
@@ -244,7 +253,9 @@ export interface JobTimes {
  * once the audio and every `first` part are done (the poster, part of the transcode job, is
  * seconds); the final stage once everything is, the transcode job included (its embedded
  * subtitles). The transcode job and both assemblies scale with the duration and run on one node
- * each. Job times were measured with jobs sharing one node's two cores: upper bounds.
+ * each (an upper bound for the assemblies: they move no video byte, only the audio's and the
+ * manifests, so part of their time is fixed). Job times were measured with jobs sharing one
+ * node's two cores: upper bounds.
  */
 export function printModel(times: JobTimes, sourceSeconds: number, chunkSeconds: number): void {
   const hour = 3600;
@@ -282,24 +293,28 @@ export function printModel(times: JobTimes, sourceSeconds: number, chunkSeconds:
 /**
  * Storage traffic per source byte, from the ladder's bitrates and the source's: every chunk
  * reads its span twice (`first`, `rest`), the audio pieces once more (plus ~12 s of warm-up per
- * 300 s piece), the transcode job downloads it for probing and subtitles; rendition bytes are
- * written as chunk files, read back by an assembly and written again as segments.
+ * 300 s piece), the transcode job downloads it for probing and subtitles. Rendition bytes are
+ * written once: each chunk job publishes its segments to their final keys. The assemblies read
+ * only the audio's pieces (joined and packaged by the playable one), the chunks' segment lists
+ * and storyboard thumbnails (a few kB), and write the audio's segments and the manifests.
  */
 export function printBytes(sourceBytesPerSecond: number): void {
   // The 1080p ladder's video bitrates (farm/src/media/ladder.ts) and the audio's, in bytes/s.
-  const ladderBytesPerSecond = ((5000 + 2800 + 1400 + 800 + 400) * 1000 + 128_000) / 8;
-  const rendition = ladderBytesPerSecond / sourceBytesPerSecond;
-  const read = { chunks: 2, audio: 312 / 300, transcodeJob: 1, assemblies: rendition };
-  const written = { chunkFiles: rendition, segments: rendition };
+  const videoBytesPerSecond = ((5000 + 2800 + 1400 + 800 + 400) * 1000) / 8;
+  const audioBytesPerSecond = 128_000 / 8;
+  const video = videoBytesPerSecond / sourceBytesPerSecond;
+  const audio = audioBytesPerSecond / sourceBytesPerSecond;
+  const read = { chunks: 2, audio: 312 / 300, transcodeJob: 1, assemblies: audio };
+  const written = { segments: video, audio: 2 * audio };
   const total = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
   console.log("\nStorage bytes per source byte (model):\n");
   console.log("| | per source byte | of which |");
   console.log("| --- | ---: | --- |");
   console.log(
-    `| read | ${total(read).toFixed(2)} | chunks ${read.chunks.toFixed(2)}, audio pieces ${read.audio.toFixed(2)}, transcode job ${read.transcodeJob.toFixed(2)}, assemblies ${read.assemblies.toFixed(2)} |`,
+    `| read | ${total(read).toFixed(2)} | chunks ${read.chunks.toFixed(2)}, audio pieces ${read.audio.toFixed(2)}, transcode job ${read.transcodeJob.toFixed(2)}, assemblies (the audio's pieces) ${read.assemblies.toFixed(3)} |`,
   );
   console.log(
-    `| written | ${total(written).toFixed(2)} | chunk files ${written.chunkFiles.toFixed(2)}, segments ${written.segments.toFixed(2)} |`,
+    `| written | ${total(written).toFixed(2)} | video segments by the chunk jobs ${written.segments.toFixed(2)}, audio (pieces, then segments) ${written.audio.toFixed(3)} |`,
   );
 }
 
