@@ -229,6 +229,7 @@ it("the owner watches a video while it encodes, from 0, and it becomes the whole
     expect(processing.note.hidden).toBe(false);
     expect(processing.note.text).toMatch(/^Still processing \(\d+%\)/);
     expect(processing.message.hidden, processing.message.text).toBe(true);
+    expect(processing.time, "the length encoded so far, said as such").toMatch(/^0:0\d \/ \d:\d\d so far$/);
     expect(processing.mediaError).toBeNull();
     await screenshotBoth(page, "watch-growing-processing");
 
@@ -273,7 +274,7 @@ it("the owner watches a video while it encodes, from 0, and it becomes the whole
     );
     await until(
       "the page's bar to know the length",
-      async () => / \/ (0:59|1:00)$/.test((await player(page)).time),
+      async () => /^\d:\d\d \/ (0:59|1:00)$/.test((await player(page)).time),
       5_000,
       page,
     );

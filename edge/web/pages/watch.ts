@@ -215,7 +215,10 @@ function wireControls(): void {
     const length = playableLength();
     if (!length) return;
     seek.value = String(Math.round((element.currentTime / length) * 1000));
-    byId(watchIds.time).textContent = `${clock(element.currentTime * 1000)} / ${clock(length * 1000)}`;
+    // While it is still encoded, the length is only what is encoded so far: say so.
+    const sofar = state.processing ? " so far" : "";
+    byId(watchIds.time).textContent =
+      `${clock(element.currentTime * 1000)} / ${clock(length * 1000)}${sofar}`;
   });
   seek.addEventListener("input", () => {
     const length = playableLength();
