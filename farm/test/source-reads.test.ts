@@ -247,13 +247,15 @@ describe("no whole-source download on any node", () => {
     );
   });
 
-  it("several text streams are gathered in one read of the source", { timeout: 60_000 }, async () => {
+  it("several text streams are gathered in one read of the source, each within its size limit", {
+    timeout: 60_000,
+  }, async () => {
     const key = `source-reads-${crypto.randomUUID()}`;
     await s3.send(new PutObjectCommand({ Bucket: "movio", Key: key, Body: source }));
     const config = farmConfig();
     const ffmpeg = new Ffmpeg(locateMediaTools(config));
     /** The tracks extracted over the range server, and how many reads of the source that took. */
-    const extract = async (streams: number) => {
+    const extract = async (streams: number, maxStreamBytes?: number) => {
       const served = await serveSource(new ObjectStorage(s3, "movio"), key);
       try {
         const info = await inspectSource(ffmpeg, served.url, config, { http: true, bytes: served.size });
@@ -264,7 +266,7 @@ describe("no whole-source download on any node", () => {
           { ...info, subtitleStreams: info.subtitleStreams.slice(0, streams) },
           mkdtempSync(path.join(dir, "extract-")),
           undefined,
-          undefined,
+          maxStreamBytes,
           { access: "source-over-http", sourceBytes: served.size },
         );
         return { tracks, reads: served.requestedOffsets().length - probeReads };
@@ -281,5 +283,12 @@ describe("no whole-source download on any node", () => {
     expect(one.reads).toBeGreaterThan(0);
     // Two streams cost the source's requests of one: read once, not once per stream.
     expect(both.reads).toBe(one.reads);
+
+    // Gathered or not, a stream past SUBTITLE_STREAM_MAX_BYTES is refused on its own.
+    const limited = await extract(2, 100);
+    expect(limited.tracks.map((t) => [t.language, t.status, t.errorCode])).toEqual([
+      ["fr", "unsupported", "subtitle_stream_too_large"],
+      ["de", "ready", undefined],
+    ]);
   });
 });
