@@ -406,73 +406,98 @@ describe("one video across two farm nodes", () => {
     );
   });
 
-  it("plays start to end in Chromium without stalling at a chunk boundary", async () => {
-    const prefix = settled.state.storage_prefix as string;
-    const server = await serveBucketPrefix(prefix);
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--autoplay-policy=no-user-gesture-required"],
-    });
-    try {
-      const page = await browser.newPage();
-      await page.goto(`${server.url}/player.html`);
-      const result = await page.evaluate(
-        () =>
-          new Promise<{ ended: boolean; stalls: number[]; crossed: number[] }>((resolve) => {
-            interface Video {
-              currentTime: number;
-              muted: boolean;
-              playbackRate: number;
-              addEventListener(event: string, listener: () => void): void;
-            }
-            const page = globalThis as unknown as {
-              document: { querySelector(selector: string): Video };
-              dashjs: {
-                MediaPlayer(): { create(): { initialize(v: Video, url: string, autoplay: boolean): void } };
+  it.each([
+    ["dash.js", "manifest.mpd"],
+    ["hls.js", "master.m3u8"],
+  ])(
+    "plays start to end in Chromium with %s (%s) without stalling at a chunk boundary",
+    async (player, manifest) => {
+      const prefix = settled.state.storage_prefix as string;
+      const server = await serveBucketPrefix(prefix);
+      const browser = await chromium.launch({
+        executablePath: "/usr/bin/chromium",
+        args: ["--autoplay-policy=no-user-gesture-required"],
+      });
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${server.url}/player.html`);
+        const result = await page.evaluate(
+          ({ player, manifest }) =>
+            new Promise<{ ended: boolean; stalls: number[]; crossed: number[] }>((resolve) => {
+              interface Video {
+                currentTime: number;
+                muted: boolean;
+                playbackRate: number;
+                play(): Promise<void>;
+                addEventListener(event: string, listener: () => void): void;
+              }
+              const page = globalThis as unknown as {
+                document: { querySelector(selector: string): Video };
+                dashjs: {
+                  MediaPlayer(): { create(): { initialize(v: Video, url: string, autoplay: boolean): void } };
+                };
+                Hls: new () => { loadSource(url: string): void; attachMedia(v: Video): void };
               };
-            };
-            const video = page.document.querySelector("video");
-            const stalls: number[] = [];
-            const crossed = new Set<number>();
-            const player = page.dashjs.MediaPlayer().create();
-            player.initialize(video, "manifest.mpd", true);
-            video.muted = true;
-            video.playbackRate = 2;
-            video.addEventListener("waiting", () => {
-              if (video.currentTime > 0.2) stalls.push(video.currentTime);
-            });
-            video.addEventListener("timeupdate", () => {
-              for (const boundary of [4, 8, 12]) if (video.currentTime > boundary) crossed.add(boundary);
-            });
-            video.addEventListener("ended", () => resolve({ ended: true, stalls, crossed: [...crossed] }));
-            setTimeout(() => resolve({ ended: false, stalls, crossed: [...crossed] }), 40_000);
-          }),
-      );
-      expect(result).toEqual({ ended: true, stalls: [], crossed: [4, 8, 12] });
-    } finally {
-      await browser.close();
-      server.close();
-    }
-  }, 60_000);
+              const video = page.document.querySelector("video");
+              const stalls: number[] = [];
+              const crossed = new Set<number>();
+              video.muted = true;
+              if (player === "dash.js") page.dashjs.MediaPlayer().create().initialize(video, manifest, true);
+              else {
+                const hls = new page.Hls();
+                hls.loadSource(manifest);
+                hls.attachMedia(video);
+                video.play().catch(() => undefined);
+              }
+              video.playbackRate = 2;
+              video.addEventListener("playing", () => {
+                video.playbackRate = 2;
+              });
+              video.addEventListener("waiting", () => {
+                if (video.currentTime > 0.2) stalls.push(video.currentTime);
+              });
+              video.addEventListener("timeupdate", () => {
+                for (const boundary of [4, 8, 12]) if (video.currentTime > boundary) crossed.add(boundary);
+              });
+              video.addEventListener("ended", () => resolve({ ended: true, stalls, crossed: [...crossed] }));
+              setTimeout(() => resolve({ ended: false, stalls, crossed: [...crossed] }), 40_000);
+            }),
+          { player, manifest },
+        );
+        expect(result).toEqual({ ended: true, stalls: [], crossed: [4, 8, 12] });
+      } finally {
+        await browser.close();
+        server.close();
+      }
+    },
+    60_000,
+  );
 });
 
-/** Serves one published directory (from the bucket) and a page with dash.js, on loopback. */
+/** Serves one published directory (from the bucket) and a page with dash.js and hls.js, on loopback. */
 async function serveBucketPrefix(prefix: string) {
   const dashjs = readFileSync(
     path.join(import.meta.dirname, "../../node_modules/dashjs/dist/modern/umd/dash.all.min.js"),
   );
+  const hlsjs = readFileSync(path.join(import.meta.dirname, "../../node_modules/hls.js/dist/hls.min.js"));
   const files = new Map<string, Buffer>();
   for (const key of await bucketKeys(prefix)) files.set(key.slice(prefix.length), await readObject(key));
   const server = http.createServer((req, res) => {
     const name = (req.url ?? "/").slice(1).split("?")[0] ?? "";
     if (name === "player.html") {
       res.writeHead(200, { "content-type": "text/html" });
-      res.end('<!doctype html><video controls width="640"></video><script src="dash.js"></script>');
-    } else if (name === "dash.js") {
+      res.end(
+        '<!doctype html><video controls width="640"></video><script src="dash.js"></script><script src="hls.js"></script>',
+      );
+    } else if (name === "dash.js" || name === "hls.js") {
       res.writeHead(200, { "content-type": "text/javascript" });
-      res.end(dashjs);
+      res.end(name === "dash.js" ? dashjs : hlsjs);
     } else if (files.has(name)) {
-      const type = name.endsWith(".mpd") ? "application/dash+xml" : "video/mp4";
+      const type = name.endsWith(".mpd")
+        ? "application/dash+xml"
+        : name.endsWith(".m3u8")
+          ? "application/vnd.apple.mpegurl"
+          : "video/mp4";
       res.writeHead(200, { "content-type": type });
       res.end(files.get(name));
     } else {
