@@ -4,7 +4,7 @@
  * quality to a single-node encode, and play start to end in Chromium. A failed chunk retries
  * alone, a node killed mid-chunk loses only that chunk, and deleting the video cancels them.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -20,6 +20,7 @@ import { Ffmpeg } from "../src/media/ffmpeg.ts";
 import { locateMediaTools } from "../src/media/ffmpeg-locate.ts";
 import { inspectSource } from "../src/media/inspect.ts";
 import { planLadder } from "../src/media/ladder.ts";
+import { makeStoryboard } from "../src/media/thumbnails.ts";
 import { planChunks, segmentNumberOffset } from "../src/transcode/chunk-plan.ts";
 import { bucketKeys, closeDb, db, farmConfig, newVideo, testS3 } from "./support/farm-env.ts";
 import { type FarmProcess, spawnFarm } from "./support/farm-process.ts";
@@ -339,6 +340,20 @@ describe("one video across two farm nodes", () => {
       const theirs = psnr(reference.get(refId) as string, sourceFile, width, height);
       expect(Math.abs(mine - theirs), `${height}p PSNR ${mine} vs ${theirs}`).toBeLessThanOrEqual(0.3);
     }
+    // The storyboard the chunks' thumbnails tile into shows the same moments as one made from
+    // the single encode's smallest rung (a thumbnail a second off would not match: the picture moves).
+    const boardDir = path.join(dir, "reference-board");
+    execFileSync("mkdir", ["-p", boardDir]);
+    const smallest = ladder.rungs[2]!;
+    await makeStoryboard(ffmpeg, reference.get("2") as string, boardDir, {
+      durationMs: info.durationMs,
+      width: smallest.width,
+      height: smallest.height,
+    });
+    const board = path.join(dir, "chunked-board.jpg");
+    writeFileSync(board, await readObject(`${prefix}storyboard-00.jpg`));
+    const boardPsnr = imagePsnr(board, path.join(boardDir, "storyboard-00.jpg"));
+    expect(boardPsnr).toBeGreaterThan(30); // measured 37.9 dB; a second off: 24.2
     const audio = packetTimes(chunked.get("first-1") as string);
     expect(audio.kind).toBe("audio");
     expect(worstDiscontinuity(audio)).toBeLessThan(0.001);
@@ -642,4 +657,18 @@ async function listObjects(prefix: string) {
   } finally {
     s3.destroy();
   }
+}
+
+/** PSNR (dB) of one picture against another of the same size. */
+function imagePsnr(file: string, reference: string): number {
+  const run = spawnSync(
+    "ffmpeg",
+    ["-hide_banner", "-i", file, "-i", reference, "-lavfi", "psnr", "-f", "null", "-"],
+    {
+      encoding: "utf8",
+    },
+  );
+  const average = /PSNR .*average:([\d.]+|inf)/.exec(run.stderr)?.[1];
+  if (run.status !== 0 || !average) throw new Error(`psnr failed: ${run.stderr.slice(-2000)}`);
+  return average === "inf" ? Number.POSITIVE_INFINITY : Number(average);
 }
