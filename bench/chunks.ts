@@ -252,10 +252,12 @@ export interface JobTimes {
  * nodes, or its longest job if that is longer (list scheduling). The playable stage starts
  * once the audio and every `first` part are done (the poster, part of the transcode job, is
  * seconds); the final stage once everything is, the transcode job included (its embedded
- * subtitles). The transcode job and both assemblies scale with the duration and run on one node
- * each (an upper bound for the assemblies: they move no video byte, only the audio's and the
- * manifests, so part of their time is fixed). Job times were measured with jobs sharing one
- * node's two cores: upper bounds.
+ * subtitles). Both assemblies scale with the duration and run on one node each (an upper bound:
+ * they move no video byte, only the audio's and the manifests, so part of their time is fixed).
+ * The transcode job does not: it no longer downloads the source — probe and poster read a few
+ * ranges, whatever the length — so its measured time is taken as is (a source with embedded
+ * text subtitles adds their read across the file; the bench source has none). Job times were
+ * measured with jobs sharing one node's two cores: upper bounds.
  */
 export function printModel(times: JobTimes, sourceSeconds: number, chunkSeconds: number): void {
   const hour = 3600;
@@ -272,7 +274,7 @@ export function printModel(times: JobTimes, sourceSeconds: number, chunkSeconds:
   );
   console.log("| ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const nodes of [1, 10, 100]) {
-    const parentS = times.parent * scale;
+    const parentS = times.parent;
     const firstWork = chunks * times.first + pieces * audioPiece;
     const firstDoneS = Math.max(firstWork / nodes, audioPiece, times.first);
     const playableS = firstDoneS + times.playable * scale;
