@@ -168,6 +168,7 @@ async function main() {
     const off = { CHUNK_MIN_SOURCE_S: String(24 * 3600) };
     const on = {
       CHUNK_MIN_SOURCE_S: "1",
+      CHUNK_MIN_NODES: "1", // chunked1 is one node on purpose: what splitting costs alone
       CHUNK_SECONDS: String(CHUNK_SECONDS),
       CHUNK_AUDIO_SECONDS: String(AUDIO_SECONDS),
     };

@@ -70,6 +70,8 @@ const source = readFileSync(sourceFile);
 
 const chunkEnv = {
   CHUNK_MIN_SOURCE_S: "6",
+  // Chunked even when only one of the test's nodes is up (the one-node cases).
+  CHUNK_MIN_NODES: "1",
   CHUNK_SECONDS: "4",
   CHUNK_AUDIO_SECONDS: "6",
   JOB_POLL_MS: "100",

@@ -202,7 +202,10 @@ async function embeddedTracks(videoId: string) {
 describe("no whole-source download on any node", () => {
   it.each([
     ["single-node", {}],
-    ["chunked", { CHUNK_MIN_SOURCE_S: "6", CHUNK_SECONDS: "4", CHUNK_AUDIO_SECONDS: "6" }],
+    [
+      "chunked",
+      { CHUNK_MIN_SOURCE_S: "6", CHUNK_MIN_NODES: "1", CHUNK_SECONDS: "4", CHUNK_AUDIO_SECONDS: "6" },
+    ],
   ])(
     "%s: the source is read by ranges only, the subtitle track comes out right",
     {

@@ -98,6 +98,12 @@ const farmConfigFields = z.object({
    * farm node may encode (encode_chunk jobs), so one long video uses every node.
    */
   CHUNK_MIN_SOURCE_S: positiveInt(120),
+  /**
+   * …and only when at least this many farm nodes with workers are up: on fewer, splitting only
+   * costs (warm-up GOPs, assembly, a first playable after every chunk's smallest rung) and
+   * nothing runs side by side, so one node encodes it whole, playable after its first segments.
+   */
+  CHUNK_MIN_NODES: positiveInt(2),
   /** Length of one chunk: a whole number of the ladder's 2 s segments. */
   CHUNK_SECONDS: positiveInt(30).refine((n) => n % 2 === 0, "must be a whole number of 2 s segments (even)"),
   /** Length of one piece of a chunked run's audio (an encode_audio job each). */

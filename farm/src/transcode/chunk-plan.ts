@@ -46,9 +46,18 @@ export interface ChunkPlan {
   reprocess: boolean;
 }
 
-/** Whether a source this long is split (CHUNK_MIN_SOURCE_S). */
-export const shouldChunk = (durationMs: number, minSourceSeconds: number) =>
-  durationMs > minSourceSeconds * 1000;
+/**
+ * Whether a source this long is split: past CHUNK_MIN_SOURCE_S, and with at least
+ * CHUNK_MIN_NODES nodes up to share it (`nodesUp` is asked only for a long source).
+ */
+export async function shouldChunk(
+  durationMs: number,
+  config: { CHUNK_MIN_SOURCE_S: number; CHUNK_MIN_NODES: number },
+  nodesUp: () => Promise<number>,
+): Promise<boolean> {
+  if (durationMs <= config.CHUNK_MIN_SOURCE_S * 1000) return false;
+  return config.CHUNK_MIN_NODES <= 1 || (await nodesUp()) >= config.CHUNK_MIN_NODES;
+}
 
 export function planChunks(durationMs: number, ladder: Ladder, chunkSeconds: number): ChunkSpan[] {
   // Whole segments per chunk, whatever the configuration says.

@@ -22,6 +22,7 @@ import { MediaError } from "../media/media-error.ts";
 import { DASH_MANIFEST, POSTER } from "../media/published-names.ts";
 import { TONEMAP_FILTERS } from "../media/source-filters.ts";
 import { makePoster, makeStoryboardFromRendition } from "../media/thumbnails.ts";
+import { nodesUp } from "../nodes/nodes-up.ts";
 import type { Job, JobQueue } from "../queue/job-queue.ts";
 import type { JobHandler } from "../queue/job-runner.ts";
 import { PermanentJobError } from "../queue/permanent-job-error.ts";
@@ -98,7 +99,9 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           // re-processing is not the owner's doing); over it, nothing is encoded.
           if (!job.payload.reprocess) await quota.charge(job, videoId, info.durationMs);
           const ladder = planLadder(info, config.LADDER_MAX_FPS);
-          if (shouldChunk(info.durationMs, config.CHUNK_MIN_SOURCE_S)) {
+          if (
+            await shouldChunk(info.durationMs, config, () => nodesUp(queue.pool, config.FARM_HEARTBEAT_MS))
+          ) {
             // Long: split across the farm's nodes; this job plans it and does the audio and extras.
             await startChunkedTranscode(
               {
