@@ -18,10 +18,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import * as tus from "tus-js-client";
 import { fixtures } from "../farm/test/support/fixtures.ts";
 import { localPostgresUrl } from "./local/embedded-postgres.ts";
 import { type RunningStack, startRunningStack } from "./test/support/running-stack.ts";
+import { uploadWithTus } from "./test/support/tus-upload.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const PROJECT = "movio-container-test";
@@ -348,15 +348,7 @@ async function upload(title: string, bytes: Buffer): Promise<string> {
   };
   if (upload.endpoint !== `${stack?.farm}/files/`)
     throw new Error(`the edge names ${upload.endpoint}, not the container's farm`);
-  await new Promise<void>((resolve, reject) => {
-    new tus.Upload(bytes, {
-      endpoint: upload.endpoint,
-      headers: { Authorization: `Bearer ${upload.token}` },
-      uploadSize: bytes.length,
-      onError: reject,
-      onSuccess: () => resolve(),
-    }).start();
-  });
+  await uploadWithTus(upload, bytes);
   return video.id;
 }
 

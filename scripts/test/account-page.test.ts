@@ -10,7 +10,6 @@
  */
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import type { Browser, Page } from "playwright-core";
-import * as tus from "tus-js-client";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { fixtures } from "../../farm/test/support/fixtures.ts";
 import { createS3Client } from "../../shared/storage/s3-client.ts";
@@ -18,6 +17,7 @@ import { launchChromium } from "./support/chromium.ts";
 import { mailFromSink, type SinkMail, sinkMails } from "./support/mail-sink.ts";
 import { screenshotBoth, seriousAxeViolations } from "./support/page-checks.ts";
 import { type RunningStack, startRunningStack } from "./support/running-stack.ts";
+import { uploadWithTus } from "./support/tus-upload.ts";
 
 const EMAIL = "account-owner@example.com";
 const NEW_EMAIL = "account-owner-new@example.com";
@@ -76,15 +76,7 @@ async function uploadReadyVideo(token: string): Promise<string> {
     upload: { endpoint: string; token: string };
   };
   const bytes = fixtures.landscape(2, "320x240");
-  await new Promise<void>((resolve, reject) => {
-    new tus.Upload(bytes, {
-      endpoint: upload.endpoint,
-      headers: { Authorization: `Bearer ${upload.token}` },
-      uploadSize: bytes.length,
-      onError: reject,
-      onSuccess: () => resolve(),
-    }).start();
-  });
+  await uploadWithTus(upload, bytes);
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     const { body } = await api(`/api/v1/videos/${video.id}`, { token });

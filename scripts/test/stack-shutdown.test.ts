@@ -10,12 +10,12 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import * as tus from "tus-js-client";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startLocalPostgres } from "../local/embedded-postgres.ts";
 import { isPortFree } from "../local/ports.ts";
 import { isolatedStackEnv, type StackPorts } from "../local/stack-config.ts";
 import { spawnScript } from "./support/spawn-script.ts";
+import { uploadWithTus } from "./support/tus-upload.ts";
 
 let dataDir: string;
 let env: Record<string, string>;
@@ -83,15 +83,7 @@ it("Ctrl-C mid-transcode: the farm hands its job back before the database stops"
       body: JSON.stringify({ title: "Interrupted", visibility: "public" }),
     });
     const bytes = await source();
-    await new Promise<void>((resolve, reject) => {
-      new tus.Upload(bytes, {
-        endpoint: upload.endpoint,
-        headers: { Authorization: `Bearer ${upload.token}` },
-        uploadSize: bytes.length,
-        onError: reject,
-        onSuccess: () => resolve(),
-      }).start();
-    });
+    await uploadWithTus(upload, bytes);
 
     // Wait for the transcode to be under way on the farm, then press Ctrl-C.
     const client = new pg.Client(databaseUrl);

@@ -13,7 +13,6 @@ import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import pg from "pg";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
-import * as tus from "tus-js-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixtures } from "../../farm/test/support/fixtures.ts";
 import { sourceKinds } from "../../farm/test/support/source-kinds.ts";
@@ -23,6 +22,7 @@ import { isPortFree } from "../local/ports.ts";
 import { isolatedStackEnv, type StackPorts } from "../local/stack-config.ts";
 import { screenshotBoth, seriousAxeViolations } from "./support/page-checks.ts";
 import { type Spawned, spawnScript } from "./support/spawn-script.ts";
+import { uploadWithTus } from "./support/tus-upload.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const ARTIFACTS = path.join(ROOT, "test-artifacts");
@@ -378,15 +378,7 @@ async function uploadAndWait(
     video: { id: string };
     upload: { endpoint: string; token: string };
   };
-  await new Promise<void>((resolve, reject) => {
-    new tus.Upload(bytes, {
-      endpoint: upload.endpoint,
-      headers: { Authorization: `Bearer ${upload.token}` },
-      uploadSize: bytes.length,
-      onError: reject,
-      onSuccess: () => resolve(),
-    }).start();
-  });
+  await uploadWithTus(upload, bytes);
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     const { status } = (await (

@@ -13,11 +13,11 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
-import * as tus from "tus-js-client";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { launchChromium } from "./support/chromium.ts";
 import { screenshotBoth } from "./support/page-checks.ts";
 import { type RunningStack, startRunningStack } from "./support/running-stack.ts";
+import { uploadWithTus } from "./support/tus-upload.ts";
 
 const EMAIL = "early-viewer@example.com";
 const PASSWORD = "a long enough password";
@@ -184,15 +184,7 @@ it("the owner watches a video while it encodes, from 0, and it becomes the whole
     await page.waitForURL(`${edge}/`);
 
     const bytes = await readFile(source);
-    await new Promise<void>((resolve, reject) => {
-      new tus.Upload(bytes, {
-        endpoint: upload.endpoint,
-        headers: { Authorization: `Bearer ${upload.token}` },
-        uploadSize: bytes.length,
-        onError: reject,
-        onSuccess: () => resolve(),
-      }).start();
-    });
+    await uploadWithTus(upload, bytes);
     const uploaded = Date.now();
     let row = await getVideo();
     await until(
