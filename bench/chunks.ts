@@ -21,14 +21,14 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import * as tus from "tus-js-client";
 import { startLocalPostgres } from "../scripts/local/embedded-postgres.ts";
 import { freePort } from "../scripts/local/ports.ts";
 import { startLocalS3 } from "../scripts/local/s3/s3-server.ts";
 import { waitHealthy } from "../scripts/local/wait-healthy.ts";
 import { spawnScript } from "../scripts/test/support/spawn-script.ts";
-import { generatePrivateJwk, importSigningKey, signJwt, UPLOAD_AUDIENCE } from "../shared/auth/jwt.ts";
+import { generatePrivateJwk, importSigningKey } from "../shared/auth/jwt.ts";
 import { applyMigrations } from "../shared/db/migrate.node.ts";
+import { uploadAndFollow } from "./through-product.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const SIZE = process.env.BENCH_SIZE ?? "1920x1080";
@@ -100,65 +100,18 @@ async function main() {
         farms.push({ ...spawned, url: `http://127.0.0.1:${port}` });
       }
       try {
-        const { rows: users } = await db.query<{ id: string }>(
-          "insert into users (email, password_hash, display_name) values ($1, 'x', 'Bench') returning id",
-          [`bench-${crypto.randomUUID()}@example.com`],
+        const { videoId, playableS, readyS } = await uploadAndFollow(db, key, farms[0]!.url, data, {
+          pollMs: 200,
+          label: name,
+        });
+        const { rows: jobs } = await db.query<RunResult["jobs"][number]>(
+          `select j.type, coalesce(j.payload->>'part', j.payload->>'stage') as part, a.node,
+                  extract(epoch from a.finished_at - a.started_at)::float as seconds
+           from job_attempts a join jobs j on j.id = a.job_id
+           where j.video_id = $1 and a.outcome = 'done' order by a.id`,
+          [videoId],
         );
-        const { rows } = await db.query<{ id: string }>(
-          "insert into videos (owner_id, title, visibility) values ($1, 'Bench', 'public') returning id",
-          [users[0]!.id],
-        );
-        const videoId = rows[0]!.id;
-        const token = (
-          await signJwt(key, UPLOAD_AUDIENCE, users[0]!.id, { vid: videoId, max: 1024 ** 4 }, 3600)
-        ).token;
-        await new Promise<void>((resolve, reject) =>
-          new tus.Upload(data, {
-            endpoint: `${farms[0]!.url}/files/`,
-            headers: { Authorization: `Bearer ${token}` },
-            uploadSize: data.length,
-            chunkSize: 64 * 1024 * 1024,
-            onError: reject,
-            onSuccess: () => resolve(),
-          }).start(),
-        );
-        const uploaded = performance.now();
-        let playableS = Number.NaN;
-        for (;;) {
-          const { rows: state } = await db.query<{ status: string; media: { dash?: string } | null }>(
-            "select status, media from videos where id = $1",
-            [videoId],
-          );
-          const now = (performance.now() - uploaded) / 1000;
-          if (Number.isNaN(playableS) && state[0]?.media?.dash) playableS = now;
-          if (state[0]?.status === "ready") {
-            const { rows: jobs } = await db.query<{
-              type: string;
-              part: string | null;
-              node: string;
-              seconds: number;
-            }>(
-              `select j.type, coalesce(j.payload->>'part', j.payload->>'stage') as part, a.node,
-                      extract(epoch from a.finished_at - a.started_at)::float as seconds
-               from job_attempts a join jobs j on j.id = a.job_id
-               where j.video_id = $1 and a.outcome = 'done' order by a.id`,
-              [videoId],
-            );
-            return { name, playableS, readyS: now, jobs };
-          }
-          if (state[0]?.status === "failed") {
-            const { rows: errors } = await db.query<{ type: string; error: string }>(
-              `select j.type, a.error from job_attempts a join jobs j on j.id = a.job_id
-               where j.video_id = $1 and a.error is not null order by a.id`,
-              [videoId],
-            );
-            throw new Error(
-              `${name}: the video failed\n${errors.map((e) => `${e.type}: ${e.error}`).join("\n")}`,
-            );
-          }
-          if (now > 3600) throw new Error(`${name}: not ready after an hour`);
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        }
+        return { name, playableS, readyS, jobs };
       } finally {
         for (const farm of farms) farm.child.kill("SIGTERM");
         await Promise.all(farms.map((farm) => farm.exited));
@@ -220,7 +173,7 @@ function report(results: RunResult[], sourceBytes: number) {
   // Seconds of encode_audio work per second of source (pieces are cut from the same source).
   const audioPerSecond = sum((j) => j.type === "encode_audio") / SECONDS;
   console.log("\nMeasured job times (one node, chunked):");
-  console.log(`- transcode job (download, probe, plan, poster, embedded subtitles): ${parent.toFixed(1)} s`);
+  console.log(`- transcode job (probe, plan, poster and embedded subtitles by ranges): ${parent.toFixed(1)} s`);
   console.log(
     `- audio: ${count((j) => j.type === "encode_audio")} pieces of ${AUDIO_SECONDS} s, ${(audioPerSecond * 100).toFixed(1)} s per 100 s of source`,
   );

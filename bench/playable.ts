@@ -18,7 +18,6 @@ import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import * as tus from "tus-js-client";
 import { encodeLadder } from "../farm/src/media/encode-ladder.ts";
 import { Ffmpeg } from "../farm/src/media/ffmpeg.ts";
 import { locateMediaTools } from "../farm/src/media/ffmpeg-locate.ts";
@@ -28,8 +27,9 @@ import { freePort } from "../scripts/local/ports.ts";
 import { startLocalS3 } from "../scripts/local/s3/s3-server.ts";
 import { waitHealthy } from "../scripts/local/wait-healthy.ts";
 import { spawnScript } from "../scripts/test/support/spawn-script.ts";
-import { generatePrivateJwk, importSigningKey, signJwt, UPLOAD_AUDIENCE } from "../shared/auth/jwt.ts";
+import { generatePrivateJwk, importSigningKey } from "../shared/auth/jwt.ts";
 import { applyMigrations } from "../shared/db/migrate.node.ts";
+import { uploadAndFollow } from "./through-product.ts";
 
 const LENGTHS = (process.env.BENCH_SECONDS ?? "10,60").split(",").map(Number);
 const SIZE = process.env.BENCH_SIZE ?? "1920x1080";
@@ -93,7 +93,7 @@ async function main() {
         ]);
         const data = await readFile(source);
         const before = log.length;
-        const timing = await throughProduct(db, key, `http://127.0.0.1:${port}`, data);
+        const timing = await uploadAndFollow(db, key, `http://127.0.0.1:${port}`, data);
         const baselineS = await baseline(source, path.join(dir, `baseline-${seconds}`), seconds);
         results.push({
           seconds,
@@ -114,49 +114,6 @@ async function main() {
     await rm(dir, { recursive: true, force: true });
   }
   report(results);
-}
-
-/** Upload with tus, then poll the row: seconds from the last byte to playable and to ready. */
-async function throughProduct(
-  db: pg.Pool,
-  key: Awaited<ReturnType<typeof importSigningKey>>,
-  farmUrl: string,
-  data: Buffer,
-): Promise<{ playableS: number; readyS: number }> {
-  const { rows: users } = await db.query<{ id: string }>(
-    "insert into users (email, password_hash, display_name) values ($1, 'x', 'Bench') returning id",
-    [`bench-${crypto.randomUUID()}@example.com`],
-  );
-  const { rows } = await db.query<{ id: string }>(
-    "insert into videos (owner_id, title, visibility) values ($1, 'Bench', 'public') returning id",
-    [users[0]!.id],
-  );
-  const videoId = rows[0]!.id;
-  const token = (await signJwt(key, UPLOAD_AUDIENCE, users[0]!.id, { vid: videoId, max: 1024 ** 4 }, 3600))
-    .token;
-  await new Promise<void>((resolve, reject) =>
-    new tus.Upload(data, {
-      endpoint: `${farmUrl}/files/`,
-      headers: { Authorization: `Bearer ${token}` },
-      uploadSize: data.length,
-      chunkSize: 64 * 1024 * 1024,
-      onError: reject,
-      onSuccess: () => resolve(),
-    }).start(),
-  );
-  const uploaded = performance.now();
-  let playableS = Number.NaN;
-  for (;;) {
-    const { rows: state } = await db.query<{ status: string; media: { dash?: string } | null }>(
-      "select status, media from videos where id = $1",
-      [videoId],
-    );
-    const now = (performance.now() - uploaded) / 1000;
-    if (Number.isNaN(playableS) && state[0]?.media?.dash) playableS = now;
-    if (state[0]?.status === "ready") return { playableS, readyS: now };
-    if (state[0]?.status === "failed") throw new Error("the video failed");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** The same ladder as one plain ffmpeg process: one decode, the product's encoder settings. */
