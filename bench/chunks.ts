@@ -173,7 +173,9 @@ function report(results: RunResult[], sourceBytes: number) {
   // Seconds of encode_audio work per second of source (pieces are cut from the same source).
   const audioPerSecond = sum((j) => j.type === "encode_audio") / SECONDS;
   console.log("\nMeasured job times (one node, chunked):");
-  console.log(`- transcode job (probe, plan, poster and embedded subtitles by ranges): ${parent.toFixed(1)} s`);
+  console.log(
+    `- transcode job (probe, plan, poster and embedded subtitles by ranges): ${parent.toFixed(1)} s`,
+  );
   console.log(
     `- audio: ${count((j) => j.type === "encode_audio")} pieces of ${AUDIO_SECONDS} s, ${(audioPerSecond * 100).toFixed(1)} s per 100 s of source`,
   );
