@@ -1,5 +1,6 @@
 /**
- * The subtitle steps of a transcode: extract the source's embedded tracks, then render the
+ * The subtitle steps of a transcode: extract the source's embedded tracks (the single-node
+ * path starts it alongside the encode, once the first segments are out), then render the
  * video's whole ready set (embedded + any uploaded or translated before) into the output
  * directory, so the first publish already plays with subtitles. Once published, the same
  * transaction queues the translations asked for at creation and, if a track changed while
@@ -25,25 +26,6 @@ export interface PreparedSubtitles {
   published: PublishedSubtitle[];
   /** When the set was read: a track changed after it needs a re-publish. */
   renderedAt: Date;
-}
-
-export async function prepareSubtitles(
-  deps: { ffmpeg: Ffmpeg; subtitles: SubtitleStore; subtitleStreamMaxBytes?: number },
-  input: {
-    videoId: string;
-    source: string;
-    /** "source-over-http": `source` is the loopback range server's URL (nothing downloaded). */
-    sourceAccess?: InputAccess;
-    sourceBytes?: number;
-    info: SourceInfo;
-    workDir: string;
-    outDir: string;
-    currentVersion: number;
-    signal: AbortSignal;
-  },
-): Promise<PreparedSubtitles> {
-  await extractEmbeddedSubtitles(deps, input);
-  return renderReadySubtitles(deps, { ...input, durationMs: input.info.durationMs });
 }
 
 /**

@@ -30,7 +30,7 @@ import { withWorkDir } from "../scratch.ts";
 import { mediaPrefix } from "../storage/media-keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
-import { prepareSubtitles } from "../subtitles/transcode-subtitles.ts";
+import { extractEmbeddedSubtitles, renderReadySubtitles } from "../subtitles/transcode-subtitles.ts";
 import { shouldChunk } from "./chunk-plan.ts";
 import type { ChunkRuns } from "./chunk-runs.ts";
 import { startChunkedTranscode } from "./chunked-transcode.ts";
@@ -129,6 +129,24 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           // The poster starts once the first segments are out (it would take CPU from them):
           // the video plays without it for the second it takes, then gets it (attachPoster).
           let poster: Promise<void> | undefined;
+          // The embedded subtitles too: one streaming read of the source, alongside the rest
+          // of the encode instead of after it (none in the source: nothing is read).
+          let extraction: Promise<void> | undefined;
+          const extractTheSubtitles = () => {
+            extraction ??= extractEmbeddedSubtitles(
+              { ffmpeg, subtitles: deps.subtitles, subtitleStreamMaxBytes: config.SUBTITLE_STREAM_MAX_BYTES },
+              {
+                videoId,
+                source: served.url,
+                sourceAccess: "source-over-http",
+                sourceBytes: served.size,
+                info,
+                workDir: dir,
+                signal,
+              },
+            );
+            return extraction;
+          };
           const makeThePoster = () => {
             poster ??= makePoster(
               ffmpeg,
@@ -161,6 +179,7 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             signal,
             onFirstSegments: async () => {
               // Re-processing a ready video: it keeps playing its current media until this publishes.
+              extractTheSubtitles().catch(() => undefined); // awaited after the encode
               if (video.status !== "processing") return void makeThePoster().catch(() => undefined);
               playableAt = await publishFirstPlayable(deps, job, {
                 outDir: out,
@@ -202,7 +221,8 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             });
           } catch (err) {
             await publisher.stop();
-            await poster?.catch(() => undefined); // not left running into the removed work dir
+            // Not left running into the removed work dir.
+            await Promise.all([poster?.catch(() => undefined), extraction?.catch(() => undefined)]);
             // The publisher's failure (S3, the fenced row) explains the stopped encode best.
             throw stopEncode.signal.aborted ? stopEncode.signal.reason : err;
           }
@@ -221,20 +241,13 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             { durationMs: info.durationMs, width: smallest.width, height: smallest.height },
             dir,
           );
-          const subtitleSet = await prepareSubtitles(
-            { ffmpeg, subtitles: deps.subtitles, subtitleStreamMaxBytes: config.SUBTITLE_STREAM_MAX_BYTES },
-            {
-              videoId,
-              source: served.url,
-              sourceAccess: "source-over-http",
-              sourceBytes: served.size,
-              info,
-              workDir: dir,
-              outDir: out,
-              currentVersion: video.subtitlesVersion,
-              signal,
-            },
-          );
+          await extractTheSubtitles();
+          const subtitleSet = await renderReadySubtitles(deps, {
+            videoId,
+            durationMs: info.durationMs,
+            outDir: out,
+            currentVersion: video.subtitlesVersion,
+          });
           await videos.processingProgress(videoId, 90);
           signal.throwIfAborted();
 
