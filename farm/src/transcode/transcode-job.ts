@@ -1,9 +1,11 @@
 /**
- * transcode: source → probe → ladder → poster → one ffmpeg for every rung and the audio, its
- * segments published as it writes them (segment-publisher.ts: the video plays from its first
- * segments, on growing manifests) → storyboard → subtitles (extract, render the set) → upload
- * the rest → publish ready. A source longer than CHUNK_MIN_SOURCE_S goes to the farm's nodes in chunks instead
- * (farm/src/transcode/): this job then plans them and does only the whole-source parts.
+ * transcode: source (read by ranges, never downloaded) → probe → ladder → one ffmpeg for every
+ * rung and the audio, its segments published as it writes them (segment-publisher.ts: the
+ * video plays from its first segments, on growing manifests) — from then on, alongside it, the
+ * poster and the embedded subtitles' extraction → storyboard → render the subtitle set → upload
+ * the rest → publish ready. A source longer than CHUNK_MIN_SOURCE_S, with CHUNK_MIN_NODES nodes
+ * up, goes to the farm's nodes in chunks instead (chunked-transcode.ts): this job then plans
+ * them and does only the whole-source parts.
  * Outputs go to a directory of their own per attempt (media/<video>/<attempt>/), so a stale
  * worker can never overwrite what another attempt published; publishing is fenced on the
  * job's lease, and older attempts' files are removed once one attempt has published.
@@ -102,7 +104,8 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           if (
             await shouldChunk(info.durationMs, config, () => nodesUp(queue.pool, config.FARM_HEARTBEAT_MS))
           ) {
-            // Long: split across the farm's nodes; this job plans it and does the audio and extras.
+            // Long, and nodes to share it: this job plans the chunks and the audio's pieces,
+            // makes the poster and extracts the embedded subtitles.
             await startChunkedTranscode(
               {
                 ...deps,
