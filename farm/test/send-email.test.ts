@@ -168,6 +168,16 @@ describe("send_email", () => {
     );
     expect(mail.subject).toBe("Reset your Movio password");
     expect(mail.text).toContain("http://edge.test/reset-password?token=t1");
-    expect((await jobState(to))?.state).toBe("done");
+    // The sink has the mail a moment before the job that sent it is settled.
+    const sent = await waitFor(
+      "the job settled",
+      async () => {
+        const job = await jobState(to);
+        return job?.state === "running" ? undefined : job;
+      },
+      10_000,
+      () => logs.join("\n"),
+    );
+    expect(sent?.state).toBe("done");
   });
 });
