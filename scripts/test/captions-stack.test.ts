@@ -11,7 +11,6 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
-import * as tus from "tus-js-client";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { makeSpeechVideo, type SpeechVideo } from "../../farm/test/support/speech-fixture.ts";
 import { TranscribeStandIn } from "../../farm/test/support/transcribe-stand-in.ts";
@@ -19,6 +18,7 @@ import { TranslateStandIn } from "../../farm/test/support/translate-stand-in.ts"
 import { createS3Client } from "../../shared/storage/s3-client.ts";
 import { screenshotBoth } from "./support/page-checks.ts";
 import { type RunningStack, startRunningStack } from "./support/running-stack.ts";
+import { uploadWithTus } from "./support/tus-upload.ts";
 
 const EMAIL = "speaker@example.com";
 const PASSWORD = "a long enough password";
@@ -129,15 +129,7 @@ it("a video with speech and no subtitles gets a generated track: searchable, tra
     upload: { endpoint: string; token: string };
   };
   const bytes = await readFile(speech.file);
-  await new Promise<void>((resolve, reject) => {
-    new tus.Upload(bytes, {
-      endpoint: upload.endpoint,
-      headers: { Authorization: `Bearer ${upload.token}` },
-      uploadSize: bytes.length,
-      onError: reject,
-      onSuccess: () => resolve(),
-    }).start();
-  });
+  await uploadWithTus(upload, bytes);
 
   const tracks = async () =>
     (
