@@ -8,7 +8,7 @@
  * video's; each HLS media playlist lists every segment with its own duration.
  */
 import type { ChunkStream } from "./chunk-segments.ts";
-import type { StreamSegments } from "./growing-manifests.ts";
+import { mediaPlaylistText, type StreamSegments } from "./growing-manifests.ts";
 
 /** The streams of every chunk of a part (in timeline order), joined per stream. */
 export function joinChunkStreams(chunks: { streams: ChunkStream[] }[]): StreamSegments[] {
@@ -36,19 +36,12 @@ export function joinChunkStreams(chunks: { streams: ChunkStream[] }[]): StreamSe
 
 /** A finished HLS media playlist of one stream (VOD). */
 export function vodMediaPlaylistText(stream: StreamSegments, segmentSeconds: number): string {
-  const target = Math.max(segmentSeconds, ...stream.segments.map((s) => Math.round(s.seconds)));
-  const lines = [
-    "#EXTM3U",
-    "#EXT-X-VERSION:7",
-    `#EXT-X-TARGETDURATION:${target}`,
-    "#EXT-X-MEDIA-SEQUENCE:1",
-    "#EXT-X-PLAYLIST-TYPE:VOD",
-    "#EXT-X-INDEPENDENT-SEGMENTS",
-    `#EXT-X-MAP:URI="${stream.init}"`,
-  ];
-  for (const segment of stream.segments) lines.push(`#EXTINF:${segment.seconds.toFixed(6)},`, segment.uri);
-  lines.push("#EXT-X-ENDLIST");
-  return `${lines.join("\n")}\n`;
+  return mediaPlaylistText(
+    stream,
+    segmentSeconds,
+    ["#EXT-X-MEDIA-SEQUENCE:1", "#EXT-X-PLAYLIST-TYPE:VOD"],
+    true,
+  );
 }
 
 /** The seconds a stream's segments add up to. */

@@ -52,14 +52,26 @@ export function liveMediaPlaylistText(
   segmentSeconds: number,
   ended: boolean,
 ): string {
+  const kind = ["#EXT-X-PLAYLIST-TYPE:EVENT", "#EXT-X-START:TIME-OFFSET=0", "#EXT-X-MEDIA-SEQUENCE:0"];
+  return mediaPlaylistText(stream, segmentSeconds, kind, ended);
+}
+
+/**
+ * An HLS media playlist of one stream's segments (fMP4, its init as the map): `kind` is the
+ * lines that say what sort of playlist it is (EVENT, VOD, where it starts).
+ */
+export function mediaPlaylistText(
+  stream: StreamSegments,
+  segmentSeconds: number,
+  kind: string[],
+  ended: boolean,
+): string {
   const target = Math.max(segmentSeconds, ...stream.segments.map((s) => Math.round(s.seconds)));
   const lines = [
     "#EXTM3U",
     "#EXT-X-VERSION:7",
     `#EXT-X-TARGETDURATION:${target}`,
-    "#EXT-X-PLAYLIST-TYPE:EVENT",
-    "#EXT-X-START:TIME-OFFSET=0",
-    "#EXT-X-MEDIA-SEQUENCE:0",
+    ...kind,
     "#EXT-X-INDEPENDENT-SEGMENTS",
     `#EXT-X-MAP:URI="${stream.init}"`,
   ];
