@@ -37,7 +37,7 @@ const CHUNK_SECONDS = Number(process.env.BENCH_CHUNK_SECONDS ?? 10);
 const SOURCE_CRF = Number(process.env.BENCH_SOURCE_CRF ?? 20);
 /** What one node of this size costs per hour, for the cost column (a 2-vCPU cloud VM). */
 const NODE_HOUR_USD = Number(process.env.BENCH_NODE_HOUR_USD ?? 0.08);
-/** Audio pieces in the bench (CHUNK_AUDIO_SECONDS); the model scales them to the default 300 s. */
+/** Audio pieces in the bench (CHUNK_AUDIO_SECONDS); the model scales them to the default 120 s. */
 const AUDIO_SECONDS = Number(process.env.BENCH_AUDIO_SECONDS ?? 20);
 const RUNS = (process.env.BENCH_RUNS ?? "single,chunked1,chunked2").split(",");
 
@@ -169,6 +169,8 @@ function report(results: RunResult[], sourceBytes: number) {
     sum((j) => j.type === "encode_chunk" && j.part === "first") / count((j) => j.part === "first");
   const rest = sum((j) => j.type === "encode_chunk" && j.part === "rest") / count((j) => j.part === "rest");
   const playable = sum((j) => j.type === "assemble_video" && j.part === "playable");
+  const grows = count((j) => j.type === "assemble_video" && j.part === "grow");
+  const grow = sum((j) => j.type === "assemble_video" && j.part === "grow") / Math.max(1, grows);
   const final = sum((j) => j.type === "assemble_video" && j.part === "final");
   // Seconds of encode_audio work per second of source (pieces are cut from the same source).
   const audioPerSecond = sum((j) => j.type === "encode_audio") / SECONDS;
@@ -183,10 +185,10 @@ function report(results: RunResult[], sourceBytes: number) {
     `- per ${CHUNK_SECONDS} s chunk: smallest rung ${first.toFixed(1)} s, other rungs ${rest.toFixed(1)} s`,
   );
   console.log(
-    `- assembly: playable (audio joined and packaged, storyboard tiled, manifests) ${playable.toFixed(1)} s, final (manifests) ${final.toFixed(1)} s`,
+    `- assembly: playable (templates from one segment and the first piece, growing manifests) ${playable.toFixed(1)} s, ${grows} grows of ${grow.toFixed(2)} s each, final (manifests, storyboard) ${final.toFixed(1)} s`,
   );
 
-  printModel({ parent, first, rest, audioPerSecond, playable, final }, SECONDS, CHUNK_SECONDS);
+  printModel({ parent, first, rest, audioPerSecond, playable, grow, final }, SECONDS, CHUNK_SECONDS);
   printBytes(sourceBytes / SECONDS);
 }
 
@@ -198,30 +200,35 @@ export interface JobTimes {
   /** encode_audio seconds per second of source. */
   audioPerSecond: number;
   playable: number;
+  /** One `grow` of the growing manifests (one per later chunk and audio piece). */
+  grow: number;
   final: number;
 }
 
 /**
- * One hour of video at N nodes. Chunks and audio pieces (300 s each, CHUNK_AUDIO_SECONDS'
- * default) are queued at once and spread over all nodes, one job at a time each, every `first`
- * part and audio piece before any `rest` part; a stage's wall time is its work divided by the
- * nodes, or its longest job if that is longer (list scheduling). The playable stage starts
- * once the audio and every `first` part are done (the poster, part of the transcode job, is
- * seconds); the final stage once everything is, the transcode job included (its embedded
- * subtitles). Both assemblies scale with the duration and run on one node each (an upper bound:
- * they move no video byte, only the audio's and the manifests, so part of their time is fixed).
- * The transcode job does not: it no longer downloads the source — probe and poster read a few
- * ranges, whatever the length — so its measured time is taken as is (a source with embedded
- * text subtitles adds their read across the file; the bench source has none). Job times were
- * measured with jobs sharing one node's two cores: upper bounds.
+ * One hour of video at N nodes. Chunks and audio pieces (120 s each, CHUNK_AUDIO_SECONDS'
+ * default; the first piece covers the first chunk) are queued at once and spread over all
+ * nodes, one job at a time each, the audio pieces and `first` parts in timeline order before
+ * any `rest` part; a stage's wall time is its work divided by the nodes, or its longest job if
+ * that is longer (list scheduling). Playable: once the first chunk's `first` part and the first
+ * audio piece are done (one after the other on one node, side by side on more) and the
+ * transcode job made the poster, the playable stage — a fixed cost (one segment and one piece
+ * read back, whatever the length). The video then grows chunk by chunk; the final stage starts
+ * once everything is, the transcode job included (its embedded subtitles), and scales with the
+ * duration on one node (it reads every part's list and tiles the storyboard). The transcode
+ * job reads a few ranges whatever the length, so its measured time is taken as is. Job times
+ * were measured with jobs sharing one node's two cores: upper bounds.
  */
 export function printModel(times: JobTimes, sourceSeconds: number, chunkSeconds: number): void {
   const hour = 3600;
   const scale = hour / sourceSeconds;
   const chunks = Math.ceil(hour / chunkSeconds);
-  const pieceSeconds = 300;
-  const pieces = Math.ceil(hour / pieceSeconds);
+  const pieceSeconds = 120;
+  const firstPieceSeconds = Math.ceil(chunkSeconds / 8) * 8;
+  const pieces = 1 + Math.ceil((hour - firstPieceSeconds) / pieceSeconds);
   const audioPiece = times.audioPerSecond * pieceSeconds;
+  const firstPiece = times.audioPerSecond * firstPieceSeconds;
+  const audioWork = firstPiece + (pieces - 1) * audioPiece;
   console.log(
     `\nModel: one hour of video (${chunks} chunks, ${pieces} audio pieces), nodes like this one:\n`,
   );
@@ -231,16 +238,19 @@ export function printModel(times: JobTimes, sourceSeconds: number, chunkSeconds:
   console.log("| ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const nodes of [1, 10, 100]) {
     const parentS = times.parent;
-    const firstWork = chunks * times.first + pieces * audioPiece;
+    const startS = nodes === 1 ? times.first + firstPiece : Math.max(times.first, firstPiece);
+    const playableS = Math.max(startS, nodes === 1 ? 0 : parentS) + times.playable;
+    const firstWork = chunks * times.first + audioWork;
     const firstDoneS = Math.max(firstWork / nodes, audioPiece, times.first);
-    const playableS = firstDoneS + times.playable * scale;
     const chunksDoneS = Math.max((firstWork + chunks * times.rest) / nodes, firstDoneS + times.rest);
     const readyS = Math.max(playableS, chunksDoneS, parentS) + times.final * scale;
     const nodeSeconds =
       parentS +
       chunks * (times.first + times.rest) +
-      pieces * audioPiece +
-      (times.playable + times.final) * scale;
+      audioWork +
+      times.playable +
+      (chunks + pieces) * times.grow +
+      times.final * scale;
     const nodeHours = nodeSeconds / hour;
     console.log(
       `| ${nodes} | ${minutes(playableS)} | ${minutes(readyS)} | ${(readyS / hour).toFixed(2)} | ${nodeHours.toFixed(2)} | ${(nodeHours * NODE_HOUR_USD).toFixed(2)} |`,
@@ -251,10 +261,10 @@ export function printModel(times: JobTimes, sourceSeconds: number, chunkSeconds:
 /**
  * Storage traffic per source byte, from the ladder's bitrates and the source's: every chunk
  * reads its span twice (`first`, `rest`), the audio pieces once more (plus ~12 s of warm-up per
- * 300 s piece), the transcode job downloads it for probing and subtitles. Rendition bytes are
- * written once: each chunk job publishes its segments to their final keys. The assemblies read
- * only the audio's pieces (joined and packaged by the playable one), the chunks' segment lists
- * and storyboard thumbnails (a few kB), and write the audio's segments and the manifests.
+ * 120 s piece), the transcode job a few ranges. Rendition bytes are written once: each chunk
+ * and audio job publishes its segments to their final keys (the audio pieces also keep their
+ * frames in scratch). The assemblies read the first piece's frames, the parts' segment lists
+ * and storyboard thumbnails (a few kB), and write manifests only.
  */
 export function printBytes(sourceBytesPerSecond: number): void {
   // The 1080p ladder's video bitrates (farm/src/media/ladder.ts) and the audio's, in bytes/s.
@@ -265,17 +275,18 @@ export function printBytes(sourceBytesPerSecond: number): void {
   // The transcode job reads by ranges now: the index (moov) for the probe and one GOP for the
   // poster, ~1 % of an hour's source at most; a source with embedded text subtitles adds one
   // streaming read of the whole file (not modelled: the bench's source has none).
-  const read = { chunks: 2, audio: 312 / 300, transcodeJob: 0.01, assemblies: audio };
+  // The assemblies read the first audio piece (the first chunk, 32 s of the hour) back.
+  const read = { chunks: 2, audio: 132 / 120, transcodeJob: 0.01, assemblies: audio * (32 / 3600) };
   const written = { segments: video, audio: 2 * audio };
   const total = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
   console.log("\nStorage bytes per source byte (model):\n");
   console.log("| | per source byte | of which |");
   console.log("| --- | ---: | --- |");
   console.log(
-    `| read | ${total(read).toFixed(2)} | chunks ${read.chunks.toFixed(2)}, audio pieces ${read.audio.toFixed(2)}, transcode job ≤ ${read.transcodeJob.toFixed(2)} (probe and poster by ranges; + 1 with embedded text subtitles), assemblies (the audio's pieces) ${read.assemblies.toFixed(3)} |`,
+    `| read | ${total(read).toFixed(2)} | chunks ${read.chunks.toFixed(2)}, audio pieces ${read.audio.toFixed(2)}, transcode job ≤ ${read.transcodeJob.toFixed(2)} (probe and poster by ranges; + 1 with embedded text subtitles), assemblies (the first audio piece) ${read.assemblies.toFixed(4)} |`,
   );
   console.log(
-    `| written | ${total(written).toFixed(2)} | video segments by the chunk jobs ${written.segments.toFixed(2)}, audio (pieces, then segments) ${written.audio.toFixed(3)} |`,
+    `| written | ${total(written).toFixed(2)} | video segments by the chunk jobs ${written.segments.toFixed(2)}, audio (pieces' frames and segments) ${written.audio.toFixed(3)} |`,
   );
 }
 

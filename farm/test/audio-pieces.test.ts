@@ -5,9 +5,11 @@
  * noise, no click at any join, the end where the source's is — for every track, one of them at 44.1 kHz (resampled, so its
  * joins are not on its own sample grid). And each piece reads
  * only its span of the source (with ~6 s of warm-up either side): no node reads all of it.
+ * And the pieces packaged alone, as a chunked run publishes them, are the segments one
+ * packaging of the whole audio gives.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
@@ -18,13 +20,19 @@ import {
   encodeAudioPiece,
   joinAudioPieces,
   keptFrames,
+  packageAudioPiece,
 } from "../src/media/audio-pieces.ts";
+import { joinChunkStreams } from "../src/media/chunk-manifests.ts";
 import { encodeAudioTracks } from "../src/media/chunk-media.ts";
+import type { ChunkStream } from "../src/media/chunk-segments.ts";
 import { Ffmpeg } from "../src/media/ffmpeg.ts";
 import { locateMediaTools } from "../src/media/ffmpeg-locate.ts";
+import { parseMediaPlaylist } from "../src/media/growing-manifests.ts";
 import { inspectSource, type SourceInfo } from "../src/media/inspect.ts";
+import { FIRST_PREFIX } from "../src/media/published-names.ts";
 import { ObjectStorage } from "../src/storage/object-storage.ts";
 import { planAudioPieces } from "../src/transcode/chunk-plan.ts";
+import { placeAudioPiece } from "../src/transcode/encode-audio-job.ts";
 import { serveSource } from "../src/transcode/source-server.ts";
 import { farmConfig, testS3 } from "./support/farm-env.ts";
 
@@ -67,6 +75,14 @@ const packets = (file: string, track: number) =>
     .trim()
     .split("\n")
     .filter((line) => /^-?\d/.test(line));
+
+/** A media segment with its fragments' sequence numbers (mfhd) zeroed: they count per packaging. */
+function withoutSequenceNumbers(segment: Buffer): Buffer {
+  const copy = Buffer.from(segment);
+  for (let at = copy.indexOf("mfhd"); at >= 0; at = copy.indexOf("mfhd", at + 4))
+    copy.writeUInt32BE(0, at + 8);
+  return copy;
+}
 
 /** Signal-to-error ratio (dB) of `b` against `a` over [from, to). */
 function snr(a: Int16Array, b: Int16Array, from = 0, to = a.length): number {
@@ -119,10 +135,16 @@ describe("audio pieces", () => {
       loudnessTarget: LOUDNESS,
     });
 
-    // 10 s pieces: 469 frames each, so the joins fall inside the source's audio packets.
-    const pieces = planAudioPieces(info.durationMs, 10);
-    expect(pieces.map((p) => p.startFrame)).toEqual([0, 469, 938, 1407, 1876, 2345]);
-    expect(pieces[5]!.frames).toBeNull();
+    // 8 s, then 16 s pieces on the segment grid (375 frames of the audio's timeline, the
+    // priming frame its frame 0), so the joins fall inside the source's audio packets.
+    const pieces = planAudioPieces(info.durationMs, { firstSeconds: 7, pieceSeconds: 15, segmentSeconds: 2 });
+    expect(pieces.map((p) => [p.startFrame, p.frames])).toEqual([
+      [0, 374],
+      [374, 750],
+      [1124, 750],
+      [1874, 750],
+      [2624, null],
+    ]);
     const files: string[][] = [];
     const read: number[] = [];
     for (const piece of pieces) {
@@ -187,5 +209,52 @@ describe("audio pieces", () => {
         expect(maxStep(b, at - 4096, at + 4096)).toBeLessThan(maxStep(a, at - 4096, at + 4096) * 1.1 + 50);
       }
     }
-  }, 120_000);
+
+    // What a chunked run publishes: each piece packaged alone and moved onto the timeline gives
+    // the segments one packaging of the joined audio gives — the same names, the same bytes
+    // (save each fragment's sequence number), both tracks after the smallest rung's stream.
+    const published = path.join(dir, "published");
+    mkdirSync(published);
+    const records: { streams: ChunkStream[] }[] = [];
+    for (const piece of pieces) {
+      const streams = await placeAudioPiece(ffmpeg, {
+        frames: files[piece.index]!,
+        piece,
+        durationMs: info.durationMs,
+        ladder: { segmentSeconds: 2, audioBitrateK: 128 },
+        streamOffset: 1,
+        workDir: dir,
+        outDir: published,
+      });
+      records.push({ streams });
+    }
+    const once = path.join(dir, "packaged-once");
+    mkdirSync(once);
+    await packageAudioPiece(ffmpeg, {
+      frames: [0, 1].map((track) => path.join(dir, `joined-${track}.aac`)),
+      endSample: Math.round((info.durationMs / 1000) * 48_000),
+      bitrateK: 128,
+      segmentSeconds: 2,
+      outDir: once,
+      filePrefix: FIRST_PREFIX,
+    });
+    const joinedStreams = joinChunkStreams(records);
+    for (const track of [0, 1]) {
+      const list = parseMediaPlaylist(readFileSync(path.join(once, `media_${track}.m3u8`), "utf8"))!;
+      const stream = joinedStreams[track]!;
+      expect(stream.init).toBe(`init-first-${track + 1}.m4s`);
+      expect(readFileSync(path.join(published, stream.init))).toEqual(
+        readFileSync(path.join(once, list.init)),
+      );
+      expect(stream.segments.map((s) => s.uri)).toEqual(
+        list.segments.map((s) => s.uri.replace(`seg-first-${track}-`, `seg-first-${track + 1}-`)),
+      );
+      expect(stream.segments.map((s) => s.seconds)).toEqual(list.segments.map((s) => s.seconds));
+      list.segments.forEach((segment, i) => {
+        const mine = withoutSequenceNumbers(readFileSync(path.join(published, stream.segments[i]!.uri)));
+        const theirs = withoutSequenceNumbers(readFileSync(path.join(once, segment.uri)));
+        expect(mine.equals(theirs), `track ${track} segment ${segment.uri}`).toBe(true);
+      });
+    }
+  }, 180_000);
 });

@@ -18,6 +18,7 @@ import { fragmentDecodeTimes, trackTimescale } from "../src/media/chunk-segments
 import { encodeLadder } from "../src/media/encode-ladder.ts";
 import { Ffmpeg } from "../src/media/ffmpeg.ts";
 import { locateMediaTools } from "../src/media/ffmpeg-locate.ts";
+import { LIVE_DASH, liveMediaPlaylist } from "../src/media/growing-manifests.ts";
 import { inspectSource } from "../src/media/inspect.ts";
 import { planLadder } from "../src/media/ladder.ts";
 import { makeStoryboard } from "../src/media/thumbnails.ts";
@@ -104,19 +105,30 @@ const videoState = async (videoId: string) =>
     )
   ).rows[0]!;
 
-/** Polls the video until it settles, noting every progress value and whether it played while processing. */
+/**
+ * Polls the video until it settles, noting every progress value, whether it played while
+ * processing, and how many segments of the smallest rung its growing playlist listed each time.
+ */
 async function settle(videoId: string, timeoutMs = 150_000) {
   const progress = new Set<number>();
   let playableWhileProcessing = false;
+  const growing: number[] = [];
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const state = await videoState(videoId);
     if (state.status === "processing") {
       progress.add(state.progress);
-      if (state.media?.dash === "manifest-first.mpd") playableWhileProcessing = true;
+      if (state.media?.dash === LIVE_DASH) {
+        playableWhileProcessing = true;
+        const playlist = (await readObject(`${state.storage_prefix}${liveMediaPlaylist(0)}`)).toString(
+          "utf8",
+        );
+        if (!playlist.includes("#EXT-X-ENDLIST"))
+          growing.push(playlist.match(/^seg-first-0-\d{5}\.m4s$/gm)?.length ?? 0);
+      }
     }
     if (state.status === "ready" || state.status === "failed")
-      return { state, progress, playableWhileProcessing };
+      return { state, progress, playableWhileProcessing, growing };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(
@@ -221,12 +233,16 @@ describe("one video across two farm nodes", () => {
       "select payload->>'stage' as stage, state from jobs where video_id = $1 and type = 'assemble_video' order by id",
       [videoId],
     );
-    expect(assembled.rows).toEqual([
-      { stage: "playable", state: "done" },
-      { stage: "final", state: "done" },
-    ]);
-    // The audio in its own jobs (13 s in 6 s pieces: 3), queued in the chunks' transaction,
-    // and the chunks' smallest rungs claimed in timeline order (the start plays first).
+    // Playable once the first chunk's smallest rung and the audio over it were out, the growing
+    // manifests extended by the later parts, then the final manifests.
+    const stages = assembled.rows.map((row) => row.stage);
+    expect(stages[0]).toBe("playable");
+    expect(stages.at(-1)).toBe("final");
+    expect(stages.slice(1, -1).every((stage) => stage === "grow")).toBe(true);
+    expect(assembled.rows.every((row) => row.state === "done")).toBe(true);
+    // The audio in its own jobs (13 s: an 8 s piece over the first chunk, then the rest: 2),
+    // queued in the chunks' transaction, and the chunks' smallest rungs claimed in timeline
+    // order (the start plays first).
     const queued = await db().query<{
       type: string;
       idx: number;
@@ -243,7 +259,6 @@ describe("one video across two farm nodes", () => {
     expect(audioJobs.map((j) => [j.idx, j.state])).toEqual([
       [0, "done"],
       [1, "done"],
-      [2, "done"],
     ]);
     expect(queued.rows.every((j) => j.same)).toBe(true);
     const claimed = await db().query<{ idx: number }>(
@@ -257,8 +272,12 @@ describe("one video across two farm nodes", () => {
     const pieceReads = nodes.flatMap((n) => [
       ...n.output().matchAll(/audio piece \d+: read (\d+) of (\d+) source bytes/g),
     ]);
-    expect(pieceReads).toHaveLength(3);
+    expect(pieceReads).toHaveLength(2);
     expect(settled.playableWhileProcessing).toBe(true);
+    // It played before every chunk was out, and its playlist only grew, chunk by chunk.
+    expect(settled.growing.length).toBeGreaterThan(0);
+    expect(settled.growing[0]).toBeLessThan(7);
+    expect(settled.growing).toEqual([...settled.growing].sort((a, b) => a - b));
     // Ready keeps the time it became playable (the playable stage's), before it was ready.
     const times = await db().query<{ playable: Date; ready: Date }>(
       "select (media->>'playableAt')::timestamptz as playable, ready_at as ready from videos where id = $1",
@@ -388,12 +407,15 @@ describe("one video across two farm nodes", () => {
     const finalStart = await assemblyStart("final");
     const video = (id: string) =>
       objects.filter((o) => new RegExp(`^(?:init-${id}|seg-${id}-\\d{5})\\.m4s$`).test(o.name));
-    // The smallest rung (7 segments + init) was stored before the playable stage began, the
-    // other rung before the final one: neither stage wrote a video byte. The final stage wrote
-    // no media at all (the audio is the playable stage's: its pieces are joined there).
+    // The first chunk's smallest rung (2 segments + init) was stored before the playable stage
+    // began, every other segment — the audio's too, by its pieces — before the final one: no
+    // stage wrote a media byte.
     expect(video("first-0")).toHaveLength(8);
-    for (const o of video("first-0")) expect(o.modified, o.name).toBeLessThan(playableStart);
-    for (const id of ["0", "1"]) {
+    for (const o of video("first-0").filter((o) => /(?:init-first-0|0000[12])\.m4s$/.test(o.name))) {
+      expect(o.modified, o.name).toBeLessThan(playableStart);
+    }
+    expect(video("first-1")).toHaveLength(8);
+    for (const id of ["0", "1", "first-0", "first-1"]) {
       expect(video(id)).toHaveLength(8);
       for (const o of video(id)) expect(o.modified, o.name).toBeLessThan(finalStart);
     }
@@ -421,6 +443,13 @@ describe("one video across two farm nodes", () => {
     expect((await readObject(`${prefix}manifest.mpd`)).toString("utf8")).toContain(
       'mediaPresentationDuration="PT13.000S"',
     );
+    // The growing manifests ended with every segment, for a player that loaded them.
+    const live = (await readObject(`${prefix}${liveMediaPlaylist(0)}`)).toString("utf8");
+    expect(live.match(/^seg-first-0-\d{5}\.m4s$/gm)).toHaveLength(7);
+    expect(live).toContain("#EXT-X-ENDLIST");
+    const liveAudio = (await readObject(`${prefix}${liveMediaPlaylist(1)}`)).toString("utf8");
+    expect(liveAudio.match(/^seg-first-1-\d{5}\.m4s$/gm)).toHaveLength(7);
+    expect((await readObject(`${prefix}${LIVE_DASH}`)).toString("utf8")).toContain('type="static"');
   });
 
   it.each([
@@ -491,14 +520,15 @@ describe("one video across two farm nodes", () => {
   );
 });
 
-/** Serves one published directory (from the bucket) and a page with dash.js and hls.js, on loopback. */
+/**
+ * Serves one video's directory from the bucket, each request read when it comes (so growing
+ * manifests are served as they are now, uncached), and a page with dash.js and hls.js, on loopback.
+ */
 async function serveBucketPrefix(prefix: string) {
   const dashjs = readFileSync(
     path.join(import.meta.dirname, "../../node_modules/dashjs/dist/modern/umd/dash.all.min.js"),
   );
   const hlsjs = readFileSync(path.join(import.meta.dirname, "../../node_modules/hls.js/dist/hls.min.js"));
-  const files = new Map<string, Buffer>();
-  for (const key of await bucketKeys(prefix)) files.set(key.slice(prefix.length), await readObject(key));
   const server = http.createServer((req, res) => {
     const name = (req.url ?? "/").slice(1).split("?")[0] ?? "";
     if (name === "player.html") {
@@ -509,21 +539,143 @@ async function serveBucketPrefix(prefix: string) {
     } else if (name === "dash.js" || name === "hls.js") {
       res.writeHead(200, { "content-type": "text/javascript" });
       res.end(name === "dash.js" ? dashjs : hlsjs);
-    } else if (files.has(name)) {
+    } else {
       const type = name.endsWith(".mpd")
         ? "application/dash+xml"
         : name.endsWith(".m3u8")
           ? "application/vnd.apple.mpegurl"
           : "video/mp4";
-      res.writeHead(200, { "content-type": type });
-      res.end(files.get(name));
-    } else {
-      res.writeHead(404).end();
+      readObject(`${prefix}${name}`).then(
+        (body) => res.writeHead(200, { "content-type": type, "cache-control": "no-store" }).end(body),
+        () => res.writeHead(404).end(),
+      );
     }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
+
+describe("a chunked video while its later chunks encode", () => {
+  beforeAll(async () => {
+    // One node: the later chunks encode while the players play the first.
+    await Promise.all(nodes.map((n) => n.stop("SIGKILL")));
+    nodes = await startNodes("node-c");
+  });
+
+  it("plays from 0 in Chromium with hls.js and dash.js on the growing manifests, across chunk joins", async () => {
+    const videoId = await upload();
+    const deadline = Date.now() + 60_000;
+    let state = await videoState(videoId);
+    while (!(state.status === "processing" && state.media?.dash === LIVE_DASH)) {
+      if (Date.now() > deadline || state.status !== "processing")
+        throw new Error(`not playable: ${state.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      state = await videoState(videoId);
+    }
+    const prefix = state.storage_prefix as string;
+    // The players load manifests that are still growing: not every chunk is in them yet.
+    const atLoad = (await readObject(`${prefix}${liveMediaPlaylist(0)}`)).toString("utf8");
+    expect(atLoad).not.toContain("#EXT-X-ENDLIST");
+    expect(atLoad.match(/^seg-first-0-\d{5}\.m4s$/gm)?.length ?? 0).toBeLessThan(7);
+    const server = await serveBucketPrefix(prefix);
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--autoplay-policy=no-user-gesture-required"],
+    });
+    try {
+      const play = async (player: "hls.js" | "dash.js") => {
+        const page = await browser.newPage();
+        await page.goto(`${server.url}/player.html`);
+        return page.evaluate(
+          ({ player, manifest }) =>
+            new Promise<{
+              firstPlaying: number | null;
+              errors: string[];
+              crossed: number[];
+              reached: number;
+            }>((resolve) => {
+              interface Video {
+                currentTime: number;
+                muted: boolean;
+                error: { message: string } | null;
+                play(): Promise<void>;
+                addEventListener(event: string, listener: () => void): void;
+              }
+              const page = globalThis as unknown as {
+                document: { querySelector(selector: string): Video };
+                dashjs: {
+                  MediaPlayer: (() => {
+                    create(): {
+                      updateSettings(settings: unknown): void;
+                      on(event: string, listener: (e: { error?: { message?: string } }) => void): void;
+                      initialize(v: Video, url: string, autoplay: boolean, start: number): void;
+                    };
+                  }) & { events: { ERROR: string } };
+                };
+                Hls: {
+                  new (
+                    config: unknown,
+                  ): {
+                    on(
+                      event: string,
+                      listener: (e: unknown, data: { fatal: boolean; details: string }) => void,
+                    ): void;
+                    loadSource(url: string): void;
+                    attachMedia(v: Video): void;
+                  };
+                  Events: { ERROR: string };
+                };
+              };
+              const video = page.document.querySelector("video");
+              const errors: string[] = [];
+              const crossed = new Set<number>();
+              let firstPlaying: number | null = null;
+              video.muted = true;
+              video.addEventListener("playing", () => {
+                if (firstPlaying === null) firstPlaying = video.currentTime;
+              });
+              video.addEventListener("error", () => errors.push(`media element: ${video.error?.message}`));
+              if (player === "dash.js") {
+                const dash = page.dashjs.MediaPlayer().create();
+                dash.updateSettings({ streaming: { timeShiftBuffer: { calcFromSegmentTimeline: true } } });
+                dash.on(page.dashjs.MediaPlayer.events.ERROR, (e) =>
+                  errors.push(`dash.js: ${e.error?.message}`),
+                );
+                dash.initialize(video, manifest, true, 0);
+              } else {
+                const hls = new page.Hls({ startPosition: 0 });
+                hls.on(page.Hls.Events.ERROR, (_e, data) => {
+                  if (data.fatal) errors.push(`hls.js: ${data.details}`);
+                });
+                hls.loadSource(manifest);
+                hls.attachMedia(video);
+                video.play().catch(() => undefined);
+              }
+              const done = () =>
+                resolve({ firstPlaying, errors, crossed: [...crossed], reached: video.currentTime });
+              video.addEventListener("timeupdate", () => {
+                for (const boundary of [4, 8, 12]) if (video.currentTime > boundary) crossed.add(boundary);
+                if (video.currentTime > 12.5) done();
+              });
+              setTimeout(done, 60_000);
+            }),
+          { player, manifest: player === "dash.js" ? "live-manifest.mpd" : "live-master.m3u8" },
+        );
+      };
+      const [hls, dash] = await Promise.all([play("hls.js"), play("dash.js")]);
+      for (const result of [hls, dash]) {
+        expect(result.errors).toEqual([]);
+        expect(result.firstPlaying).not.toBeNull();
+        expect(result.firstPlaying!).toBeLessThan(1);
+        expect(result.crossed).toEqual([4, 8, 12]);
+      }
+    } finally {
+      await browser.close();
+      server.close();
+    }
+    expect((await settle(videoId)).state.status).toBe("ready");
+  }, 150_000);
+});
 
 describe("faults", () => {
   beforeAll(async () => {

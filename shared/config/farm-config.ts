@@ -106,8 +106,12 @@ const farmConfigFields = z.object({
   CHUNK_MIN_NODES: positiveInt(2),
   /** Length of one chunk: a whole number of the ladder's 2 s segments. */
   CHUNK_SECONDS: positiveInt(30).refine((n) => n % 2 === 0, "must be a whole number of 2 s segments (even)"),
-  /** Length of one piece of a chunked run's audio (an encode_audio job each). */
-  CHUNK_AUDIO_SECONDS: positiveInt(300),
+  /**
+   * Length of one piece of a chunked run's audio (an encode_audio job each; rounded to the
+   * segment grid). Short enough that a viewer of the growing video does not wait at a piece's
+   * end; the first piece covers the first chunk instead.
+   */
+  CHUNK_AUDIO_SECONDS: positiveInt(120),
   /** ffmpeg threads for one transcode (0 = let ffmpeg decide). */
   FFMPEG_THREADS: z.coerce.number().int().min(0).default(0),
   /** Keep the uploaded source after publishing, for re-processing. */

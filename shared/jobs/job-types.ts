@@ -86,10 +86,15 @@ export const jobPayloadSchemas = {
    */
   encode_audio: z.object({ runId: z.uuid(), index: z.number().int().min(0) }),
   /**
-   * Chunked transcoding: join a run's chunks into one timeline and publish it — `playable`:
-   * the smallest rung with the audio, while the rest still encode; `final`: the whole ladder.
+   * Chunked transcoding: write a run's manifests — `playable`: growing ones of the smallest
+   * rung with the audio, once the first chunk of both is out; `grow`: the same, longer, after
+   * the unit `after` finished; `final`: the whole ladder.
    */
-  assemble_video: z.object({ runId: z.uuid(), stage: z.enum(["playable", "final"]) }),
+  assemble_video: z.object({
+    runId: z.uuid(),
+    stage: z.enum(["playable", "grow", "final"]),
+    after: z.string().max(40).optional(),
+  }),
   /**
    * One mail to one address (farm/src/mail/): the template's name and what it fills in. Queued
    * by the edge in the transaction of the action that causes it; no video (`videoId` null).
@@ -144,7 +149,14 @@ export const JOB_TRAITS: { [T in JobType]: JobTraits<T> } = {
   },
   // With the smallest rung: the playable stage waits for both.
   encode_audio: { priority: 2, activeKey: (_videoId, payload) => `${payload.runId}:audio:${payload.index}` },
-  assemble_video: { priority: 3, activeKey: (_videoId, payload) => `${payload.runId}:${payload.stage}` },
+  // One per stage; a `grow` per unit that asked for it (one queued while another runs is needed).
+  assemble_video: {
+    priority: 3,
+    activeKey: (_videoId, payload) =>
+      payload.stage === "grow"
+        ? `${payload.runId}:grow:${payload.after}`
+        : `${payload.runId}:${payload.stage}`,
+  },
   // Someone is waiting for it (a sign-up, a reset): above everything else. Not deduplicated.
   send_email: { priority: 30 },
 };

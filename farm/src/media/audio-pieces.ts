@@ -14,11 +14,21 @@
  * is the encoder's priming), so the frames a piece keeps are known exactly. Joining is
  * concatenating the kept frames; one stream copy then puts them in an MP4 with the priming
  * marked as the single encode marks it (timestamps start at −1024, the edit list skips it).
+ *
+ * A chunked run never joins them, though: each piece packages its own CMAF segments
+ * (`packageAudioPiece`), timed exactly as a join would start (its first frame at −1024, the
+ * same edit list, so the same init segment), cut by the packager every segment length from
+ * that frame — which, the pieces starting on the segment grid (chunk-plan.ts), is where one
+ * packaging of the joined audio cuts — and moved onto the video's timeline like a chunk's
+ * (chunk-segments.ts). Its segments are byte for byte the joined packaging's, save the
+ * fragment sequence numbers.
  */
 import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { audioCodecArgs, type EncodeSource } from "./encode-ladder.ts";
 import type { Ffmpeg } from "./ffmpeg.ts";
 import type { Ladder } from "./ladder.ts";
+import { DASH_MANIFEST, HLS_MASTER } from "./published-names.ts";
 import { audioChain } from "./source-filters.ts";
 
 export const AAC_FRAME_SAMPLES = 1024;
@@ -115,7 +125,8 @@ export async function encodeAudioPiece(ffmpeg: Ffmpeg, input: AudioPieceInput): 
 
 /**
  * Joins the pieces (each a file per track, in timeline order) into one MP4 with a track each,
- * as the single encode writes it: priming frame at −1024 samples, marked to skip.
+ * as the single encode writes it: priming frame at −1024 samples, marked to skip. With `toEnd`
+ * false (the pieces stop before the end of the audio), the last frame stays whole.
  */
 export async function joinAudioPieces(
   ffmpeg: Ffmpeg,
@@ -126,33 +137,95 @@ export async function joinAudioPieces(
     output: string;
     /** The source's duration: where the last frame's samples end (ADTS cannot say). */
     durationMs: number;
+    toEnd?: boolean;
     signal?: AbortSignal;
   },
 ): Promise<void> {
-  const frameCounts: number[] = [];
+  const files: string[] = [];
   for (let track = 0; track < input.tracks; track++) {
     const joined = Buffer.concat(await Promise.all(input.pieces.map((piece) => readFile(piece[track]!))));
-    frameCounts.push(adtsFrames(joined).length);
     await writeFile(input.joined(track), joined);
+    files.push(input.joined(track));
   }
-  const priming = (-AAC_FRAME_SAMPLES / AUDIO_RATE).toFixed(9);
-  const inputs = Array.from({ length: input.tracks }, (_, track) => ({
-    path: input.joined(track),
-    options: ["-itsoffset", priming, "-f", "aac"],
+  const endSample = input.toEnd === false ? null : Math.round((input.durationMs / 1000) * AUDIO_RATE);
+  await ffmpeg.run({
+    inputs: primedInputs(files),
+    outputOptions: [...(await copyWithTail(files, endSample)), "-f", "mp4"],
+    output: input.output,
+    signal: input.signal,
+  });
+}
+
+/** Raw AAC files (a track each) read as the single encode times them: the priming frame at −1024. */
+const primedInputs = (files: string[]) =>
+  files.map((file) => ({
+    path: file,
+    options: ["-itsoffset", (-AAC_FRAME_SAMPLES / AUDIO_RATE).toFixed(9), "-f", "aac"],
     access: "own-output" as const,
   }));
+
+/**
+ * Stream-copy arguments for `primedInputs`, a track each. The last frame holds only the
+ * samples up to `endSample` (counted from the first frame after the priming one; the rest is
+ * the encoder's padding): its duration says so, as the single encode's does, so the audio ends
+ * with the video and not up to 21 ms after it. Null: the last frame is whole (the files stop
+ * before the end of the audio; the demuxer would guess it short).
+ */
+async function copyWithTail(files: string[], endSample: number | null): Promise<string[]> {
   const args: string[] = [];
-  for (let track = 0; track < input.tracks; track++) args.push("-map", `${track}:a:0`);
-  args.push("-c", "copy");
-  // The last frame holds only the samples up to the end (the rest is the encoder's padding):
-  // its duration says so, as the single encode's does, so the audio ends with the video and
-  // not up to 21 ms after it (in samples: the muxer's time base by the time the filter runs).
-  const endSample = Math.round((input.durationMs / 1000) * AUDIO_RATE);
-  frameCounts.forEach((count, track) => {
-    const lastStart = (count - 2) * AAC_FRAME_SAMPLES; // after the priming frame
-    const tail = Math.min(AAC_FRAME_SAMPLES, Math.max(1, endSample - lastStart));
-    args.push(`-bsf:a:${track}`, `setts=duration='if(eq(N,${count - 1}),${tail},DURATION)'`);
+  files.forEach((_, track) => {
+    args.push("-map", `${track}:a:0`);
   });
-  args.push("-f", "mp4");
-  await ffmpeg.run({ inputs, outputOptions: args, output: input.output, signal: input.signal });
+  args.push("-c", "copy");
+  for (const [track, file] of files.entries()) {
+    const count = adtsFrames(await readFile(file)).length;
+    const lastStart = (count - 2) * AAC_FRAME_SAMPLES; // after the priming frame
+    const tail =
+      endSample === null
+        ? AAC_FRAME_SAMPLES
+        : Math.min(AAC_FRAME_SAMPLES, Math.max(1, endSample - lastStart));
+    // In samples: the muxer's time base by the time the filter runs.
+    args.push(`-bsf:a:${track}`, `setts=duration='if(eq(N,${count - 1}),${tail},DURATION)'`);
+  }
+  return args;
+}
+
+/**
+ * Packages one piece of the audio (its own frames, one raw AAC file per track) as CMAF in
+ * `outDir`, timed as a join would start it (its first frame at −1024, so the same init
+ * segment as the whole audio's): the dash muxer's init and media segments per track, streams
+ * 0…tracks−1, cut every `segmentSeconds` from that first frame. `endSample`: where the audio
+ * ends, counted from the piece's first frame after the priming one's place; null when the
+ * piece is not the last. Its manifests are not used (the segments are moved onto the video's
+ * timeline and listed by the run's: chunk-segments.ts).
+ */
+export async function packageAudioPiece(
+  ffmpeg: Ffmpeg,
+  input: {
+    frames: string[];
+    endSample: number | null;
+    bitrateK: number;
+    segmentSeconds: number;
+    outDir: string;
+    /** Before every file name written, as the run's smallest rung's (FIRST_PREFIX). */
+    filePrefix: string;
+    signal?: AbortSignal;
+  },
+): Promise<void> {
+  const sets = input.frames.map((_, track) => `id=${track},streams=${track}`);
+  const args = [
+    ...(await copyWithTail(input.frames, input.endSample)),
+    ...["-b:a", `${input.bitrateK}k`, "-f", "dash"],
+    ...["-seg_duration", String(input.segmentSeconds), "-use_template", "1", "-use_timeline", "0"],
+    ...["-hls_playlist", "1", "-hls_master_name", HLS_MASTER],
+    ...["-init_seg_name", `init-${input.filePrefix}$RepresentationID$.m4s`],
+    ...["-media_seg_name", `seg-${input.filePrefix}$RepresentationID$-$Number%05d$.m4s`],
+    ...["-adaptation_sets", sets.join(" ")],
+  ];
+  await ffmpeg.run({
+    inputs: primedInputs(input.frames),
+    outputOptions: args,
+    output: path.join(input.outDir, DASH_MANIFEST),
+    signal: input.signal,
+  });
 }

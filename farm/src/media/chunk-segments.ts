@@ -130,6 +130,18 @@ export function renumbered(uri: string, offset: number): string {
 }
 
 /**
+ * A packaged file's name with its stream number moved by `offset` (`init-first-0.m4s`,
+ * `seg-first-0-00001.m4s`): an audio piece packaged alone has its tracks as streams 0…, where
+ * the run's manifests have them after the smallest rung.
+ */
+export function restreamed(name: string, offset: number): string {
+  if (offset === 0) return name;
+  const match = /^(init-.*?)(\d+)(\.m4s)$/.exec(name) ?? /^(seg-.*?)(\d+)(-\d+\.m4s)$/.exec(name);
+  if (!match) throw new Error(`unexpected packaged file name ${name}`);
+  return `${match[1]}${Number(match[2]) + offset}${match[3]}`;
+}
+
+/**
  * Copies what ffmpeg packaged for one chunk (`packagedDir`: its media playlists, init and
  * media segments, streams 0…streams-1) into `outDir` under their final names. The chunk was
  * packaged from its first encoded frame, warm-up included: the leading segments that make up
@@ -137,8 +149,9 @@ export function renumbered(uri: string, offset: number): string {
  * stream keeps each stream's init segment the same as chunk 0's (a demuxer `inpoint` did not:
  * it cut the rungs differently and gave one an edit). Each kept segment is renumbered by
  * `numberOffset` (its number among the kept ones + that) and moved `startSeconds` later (where
- * the packaged timeline's 0 falls on the video's). The init segments are copied only when
- * `withInit` (one chunk publishes them). Returns each stream's record and the packaged names
+ * the packaged timeline's 0 falls on the video's); its stream number moves by `streamOffset`
+ * (an audio piece's tracks). The init segments are copied only when `withInit` (one chunk
+ * publishes them). Returns each stream's record and the packaged names
  * of the segments kept.
  */
 export async function placeChunkSegments(input: {
@@ -148,6 +161,7 @@ export async function placeChunkSegments(input: {
   dropSeconds: number;
   numberOffset: number;
   startSeconds: number;
+  streamOffset?: number;
   withInit: boolean;
 }): Promise<{ stream: ChunkStream; packaged: string[] }[]> {
   const placed: { stream: ChunkStream; packaged: string[] }[] = [];
@@ -169,19 +183,20 @@ export async function placeChunkSegments(input: {
     const kept = list.segments.slice(dropped);
     if (kept.length === 0) throw new Error(`the chunk's stream ${stream} has no segments`);
     const init = await readFile(path.join(input.packagedDir, list.init));
+    const initName = restreamed(list.init, input.streamOffset ?? 0);
     const ticks = BigInt(Math.round(input.startSeconds * trackTimescale(init)));
     const segments: ChunkStream["segments"] = [];
     for (const segment of kept) {
       const data = await readFile(path.join(input.packagedDir, segment.uri));
       if (shiftSegment(data, ticks) === 0) throw new Error(`segment ${segment.uri} has no tfdt`);
-      const uri = renumbered(segment.uri, input.numberOffset - dropped);
+      const uri = renumbered(restreamed(segment.uri, input.streamOffset ?? 0), input.numberOffset - dropped);
       await writeFile(path.join(input.outDir, uri), data);
       segments.push({ uri, seconds: segment.seconds });
     }
     if (input.withInit)
-      await copyFile(path.join(input.packagedDir, list.init), path.join(input.outDir, list.init));
+      await copyFile(path.join(input.packagedDir, list.init), path.join(input.outDir, initName));
     placed.push({
-      stream: { init: list.init, initSha256: createHash("sha256").update(init).digest("hex"), segments },
+      stream: { init: initName, initSha256: createHash("sha256").update(init).digest("hex"), segments },
       packaged: kept.map((segment) => segment.uri),
     });
   }

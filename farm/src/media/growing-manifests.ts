@@ -154,3 +154,44 @@ export function liveMpdText(input: LiveMpdInput): string {
 }
 
 const isoSeconds = (seconds: number) => `PT${seconds.toFixed(3)}S`;
+
+export interface LiveManifestsInput {
+  /** ffmpeg's master playlist and MPD: the renditions, their codecs and names. */
+  ffmpegMaster: string;
+  ffmpegMpd: string;
+  /** Each stream's segments published so far, in ffmpeg's stream order (its representation ids). */
+  streams: StreamSegments[];
+  audio: AudioTrackName[];
+  availabilityStartTime: string;
+  ended: boolean;
+  segmentSeconds: number;
+}
+
+/**
+ * One update of every growing manifest: the media playlists, to be stored first (the master
+ * never names a playlist that is not there yet), then the master and the MPD.
+ */
+export function liveManifestFiles(input: LiveManifestsInput): {
+  playlists: Map<string, string>;
+  top: Map<string, string>;
+} {
+  const playlists = new Map<string, string>();
+  input.streams.forEach((stream, i) => {
+    playlists.set(liveMediaPlaylist(i), liveMediaPlaylistText(stream, input.segmentSeconds, input.ended));
+  });
+  const top = new Map<string, string>();
+  top.set(LIVE_HLS, liveMasterText(input.ffmpegMaster, input.audio));
+  top.set(
+    LIVE_DASH,
+    liveMpdText({
+      ffmpegMpd: input.ffmpegMpd,
+      streams: new Map(input.streams.map((stream, i) => [String(i), stream])),
+      availabilityStartTime: input.availabilityStartTime,
+      publishTime: new Date().toISOString(),
+      audio: input.audio,
+      ended: input.ended,
+      segmentSeconds: input.segmentSeconds,
+    }),
+  );
+  return { playlists, top };
+}

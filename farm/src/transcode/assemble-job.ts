@@ -1,18 +1,23 @@
 /**
- * assemble_video: writes a chunked run's manifests; the chunk jobs already published every
- * video segment to its final key (encode-chunk-job.ts), so no video byte passes through here.
- * - `playable` (queued when the poster, the audio's pieces and every chunk's smallest rung are
- *   done): joins the audio's pieces and packages them (the one media this stage writes), and
- *   writes the smallest rung's playlist from the chunks' segment lists, on their own manifests
- *   (FIRST_DASH, FIRST_HLS) — the video plays while the other rungs encode.
- * - `final` (queued when everything else is done): the other rungs' playlists and manifests
- *   the same way, joined with the playable stage's into the final ones, the subtitle set
- *   rendered, published as ready; then the run's scratch files and rows go.
- * The manifests' templates are the dash muxer's own, from each part's chunk 0; the storyboard
- * is still made from the smallest rung, which the playable stage reads (not writes).
+ * assemble_video: writes a chunked run's manifests; the chunk and audio jobs already published
+ * every segment to its final key (encode-chunk-job.ts, encode-audio-job.ts), so no media byte
+ * passes through here.
+ * - `playable` (queued when the poster, the first chunk's smallest rung and the first audio
+ *   piece are done): the dash muxer's manifests of the smallest rung and the audio, from one
+ *   segment of each, become the templates of growing manifests (HLS EVENT, a dynamic MPD:
+ *   growing-manifests.ts) listing what is done from the start of the video; the video plays.
+ * - `grow` (queued by each later chunk's smallest rung or audio piece): the same manifests,
+ *   listing the start of the video done by now — each stream's segments up to its first part
+ *   not yet done. Written under the run's row lock, so an update never lists less than one
+ *   before it: the manifests only grow.
+ * - `final` (queued when everything else is done): the growing manifests ended, the other
+ *   rungs' playlists and manifests joined with the smallest rung's into the final ones, the
+ *   storyboard tiled from the chunks' thumbnails, the subtitle set rendered, published as
+ *   ready; then the run's scratch files and rows go.
  */
-import { appendFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { audioTrackNames } from "../media/audio-manifests.ts";
 import { joinAudioPieces } from "../media/audio-pieces.ts";
 import {
   joinChunkStreams,
@@ -22,7 +27,13 @@ import {
 } from "../media/chunk-manifests.ts";
 import { packageChunks } from "../media/chunk-media.ts";
 import type { ChunkStream } from "../media/chunk-segments.ts";
-import { ffmpegMediaPlaylist, type StreamSegments } from "../media/growing-manifests.ts";
+import {
+  ffmpegMediaPlaylist,
+  LIVE_DASH,
+  LIVE_HLS,
+  liveManifestFiles,
+  type StreamSegments,
+} from "../media/growing-manifests.ts";
 import type { Rung } from "../media/ladder.ts";
 import {
   DASH_MANIFEST,
@@ -30,7 +41,7 @@ import {
   FIRST_HLS,
   FIRST_PREFIX,
   HLS_MASTER,
-  STORYBOARD_VTT,
+  POSTER,
 } from "../media/published-names.ts";
 import { storyboardLayout, storyboardThumbName, tileStoryboard } from "../media/thumbnails.ts";
 import type { Job, JobQueue } from "../queue/job-queue.ts";
@@ -40,17 +51,20 @@ import { chunkScratchPrefix } from "../storage/media-keys.ts";
 import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
 import { renderReadySubtitles } from "../subtitles/transcode-subtitles.ts";
 import {
-  AUDIO_FILE,
+  audioListName,
   audioPieceName,
   chunkListName,
+  GROWING_TEMPLATE,
   partRungs,
   partTemplateName,
+  runUnits,
   units,
 } from "./chunk-plan.ts";
 import { type ChunkRun, RunAbandonedError } from "./chunk-runs.ts";
 import { type ChunkJobDeps, giveUpOnRun, type WantedRun, wantedRun } from "./encode-chunk-job.ts";
 import { finishFirstManifests, joinWithFirst } from "./first-manifests.ts";
 import { publishFirstPlayable, publishLadder } from "./publish-ladder.ts";
+import { putLiveManifests } from "./segment-publisher.ts";
 
 export interface AssembleDeps extends ChunkJobDeps {
   queue: JobQueue;
@@ -62,6 +76,10 @@ export function assembleVideoHandler(deps: AssembleDeps): JobHandler<"assemble_v
     async run(job, { signal }) {
       const wanted = await wantedRun(deps, job.payload.runId);
       if (!wanted) return; // abandoned, deleted or failed meanwhile
+      if (job.payload.stage === "grow") {
+        await growManifests({ deps, wanted, signal });
+        return;
+      }
       await withWorkDir(deps.config.FARM_TMP_DIR, async (dir) => {
         const stage = { deps, job, wanted, dir, out: path.join(dir, "out"), signal };
         await mkdir(stage.out);
@@ -83,77 +101,140 @@ interface Stage {
   signal: AbortSignal;
 }
 
+/** The growing manifests' templates and the start time every update of the dynamic MPD keeps. */
+interface GrowingTemplate {
+  dash: string;
+  hls: string;
+  availabilityStartTime: string;
+}
+
+const readJson = async <T>(deps: AssembleDeps, run: ChunkRun, name: string) =>
+  JSON.parse(await deps.storage.readText(`${chunkScratchPrefix(run.videoId, run.id)}${name}`)) as T;
+
 /**
- * Every chunk's record of one part (chunk-segments.ts): its streams' segments joined per stream
- * in timeline order, and the storyboard thumbnails the chunks made.
+ * The streams of the smallest rung and the audio over the first `chunks` chunks and `pieces`
+ * audio pieces, in the manifests' order (the rung, then each audio track), and the chunks'
+ * storyboard thumbnails.
  */
-async function partStreams({ deps, wanted }: Stage, part: "first" | "rest") {
-  const { run } = wanted;
-  const scratch = chunkScratchPrefix(run.videoId, run.id);
-  const chunks = await Promise.all(
-    run.plan.chunks.map(
-      async (chunk) =>
-        JSON.parse(await deps.storage.readText(`${scratch}${chunkListName(part, chunk.index)}`)) as {
-          streams: ChunkStream[];
-          thumbs?: number[];
-        },
-    ),
+async function firstStreams(deps: AssembleDeps, run: ChunkRun, chunks: number, pieces: number) {
+  const video = await Promise.all(
+    run.plan.chunks
+      .slice(0, chunks)
+      .map((chunk) =>
+        readJson<{ streams: ChunkStream[]; thumbs?: number[] }>(
+          deps,
+          run,
+          chunkListName("first", chunk.index),
+        ),
+      ),
   );
-  return { streams: joinChunkStreams(chunks), thumbs: chunks.flatMap((chunk) => chunk.thumbs ?? []) };
+  const audio = await Promise.all(
+    run.plan.audioPieces
+      .slice(0, pieces)
+      .map((piece) => readJson<{ streams: ChunkStream[] }>(deps, run, audioListName(piece.index))),
+  );
+  const streams: StreamSegments[] = [
+    ...(video.length > 0 ? joinChunkStreams(video) : []),
+    ...(audio.length > 0 ? joinChunkStreams(audio) : []),
+  ];
+  return { streams, thumbs: video.flatMap((chunk) => chunk.thumbs ?? []) };
 }
 
-/** Each stream's finished media playlist (ffmpeg's names: media_N.m3u8) in `out`, and the video's seconds. */
-async function writeMediaPlaylists(out: string, streams: StreamSegments[], segmentSeconds: number) {
-  for (const [i, stream] of streams.entries()) {
-    await writeFile(path.join(out, ffmpegMediaPlaylist(i)), vodMediaPlaylistText(stream, segmentSeconds));
-  }
-  return Math.max(...streams.map(streamSeconds));
+/** How many of `count` parts are done from the start, without a gap. */
+const donePrefix = (done: Set<string>, count: number, unit: (index: number) => string) => {
+  let n = 0;
+  while (n < count && done.has(unit(n))) n += 1;
+  return n;
+};
+
+/**
+ * Writes the growing manifests listing what is done from the start, under the run's lock.
+ * False when there is nothing to write: no template yet (the playable stage, still to take
+ * the lock, will list this), or the run is complete (the final stage ends them) or gone.
+ */
+async function writeGrowing(
+  deps: AssembleDeps,
+  run: ChunkRun,
+  signal: AbortSignal,
+  template?: GrowingTemplate,
+): Promise<boolean> {
+  const { plan } = run;
+  const written = await deps.chunkRuns.withRunLock(run.id, async (done) => {
+    if (runUnits(plan).every((unit) => done.has(unit))) return false;
+    const known =
+      template ?? (await readJson<GrowingTemplate>(deps, run, GROWING_TEMPLATE).catch(() => undefined));
+    if (!known) return false;
+    const { streams } = await firstStreams(
+      deps,
+      run,
+      donePrefix(done, plan.chunks.length, units.first),
+      donePrefix(done, plan.audioPieces.length, units.audio),
+    );
+    await putLiveManifests(deps.storage, run.prefix, liveManifests(plan, known, streams, false), {
+      ended: false,
+      signal,
+    });
+    return true;
+  });
+  return written === true;
 }
 
-async function setPresentationDuration(mpd: string, seconds: number) {
-  await writeFile(mpd, withPresentationDuration(await readFile(mpd, "utf8"), seconds));
+const liveManifests = (
+  plan: ChunkRun["plan"],
+  template: GrowingTemplate,
+  streams: StreamSegments[],
+  ended: boolean,
+) =>
+  liveManifestFiles({
+    ffmpegMaster: template.hls,
+    ffmpegMpd: template.dash,
+    streams,
+    audio: audioTrackNames(plan.info.audioStreams),
+    availabilityStartTime: template.availabilityStartTime,
+    ended,
+    segmentSeconds: plan.ladder.segmentSeconds,
+  });
+
+/** A later part of the smallest rung or the audio is done: the growing manifests take it in. */
+async function growManifests({ deps, wanted, signal }: Pick<Stage, "deps" | "wanted" | "signal">) {
+  await writeGrowing(deps, wanted.run, signal);
 }
 
-/** The smallest rung with the audio and the storyboard, published while the other rungs encode. */
+/**
+ * The first chunk's smallest rung and the audio over it are out: the dash muxer writes the
+ * manifests (codecs, the audio's sets) from one segment of each, read back (its media is not
+ * published: the chunk's and the piece's stay); they become the growing manifests' templates,
+ * and the video plays from them.
+ */
 async function assemblePlayable(stage: Stage): Promise<void> {
   const { deps, job, wanted, dir, out, signal } = stage;
   const { run } = wanted;
   const { plan } = run;
+  const scratch = chunkScratchPrefix(run.videoId, run.id);
   const hasAudio = plan.info.audioStreams.length > 0;
-  const audioFile = path.join(dir, AUDIO_FILE);
+  const audioFile = path.join(dir, "audio-sample.mp4");
   if (hasAudio) {
-    // The audio's pieces, frame-exact, joined into one MP4 (a track each) beside the video.
     const tracks = plan.info.audioStreams.length;
-    const pieces: string[][] = [];
-    for (const piece of plan.audioPieces) {
-      const files: string[] = [];
-      for (let track = 0; track < tracks; track++) {
-        const name = audioPieceName(piece.index, track);
-        await deps.storage.download(
-          `${chunkScratchPrefix(run.videoId, run.id)}${name}`,
-          path.join(dir, name),
-          signal,
-        );
-        files.push(path.join(dir, name));
-      }
-      pieces.push(files);
+    const files: string[] = [];
+    for (let track = 0; track < tracks; track++) {
+      const name = audioPieceName(0, track);
+      await deps.storage.download(`${scratch}${name}`, path.join(dir, name), signal);
+      files.push(path.join(dir, name));
     }
     await joinAudioPieces(deps.ffmpeg, {
-      pieces,
+      pieces: [files],
       tracks,
       joined: (track) => path.join(dir, `audio-${track}.aac`),
       output: audioFile,
       durationMs: plan.durationMs,
+      toEnd: plan.audioPieces.length === 1,
       signal,
     });
   }
   const smallest = partRungs(plan, "first")[0]!;
-  const { streams, thumbs } = await partStreams(stage, "first");
-  const video = streams[0];
+  const chunk0 = await readJson<{ streams: ChunkStream[] }>(deps, run, chunkListName("first", 0));
+  const video = chunk0.streams[0];
   if (!video) throw new Error(`run ${run.id} has no smallest rung`);
-  // ffmpeg writes the manifests (codecs, the audio's sets and playlists) from the audio and the
-  // smallest rung's first segment, read back; the video's playlist and length are then the
-  // whole rung's. Its local copy of that segment is not published: the chunk's stays.
   const sample = path.join(dir, "sample.mp4");
   await deps.storage.download(`${run.prefix}${video.init}`, sample, signal);
   const firstSegment = path.join(dir, "sample-segment.m4s");
@@ -171,37 +252,65 @@ async function assemblePlayable(stage: Stage): Promise<void> {
     workDir: dir,
     signal,
   });
-  for (const name of await readdir(out)) {
-    if (name === video.init || /^seg-first-0-\d+\.m4s$/.test(name)) await rm(path.join(out, name));
-  }
-  const seconds = await writeMediaPlaylists(out, [video], plan.ladder.segmentSeconds);
-  await setPresentationDuration(path.join(out, DASH_MANIFEST), seconds);
-  await tileChunkThumbs(stage, thumbs, smallest);
-  await finishFirstManifests(out, plan.info.audioStreams);
-  await deps.storage.publishDirectory(out, run.prefix, { signal });
+  const template: GrowingTemplate = {
+    dash: await readFile(path.join(out, DASH_MANIFEST), "utf8"),
+    hls: await readFile(path.join(out, HLS_MASTER), "utf8"),
+    availabilityStartTime: new Date().toISOString(),
+  };
+  // Stored before the lock is taken: a `grow` that finds it not there yet is listed here.
+  await deps.storage.putTexts(scratch, new Map([[GROWING_TEMPLATE, JSON.stringify(template)]]), { signal });
+  if (!(await writeGrowing(deps, run, signal, template))) return; // complete meanwhile: final publishes
   // A re-processed video keeps playing its current media until the final publish.
   if (wanted.status === "processing") {
     const playableAt = await publishFirstPlayable(deps, job, {
       outDir: out,
       prefix: run.prefix,
       durationMs: plan.durationMs,
-      storyboard: STORYBOARD_VTT,
+      storyboard: null,
+      manifests: { dash: LIVE_DASH, hls: LIVE_HLS, declaredBy: DASH_MANIFEST },
+      poster: POSTER,
     });
     if (playableAt === undefined) return; // the job or the video changed: the runner settles it
-    deps.log(`video ${run.videoId} playable: smallest rung of ${plan.chunks.length} chunks published`);
+    deps.log(`video ${run.videoId} playable: the first chunk of ${plan.chunks.length} published, growing`);
   }
   await finishUnit(deps, job, run, units.playable);
 }
 
-/** The other rungs joined with the playable stage's manifests, subtitles rendered, published ready. */
+/** Each stream's finished media playlist (ffmpeg's names: media_N.m3u8) in `out`. */
+async function writeMediaPlaylists(out: string, streams: StreamSegments[], segmentSeconds: number) {
+  for (const [i, stream] of streams.entries()) {
+    await writeFile(path.join(out, ffmpegMediaPlaylist(i)), vodMediaPlaylistText(stream, segmentSeconds));
+  }
+}
+
+async function setPresentationDuration(mpd: string, seconds: number) {
+  await writeFile(mpd, withPresentationDuration(await readFile(mpd, "utf8"), seconds));
+}
+
+/**
+ * Everything is out: the growing manifests end, the smallest rung's and the audio's finished
+ * manifests (FIRST_DASH, FIRST_HLS) are joined with the other rungs' into the final ones,
+ * subtitles rendered, published ready.
+ */
 async function assembleFinal(stage: Stage): Promise<void> {
   const { deps, job, wanted, out, signal } = stage;
   const { run } = wanted;
   const { plan } = run;
-  const firstMpd = await deps.storage.readText(`${run.prefix}${FIRST_DASH}`);
-  const firstMaster = await deps.storage.readText(`${run.prefix}${FIRST_HLS}`);
-  await writeFile(path.join(out, FIRST_DASH), firstMpd);
-  await writeFile(path.join(out, FIRST_HLS), firstMaster);
+  const template = await readJson<GrowingTemplate>(deps, run, GROWING_TEMPLATE);
+  const { streams, thumbs } = await firstStreams(deps, run, plan.chunks.length, plan.audioPieces.length);
+  // A player that loaded the growing manifests plays on to the end.
+  await putLiveManifests(deps.storage, run.prefix, liveManifests(plan, template, streams, true), {
+    ended: true,
+    signal,
+  });
+  await writeFile(
+    path.join(out, DASH_MANIFEST),
+    withPresentationDuration(template.dash, streamSeconds(streams[0]!)),
+  );
+  await writeFile(path.join(out, HLS_MASTER), template.hls);
+  await writeMediaPlaylists(out, streams, plan.ladder.segmentSeconds);
+  await finishFirstManifests(out, plan.info.audioStreams);
+  await tileChunkThumbs(stage, thumbs, partRungs(plan, "first")[0]!);
   if (plan.ladder.rungs.length > 1) {
     // The dash muxer's manifests of the rest's chunk 0, every rung's playlist from the chunks' lists.
     const scratch = chunkScratchPrefix(run.videoId, run.id);
@@ -211,17 +320,20 @@ async function assembleFinal(stage: Stage): Promise<void> {
         await deps.storage.readText(`${scratch}${partTemplateName("rest", file)}`),
       );
     }
-    const seconds = await writeMediaPlaylists(
-      out,
-      (await partStreams(stage, "rest")).streams,
-      plan.ladder.segmentSeconds,
+    const rest = joinChunkStreams(
+      await Promise.all(
+        plan.chunks.map((chunk) =>
+          readJson<{ streams: ChunkStream[] }>(deps, run, chunkListName("rest", chunk.index)),
+        ),
+      ),
     );
-    await setPresentationDuration(path.join(out, DASH_MANIFEST), seconds);
+    await writeMediaPlaylists(out, rest, plan.ladder.segmentSeconds);
+    await setPresentationDuration(path.join(out, DASH_MANIFEST), Math.max(...rest.map(streamSeconds)));
     await joinWithFirst(out);
   } else {
-    // One rung: the playable stage's manifests are the whole ladder.
-    await writeFile(path.join(out, DASH_MANIFEST), firstMpd);
-    await writeFile(path.join(out, HLS_MASTER), firstMaster);
+    // One rung: the smallest rung's manifests are the whole ladder.
+    await writeFile(path.join(out, DASH_MANIFEST), await readFile(path.join(out, FIRST_DASH), "utf8"));
+    await writeFile(path.join(out, HLS_MASTER), await readFile(path.join(out, FIRST_HLS), "utf8"));
   }
   const subtitleSet = await renderReadySubtitles(deps, {
     videoId: run.videoId,
@@ -240,8 +352,7 @@ async function assembleFinal(stage: Stage): Promise<void> {
     reprocess: plan.reprocess,
     sourceKey: plan.sourceKey,
     translateTo: wanted.translateTo,
-    alreadyUploaded: new Set([FIRST_DASH, FIRST_HLS]),
-    // The playable stage's files are what the video plays now.
+    // The growing manifests are what the video plays now.
     prefixInUse: true,
     alsoInTransaction: (client) => deps.chunkRuns.remove(client, run),
     signal,

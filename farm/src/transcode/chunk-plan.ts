@@ -4,8 +4,11 @@
  * boundaries are segment boundaries and the chunks' frames add up to the single encode's.
  * The audio is cut apart from the video, on AAC's own grid: pieces of whole 1024-sample
  * frames, so the pieces' frames add up to the single encode's frame for frame (see
- * farm/src/media/audio-pieces.ts). The plan is stored with the run (transcode_runs.plan) and
- * read by every job of the run.
+ * farm/src/media/audio-pieces.ts) — and every piece starts on a segment boundary of the
+ * audio's own timeline (priming frame included: 8 s at 2 s segments), so each piece packages
+ * its own segments and they line up with the single packaging's. The first piece covers the
+ * first chunk (the video plays once both are out); the others are CHUNK_AUDIO_SECONDS long.
+ * The plan is stored with the run (transcode_runs.plan) and read by every job of the run.
  */
 import { AAC_FRAME_SAMPLES, AUDIO_RATE, type AudioPieceWindow } from "../media/audio-pieces.ts";
 import type { EncodeSource } from "../media/encode-ladder.ts";
@@ -76,16 +79,57 @@ export function planChunks(durationMs: number, ladder: Ladder, chunkSeconds: num
 /** About 6 s of warm-up before a piece (loudnorm looks at 3 s windows) and after it (its lookahead). */
 export const AUDIO_WARMUP_FRAMES = 282;
 
-export function planAudioPieces(durationMs: number, pieceSeconds: number): AudioPiece[] {
-  const framesPerPiece = Math.max(1, Math.round((pieceSeconds * AUDIO_RATE) / AAC_FRAME_SAMPLES));
-  const totalFrames = Math.ceil(((durationMs / 1000) * AUDIO_RATE) / AAC_FRAME_SAMPLES);
-  const count = Math.max(1, Math.ceil(totalFrames / framesPerPiece));
-  return Array.from({ length: count }, (_, index) => {
-    const startFrame = index * framesPerPiece;
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * AAC frames in the shortest span that is a whole number of both frames and segments: 375
+ * frames (8 s) at 2 s segments. The packager cuts the audio every segment length from its
+ * first frame (the priming one), so pieces a multiple of this long cut where one packaging would.
+ */
+export function audioGridFrames(segmentSeconds: number): number {
+  const segmentSamples = Math.round(segmentSeconds * AUDIO_RATE);
+  return segmentSamples / gcd(segmentSamples, AAC_FRAME_SAMPLES);
+}
+
+/**
+ * Where a piece starts on the audio's own timeline, in frames: the encoder's priming frame is
+ * frame 0 there, so a later piece's first frame (source frame `startFrame`) is frame startFrame + 1.
+ */
+export const audioTimelineFrame = (piece: Pick<AudioPiece, "startFrame">) =>
+  piece.startFrame === 0 ? 0 : piece.startFrame + 1;
+
+/** Where a piece starts in the video, in seconds. */
+export const audioPieceSeconds = (piece: Pick<AudioPiece, "startFrame">) =>
+  (piece.startFrame * AAC_FRAME_SAMPLES) / AUDIO_RATE;
+
+/** How many audio segments come before a piece (it starts on a segment boundary). */
+export const audioSegmentOffset = (piece: Pick<AudioPiece, "startFrame">, segmentSeconds: number) =>
+  Math.round((audioTimelineFrame(piece) * AAC_FRAME_SAMPLES) / (segmentSeconds * AUDIO_RATE));
+
+/**
+ * The audio's pieces: the first at least `firstSeconds` long (the first chunk: playback starts
+ * when both are out), the others about `pieceSeconds`, every boundary on the segment grid.
+ */
+export function planAudioPieces(
+  durationMs: number,
+  spans: { firstSeconds: number; pieceSeconds: number; segmentSeconds: number },
+): AudioPiece[] {
+  const grid = audioGridFrames(spans.segmentSeconds);
+  const gridSeconds = (grid * AAC_FRAME_SAMPLES) / AUDIO_RATE;
+  const first = Math.max(1, Math.ceil(spans.firstSeconds / gridSeconds - 1e-9)) * grid;
+  const step = Math.max(1, Math.round(spans.pieceSeconds / gridSeconds)) * grid;
+  // On the audio's timeline: the priming frame, then the source's frames.
+  const total = 1 + Math.ceil(((durationMs / 1000) * AUDIO_RATE) / AAC_FRAME_SAMPLES);
+  const bounds = [0];
+  for (let next = first; next < total; next += step) bounds.push(next);
+  return bounds.map((bound, index) => {
+    const startFrame = bound === 0 ? 0 : bound - 1;
+    const end = bounds[index + 1];
     return {
       index,
       startFrame,
-      frames: index === count - 1 ? null : framesPerPiece,
+      // The first piece keeps the priming frame on top of these (audio-pieces.ts, keptFrames).
+      frames: end === undefined ? null : end - bound - (bound === 0 ? 1 : 0),
       prerollFrames: Math.min(startFrame, AUDIO_WARMUP_FRAMES),
     };
   });
@@ -120,9 +164,15 @@ export function runUnits(plan: Pick<ChunkPlan, "chunks" | "ladder" | "audioPiece
   return all;
 }
 
-/** Units the playable stage waits for (the rest wait for the final one, which also waits for `playable`). */
-export const isPlayableUnit = (unit: string) =>
-  unit === units.poster || unit.startsWith("audio:") || unit.startsWith("first:");
+/** Units the playable stage waits for: the poster, and the first chunk's smallest rung with the audio over it. */
+export const playableUnits = (plan: Pick<ChunkPlan, "audioPieces">): string[] => [
+  units.poster,
+  units.first(0),
+  ...(plan.audioPieces.length > 0 ? [units.audio(0)] : []),
+];
+
+/** Units whose media the growing manifests list as a contiguous prefix joins them. */
+export const isGrowingUnit = (unit: string) => unit.startsWith("first:") || unit.startsWith("audio:");
 
 /** A chunk's record of what it published (its streams' segments: chunk-segments.ts), in the scratch prefix. */
 export const chunkListName = (part: "first" | "rest", index: number) =>
@@ -140,8 +190,13 @@ export function segmentNumberOffset(plan: Pick<ChunkPlan, "ladder" | "chunks">, 
   if (chunk.index === 0 || frames == null) return 0;
   return chunk.index * Math.round(frames / (plan.ladder.segmentSeconds * plan.ladder.fps));
 }
+/** An audio piece's record of what it published (chunk-segments.ts' ChunkStream per track), in the scratch prefix. */
+export const audioListName = (index: number) => `segments-audio-${String(index).padStart(5, "0")}.json`;
 /** One audio piece's encoded frames for one track (raw AAC in ADTS frames). */
 export const audioPieceName = (index: number, track: number) =>
   `audio-${String(index).padStart(5, "0")}-${track}.aac`;
-/** The joined audio, every track, as the playable assembly packages it. */
-export const AUDIO_FILE = "audio.mp4";
+/**
+ * The growing manifests' templates (the dash muxer's MPD and master of the smallest rung and
+ * the audio) and their start time, in the scratch prefix.
+ */
+export const GROWING_TEMPLATE = "growing-template.json";

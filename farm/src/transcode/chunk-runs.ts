@@ -2,13 +2,14 @@
  * A chunked transcode's state in Postgres: the run (its plan and output prefix), the units it
  * waits for, and its jobs. Every unit is marked done inside its job's fenced transaction and
  * under the run's row lock, so the unit that completes a stage — whichever node finishes it,
- * in whatever order — is the one that queues that stage's assembly, exactly once.
+ * in whatever order — is the one that queues that stage's assembly, exactly once. The
+ * growing manifests are written under that same lock (`withRunLock`), so they only ever grow.
  */
 import type pg from "pg";
 import { inTransaction } from "../db/transaction.ts";
 import type { Job, JobQueue } from "../queue/job-queue.ts";
 import { enqueueJob } from "../queue/job-queue.ts";
-import { type ChunkPlan, isPlayableUnit, runUnits, units } from "./chunk-plan.ts";
+import { audioPieceSeconds, type ChunkPlan, isGrowingUnit, playableUnits, runUnits } from "./chunk-plan.ts";
 
 export interface ChunkRun {
   id: string;
@@ -54,22 +55,37 @@ export class ChunkRuns {
         id,
         runUnits(plan),
       ]);
-      // The audio's pieces first, then the chunks, each in timeline order: among equal
-      // priorities the oldest job runs first, so the start of the video is encoded first.
-      for (const piece of plan.audioPieces) {
-        await enqueueJob(client, {
-          type: "encode_audio",
-          videoId,
-          payload: { runId: id, index: piece.index },
-        });
+      // The audio's pieces and the chunks' smallest rungs in timeline order (a piece before
+      // the chunk that starts with it), then the other rungs: among equal priorities the oldest
+      // job runs first, so the start of the video is encoded first and plays first.
+      const timeline = [
+        ...plan.audioPieces.map((piece) => ({
+          audio: true,
+          index: piece.index,
+          at: audioPieceSeconds(piece),
+        })),
+        ...plan.chunks.map((chunk) => ({
+          audio: false,
+          index: chunk.index,
+          at: chunk.startFrame / plan.ladder.fps,
+        })),
+      ].sort((a, b) => a.at - b.at || Number(b.audio) - Number(a.audio));
+      for (const { audio, index } of timeline) {
+        if (audio) await enqueueJob(client, { type: "encode_audio", videoId, payload: { runId: id, index } });
+        else {
+          await enqueueJob(client, {
+            type: "encode_chunk",
+            videoId,
+            payload: { runId: id, part: "first", index },
+          });
+        }
       }
-      for (const part of ["first", "rest"] as const) {
-        if (part === "rest" && plan.ladder.rungs.length < 2) continue;
+      if (plan.ladder.rungs.length > 1) {
         for (const chunk of plan.chunks) {
           await enqueueJob(client, {
             type: "encode_chunk",
             videoId,
-            payload: { runId: id, part, index: chunk.index },
+            payload: { runId: id, part: "rest", index: chunk.index },
           });
         }
       }
@@ -108,25 +124,33 @@ export class ChunkRuns {
         [run.id, unit],
       );
       if (marked.rowCount !== 1) return true; // done before (an earlier attempt committed it)
+      const playable = playableUnits(run.plan);
       const { rows } = await client.query<{ playable_left: number; left: number; total: number }>(
-        `select count(*) filter (where done_at is null and (unit = $2 or unit like 'audio:%' or unit like 'first:%'))::int as playable_left,
+        `select count(*) filter (where done_at is null and unit = any($2::text[]))::int as playable_left,
                 count(*) filter (where done_at is null)::int as left, count(*)::int as total
          from transcode_units where run_id = $1`,
-        [run.id, units.poster],
+        [run.id, playable],
       );
       const { playable_left: playableLeft, left, total } = rows[0]!;
-      if (isPlayableUnit(unit) && playableLeft === 0) {
-        await enqueueJob(client, {
-          type: "assemble_video",
-          videoId: run.videoId,
-          payload: { runId: run.id, stage: "playable" },
-        });
-      }
       if (left === 0) {
         await enqueueJob(client, {
           type: "assemble_video",
           videoId: run.videoId,
           payload: { runId: run.id, stage: "final" },
+        });
+      } else if (playable.includes(unit) && playableLeft === 0) {
+        await enqueueJob(client, {
+          type: "assemble_video",
+          videoId: run.videoId,
+          payload: { runId: run.id, stage: "playable" },
+        });
+      } else if (isGrowingUnit(unit) && playableLeft === 0) {
+        // Already playable (or about to be): the growing manifests take this part in, if it
+        // extends the start of the video that is done (assemble-job.ts).
+        await enqueueJob(client, {
+          type: "assemble_video",
+          videoId: run.videoId,
+          payload: { runId: run.id, stage: "grow", after: unit },
         });
       }
       const percent = PROGRESS_FROM + ((total - left) / total) * (PROGRESS_TO - PROGRESS_FROM);
@@ -135,6 +159,23 @@ export class ChunkRuns {
         [run.videoId, Math.floor(percent)],
       );
       return true;
+    });
+  }
+
+  /**
+   * Runs `work` holding the run's row lock, with the units done so far: what finishes a unit
+   * waits meanwhile, so two writers of the growing manifests never interleave. Undefined when
+   * the run is gone (abandoned or published).
+   */
+  async withRunLock<T>(runId: string, work: (done: Set<string>) => Promise<T>): Promise<T | undefined> {
+    return inTransaction(this.pool, async (client) => {
+      const locked = await client.query("select 1 from transcode_runs where id = $1 for update", [runId]);
+      if (locked.rowCount !== 1) return undefined;
+      const { rows } = await client.query<{ unit: string }>(
+        "select unit from transcode_units where run_id = $1 and done_at is not null",
+        [runId],
+      );
+      return work(new Set(rows.map((row) => row.unit)));
     });
   }
 

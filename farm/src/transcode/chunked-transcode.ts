@@ -56,15 +56,24 @@ export async function startChunkedTranscode(
 ): Promise<void> {
   const { info, ladder, signal } = input;
   const top = ladder.rungs[0]!;
+  const chunks = planChunks(info.durationMs, ladder, deps.chunkSeconds);
+  const firstChunkFrames = chunks[0]?.frames;
   const plan: ChunkPlan = {
     sourceKey: input.sourceKey,
     durationMs: info.durationMs,
     ladder,
     displayAspect: `${top.width}/${top.height}`,
     info: { interlaced: info.interlaced, transfer: info.transfer, audioStreams: info.audioStreams },
-    chunks: planChunks(info.durationMs, ladder, deps.chunkSeconds),
+    chunks,
     audioPieces:
-      info.audioStreams.length > 0 ? planAudioPieces(info.durationMs, deps.config.CHUNK_AUDIO_SECONDS) : [],
+      info.audioStreams.length > 0
+        ? planAudioPieces(info.durationMs, {
+            // The first piece covers the first chunk: the video plays when both are out.
+            firstSeconds: firstChunkFrames == null ? info.durationMs / 1000 : firstChunkFrames / ladder.fps,
+            pieceSeconds: deps.config.CHUNK_AUDIO_SECONDS,
+            segmentSeconds: ladder.segmentSeconds,
+          })
+        : [],
     reprocess: input.reprocess,
   };
   const run = await deps.chunkRuns.start(job, input.videoId, input.prefix, plan);

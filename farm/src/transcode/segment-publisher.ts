@@ -17,12 +17,7 @@ import { GROWING_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL } from "../../../shared/
 import type { AudioTrackName } from "../media/audio-manifests.ts";
 import {
   ffmpegMediaPlaylist,
-  LIVE_DASH,
-  LIVE_HLS,
-  liveMasterText,
-  liveMediaPlaylist,
-  liveMediaPlaylistText,
-  liveMpdText,
+  liveManifestFiles,
   parseMediaPlaylist,
   type StreamSegments,
 } from "../media/growing-manifests.ts";
@@ -140,30 +135,36 @@ export class SegmentPublisher {
       });
     const [master, mpd] = await Promise.all([read(HLS_MASTER), read(DASH_MANIFEST)]);
     if (master === undefined || mpd === undefined) return false;
-    const files = new Map<string, string>();
-    this.published.forEach((stream, i) => {
-      files.set(liveMediaPlaylist(i), liveMediaPlaylistText(stream, this.input.segmentSeconds, ended));
-    });
-    files.set(LIVE_HLS, liveMasterText(master, audio));
-    files.set(
-      LIVE_DASH,
-      liveMpdText({
+    await putLiveManifests(
+      this.input.storage,
+      this.input.prefix,
+      liveManifestFiles({
+        ffmpegMaster: master,
         ffmpegMpd: mpd,
-        streams: new Map(this.published.map((stream, i) => [String(i), stream])),
-        availabilityStartTime: this.input.availabilityStartTime,
-        publishTime: new Date().toISOString(),
+        streams: this.published,
         audio,
+        availabilityStartTime: this.input.availabilityStartTime,
         ended,
         segmentSeconds: this.input.segmentSeconds,
       }),
+      { ended, signal: this.input.signal },
     );
-    const cacheControl = ended ? IMMUTABLE_CACHE_CONTROL : GROWING_CACHE_CONTROL;
-    const options = { cacheControl, signal: this.input.signal };
-    // The media playlists first: the master never names a playlist that is not there yet.
-    const top = new Map([...files].filter(([name]) => name === LIVE_HLS || name === LIVE_DASH));
-    for (const name of top.keys()) files.delete(name);
-    await this.input.storage.putTexts(this.input.prefix, files, options);
-    await this.input.storage.putTexts(this.input.prefix, top, options);
     return true;
   }
+}
+
+/**
+ * Stores one update of the growing manifests (growing-manifests.ts' liveManifestFiles): the
+ * media playlists before the master and MPD that name them; no-store while they grow,
+ * immutable once ended.
+ */
+export async function putLiveManifests(
+  storage: Pick<ObjectStorage, "putTexts">,
+  prefix: string,
+  files: { playlists: Map<string, string>; top: Map<string, string> },
+  options: { ended: boolean; signal: AbortSignal },
+): Promise<void> {
+  const cacheControl = options.ended ? IMMUTABLE_CACHE_CONTROL : GROWING_CACHE_CONTROL;
+  await storage.putTexts(prefix, files.playlists, { cacheControl, signal: options.signal });
+  await storage.putTexts(prefix, files.top, { cacheControl, signal: options.signal });
 }
