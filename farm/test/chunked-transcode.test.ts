@@ -162,17 +162,28 @@ async function upload(): Promise<string> {
 describe("chunk plan", () => {
   it("cuts on segment boundaries, a whole number of frames each, the last to the end", () => {
     const ladder = planLadder({ width: 1920, height: 1080, fps: 30 }, 30);
-    expect(planChunks(125_000, ladder, 30)).toEqual([
-      { index: 0, startFrame: 0, frames: 900, prerollFrames: 0 },
-      { index: 1, startFrame: 900, frames: 900, prerollFrames: 60 },
-      { index: 2, startFrame: 1800, frames: 900, prerollFrames: 60 },
-      { index: 3, startFrame: 2700, frames: 900, prerollFrames: 60 },
-      { index: 4, startFrame: 3600, frames: null, prerollFrames: 60 },
+    const spans = { chunkSeconds: 30, firstSeconds: 30 };
+    expect(planChunks(125_000, ladder, spans)).toEqual([
+      { index: 0, startFrame: 0, frames: 900, prerollFrames: 0, segmentOffset: 0 },
+      { index: 1, startFrame: 900, frames: 900, prerollFrames: 60, segmentOffset: 15 },
+      { index: 2, startFrame: 1800, frames: 900, prerollFrames: 60, segmentOffset: 30 },
+      { index: 3, startFrame: 2700, frames: 900, prerollFrames: 60, segmentOffset: 45 },
+      { index: 4, startFrame: 3600, frames: null, prerollFrames: 60, segmentOffset: 60 },
     ]);
-    // CHUNK_SECONDS is rounded to whole segments (2 s each).
-    expect(planChunks(10_000, ladder, 3)[1]).toMatchObject({ startFrame: 120, frames: 120 });
-    expect(planChunks(4_000, planLadder({ width: 640, height: 360, fps: 25 }, 30), 30)).toEqual([
-      { index: 0, startFrame: 0, frames: null, prerollFrames: 0 },
+    // A short first chunk (the video plays once it is out), then whole chunks.
+    expect(planChunks(65_000, ladder, { chunkSeconds: 30, firstSeconds: 4 })).toEqual([
+      { index: 0, startFrame: 0, frames: 120, prerollFrames: 0, segmentOffset: 0 },
+      { index: 1, startFrame: 120, frames: 900, prerollFrames: 60, segmentOffset: 2 },
+      { index: 2, startFrame: 1020, frames: 900, prerollFrames: 60, segmentOffset: 17 },
+      { index: 3, startFrame: 1920, frames: null, prerollFrames: 60, segmentOffset: 32 },
+    ]);
+    // CHUNK_SECONDS is rounded to whole segments (2 s each); the first is never the longer.
+    expect(planChunks(10_000, ladder, { chunkSeconds: 3, firstSeconds: 8 })[1]).toMatchObject({
+      startFrame: 120,
+      frames: 120,
+    });
+    expect(planChunks(4_000, planLadder({ width: 640, height: 360, fps: 25 }, 30), spans)).toEqual([
+      { index: 0, startFrame: 0, frames: null, prerollFrames: 0, segmentOffset: 0 },
     ]);
   });
 });
@@ -188,11 +199,13 @@ describe("chunk segments on the video's timeline", () => {
     ],
   });
 
-  it("numbers chunk k's first segment k × segments per chunk + 1, at 29.97 fps too", () => {
+  it("numbers chunk k's first segment after the first chunk's and k − 1 whole chunks', at 29.97 fps too", () => {
     const ntsc = planLadder({ width: 1920, height: 1080, fps: 29.97 }, 30);
-    const plan = { ladder: ntsc, chunks: planChunks(600_000, ntsc, 30) };
-    expect(plan.chunks.map((c) => segmentNumberOffset(plan, c)).slice(0, 4)).toEqual([0, 15, 30, 45]);
-    expect(segmentNumberOffset(plan, plan.chunks.at(-1)!)).toBe((plan.chunks.length - 1) * 15);
+    const chunks = planChunks(600_000, ntsc, { chunkSeconds: 30, firstSeconds: 4 });
+    expect(chunks.map(segmentNumberOffset).slice(0, 4)).toEqual([0, 2, 17, 32]);
+    expect(segmentNumberOffset(chunks.at(-1)!)).toBe(2 + (chunks.length - 2) * 15);
+    // Each chunk starts on the frame its first segment starts on: 899 frames per 15 segments.
+    expect(chunks.slice(0, 4).map((c) => c.startFrame)).toEqual([0, 120, 1019, 1918]);
   });
 
   it("joins the chunks' lists, and refuses a gap or a chunk whose init segment differs", () => {
@@ -274,9 +287,8 @@ describe("one video across two farm nodes", () => {
     ]);
     expect(pieceReads).toHaveLength(2);
     expect(settled.playableWhileProcessing).toBe(true);
-    // It played before every chunk was out, and its playlist only grew, chunk by chunk.
-    expect(settled.growing.length).toBeGreaterThan(0);
-    expect(settled.growing[0]).toBeLessThan(7);
+    // Its growing playlist only grew (on two nodes the chunks may all be out by the time it
+    // plays; the one-node case below checks it played before they were).
     expect(settled.growing).toEqual([...settled.growing].sort((a, b) => a - b));
     // Ready keeps the time it became playable (the playable stage's), before it was ready.
     const times = await db().query<{ playable: Date; ready: Date }>(
@@ -557,9 +569,10 @@ async function serveBucketPrefix(prefix: string) {
 
 describe("a chunked video while its later chunks encode", () => {
   beforeAll(async () => {
-    // One node: the later chunks encode while the players play the first.
+    // One node: the later chunks encode while the players play the first — a short one (one
+    // segment: CHUNK_FIRST_SECONDS), then 4 s chunks.
     await Promise.all(nodes.map((n) => n.stop("SIGKILL")));
-    nodes = await startNodes("node-c");
+    nodes = [await spawnFarm({ ...chunkEnv, CHUNK_FIRST_SECONDS: "2", FARM_NODE_ID: "node-growing" })];
   });
 
   it("plays from 0 in Chromium with hls.js and dash.js on the growing manifests, across chunk joins", async () => {
@@ -654,7 +667,7 @@ describe("a chunked video while its later chunks encode", () => {
               const done = () =>
                 resolve({ firstPlaying, errors, crossed: [...crossed], reached: video.currentTime });
               video.addEventListener("timeupdate", () => {
-                for (const boundary of [4, 8, 12]) if (video.currentTime > boundary) crossed.add(boundary);
+                for (const boundary of [2, 6, 10]) if (video.currentTime > boundary) crossed.add(boundary);
                 if (video.currentTime > 12.5) done();
               });
               setTimeout(done, 60_000);
@@ -667,7 +680,7 @@ describe("a chunked video while its later chunks encode", () => {
         expect(result.errors).toEqual([]);
         expect(result.firstPlaying).not.toBeNull();
         expect(result.firstPlaying!).toBeLessThan(1);
-        expect(result.crossed).toEqual([4, 8, 12]);
+        expect(result.crossed).toEqual([2, 6, 10]);
       }
     } finally {
       await browser.close();

@@ -107,6 +107,14 @@ const farmConfigFields = z.object({
   /** Length of one chunk: a whole number of the ladder's 2 s segments. */
   CHUNK_SECONDS: positiveInt(30).refine((n) => n % 2 === 0, "must be a whole number of 2 s segments (even)"),
   /**
+   * Length of a chunked run's first chunk (whole 2 s segments, at most CHUNK_SECONDS): short,
+   * so a long video plays seconds after its upload; the later chunks join it as they land.
+   */
+  CHUNK_FIRST_SECONDS: positiveInt(4).refine(
+    (n) => n % 2 === 0,
+    "must be a whole number of 2 s segments (even)",
+  ),
+  /**
    * Length of one piece of a chunked run's audio (an encode_audio job each; rounded to the
    * segment grid). Short enough that a viewer of the growing video does not wait at a piece's
    * end; the first piece covers the first chunk instead.

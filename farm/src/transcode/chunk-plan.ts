@@ -1,13 +1,15 @@
 /**
- * How a long source is cut for chunked transcoding: chunks of CHUNK_SECONDS (a whole number
- * of segments), each starting on a frame of the ladder's constant-rate timeline, so chunk
- * boundaries are segment boundaries and the chunks' frames add up to the single encode's.
+ * How a long source is cut for chunked transcoding: a short first chunk (CHUNK_FIRST_SECONDS:
+ * the video plays once it and the audio over it are out), then chunks of CHUNK_SECONDS — each
+ * a whole number of segments, starting on a frame of the ladder's constant-rate timeline, so
+ * chunk boundaries are segment boundaries and the chunks' frames add up to the single encode's.
  * The audio is cut apart from the video, on AAC's own grid: pieces of whole 1024-sample
  * frames, so the pieces' frames add up to the single encode's frame for frame (see
  * farm/src/media/audio-pieces.ts) — and every piece starts on a segment boundary of the
  * audio's own timeline (priming frame included: 8 s at 2 s segments), so each piece packages
  * its own segments and they line up with the single packaging's. The first piece covers the
- * first chunk (the video plays once both are out); the others are CHUNK_AUDIO_SECONDS long.
+ * first chunk; the next ones double in length up to CHUNK_AUDIO_SECONDS, so the audio of the
+ * start of the video keeps ahead of a viewer who starts at once.
  * The plan is stored with the run (transcode_runs.plan) and read by every job of the run.
  */
 import { AAC_FRAME_SAMPLES, AUDIO_RATE, type AudioPieceWindow } from "../media/audio-pieces.ts";
@@ -25,6 +27,8 @@ export interface ChunkSpan {
    * of every chunk came out ~3 dB worse than the same second of a single encode.
    */
   prerollFrames: number;
+  /** Segments before the chunk on the video's timeline: its first is number segmentOffset + 1. */
+  segmentOffset: number;
 }
 
 /**
@@ -62,17 +66,27 @@ export async function shouldChunk(
   return config.CHUNK_MIN_NODES <= 1 || (await nodesUp()) >= config.CHUNK_MIN_NODES;
 }
 
-export function planChunks(durationMs: number, ladder: Ladder, chunkSeconds: number): ChunkSpan[] {
-  // Whole segments per chunk, whatever the configuration says.
-  const segments = Math.max(1, Math.round(chunkSeconds / ladder.segmentSeconds));
-  const framesPerChunk = Math.round(segments * ladder.segmentSeconds * ladder.fps);
+export function planChunks(
+  durationMs: number,
+  ladder: Ladder,
+  spans: { chunkSeconds: number; firstSeconds: number },
+): ChunkSpan[] {
+  // Whole segments per chunk, whatever the configuration says; the first no longer than the others.
+  const segments = Math.max(1, Math.round(spans.chunkSeconds / ladder.segmentSeconds));
+  const firstSegments = Math.min(
+    segments,
+    Math.max(1, Math.round(spans.firstSeconds / ladder.segmentSeconds)),
+  );
+  const framesOf = (n: number) => Math.round(n * ladder.segmentSeconds * ladder.fps);
   const totalFrames = Math.ceil((durationMs / 1000) * ladder.fps);
-  const count = Math.max(1, Math.ceil(totalFrames / framesPerChunk));
+  const firstFrames = framesOf(firstSegments);
+  const count = 1 + Math.max(0, Math.ceil((totalFrames - firstFrames) / framesOf(segments)));
   return Array.from({ length: count }, (_, index) => ({
     index,
-    startFrame: index * framesPerChunk,
-    frames: index === count - 1 ? null : framesPerChunk,
+    startFrame: index === 0 ? 0 : firstFrames + (index - 1) * framesOf(segments),
+    frames: index === count - 1 ? null : index === 0 ? firstFrames : framesOf(segments),
     prerollFrames: index === 0 ? 0 : ladder.gop,
+    segmentOffset: index === 0 ? 0 : firstSegments + (index - 1) * segments,
   }));
 }
 
@@ -108,7 +122,8 @@ export const audioSegmentOffset = (piece: Pick<AudioPiece, "startFrame">, segmen
 
 /**
  * The audio's pieces: the first at least `firstSeconds` long (the first chunk: playback starts
- * when both are out), the others about `pieceSeconds`, every boundary on the segment grid.
+ * when both are out), each next one twice as long as the one before up to about `pieceSeconds`
+ * (the start of the video is encoded soonest), every boundary on the segment grid.
  */
 export function planAudioPieces(
   durationMs: number,
@@ -121,7 +136,10 @@ export function planAudioPieces(
   // On the audio's timeline: the priming frame, then the source's frames.
   const total = 1 + Math.ceil(((durationMs / 1000) * AUDIO_RATE) / AAC_FRAME_SAMPLES);
   const bounds = [0];
-  for (let next = first; next < total; next += step) bounds.push(next);
+  for (let next = first, size = first; next < total; next += size) {
+    bounds.push(next);
+    size = Math.min(step, size * 2);
+  }
   return bounds.map((bound, index) => {
     const startFrame = bound === 0 ? 0 : bound - 1;
     const end = bounds[index + 1];
@@ -181,15 +199,10 @@ export const chunkListName = (part: "first" | "rest", index: number) =>
 export const partTemplateName = (part: "first" | "rest", file: string) => `${part}-${file}`;
 
 /**
- * How many segments come before a chunk on the video's timeline: every chunk but the last is
- * the same whole number of segments (its keyframes are forced on the segment grid from its
- * own start), so chunk k's first segment is number k × that + 1.
+ * How many segments come before a chunk on the video's timeline (its keyframes are forced on
+ * the segment grid from its own start, and every chunk is a whole number of segments).
  */
-export function segmentNumberOffset(plan: Pick<ChunkPlan, "ladder" | "chunks">, chunk: ChunkSpan): number {
-  const frames = plan.chunks[0]?.frames;
-  if (chunk.index === 0 || frames == null) return 0;
-  return chunk.index * Math.round(frames / (plan.ladder.segmentSeconds * plan.ladder.fps));
-}
+export const segmentNumberOffset = (chunk: ChunkSpan): number => chunk.segmentOffset;
 /** An audio piece's record of what it published (chunk-segments.ts' ChunkStream per track), in the scratch prefix. */
 export const audioListName = (index: number) => `segments-audio-${String(index).padStart(5, "0")}.json`;
 /** One audio piece's encoded frames for one track (raw AAC in ADTS frames). */

@@ -24,7 +24,7 @@ export interface ChunkedTranscodeDeps {
   storage: ObjectStorage;
   subtitles: SubtitleStore;
   chunkRuns: ChunkRuns;
-  config: Pick<FarmConfig, "CHUNK_AUDIO_SECONDS">;
+  config: Pick<FarmConfig, "CHUNK_AUDIO_SECONDS" | "CHUNK_FIRST_SECONDS">;
   chunkSeconds: number;
   /** Unused here: the audio's own jobs (encode-audio-job.ts) read LOUDNESS_TARGET. */
   loudnessTarget?: number | null;
@@ -56,7 +56,10 @@ export async function startChunkedTranscode(
 ): Promise<void> {
   const { info, ladder, signal } = input;
   const top = ladder.rungs[0]!;
-  const chunks = planChunks(info.durationMs, ladder, deps.chunkSeconds);
+  const chunks = planChunks(info.durationMs, ladder, {
+    chunkSeconds: deps.chunkSeconds,
+    firstSeconds: deps.config.CHUNK_FIRST_SECONDS,
+  });
   const firstChunkFrames = chunks[0]?.frames;
   const plan: ChunkPlan = {
     sourceKey: input.sourceKey,

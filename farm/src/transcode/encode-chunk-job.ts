@@ -144,7 +144,7 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
           outDir: published,
           streams: rungs.length,
           dropSeconds: span.prerollFrames / plan.ladder.fps,
-          numberOffset: segmentNumberOffset(plan, span),
+          numberOffset: segmentNumberOffset(span),
           startSeconds: (span.startFrame - span.prerollFrames) / plan.ladder.fps,
           withInit: span.index === 0,
         });
