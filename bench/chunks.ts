@@ -46,6 +46,8 @@ interface RunResult {
   playableS: number;
   readyS: number;
   jobs: { type: string; part: string | null; node: string; seconds: number }[];
+  /** The jobs the first playable waits for: when each started and ended, from the upload's end. */
+  playablePath: { job: string; from: number; to: number }[];
 }
 
 async function main() {
@@ -111,7 +113,21 @@ async function main() {
            where j.video_id = $1 and a.outcome = 'done' order by a.id`,
           [videoId],
         );
-        return { name, playableS, readyS, jobs };
+        // Seconds from the transcode job's queuing (the upload's end) to each attempt's start and end.
+        const { rows: path } = await db.query<{ job: string; from: number; to: number }>(
+          `with t0 as (select min(created_at) as at from jobs where video_id = $1 and type = 'transcode')
+           select j.type || coalesce(':' || (j.payload->>'part'), '') || coalesce(':' || (j.payload->>'index'), '')
+                    || coalesce(':' || (j.payload->>'stage'), '') as job,
+                  extract(epoch from a.started_at - t0.at)::float as "from",
+                  extract(epoch from a.finished_at - t0.at)::float as "to"
+           from job_attempts a join jobs j on j.id = a.job_id, t0
+           where j.video_id = $1 and a.outcome = 'done'
+             and (j.type = 'transcode' or (j.payload->>'index') = '0' and j.payload->>'part' is distinct from 'rest'
+                  or j.payload->>'stage' = 'playable')
+           order by a.started_at`,
+          [videoId],
+        );
+        return { name, playableS, readyS, jobs, playablePath: path };
       } finally {
         for (const farm of farms) farm.child.kill("SIGTERM");
         await Promise.all(farms.map((farm) => farm.exited));
@@ -157,6 +173,12 @@ function report(results: RunResult[], sourceBytes: number) {
     for (const j of r.jobs) byNode.set(j.node, (byNode.get(j.node) ?? 0) + 1);
     console.log(
       `| ${r.name} | ${r.playableS.toFixed(1)} | ${(r.playableS / SECONDS).toFixed(2)} | ${r.readyS.toFixed(1)} | ${(r.readyS / SECONDS).toFixed(2)} | ${[...byNode].map(([n, c]) => `${n}: ${c}`).join(", ")} |`,
+    );
+  }
+  console.log("\nWhat the first playable waited for (seconds after the upload's end: job start → end):");
+  for (const r of results) {
+    console.log(
+      `- ${r.name}: ${r.playablePath.map((p) => `${p.job} ${p.from.toFixed(1)}→${p.to.toFixed(1)}`).join(", ")}`,
     );
   }
   const chunked = results.find((r) => r.name === "chunked1");

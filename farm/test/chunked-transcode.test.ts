@@ -93,7 +93,7 @@ interface VideoState {
   status: string;
   progress: number;
   storage_prefix: string | null;
-  media: { dash?: string } | null;
+  media: { dash?: string; poster?: string | null } | null;
   error_code: string | null;
 }
 
@@ -112,6 +112,7 @@ const videoState = async (videoId: string) =>
 async function settle(videoId: string, timeoutMs = 150_000) {
   const progress = new Set<number>();
   let playableWhileProcessing = false;
+  let posterWhileProcessing = false;
   const growing: number[] = [];
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -120,6 +121,7 @@ async function settle(videoId: string, timeoutMs = 150_000) {
       progress.add(state.progress);
       if (state.media?.dash === LIVE_DASH) {
         playableWhileProcessing = true;
+        if (state.media.poster) posterWhileProcessing = true;
         const playlist = (await readObject(`${state.storage_prefix}${liveMediaPlaylist(0)}`)).toString(
           "utf8",
         );
@@ -128,7 +130,7 @@ async function settle(videoId: string, timeoutMs = 150_000) {
       }
     }
     if (state.status === "ready" || state.status === "failed")
-      return { state, progress, playableWhileProcessing, growing };
+      return { state, progress, playableWhileProcessing, posterWhileProcessing, growing };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(
@@ -287,6 +289,8 @@ describe("one video across two farm nodes", () => {
     ]);
     expect(pieceReads).toHaveLength(2);
     expect(settled.playableWhileProcessing).toBe(true);
+    // The poster came while it played (the playable stage does not wait for it).
+    expect(settled.posterWhileProcessing).toBe(true);
     // Its growing playlist only grew (on two nodes the chunks may all be out by the time it
     // plays; the one-node case below checks it played before they were).
     expect(settled.growing).toEqual([...settled.growing].sort((a, b) => a - b));

@@ -75,6 +75,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Seconds of output written so far. */
   onProgress?: (seconds: number) => void;
+  /**
+   * Work nobody waits for yet (a chunked video's poster): run at a lower CPU priority (nice
+   * 10), so what a viewer waits for beside it on the node gets the cores first.
+   */
+  background?: boolean;
 }
 
 const tail = (text: string, lines = 25) => text.trim().split("\n").slice(-lines).join("\n");
@@ -171,7 +176,9 @@ export class Ffmpeg {
     const inputOptions = await Promise.all(options.inputs.map((input) => this.sourceOptions(input.access)));
     return new Promise((resolve, reject) => {
       let stderr = "";
-      const command = ffmpeg().setFfmpegPath(this.tools.ffmpeg.path);
+      const command = ffmpeg(options.background ? { niceness: 10 } : {}).setFfmpegPath(
+        this.tools.ffmpeg.path,
+      );
       options.inputs.forEach((input, i) => {
         command.input(input.path);
         command.inputOptions(...(inputOptions[i] ?? []), ...(input.options ?? []));

@@ -21,6 +21,8 @@ export async function makePoster(
   access: InputAccess = "source",
   /** Stops it with the job (a lost lease, a delete): stopped by us, not failed on its own. */
   signal?: AbortSignal,
+  /** At a lower CPU priority: the first chunk beside it is what the viewer waits for. */
+  background = false,
 ) {
   const at = Math.min(durationMs / 10, 10_000) / 1000;
   await ffmpeg.run({
@@ -28,6 +30,7 @@ export async function makePoster(
     outputOptions: ["-frames:v", "1", "-vf", `scale=-2:${Math.min(720, even(height))}`, "-q:v", "3", "-an"],
     output: path.join(outDir, POSTER),
     ...(signal ? { signal } : {}),
+    background,
   });
 }
 

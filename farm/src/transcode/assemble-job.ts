@@ -148,22 +148,23 @@ const donePrefix = (done: Set<string>, count: number, unit: (index: number) => s
 };
 
 /**
- * Writes the growing manifests listing what is done from the start, under the run's lock.
- * False when there is nothing to write: no template yet (the playable stage, still to take
- * the lock, will list this), or the run is complete (the final stage ends them) or gone.
+ * Writes the growing manifests listing what is done from the start, under the run's lock;
+ * returns the units done then. Undefined when there is nothing to write: no template yet (the
+ * playable stage, still to take the lock, will list this), or the run is complete (the final
+ * stage ends them) or gone.
  */
 async function writeGrowing(
   deps: AssembleDeps,
   run: ChunkRun,
   signal: AbortSignal,
   template?: GrowingTemplate,
-): Promise<boolean> {
+): Promise<Set<string> | undefined> {
   const { plan } = run;
-  const written = await deps.chunkRuns.withRunLock(run.id, async (done) => {
-    if (runUnits(plan).every((unit) => done.has(unit))) return false;
+  return deps.chunkRuns.withRunLock(run.id, async (done) => {
+    if (runUnits(plan).every((unit) => done.has(unit))) return undefined;
     const known =
       template ?? (await readJson<GrowingTemplate>(deps, run, GROWING_TEMPLATE).catch(() => undefined));
-    if (!known) return false;
+    if (!known) return undefined;
     const { streams } = await firstStreams(
       deps,
       run,
@@ -174,9 +175,8 @@ async function writeGrowing(
       ended: false,
       signal,
     });
-    return true;
+    return done;
   });
-  return written === true;
 }
 
 const liveManifests = (
@@ -252,26 +252,35 @@ async function assemblePlayable(stage: Stage): Promise<void> {
     workDir: dir,
     signal,
   });
+  // A retry of this stage keeps the first attempt's start time: the dynamic MPD's must never change.
+  const earlier = await readJson<GrowingTemplate>(deps, run, GROWING_TEMPLATE).catch(() => undefined);
   const template: GrowingTemplate = {
     dash: await readFile(path.join(out, DASH_MANIFEST), "utf8"),
     hls: await readFile(path.join(out, HLS_MASTER), "utf8"),
-    availabilityStartTime: new Date().toISOString(),
+    availabilityStartTime: earlier?.availabilityStartTime ?? new Date().toISOString(),
   };
   // Stored before the lock is taken: a `grow` that finds it not there yet is listed here.
   await deps.storage.putTexts(scratch, new Map([[GROWING_TEMPLATE, JSON.stringify(template)]]), { signal });
-  if (!(await writeGrowing(deps, run, signal, template))) return; // complete meanwhile: final publishes
+  const done = await writeGrowing(deps, run, signal, template);
+  if (!done) return; // gone meanwhile
   // A re-processed video keeps playing its current media until the final publish.
   if (wanted.status === "processing") {
+    const withPoster = done.has(units.poster);
     const playableAt = await publishFirstPlayable(deps, job, {
       outDir: out,
       prefix: run.prefix,
       durationMs: plan.durationMs,
       storyboard: null,
       manifests: { dash: LIVE_DASH, hls: LIVE_HLS, declaredBy: DASH_MANIFEST },
-      poster: POSTER,
+      poster: withPoster ? POSTER : null,
     });
     if (playableAt === undefined) return; // the job or the video changed: the runner settles it
     deps.log(`video ${run.videoId} playable: the first chunk of ${plan.chunks.length} published, growing`);
+    // The poster done since the lock was read: its job tried to attach it before the video
+    // played, so it is attached here (both attach it the same way; the second changes nothing).
+    if (!withPoster && (await deps.chunkRuns.doneUnits(run.id)).has(units.poster)) {
+      await deps.videos.attachPoster(deps.queue, job, run.prefix, POSTER);
+    }
   }
   await finishUnit(deps, job, run, units.playable);
 }

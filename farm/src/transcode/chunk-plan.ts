@@ -182,9 +182,11 @@ export function runUnits(plan: Pick<ChunkPlan, "chunks" | "ladder" | "audioPiece
   return all;
 }
 
-/** Units the playable stage waits for: the poster, and the first chunk's smallest rung with the audio over it. */
+/**
+ * Units the playable stage waits for: the first chunk's smallest rung and the audio over it.
+ * (Not the poster: the video gets it when it comes, like a single-node one.)
+ */
 export const playableUnits = (plan: Pick<ChunkPlan, "audioPieces">): string[] => [
-  units.poster,
   units.first(0),
   ...(plan.audioPieces.length > 0 ? [units.audio(0)] : []),
 ];

@@ -171,12 +171,13 @@ export class ChunkRuns {
     return inTransaction(this.pool, async (client) => {
       const locked = await client.query("select 1 from transcode_runs where id = $1 for update", [runId]);
       if (locked.rowCount !== 1) return undefined;
-      const { rows } = await client.query<{ unit: string }>(
-        "select unit from transcode_units where run_id = $1 and done_at is not null",
-        [runId],
-      );
-      return work(new Set(rows.map((row) => row.unit)));
+      return work(await doneUnits(client, runId));
     });
+  }
+
+  /** The units of the run done so far. */
+  async doneUnits(runId: string): Promise<Set<string>> {
+    return doneUnits(this.pool, runId);
   }
 
   /** The run is published: its rows go, in the caller's (publishing) transaction. */
@@ -188,6 +189,14 @@ export class ChunkRuns {
   async abandonAll(videoId: string, reason: string): Promise<ChunkRun[]> {
     return inTransaction(this.pool, (client) => abandonRuns(client, videoId, reason));
   }
+}
+
+async function doneUnits(db: pg.Pool | pg.PoolClient, runId: string): Promise<Set<string>> {
+  const { rows } = await db.query<{ unit: string }>(
+    "select unit from transcode_units where run_id = $1 and done_at is not null",
+    [runId],
+  );
+  return new Set(rows.map((row) => row.unit));
 }
 
 /** A run that was abandoned while one of its jobs worked on it. */
