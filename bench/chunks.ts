@@ -284,8 +284,8 @@ export function printModel(times: JobTimes, sourceSeconds: number, chunkSeconds:
  * Storage traffic per source byte, from the ladder's bitrates and the source's: every chunk
  * reads its span twice (`first`, `rest`), the audio pieces once more (plus ~12 s of warm-up per
  * 120 s piece), the transcode job a few ranges. Rendition bytes are written once: each chunk
- * and audio job publishes its segments to their final keys (the audio pieces also keep their
- * frames in scratch). The assemblies read the first piece's frames, the parts' segment lists
+ * and audio job publishes its segments to their final keys (the first audio piece also keeps
+ * its frames in scratch: a few seconds' worth). The assemblies read the first piece's frames, the parts' segment lists
  * and storyboard thumbnails (a few kB), and write manifests only.
  */
 export function printBytes(sourceBytesPerSecond: number): void {
@@ -299,7 +299,7 @@ export function printBytes(sourceBytesPerSecond: number): void {
   // streaming read of the whole file (not modelled: the bench's source has none).
   // The assemblies read the first audio piece (the first chunk, 32 s of the hour) back.
   const read = { chunks: 2, audio: 132 / 120, transcodeJob: 0.01, assemblies: audio * (32 / 3600) };
-  const written = { segments: video, audio: 2 * audio };
+  const written = { segments: video, audio };
   const total = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
   console.log("\nStorage bytes per source byte (model):\n");
   console.log("| | per source byte | of which |");
@@ -308,7 +308,7 @@ export function printBytes(sourceBytesPerSecond: number): void {
     `| read | ${total(read).toFixed(2)} | chunks ${read.chunks.toFixed(2)}, audio pieces ${read.audio.toFixed(2)}, transcode job ≤ ${read.transcodeJob.toFixed(2)} (probe and poster by ranges; + 1 with embedded text subtitles), assemblies (the first audio piece) ${read.assemblies.toFixed(4)} |`,
   );
   console.log(
-    `| written | ${total(written).toFixed(2)} | video segments by the chunk jobs ${written.segments.toFixed(2)}, audio (pieces' frames and segments) ${written.audio.toFixed(3)} |`,
+    `| written | ${total(written).toFixed(2)} | video segments by the chunk jobs ${written.segments.toFixed(2)}, audio segments by the pieces ${written.audio.toFixed(3)} |`,
   );
 }
 

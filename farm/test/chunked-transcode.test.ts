@@ -538,23 +538,32 @@ describe("one video across two farm nodes", () => {
 
 /**
  * Serves one video's directory from the bucket, each request read when it comes (so growing
- * manifests are served as they are now, uncached), and a page with dash.js and hls.js, on loopback.
+ * manifests are served as they are now, uncached), and a page with dash.js, hls.js and Shaka
+ * Player, on loopback.
  */
 async function serveBucketPrefix(prefix: string) {
   const dashjs = readFileSync(
     path.join(import.meta.dirname, "../../node_modules/dashjs/dist/modern/umd/dash.all.min.js"),
   );
   const hlsjs = readFileSync(path.join(import.meta.dirname, "../../node_modules/hls.js/dist/hls.min.js"));
+  const shaka = readFileSync(
+    path.join(import.meta.dirname, "../../node_modules/shaka-player/dist/shaka-player.compiled.js"),
+  );
+  const players = new Map([
+    ["dash.js", dashjs],
+    ["hls.js", hlsjs],
+    ["shaka.js", shaka],
+  ]);
   const server = http.createServer((req, res) => {
     const name = (req.url ?? "/").slice(1).split("?")[0] ?? "";
     if (name === "player.html") {
       res.writeHead(200, { "content-type": "text/html" });
       res.end(
-        '<!doctype html><video controls width="640"></video><script src="dash.js"></script><script src="hls.js"></script>',
+        '<!doctype html><video controls width="640"></video><script src="dash.js"></script><script src="hls.js"></script><script src="shaka.js"></script>',
       );
-    } else if (name === "dash.js" || name === "hls.js") {
+    } else if (players.has(name)) {
       res.writeHead(200, { "content-type": "text/javascript" });
-      res.end(name === "dash.js" ? dashjs : hlsjs);
+      res.end(players.get(name));
     } else {
       const type = name.endsWith(".mpd")
         ? "application/dash+xml"
@@ -579,7 +588,7 @@ describe("a chunked video while its later chunks encode", () => {
     nodes = [await spawnFarm({ ...chunkEnv, CHUNK_FIRST_SECONDS: "2", FARM_NODE_ID: "node-growing" })];
   });
 
-  it("plays from 0 in Chromium with hls.js and dash.js on the growing manifests, across chunk joins", async () => {
+  it("plays from 0 in Chromium with hls.js, dash.js and Shaka on the growing manifests, across chunk joins", async () => {
     const videoId = await upload();
     const deadline = Date.now() + 60_000;
     let state = await videoState(videoId);
@@ -600,7 +609,7 @@ describe("a chunked video while its later chunks encode", () => {
       args: ["--autoplay-policy=no-user-gesture-required"],
     });
     try {
-      const play = async (player: "hls.js" | "dash.js") => {
+      const play = async (player: "hls.js" | "dash.js" | "shaka") => {
         const page = await browser.newPage();
         await page.goto(`${server.url}/player.html`);
         return page.evaluate(
@@ -629,6 +638,17 @@ describe("a chunked video while its later chunks encode", () => {
                     };
                   }) & { events: { ERROR: string } };
                 };
+                shaka: {
+                  polyfill: { installAll(): void };
+                  Player: new () => {
+                    attach(v: Video): Promise<void>;
+                    load(url: string, start: number): Promise<void>;
+                    addEventListener(
+                      event: string,
+                      listener: (e: { detail: { code: number } }) => void,
+                    ): void;
+                  };
+                };
                 Hls: {
                   new (
                     config: unknown,
@@ -652,7 +672,18 @@ describe("a chunked video while its later chunks encode", () => {
                 if (firstPlaying === null) firstPlaying = video.currentTime;
               });
               video.addEventListener("error", () => errors.push(`media element: ${video.error?.message}`));
-              if (player === "dash.js") {
+              if (player === "shaka") {
+                page.shaka.polyfill.installAll();
+                const shaka = new page.shaka.Player();
+                shaka.addEventListener("error", (e) => errors.push(`shaka: ${e.detail.code}`));
+                shaka
+                  .attach(video)
+                  .then(() => shaka.load(manifest, 0))
+                  .then(() => video.play())
+                  .catch((e: { code?: number; message?: string }) =>
+                    errors.push(`shaka: ${e.code ?? e.message}`),
+                  );
+              } else if (player === "dash.js") {
                 const dash = page.dashjs.MediaPlayer().create();
                 dash.updateSettings({ streaming: { timeShiftBuffer: { calcFromSegmentTimeline: true } } });
                 dash.on(page.dashjs.MediaPlayer.events.ERROR, (e) =>
@@ -676,11 +707,11 @@ describe("a chunked video while its later chunks encode", () => {
               });
               setTimeout(done, 60_000);
             }),
-          { player, manifest: player === "dash.js" ? "live-manifest.mpd" : "live-master.m3u8" },
+          { player, manifest: player === "hls.js" ? "live-master.m3u8" : "live-manifest.mpd" },
         );
       };
-      const [hls, dash] = await Promise.all([play("hls.js"), play("dash.js")]);
-      for (const result of [hls, dash]) {
+      const results = await Promise.all([play("hls.js"), play("dash.js"), play("shaka")]);
+      for (const result of results) {
         expect(result.errors).toEqual([]);
         expect(result.firstPlaying).not.toBeNull();
         expect(result.firstPlaying!).toBeLessThan(1);

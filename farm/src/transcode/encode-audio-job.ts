@@ -7,8 +7,8 @@
  * publishes the segments straight to their final keys under the run's prefix, on the video's
  * timeline after the smallest rung's stream (chunk-segments.ts) — as a chunk job does, and
  * safe to share keys between attempts for the same reasons (encode-chunk-job.ts). Its segment
- * list and its frames (the playable stage makes the manifests' audio from piece 0's) go to
- * the run's scratch prefix; then it marks its unit done, fenced like every job.
+ * list (and the first piece its frames: the playable stage makes the manifests' audio from
+ * them) go to the run's scratch prefix; then it marks its unit done, fenced like every job.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -46,8 +46,11 @@ export function encodeAudioHandler(deps: ChunkJobDeps): JobHandler<"encode_audio
         const scratch = path.join(dir, "scratch");
         const published = path.join(dir, "published");
         await Promise.all([mkdir(scratch), mkdir(published)]);
+        // The first piece's frames are kept in the scratch prefix (the playable stage makes the
+        // manifests' audio from them); the others' are only packaged here.
+        const framesDir = piece.index === 0 ? scratch : dir;
         const outputs = plan.info.audioStreams.map((_, track) =>
-          path.join(scratch, audioPieceName(piece.index, track)),
+          path.join(framesDir, audioPieceName(piece.index, track)),
         );
         const source = await serveUpload(deps.storage, plan.sourceKey, signal);
         try {
