@@ -197,9 +197,7 @@ function report(results: RunResult[], sourceBytes: number) {
   // Seconds of encode_audio work per second of source (pieces are cut from the same source).
   const audioPerSecond = sum((j) => j.type === "encode_audio") / SECONDS;
   console.log("\nMeasured job times (one node, chunked):");
-  console.log(
-    `- transcode job (probe, plan, poster and embedded subtitles by ranges): ${parent.toFixed(1)} s`,
-  );
+  console.log(`- transcode job (probe, plan, embedded subtitles by ranges): ${parent.toFixed(1)} s`);
   console.log(
     `- audio: ${count((j) => j.type === "encode_audio")} pieces of ${AUDIO_SECONDS} s, ${(audioPerSecond * 100).toFixed(1)} s per 100 s of source`,
   );
@@ -233,9 +231,9 @@ export interface JobTimes {
  * nodes, one job at a time each, the audio pieces and `first` parts in timeline order before
  * any `rest` part; a stage's wall time is its work divided by the nodes, or its longest job if
  * that is longer (list scheduling). Playable: once the first chunk's `first` part and the first
- * audio piece are done (one after the other on one node, side by side on more) and the
- * transcode job made the poster, the playable stage — a fixed cost (one segment and one piece
- * read back, whatever the length). The video then grows chunk by chunk; the final stage starts
+ * audio piece are done (one after the other on one node, side by side on more), the playable
+ * stage — a fixed cost (one segment and one piece read back, whatever the length; the poster
+ * comes when it comes, from its chunk's job). The video then grows chunk by chunk; the final stage starts
  * once everything is, the transcode job included (its embedded subtitles), and scales with the
  * duration on one node (it reads every part's list and tiles the storyboard). The transcode
  * job reads a few ranges whatever the length, so its measured time is taken as is. Job times
@@ -261,7 +259,7 @@ export function printModel(times: JobTimes, sourceSeconds: number, chunkSeconds:
   for (const nodes of [1, 10, 100]) {
     const parentS = times.parent;
     const startS = nodes === 1 ? times.first + firstPiece : Math.max(times.first, firstPiece);
-    const playableS = Math.max(startS, nodes === 1 ? 0 : parentS) + times.playable;
+    const playableS = startS + times.playable;
     const firstWork = chunks * times.first + audioWork;
     const firstDoneS = Math.max(firstWork / nodes, audioPiece, times.first);
     const chunksDoneS = Math.max((firstWork + chunks * times.rest) / nodes, firstDoneS + times.rest);
@@ -294,9 +292,9 @@ export function printBytes(sourceBytesPerSecond: number): void {
   const audioBytesPerSecond = 128_000 / 8;
   const video = videoBytesPerSecond / sourceBytesPerSecond;
   const audio = audioBytesPerSecond / sourceBytesPerSecond;
-  // The transcode job reads by ranges now: the index (moov) for the probe and one GOP for the
-  // poster, ~1 % of an hour's source at most; a source with embedded text subtitles adds one
-  // streaming read of the whole file (not modelled: the bench's source has none).
+  // The transcode job reads by ranges now: the index (moov) for the probe (and a chunk job one
+  // GOP for the poster), ~1 % of an hour's source at most; a source with embedded text
+  // subtitles adds one streaming read of the whole file (not modelled: the bench's has none).
   // The assemblies read the first audio piece (the first chunk, 32 s of the hour) back.
   const read = { chunks: 2, audio: 132 / 120, transcodeJob: 0.01, assemblies: audio * (32 / 3600) };
   const written = { segments: video, audio };
@@ -305,7 +303,7 @@ export function printBytes(sourceBytesPerSecond: number): void {
   console.log("| | per source byte | of which |");
   console.log("| --- | ---: | --- |");
   console.log(
-    `| read | ${total(read).toFixed(2)} | chunks ${read.chunks.toFixed(2)}, audio pieces ${read.audio.toFixed(2)}, transcode job ≤ ${read.transcodeJob.toFixed(2)} (probe and poster by ranges; + 1 with embedded text subtitles), assemblies (the first audio piece) ${read.assemblies.toFixed(4)} |`,
+    `| read | ${total(read).toFixed(2)} | chunks ${read.chunks.toFixed(2)}, audio pieces ${read.audio.toFixed(2)}, transcode job and poster ≤ ${read.transcodeJob.toFixed(2)} (by ranges; + 1 with embedded text subtitles), assemblies (the first audio piece) ${read.assemblies.toFixed(4)} |`,
   );
   console.log(
     `| written | ${total(written).toFixed(2)} | video segments by the chunk jobs ${written.segments.toFixed(2)}, audio segments by the pieces ${written.audio.toFixed(3)} |`,

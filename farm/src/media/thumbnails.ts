@@ -12,6 +12,9 @@ const THUMB_WIDTH = 160;
 const GRID = 10;
 const MAX_THUMBS = 400;
 
+/** Where the poster is taken: a tenth of the way in, at most 10 s. */
+export const posterSeconds = (durationMs: number) => Math.min(durationMs / 10, 10_000) / 1000;
+
 export async function makePoster(
   ffmpeg: Ffmpeg,
   source: string,
@@ -21,10 +24,10 @@ export async function makePoster(
   access: InputAccess = "source",
   /** Stops it with the job (a lost lease, a delete): stopped by us, not failed on its own. */
   signal?: AbortSignal,
-  /** At a lower CPU priority: the first chunk beside it is what the viewer waits for. */
+  /** At a lower CPU priority: nobody waits for it (a chunked video plays without it). */
   background = false,
 ) {
-  const at = Math.min(durationMs / 10, 10_000) / 1000;
+  const at = posterSeconds(durationMs);
   await ffmpeg.run({
     inputs: [{ path: source, options: ["-ss", at.toFixed(3)], access }],
     outputOptions: ["-frames:v", "1", "-vf", `scale=-2:${Math.min(720, even(height))}`, "-q:v", "3", "-an"],

@@ -157,6 +157,16 @@ export function planAudioPieces(
 export const partRungs = (plan: Pick<ChunkPlan, "ladder">, part: "first" | "rest") =>
   part === "first" ? plan.ladder.rungs.slice(-1) : plan.ladder.rungs.slice(0, -1);
 
+/**
+ * The chunk whose `first` job also makes the poster: the one its frame falls in (thumbnails.ts'
+ * posterSeconds), so the poster is read from that chunk's span of the source, by that node.
+ */
+export function posterChunk(plan: Pick<ChunkPlan, "chunks" | "ladder">, posterAt: number): number {
+  let index = 0;
+  for (const chunk of plan.chunks) if (chunk.startFrame / plan.ladder.fps <= posterAt) index = chunk.index;
+  return index;
+}
+
 /** Run units (transcode_units): what each stage waits for. */
 export const units = {
   audio: (index: number) => `audio:${index}`,

@@ -2,33 +2,26 @@
  * The transcode job's part when a source is long enough to split: it plans the chunks and
  * the audio's pieces and queues all their jobs in one transaction (so every node can start at
  * once, and the audio never waits for one node), then does what is left of the whole source
- * on this node — the poster (attached whenever it comes: the video does not wait for it) and
- * the embedded subtitles — and hands the rest to the run's units.
- * Both read the source through the parent's loopback range server: no node downloads it.
+ * on this node — the embedded subtitles — and hands the rest to the run's units. (The poster
+ * is made by the chunk its frame falls in: encode-chunk-job.ts.)
+ * It reads the source through the parent's loopback range server: no node downloads it.
  */
-import { mkdir } from "node:fs/promises";
-import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import type { SourceInfo } from "../media/inspect.ts";
 import type { Ladder } from "../media/ladder.ts";
-import { POSTER } from "../media/published-names.ts";
-import { makePoster } from "../media/thumbnails.ts";
-import type { Job, JobQueue } from "../queue/job-queue.ts";
+import type { Job } from "../queue/job-queue.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import type { SubtitleStore } from "../subtitles/subtitle-store.ts";
 import { extractEmbeddedSubtitles } from "../subtitles/transcode-subtitles.ts";
 import { type ChunkPlan, planAudioPieces, planChunks, units } from "./chunk-plan.ts";
 import type { ChunkRuns } from "./chunk-runs.ts";
-import type { VideoStore } from "./video-store.ts";
 
 export interface ChunkedTranscodeDeps {
   ffmpeg: Ffmpeg;
   storage: ObjectStorage;
   subtitles: SubtitleStore;
   chunkRuns: ChunkRuns;
-  videos: Pick<VideoStore, "attachPoster">;
-  queue: JobQueue;
   config: Pick<FarmConfig, "CHUNK_AUDIO_SECONDS" | "CHUNK_FIRST_SECONDS">;
   chunkSeconds: number;
   /** Unused here: the audio's own jobs (encode-audio-job.ts) read LOUDNESS_TARGET. */
@@ -89,25 +82,6 @@ export async function startChunkedTranscode(
   deps.log(
     `video ${input.videoId}: chunked run ${run.id}, ${plan.chunks.length} chunks of ${ladder.rungs.length} rungs, ${plan.audioPieces.length} audio pieces`,
   );
-
-  // The poster, at a lower CPU priority than the first chunk beside it on this node (what the
-  // viewer waits for). Whichever comes second attaches it: this job, if the video already
-  // plays; else the playable stage, which reads the poster's unit under the run's lock.
-  const extrasDir = path.join(input.workDir, "extras");
-  await mkdir(extrasDir);
-  await makePoster(
-    deps.ffmpeg,
-    input.source.url,
-    extrasDir,
-    info.durationMs,
-    info.height,
-    "source-over-http",
-    signal,
-    true,
-  );
-  await deps.storage.publishDirectory(extrasDir, run.prefix, { signal });
-  if (!(await deps.chunkRuns.finishUnit(job, run, units.poster, { complete: false }))) throw lost();
-  await deps.videos.attachPoster(deps.queue, job, run.prefix, POSTER);
 
   // What only the final publish needs: the source's own subtitle tracks. (The storyboard is
   // tiled from the chunks' thumbnails by the final stage: no 1080p decode here.)

@@ -31,9 +31,9 @@ import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { encodeChunk, packageChunks } from "../media/chunk-media.ts";
 import { type ChunkStream, placeChunkSegments } from "../media/chunk-segments.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
-import { DASH_MANIFEST, FIRST_PREFIX, HLS_MASTER } from "../media/published-names.ts";
-import { makeStoryboardThumbs, storyboardLayout } from "../media/thumbnails.ts";
-import type { Job } from "../queue/job-queue.ts";
+import { DASH_MANIFEST, FIRST_PREFIX, HLS_MASTER, POSTER } from "../media/published-names.ts";
+import { makePoster, makeStoryboardThumbs, posterSeconds, storyboardLayout } from "../media/thumbnails.ts";
+import type { Job, JobQueue } from "../queue/job-queue.ts";
 import type { JobHandler } from "../queue/job-runner.ts";
 import { withWorkDir } from "../scratch.ts";
 import { chunkScratchPrefix } from "../storage/media-keys.ts";
@@ -44,6 +44,7 @@ import {
   chunkListName,
   partRungs,
   partTemplateName,
+  posterChunk,
   segmentNumberOffset,
   units,
 } from "./chunk-plan.ts";
@@ -58,6 +59,7 @@ export interface ChunkJobDeps {
   ffmpeg: Ffmpeg;
   storage: ObjectStorage;
   videos: VideoStore;
+  queue: JobQueue;
   chunkRuns: ChunkRuns;
   log: (line: string) => void;
 }
@@ -102,6 +104,14 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
       const span = plan.chunks[job.payload.index];
       if (!span) throw new Error(`chunk ${job.payload.index} is not in run ${run.id}`);
       const { part } = job.payload;
+      const unit = part === "first" ? units.first(span.index) : units.rest(span.index);
+      const makesPoster =
+        part === "first" && span.index === posterChunk(plan, posterSeconds(plan.durationMs));
+      // A retry after the chunk was done but not its poster makes the poster only.
+      if (makesPoster && (await deps.chunkRuns.doneUnits(run.id)).has(unit)) {
+        await chunkPoster(deps, job, run, signal);
+        return;
+      }
       await withWorkDir(deps.config.FARM_TMP_DIR, async (dir) => {
         const rungs = partRungs(plan, part);
         const encoded = path.join(dir, "chunk.mp4");
@@ -167,15 +177,47 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
           `video ${run.videoId} chunk ${span.index} (${part}): ${streams.reduce((n, s) => n + s.segments.length, 0)} segments published`,
         );
       });
-      const unit = part === "first" ? units.first(span.index) : units.rest(span.index);
       try {
-        await deps.chunkRuns.finishUnit(job, run, unit, { complete: true });
+        // The chunk counts as soon as it is out (the video may grow by it); then the poster.
+        if (!(await deps.chunkRuns.finishUnit(job, run, unit, { complete: !makesPoster }))) return;
+        if (makesPoster) await chunkPoster(deps, job, run, signal);
       } catch (err) {
         if (!(err instanceof RunAbandonedError)) throw err;
       }
     },
     giveUp: (job, error) => giveUpOnRun(deps, job, error),
   };
+}
+
+/**
+ * The poster, from this chunk's span of the source (a GOP read by ranges), at a lower CPU
+ * priority than the chunks beside it; the playing video gets it here, or from the playable
+ * stage if it was not playing yet (both read the poster's unit: see assemble-job.ts).
+ */
+async function chunkPoster(deps: ChunkJobDeps, job: Job, run: ChunkRun, signal: AbortSignal): Promise<void> {
+  const { plan } = run;
+  await withWorkDir(deps.config.FARM_TMP_DIR, async (dir) => {
+    const source = await serveUpload(deps.storage, plan.sourceKey, signal);
+    try {
+      // As tall as the top rung (at most 720: makePoster), the source's own picture.
+      const height = plan.ladder.rungs[0]!.height;
+      await makePoster(
+        deps.ffmpeg,
+        source.url,
+        dir,
+        plan.durationMs,
+        height,
+        "source-over-http",
+        signal,
+        true,
+      );
+    } finally {
+      await source.close();
+    }
+    await deps.storage.putFile(`${run.prefix}${POSTER}`, path.join(dir, POSTER), { signal });
+  });
+  if (!(await deps.chunkRuns.finishUnit(job, run, units.poster, { complete: false }))) return;
+  await deps.videos.attachPoster(deps.queue, job, run.prefix, POSTER);
 }
 
 /** The chunk's storyboard thumbnails (thumbnails.ts), written to `outDir`; their indexes. */
