@@ -9,7 +9,7 @@
  * packaging of the whole audio gives.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
@@ -257,4 +257,25 @@ describe("audio pieces", () => {
       });
     }
   }, 180_000);
+
+  it("publishes nothing for a piece past the end of the source's audio", async () => {
+    const empty = [0, 1].map((track) => path.join(dir, `empty-${track}.aac`));
+    for (const file of empty) writeFileSync(file, "");
+    const outDir = path.join(dir, "empty-out");
+    mkdirSync(outDir);
+    const streams = await placeAudioPiece(ffmpeg, {
+      frames: empty,
+      piece: { index: 3, startFrame: 1874, frames: null, prerollFrames: 282 },
+      durationMs: 30_000,
+      ladder: { segmentSeconds: 2, audioBitrateK: 128 },
+      streamOffset: 1,
+      workDir: dir,
+      outDir,
+    });
+    expect(streams).toEqual([
+      { init: "init-first-1.m4s", initSha256: "", segments: [] },
+      { init: "init-first-2.m4s", initSha256: "", segments: [] },
+    ]);
+    expect(readdirSync(outDir)).toEqual([]);
+  });
 });

@@ -220,6 +220,10 @@ describe("chunk segments on the video's timeline", () => {
     expect(() => joinChunkStreams([chunk("init-0.m4s", "a", [1, 2]), chunk("init-0.m4s", "b", [3])])).toThrow(
       /init segment differs/,
     );
+    // A part with nothing in it (an audio piece past the end of the source's audio) adds nothing.
+    expect(joinChunkStreams([chunk("init-0.m4s", "a", [1, 2]), chunk("init-0.m4s", "", [])])).toEqual([
+      { init: "init-0.m4s", segments: [1, 2].map((n) => ({ uri: `seg-0-0000${n}.m4s`, seconds: 2 })) },
+    ]);
     expect(() => joinChunkStreams([chunk("init-0.m4s", "a", [1, 2]), chunk("init-0.m4s", "a", [4])])).toThrow(
       /gap/,
     );

@@ -18,6 +18,8 @@ export function joinChunkStreams(chunks: { streams: ChunkStream[] }[]): StreamSe
     const segments: StreamSegments["segments"] = [];
     chunks.forEach((chunk, index) => {
       const own = chunk.streams[i];
+      // A part with no segments (an audio piece past the end of the source's audio) adds none.
+      if (own && own.segments.length === 0) return;
       if (!own || own.init !== stream.init || own.initSha256 !== stream.initSha256) {
         throw new Error(
           `chunk ${index}'s stream ${i} was not encoded as chunk 0's (its init segment differs)`,

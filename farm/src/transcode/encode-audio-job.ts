@@ -10,10 +10,10 @@
  * list (and the first piece its frames: the playable stage makes the manifests' audio from
  * them) go to the run's scratch prefix; then it marks its unit done, fenced like every job.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { AAC_FRAME_SAMPLES, AUDIO_RATE, encodeAudioPiece, packageAudioPiece } from "../media/audio-pieces.ts";
-import { type ChunkStream, placeChunkSegments } from "../media/chunk-segments.ts";
+import { type ChunkStream, placeChunkSegments, restreamed } from "../media/chunk-segments.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import type { Ladder } from "../media/ladder.ts";
 import { FIRST_PREFIX } from "../media/published-names.ts";
@@ -116,6 +116,19 @@ export async function placeAudioPiece(
   const { piece, workDir } = input;
   const tracks = input.frames.length;
   const timelineFrame = audioTimelineFrame(piece);
+  // A source whose audio ends before this piece starts: nothing to publish (the stream just
+  // ends there, as a single encode's would).
+  const sizes = await Promise.all(input.frames.map(async (file) => (await stat(file)).size));
+  if (sizes.every((size) => size === 0)) {
+    return input.frames.map((_, track) => ({
+      init: restreamed(`init-${FIRST_PREFIX}${track}.m4s`, input.streamOffset),
+      initSha256: "",
+      segments: [],
+    }));
+  }
+  if (sizes.some((size) => size === 0)) {
+    throw new Error(`audio piece ${piece.index}: some tracks end before it, others do not`);
+  }
   const packaged = path.join(workDir, `packaged-${piece.index}`);
   await mkdir(packaged);
   await packageAudioPiece(ffmpeg, {
