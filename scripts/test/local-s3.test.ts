@@ -54,6 +54,32 @@ afterAll(async () => {
 });
 
 describe("local S3 server", () => {
+  it("serves a whole version of an object that is overwritten while it is read (a growing manifest)", async () => {
+    // Each version is longer than the one before and ends with its own marker: a reader that
+    // got the new body cut at the old length (or a half-written meta) would see no marker.
+    const Key = "growing/live-manifest.mpd";
+    const version = (n: number) => `${"x".repeat(200 + n * 37)}<end ${n}>`;
+    await s3.send(new PutObjectCommand({ Bucket, Key, Body: version(0) }));
+    let writing = true;
+    const writer = (async () => {
+      for (let n = 1; n <= 150; n++) await s3.send(new PutObjectCommand({ Bucket, Key, Body: version(n) }));
+      writing = false;
+    })();
+    const bodies: string[] = [];
+    const reader = async () => {
+      while (writing) {
+        const object = await s3.send(new GetObjectCommand({ Bucket, Key }));
+        bodies.push(await object.Body!.transformToString());
+      }
+    };
+    await Promise.all([writer, reader(), reader()]);
+    expect(bodies.length).toBeGreaterThan(20);
+    for (const body of bodies) {
+      const n = Number(/<end (\d+)>$/.exec(body)?.[1]);
+      expect(body, `a read of ${body.length} bytes`).toBe(version(n));
+    }
+  });
+
   it("stores, reads back (whole and by range), describes and deletes objects", async () => {
     await s3.send(
       new PutObjectCommand({

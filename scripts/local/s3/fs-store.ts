@@ -5,10 +5,23 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+
+/** Reads an opened object (all of it, or a byte range), once: the stream closes the file. */
+type OpenedRead = (range?: { start: number; end: number }) => Readable;
 
 export interface ObjectMeta {
   key: string;
@@ -77,7 +90,11 @@ export class FsStore {
 
   private async writeMeta(bucket: string, key: string, meta: Omit<ObjectMeta, "key" | "lastModified">) {
     const full: ObjectMeta = { key, lastModified: new Date().toISOString(), ...meta };
-    await writeFile(`${this.objectPath(bucket, key)}.meta.json`, JSON.stringify(full));
+    // Renamed into place like the data: a reader never parses half a meta file.
+    const file = `${this.objectPath(bucket, key)}.meta.json`;
+    const temp = `${file}.${randomUUID()}.tmp`;
+    await writeFile(temp, JSON.stringify(full));
+    await rename(temp, file);
     return full;
   }
 
@@ -92,6 +109,29 @@ export class FsStore {
 
   readObject(bucket: string, key: string, range?: { start: number; end: number }): Readable {
     return createReadStream(this.objectPath(bucket, key), range);
+  }
+
+  /**
+   * The object's bytes as they are at this moment, with their size: an overwrite renames a
+   * new file over the object between its data and its meta, so a reader that took the size from
+   * the meta could serve the new body cut at the old length (a growing manifest, truncated).
+   */
+  async openObject(
+    bucket: string,
+    key: string,
+  ): Promise<{ size: number; read: OpenedRead; close: () => Promise<void> }> {
+    let handle: FileHandle;
+    try {
+      handle = await open(this.objectPath(bucket, key), "r");
+    } catch {
+      throw new S3StoreError("NoSuchKey", 404, "The specified key does not exist.");
+    }
+    const { size } = await handle.stat();
+    return {
+      size,
+      read: (range) => handle.createReadStream({ ...(range ?? {}), autoClose: true }),
+      close: () => handle.close(),
+    };
   }
 
   async deleteObject(bucket: string, key: string) {

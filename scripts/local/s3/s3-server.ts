@@ -232,17 +232,30 @@ async function handle(
   }
   if (method === "GET" || method === "HEAD") {
     const meta = await store.headObject(bucket, key);
-    const range = parseRange(req.headers.range, meta.size);
+    // The length is the opened file's, not the meta's: see FsStore.openObject.
+    const opened = await store.openObject(bucket, key);
+    let range: ReturnType<typeof parseRange>;
+    try {
+      range = parseRange(req.headers.range, opened.size);
+    } catch (err) {
+      await opened.close();
+      throw err;
+    }
     const headers = objectHeaders(meta);
     if (range) {
-      headers["content-range"] = `bytes ${range.start}-${range.end}/${meta.size}`;
+      headers["content-range"] = `bytes ${range.start}-${range.end}/${opened.size}`;
       headers["content-length"] = String(range.end - range.start + 1);
     } else {
-      headers["content-length"] = String(meta.size);
+      headers["content-length"] = String(opened.size);
     }
     res.writeHead(range ? 206 : 200, headers);
-    if (method === "HEAD" || meta.size === 0) return res.end();
-    store.readObject(bucket, key, range).pipe(res);
+    if (method === "HEAD" || opened.size === 0) {
+      await opened.close();
+      return res.end();
+    }
+    const body = opened.read(range);
+    res.on("close", () => body.destroy()); // a reader gone mid-way: the file is closed
+    body.pipe(res);
     return;
   }
   throw new S3StoreError("MethodNotAllowed", 405, `${method} is not supported here`);
