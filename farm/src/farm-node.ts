@@ -106,6 +106,8 @@ export function createFarmNode(config: FarmConfig, options: FarmNodeOptions = {}
     log: nodeLog,
     nodeId,
     metrics,
+    // The transcode is claimed here at once rather than at the next poll (up to JOB_POLL_MS).
+    onTranscodeQueued: () => runner.wake(),
   });
   void tus.locker.start();
   const server = createFarmServer({ config, db, tus, lockingUp: () => tus.locker.up, logger, metrics });

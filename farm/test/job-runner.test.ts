@@ -34,7 +34,9 @@ const fastPolicy = (overrides: Partial<JobPolicy> = {}): JobPolicy => ({
 const runners: JobRunner[] = [];
 const pools: pg.Pool[] = [];
 
-function startRunner(options: { policy?: Partial<JobPolicy>; leaseMs?: number; pool?: pg.Pool } = {}) {
+function startRunner(
+  options: { policy?: Partial<JobPolicy>; leaseMs?: number; pool?: pg.Pool; pollMs?: number } = {},
+) {
   const leaseMs = options.leaseMs ?? 2000;
   const queue = new JobQueue(options.pool ?? db(), "test-runner", leaseMs);
   const handler = {
@@ -52,8 +54,9 @@ function startRunner(options: { policy?: Partial<JobPolicy>; leaseMs?: number; p
   const runner = new JobRunner(
     queue,
     policies,
-    { transcode: handler },
-    { pollMs: 50, leaseMs, log: (line) => logs.push(line), settleRetryMs: 50 },
+    // purge_video: a second type, whose loop sleeps while a transcode runs.
+    { transcode: handler, purge_video: handler },
+    { pollMs: options.pollMs ?? 50, leaseMs, log: (line) => logs.push(line), settleRetryMs: 50 },
   );
   runner.start();
   runners.push(runner);
@@ -280,6 +283,33 @@ describe("job runner", () => {
     startRunner();
     for (const id of ids) await waitFor("done", stateIs(id, "done"));
     expect(order).toEqual([ids[2], ids[0], ids[1]]);
+  });
+
+  it("claims a job another job queued as soon as that job ends, not at the next poll", async () => {
+    const first = await enqueue();
+    let followUp = 0;
+    let endedAt = 0;
+    behaviours.set(first, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the purge loop found nothing, sleeps
+      const { rows } = await db().query<{ id: string }>(
+        enqueueQuery({ type: "purge_video", videoId: null, payload: {} }),
+      );
+      followUp = Number(rows[0]!.id);
+      behaviours.set(followUp, async () => {});
+      endedAt = Date.now();
+    });
+    // A minute between polls: the purge loop, idle while the transcode runs, would wait that long.
+    startRunner({ pollMs: 60_000 });
+    await waitFor(
+      "the follow-up done",
+      async () => (followUp ? stateIs(followUp, "done")() : undefined),
+      10_000,
+    );
+    const { rows } = await db().query<{ started: Date }>(
+      "select started_at as started from job_attempts where job_id = $1",
+      [followUp],
+    );
+    expect(rows[0]!.started.getTime() - endedAt).toBeLessThan(2000);
   });
 
   it("deletes settled jobs past their retention, and nothing else", async () => {

@@ -6,6 +6,10 @@
  * new jobs, lets running ones finish within the grace period, then aborts them and hands
  * them back.
  *
+ * A job that ends may have queued others in its own transaction (a chunked run's next stage):
+ * every idle loop then looks for work at once instead of at its next poll, so a follow-up
+ * claimed on this node starts within milliseconds (other nodes see it at their next poll).
+ *
  * The runner is the only one that settles a job: handlers return or throw. A database error
  * while settling is retried until it succeeds or the lease is gone; nothing here may reject
  * unhandled, because that would take the node down with every upload on it.
@@ -92,7 +96,7 @@ export class JobRunner {
 
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    for (const wake of this.sleepers) wake();
+    this.wakeIdleLoops();
     const timer = setTimeout(() => {
       for (const { controller } of this.running.values()) controller.abort(new Error("shutting down"));
     }, graceMs);
@@ -121,6 +125,7 @@ export class JobRunner {
       await done;
       this.running.delete(job.id);
       this.startedAt.delete(job.id);
+      this.wakeIdleLoops();
     }
   }
 
@@ -299,7 +304,19 @@ export class JobRunner {
     }
   }
 
+  /** Work was queued (by this node: an upload finished here): idle loops look for it now. */
+  wake(): void {
+    this.wakeIdleLoops();
+  }
+
+  /** Ends every idle loop's sleep: each claims again now. */
+  private wakeIdleLoops(): void {
+    for (const wake of [...this.sleepers]) wake();
+  }
+
   private sleep(ms: number): Promise<void> {
+    // A loop that was claiming when stop() woke the sleepers must not start a sleep after it.
+    if (this.stopping) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const wake = () => {
         clearTimeout(timer);

@@ -39,6 +39,8 @@ export interface TusDeps {
   log: (line: string) => void;
   nodeId: string;
   metrics?: FarmMetrics;
+  /** An upload finished here and its transcode is queued: this node's runner may claim it at once. */
+  onTranscodeQueued?: () => void;
 }
 
 export interface TusService {
@@ -120,7 +122,10 @@ export function createTusService(deps: TusDeps): TusService {
     if (size === undefined || size <= 0) return false;
     if ((await storage.objectSize(id)) !== size) return false;
     const moved = await videos.uploadFinished(id, id, size);
-    if (moved) deps.log(`upload ${id} complete (${size} bytes)`);
+    if (moved) {
+      deps.log(`upload ${id} complete (${size} bytes)`);
+      deps.onTranscodeQueued?.();
+    }
     return moved;
   };
 
