@@ -157,7 +157,7 @@ export async function joinAudioPieces(
 }
 
 /** Raw AAC files (a track each) read as the single encode times them: the priming frame at −1024. */
-const primedInputs = (files: string[]) =>
+export const primedInputs = (files: string[]) =>
   files.map((file) => ({
     path: file,
     options: ["-itsoffset", (-AAC_FRAME_SAMPLES / AUDIO_RATE).toFixed(9), "-f", "aac"],

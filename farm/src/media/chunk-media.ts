@@ -13,6 +13,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { primedInputs } from "./audio-pieces.ts";
 import {
   audioCodecArgs,
   audioLanguageArgs,
@@ -124,8 +125,12 @@ export interface PackageChunksInput {
   chunks: { file: string; prerollSeconds: number }[];
   rungs: Ladder["rungs"];
   segmentSeconds: number;
-  /** The audio MP4 (encodeAudioTracks) to package beside the video, with its tracks' info. */
-  audio?: { file: string; streams: EncodeSource["audioStreams"]; bitrateK: number };
+  /**
+   * Audio to package beside the video: a raw AAC (ADTS) file per track of `streams`, read as
+   * the start of the whole audio (the priming frame at −1024: `primedInputs`) — the first
+   * audio piece's own frames, as it stored them.
+   */
+  audio?: { frames: string[]; streams: EncodeSource["audioStreams"]; bitrateK: number };
   outDir: string;
   /** Before every file name written (see dashPackageArgs). */
   filePrefix: string;
@@ -148,10 +153,13 @@ export async function packageChunks(ffmpeg: Ffmpeg, input: PackageChunksInput): 
   await writeFile(list, entries.join(""));
   const inputs = [{ path: list, options: ["-f", "concat", "-safe", "0"], access: "own-output" as const }];
   const audio = input.audio?.streams ?? [];
-  if (input.audio) inputs.push({ path: input.audio.file, options: [], access: "own-output" });
+  if (input.audio) {
+    if (input.audio.frames.length !== audio.length) throw new Error("one audio file per track");
+    inputs.push(...primedInputs(input.audio.frames));
+  }
   const args: string[] = [];
   for (let i = 0; i < input.rungs.length; i++) args.push("-map", `0:v:${i}`);
-  for (let i = 0; i < audio.length; i++) args.push("-map", `1:a:${i}`);
+  for (let i = 0; i < audio.length; i++) args.push("-map", `${1 + i}:a:0`);
   args.push("-c", "copy", ...audioLanguageArgs(audio));
   // A stream copy has no encoder to report the bitrate: state each rung's, as the encode would.
   input.rungs.forEach((rung, i) => {

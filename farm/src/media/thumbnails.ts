@@ -104,7 +104,8 @@ export const storyboardThumbName = (index: number) => `thumb-${String(index).pad
 
 /**
  * The storyboard's thumbnails that fall in one piece of the video (a chunk of a chunked run:
- * `input` is its own rendition, starting at `startSeconds` of the video and `seconds` long),
+ * `input` is its own rendition, starting at `startSeconds` of the video and `seconds` long,
+ * after `skipSeconds` of warm-up that is not part of it),
  * written to outDir as storyboardThumbName(i) with i on the whole video's grid. Returns their
  * indexes (none when no thumbnail falls in the piece).
  */
@@ -112,6 +113,7 @@ export async function makeStoryboardThumbs(
   ffmpeg: Ffmpeg,
   input: {
     source: string;
+    skipSeconds?: number;
     outDir: string;
     layout: StoryboardLayout;
     startSeconds: number;
@@ -126,7 +128,7 @@ export async function makeStoryboardThumbs(
     Math.ceil((input.startSeconds + input.seconds) / layout.interval - 1e-9),
   );
   if (end <= first) return [];
-  const offset = first * layout.interval - input.startSeconds;
+  const offset = first * layout.interval - input.startSeconds + (input.skipSeconds ?? 0);
   await ffmpeg.run({
     inputs: [{ path: input.source, options: ["-ss", offset.toFixed(6)], access: "own-output" }],
     outputOptions: [

@@ -2,9 +2,9 @@
  * assemble_video: writes a chunked run's manifests; the chunk and audio jobs already published
  * every segment to its final key (encode-chunk-job.ts, encode-audio-job.ts), so no media byte
  * passes through here.
- * - `playable` (queued when the poster, the first chunk's smallest rung and the first audio
- *   piece are done): the dash muxer's manifests of the smallest rung and the audio, from one
- *   segment of each, become the templates of growing manifests (HLS EVENT, a dynamic MPD:
+ * - `playable` (queued when the first chunk's smallest rung and the first audio piece are
+ *   done): the dash muxer's manifests of the smallest rung and the audio, from one segment of
+ *   the one and the first piece's frames, become the templates of growing manifests (HLS EVENT, a dynamic MPD:
  *   growing-manifests.ts) listing what is done from the start of the video; the video plays.
  * - `grow` (queued by each later chunk's smallest rung or audio piece): the same manifests,
  *   listing the start of the video done by now — each stream's segments up to its first part
@@ -18,7 +18,6 @@
 import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { audioTrackNames } from "../media/audio-manifests.ts";
-import { joinAudioPieces } from "../media/audio-pieces.ts";
 import {
   joinChunkStreams,
   streamSeconds,
@@ -211,26 +210,14 @@ async function assemblePlayable(stage: Stage): Promise<void> {
   const { run } = wanted;
   const { plan } = run;
   const scratch = chunkScratchPrefix(run.videoId, run.id);
-  const hasAudio = plan.info.audioStreams.length > 0;
-  const audioFile = path.join(dir, "audio-sample.mp4");
-  if (hasAudio) {
-    const tracks = plan.info.audioStreams.length;
-    const files: string[] = [];
-    for (let track = 0; track < tracks; track++) {
+  // The first audio piece's own frames, as its job stored them: packaged straight from them.
+  const audioFrames = await Promise.all(
+    plan.info.audioStreams.map(async (_, track) => {
       const name = audioPieceName(0, track);
       await deps.storage.download(`${scratch}${name}`, path.join(dir, name), signal);
-      files.push(path.join(dir, name));
-    }
-    await joinAudioPieces(deps.ffmpeg, {
-      pieces: [files],
-      tracks,
-      joined: (track) => path.join(dir, `audio-${track}.aac`),
-      output: audioFile,
-      durationMs: plan.durationMs,
-      toEnd: plan.audioPieces.length === 1,
-      signal,
-    });
-  }
+      return path.join(dir, name);
+    }),
+  );
   const smallest = partRungs(plan, "first")[0]!;
   const chunk0 = await readJson<{ streams: ChunkStream[] }>(deps, run, chunkListName("first", 0));
   const video = chunk0.streams[0];
@@ -244,8 +231,14 @@ async function assemblePlayable(stage: Stage): Promise<void> {
     chunks: [{ file: sample, prerollSeconds: 0 }],
     rungs: [smallest],
     segmentSeconds: plan.ladder.segmentSeconds,
-    ...(hasAudio
-      ? { audio: { file: audioFile, streams: plan.info.audioStreams, bitrateK: plan.ladder.audioBitrateK } }
+    ...(audioFrames.length > 0
+      ? {
+          audio: {
+            frames: audioFrames,
+            streams: plan.info.audioStreams,
+            bitrateK: plan.ladder.audioBitrateK,
+          },
+        }
       : {}),
     outDir: out,
     filePrefix: FIRST_PREFIX,

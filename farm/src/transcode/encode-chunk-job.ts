@@ -27,11 +27,11 @@
  * manifests' templates.
  */
 
-import { appendFile, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { encodeChunk, packageChunks } from "../media/chunk-media.ts";
-import { type ChunkStream, placeChunkSegments } from "../media/chunk-segments.ts";
+import { placeChunkSegments } from "../media/chunk-segments.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
 import { DASH_MANIFEST, FIRST_PREFIX, HLS_MASTER, POSTER } from "../media/published-names.ts";
 import { makePoster, makeStoryboardThumbs, posterSeconds, storyboardLayout } from "../media/thumbnails.ts";
@@ -136,20 +136,24 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
         deps.log(
           `video ${run.videoId} chunk ${span.index} (${part}): read from offsets ${source.requestedOffsets().join(",")} of ${source.size} source bytes, ${source.bytesServed()} bytes read`,
         );
-        // CMAF by a stream copy, from the first frame encoded (the warm-up GOP is a segment)…
+        // CMAF by a stream copy, from the first frame encoded (the warm-up GOP is a segment);
+        // beside it, the storyboard's thumbnails in this chunk from the same encoded pictures.
         const packaged = path.join(dir, "packaged");
         const published = path.join(dir, "published");
         const scratch = path.join(dir, "scratch");
         await Promise.all([mkdir(packaged), mkdir(published), mkdir(scratch)]);
-        await packageChunks(deps.ffmpeg, {
-          chunks: [{ file: encoded, prerollSeconds: 0 }],
-          rungs,
-          segmentSeconds: plan.ladder.segmentSeconds,
-          outDir: packaged,
-          filePrefix: part === "first" ? FIRST_PREFIX : "",
-          workDir: dir,
-          signal,
-        });
+        const [thumbs] = await Promise.all([
+          part === "first" ? chunkThumbs(deps, plan, span, encoded, scratch, signal) : [],
+          packageChunks(deps.ffmpeg, {
+            chunks: [{ file: encoded, prerollSeconds: 0 }],
+            rungs,
+            segmentSeconds: plan.ladder.segmentSeconds,
+            outDir: packaged,
+            filePrefix: part === "first" ? FIRST_PREFIX : "",
+            workDir: dir,
+            signal,
+          }),
+        ]);
         // …then, the warm-up segment left out, moved onto the video's timeline under the final names.
         const placed = await placeChunkSegments({
           packagedDir: packaged,
@@ -161,9 +165,6 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
           withInit: span.index === 0,
         });
         const streams = placed.map((p) => p.stream);
-        // The storyboard's thumbnails in this chunk, from its smallest rung as packaged here.
-        const thumbs =
-          part === "first" ? await chunkThumbs(deps, plan, span, packaged, scratch, placed[0]!, signal) : [];
         await writeFile(
           path.join(scratch, chunkListName(part, span.index)),
           JSON.stringify({ streams, thumbs }),
@@ -222,28 +223,28 @@ async function chunkPoster(deps: ChunkJobDeps, job: Job, run: ChunkRun, signal: 
   await deps.videos.attachPoster(deps.queue, job, run.prefix, POSTER);
 }
 
-/** The chunk's storyboard thumbnails (thumbnails.ts), written to `outDir`; their indexes. */
+/**
+ * The chunk's storyboard thumbnails (thumbnails.ts), written to `outDir`, from its encoded
+ * smallest rung (`encoded`: the only track of a `first` part) past the warm-up; their indexes.
+ */
 async function chunkThumbs(
   deps: ChunkJobDeps,
   plan: ChunkPlan,
   span: ChunkSpan,
-  packagedDir: string,
+  encoded: string,
   outDir: string,
-  placed: { stream: ChunkStream; packaged: string[] },
   signal: AbortSignal,
 ): Promise<number[]> {
   const smallest = partRungs(plan, "first")[0]!;
-  const joined = path.join(packagedDir, "rendition.mp4");
-  await copyFile(path.join(packagedDir, placed.stream.init), joined);
-  const seconds = placed.stream.segments.reduce((sum, s) => sum + s.seconds, 0);
-  // The segments kept, as packaged here (the same pictures, timed from the chunk's start).
-  for (const name of placed.packaged) await appendFile(joined, await readFile(path.join(packagedDir, name)));
+  const { fps } = plan.ladder;
+  const startSeconds = span.startFrame / fps;
   return makeStoryboardThumbs(deps.ffmpeg, {
-    source: joined,
+    source: encoded,
+    skipSeconds: span.prerollFrames / fps,
     outDir,
     layout: storyboardLayout({ durationMs: plan.durationMs, width: smallest.width, height: smallest.height }),
-    startSeconds: span.startFrame / plan.ladder.fps,
-    seconds,
+    startSeconds,
+    seconds: span.frames === null ? plan.durationMs / 1000 - startSeconds : span.frames / fps,
     signal,
   });
 }
