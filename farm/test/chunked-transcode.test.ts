@@ -172,12 +172,16 @@ describe("chunk plan", () => {
       { index: 3, startFrame: 2700, frames: 900, prerollFrames: 60, segmentOffset: 45 },
       { index: 4, startFrame: 3600, frames: null, prerollFrames: 60, segmentOffset: 60 },
     ]);
-    // A short first chunk (the video plays once it is out), then whole chunks.
-    expect(planChunks(65_000, ladder, { chunkSeconds: 30, firstSeconds: 4 })).toEqual([
+    // A short first chunk (the video plays once it is out), then chunks half as long again as
+    // the one before (whole segments, rounded up: 2, 3, 5, 8, 12), up to CHUNK_SECONDS.
+    expect(planChunks(95_000, ladder, { chunkSeconds: 30, firstSeconds: 4 })).toEqual([
       { index: 0, startFrame: 0, frames: 120, prerollFrames: 0, segmentOffset: 0 },
-      { index: 1, startFrame: 120, frames: 900, prerollFrames: 60, segmentOffset: 2 },
-      { index: 2, startFrame: 1020, frames: 900, prerollFrames: 60, segmentOffset: 17 },
-      { index: 3, startFrame: 1920, frames: null, prerollFrames: 60, segmentOffset: 32 },
+      { index: 1, startFrame: 120, frames: 180, prerollFrames: 60, segmentOffset: 2 },
+      { index: 2, startFrame: 300, frames: 300, prerollFrames: 60, segmentOffset: 5 },
+      { index: 3, startFrame: 600, frames: 480, prerollFrames: 60, segmentOffset: 10 },
+      { index: 4, startFrame: 1080, frames: 720, prerollFrames: 60, segmentOffset: 18 },
+      { index: 5, startFrame: 1800, frames: 900, prerollFrames: 60, segmentOffset: 30 },
+      { index: 6, startFrame: 2700, frames: null, prerollFrames: 60, segmentOffset: 45 },
     ]);
     // CHUNK_SECONDS is rounded to whole segments (2 s each); the first is never the longer.
     expect(planChunks(10_000, ladder, { chunkSeconds: 3, firstSeconds: 8 })[1]).toMatchObject({
@@ -201,13 +205,14 @@ describe("chunk segments on the video's timeline", () => {
     ],
   });
 
-  it("numbers chunk k's first segment after the first chunk's and k − 1 whole chunks', at 29.97 fps too", () => {
+  it("numbers chunk k's first segment after the segments of the chunks before it, at 29.97 fps too", () => {
     const ntsc = planLadder({ width: 1920, height: 1080, fps: 29.97 }, 30);
     const chunks = planChunks(600_000, ntsc, { chunkSeconds: 30, firstSeconds: 4 });
-    expect(chunks.map(segmentNumberOffset).slice(0, 4)).toEqual([0, 2, 17, 32]);
-    expect(segmentNumberOffset(chunks.at(-1)!)).toBe(2 + (chunks.length - 2) * 15);
-    // Each chunk starts on the frame its first segment starts on: 899 frames per 15 segments.
-    expect(chunks.slice(0, 4).map((c) => c.startFrame)).toEqual([0, 120, 1019, 1918]);
+    expect(chunks.map(segmentNumberOffset).slice(0, 8)).toEqual([0, 2, 5, 10, 18, 30, 45, 60]);
+    expect(segmentNumberOffset(chunks.at(-1)!)).toBe(30 + (chunks.length - 6) * 15);
+    // Each chunk is a whole number of frames, its segments' worth rounded: 120 for 2 segments,
+    // 180 for 3, 300 for 5, 480 for 8, 719 for 12, then 899 for each chunk of 15.
+    expect(chunks.slice(0, 8).map((c) => c.startFrame)).toEqual([0, 120, 300, 600, 1080, 1799, 2698, 3597]);
   });
 
   it("joins the chunks' lists, and refuses a gap or a chunk whose init segment differs", () => {
@@ -587,9 +592,17 @@ async function serveBucketPrefix(prefix: string) {
 describe("a chunked video while its later chunks encode", () => {
   beforeAll(async () => {
     // One node: the later chunks encode while the players play the first — a short one (one
-    // segment: CHUNK_FIRST_SECONDS), then 4 s chunks.
+    // segment: CHUNK_FIRST_SECONDS), then chunks half as long again each (CHUNK_GROWTH): 4 s,
+    // then 6 s, the rest (1 s) last. Joins at 2, 6 and 12 s.
     await Promise.all(nodes.map((n) => n.stop("SIGKILL")));
-    nodes = [await spawnFarm({ ...chunkEnv, CHUNK_FIRST_SECONDS: "2", FARM_NODE_ID: "node-growing" })];
+    nodes = [
+      await spawnFarm({
+        ...chunkEnv,
+        CHUNK_FIRST_SECONDS: "2",
+        CHUNK_SECONDS: "6",
+        FARM_NODE_ID: "node-growing",
+      }),
+    ];
   });
 
   it("plays from 0 in Chromium with hls.js, dash.js and Shaka on the growing manifests, across chunk joins", async () => {
@@ -706,7 +719,7 @@ describe("a chunked video while its later chunks encode", () => {
               const done = () =>
                 resolve({ firstPlaying, errors, crossed: [...crossed], reached: video.currentTime });
               video.addEventListener("timeupdate", () => {
-                for (const boundary of [2, 6, 10]) if (video.currentTime > boundary) crossed.add(boundary);
+                for (const boundary of [2, 6, 12]) if (video.currentTime > boundary) crossed.add(boundary);
                 if (video.currentTime > 12.5) done();
               });
               setTimeout(done, 60_000);
@@ -719,7 +732,7 @@ describe("a chunked video while its later chunks encode", () => {
         expect(result.errors).toEqual([]);
         expect(result.firstPlaying).not.toBeNull();
         expect(result.firstPlaying!).toBeLessThan(1);
-        expect(result.crossed).toEqual([2, 6, 10]);
+        expect(result.crossed).toEqual([2, 6, 12]);
       }
     } finally {
       await browser.close();

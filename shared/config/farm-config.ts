@@ -104,11 +104,15 @@ const farmConfigFields = z.object({
    * nothing runs side by side, so one node encodes it whole, playable after its first segments.
    */
   CHUNK_MIN_NODES: positiveInt(2),
-  /** Length of one chunk: a whole number of the ladder's 2 s segments. */
+  /**
+   * Length of one chunk, once the chunks after the first have grown to it (by half each: a
+   * viewer of the growing video keeps ahead): a whole number of the ladder's 2 s segments.
+   */
   CHUNK_SECONDS: positiveInt(30).refine((n) => n % 2 === 0, "must be a whole number of 2 s segments (even)"),
   /**
    * Length of a chunked run's first chunk (whole 2 s segments, at most CHUNK_SECONDS): short,
-   * so a long video plays seconds after its upload; the later chunks join it as they land.
+   * so a long video plays seconds after its upload; the later chunks join it as they land,
+   * each half as long again as the one before, up to CHUNK_SECONDS.
    */
   CHUNK_FIRST_SECONDS: positiveInt(4).refine(
     (n) => n % 2 === 0,

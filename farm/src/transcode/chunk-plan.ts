@@ -1,7 +1,7 @@
 /**
  * How a long source is cut for chunked transcoding: a short first chunk (CHUNK_FIRST_SECONDS:
- * the video plays once it and the audio over it are out), then chunks of CHUNK_SECONDS — each
- * a whole number of segments, starting on a frame of the ladder's constant-rate timeline, so
+ * the video plays once it and the audio over it are out), then chunks growing by half each
+ * (CHUNK_GROWTH) up to CHUNK_SECONDS — each a whole number of segments, starting on a frame of the ladder's constant-rate timeline, so
  * chunk boundaries are segment boundaries and the chunks' frames add up to the single encode's.
  * The audio is cut apart from the video, on AAC's own grid: pieces of whole 1024-sample
  * frames, so the pieces' frames add up to the single encode's frame for frame (see
@@ -66,6 +66,15 @@ export async function shouldChunk(
   return config.CHUNK_MIN_NODES <= 1 || (await nodesUp()) >= config.CHUNK_MIN_NODES;
 }
 
+/**
+ * Each chunk after the first is this much longer than the one before (in whole segments), up
+ * to CHUNK_SECONDS: the video's start comes out in small parts, so the growing manifests keep
+ * ahead of a viewer who starts at once (a chunk costs its length plus a segment of warm-up;
+ * a 30 s second chunk would leave them waiting ~15 s after the first 4 s), and the parts reach
+ * full length within a minute of video, where the warm-up's share no longer matters.
+ */
+export const CHUNK_GROWTH = 1.5;
+
 export function planChunks(
   durationMs: number,
   ladder: Ladder,
@@ -79,15 +88,25 @@ export function planChunks(
   );
   const framesOf = (n: number) => Math.round(n * ladder.segmentSeconds * ladder.fps);
   const totalFrames = Math.ceil((durationMs / 1000) * ladder.fps);
-  const firstFrames = framesOf(firstSegments);
-  const count = 1 + Math.max(0, Math.ceil((totalFrames - firstFrames) / framesOf(segments)));
-  return Array.from({ length: count }, (_, index) => ({
-    index,
-    startFrame: index === 0 ? 0 : firstFrames + (index - 1) * framesOf(segments),
-    frames: index === count - 1 ? null : index === 0 ? firstFrames : framesOf(segments),
-    prerollFrames: index === 0 ? 0 : ladder.gop,
-    segmentOffset: index === 0 ? 0 : firstSegments + (index - 1) * segments,
-  }));
+  const chunks: ChunkSpan[] = [];
+  let startFrame = 0;
+  let segmentOffset = 0;
+  let length = firstSegments;
+  for (;;) {
+    const frames = framesOf(length);
+    const last = startFrame + frames >= totalFrames;
+    chunks.push({
+      index: chunks.length,
+      startFrame,
+      frames: last ? null : frames,
+      prerollFrames: chunks.length === 0 ? 0 : ladder.gop,
+      segmentOffset,
+    });
+    if (last) return chunks;
+    startFrame += frames;
+    segmentOffset += length;
+    length = Math.min(segments, Math.ceil(length * CHUNK_GROWTH));
+  }
 }
 
 /** About 6 s of warm-up before a piece (loudnorm looks at 3 s windows) and after it (its lookahead). */
