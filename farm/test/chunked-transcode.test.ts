@@ -22,7 +22,12 @@ import { LIVE_DASH, liveMediaPlaylist } from "../src/media/growing-manifests.ts"
 import { inspectSource } from "../src/media/inspect.ts";
 import { planLadder } from "../src/media/ladder.ts";
 import { makeStoryboard } from "../src/media/thumbnails.ts";
-import { planChunks, segmentNumberOffset } from "../src/transcode/chunk-plan.ts";
+import {
+  planAudioPieces,
+  planChunks,
+  posterMaker,
+  segmentNumberOffset,
+} from "../src/transcode/chunk-plan.ts";
 import { bucketKeys, closeDb, db, farmConfig, newVideo, testS3 } from "./support/farm-env.ts";
 import { type FarmProcess, spawnFarm } from "./support/farm-process.ts";
 import {
@@ -191,6 +196,18 @@ describe("chunk plan", () => {
     expect(planChunks(4_000, planLadder({ width: 640, height: 360, fps: 25 }, 30), spans)).toEqual([
       { index: 0, startFrame: 0, frames: null, prerollFrames: 0, segmentOffset: 0 },
     ]);
+  });
+});
+
+describe("the run's poster", () => {
+  it("is made by the first audio piece's job, or without audio by the chunk its frame falls in", () => {
+    const ladder = planLadder({ width: 1920, height: 1080, fps: 30 }, 30);
+    const chunks = planChunks(300_000, ladder, { chunkSeconds: 30, firstSeconds: 4 });
+    const audioPieces = planAudioPieces(300_000, { firstSeconds: 4, pieceSeconds: 120, segmentSeconds: 2 });
+    // The poster's frame at 10 s: in the third chunk (4 + 6 s before it), the second audio piece.
+    expect(posterMaker({ chunks, ladder, audioPieces }, 10)).toEqual({ type: "encode_audio", index: 0 });
+    expect(posterMaker({ chunks, ladder, audioPieces: [] }, 10)).toEqual({ type: "encode_chunk", index: 2 });
+    expect(posterMaker({ chunks, ladder, audioPieces: [] }, 9.9)).toEqual({ type: "encode_chunk", index: 1 });
   });
 });
 

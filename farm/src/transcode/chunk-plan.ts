@@ -177,13 +177,20 @@ export const partRungs = (plan: Pick<ChunkPlan, "ladder">, part: "first" | "rest
   part === "first" ? plan.ladder.rungs.slice(-1) : plan.ladder.rungs.slice(0, -1);
 
 /**
- * The chunk whose `first` job also makes the poster: the one its frame falls in (thumbnails.ts'
- * posterSeconds), so the poster is read from that chunk's span of the source, by that node.
+ * The job that also makes the poster, right after its own part counts: the first audio
+ * piece's — done before the first chunk, and the audio keeps ahead of the video, so the
+ * poster (made at a lower CPU priority) holds back neither the first playable nor the growing
+ * video, and usually comes with the first playable. A source without audio: the `first` job
+ * of the chunk the poster's frame falls in (thumbnails.ts' posterSeconds).
  */
-export function posterChunk(plan: Pick<ChunkPlan, "chunks" | "ladder">, posterAt: number): number {
+export function posterMaker(
+  plan: Pick<ChunkPlan, "chunks" | "ladder" | "audioPieces">,
+  posterAt: number,
+): { type: "encode_audio" | "encode_chunk"; index: number } {
+  if (plan.audioPieces.length > 0) return { type: "encode_audio", index: 0 };
   let index = 0;
   for (const chunk of plan.chunks) if (chunk.startFrame / plan.ladder.fps <= posterAt) index = chunk.index;
-  return index;
+  return { type: "encode_chunk", index };
 }
 
 /** Run units (transcode_units): what each stage waits for. */

@@ -9,6 +9,8 @@
  * safe to share keys between attempts for the same reasons (encode-chunk-job.ts). Its segment
  * list (and the first piece its frames: the playable stage makes the manifests' audio from
  * them) go to the run's scratch prefix; then it marks its unit done, fenced like every job.
+ * The first piece's job then makes the poster (run-poster.ts); until the video plays, the
+ * later pieces encode at a lower CPU priority (part-priority.ts).
  */
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -31,6 +33,8 @@ import {
 } from "./chunk-plan.ts";
 import { RunAbandonedError } from "./chunk-runs.ts";
 import { type ChunkJobDeps, giveUpOnRun, wantedRun } from "./encode-chunk-job.ts";
+import { behindFirstPlayable } from "./part-priority.ts";
+import { makeRunPoster, makesRunPoster } from "./run-poster.ts";
 import { serveUpload } from "./source-server.ts";
 
 export function encodeAudioHandler(deps: ChunkJobDeps): JobHandler<"encode_audio"> {
@@ -42,6 +46,14 @@ export function encodeAudioHandler(deps: ChunkJobDeps): JobHandler<"encode_audio
       const { plan } = run;
       const piece = plan.audioPieces[job.payload.index];
       if (!piece) throw new Error(`audio piece ${job.payload.index} is not in run ${run.id}`);
+      const unit = units.audio(piece.index);
+      const makesPoster = makesRunPoster(run, "encode_audio", piece.index);
+      // A retry after the piece was done but not the poster makes the poster only.
+      if (makesPoster && (await deps.chunkRuns.doneUnits(run.id)).has(unit)) {
+        await makeRunPoster(deps, job, run, signal);
+        return;
+      }
+      const background = await behindFirstPlayable(deps, run, piece.index);
       await withWorkDir(deps.config.FARM_TMP_DIR, async (dir) => {
         const scratch = path.join(dir, "scratch");
         const published = path.join(dir, "published");
@@ -61,6 +73,7 @@ export function encodeAudioHandler(deps: ChunkJobDeps): JobHandler<"encode_audio
             ladder: plan.ladder,
             loudnessTarget: deps.config.LOUDNESS_TARGET,
             window: piece,
+            background,
             signal,
           });
         } finally {
@@ -84,7 +97,9 @@ export function encodeAudioHandler(deps: ChunkJobDeps): JobHandler<"encode_audio
         await deps.storage.publishDirectory(scratch, chunkScratchPrefix(run.videoId, run.id), { signal });
       });
       try {
-        await deps.chunkRuns.finishUnit(job, run, units.audio(piece.index), { complete: true });
+        // The piece counts as soon as it is out (the video may grow by it); then the poster.
+        if (!(await deps.chunkRuns.finishUnit(job, run, unit, { complete: !makesPoster }))) return;
+        if (makesPoster) await makeRunPoster(deps, job, run, signal);
       } catch (err) {
         if (!(err instanceof RunAbandonedError)) throw err;
       }

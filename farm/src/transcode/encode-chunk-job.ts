@@ -7,8 +7,9 @@
  * again: it writes manifests only. Beside them, in the run's scratch prefix, it records its
  * segment list (and chunk 0 its part's init segments and the dash muxer's manifests, the
  * assembly's templates); then it marks its unit done, fenced like every job. The `first` job
- * of the chunk the poster's frame falls in then makes the poster from its span (after its
- * unit: the video may already grow by the chunk) and attaches it to the playing video.
+ * that makes the poster (run-poster.ts: a source without audio) then makes it (after its unit:
+ * the video may already grow by the chunk) and attaches it to the playing video. Until the
+ * video plays, chunks after the first encode at a lower CPU priority (part-priority.ts).
  *
  * Why two attempts of one chunk can share the final keys (the lease fencing):
  * - No manifest lists a chunk's segments before its unit is marked done, and that happens in
@@ -33,8 +34,8 @@ import type { FarmConfig } from "../../../shared/config/farm-config.ts";
 import { encodeChunk, packageChunks } from "../media/chunk-media.ts";
 import { placeChunkSegments } from "../media/chunk-segments.ts";
 import type { Ffmpeg } from "../media/ffmpeg.ts";
-import { DASH_MANIFEST, FIRST_PREFIX, HLS_MASTER, POSTER } from "../media/published-names.ts";
-import { makePoster, makeStoryboardThumbs, posterSeconds, storyboardLayout } from "../media/thumbnails.ts";
+import { DASH_MANIFEST, FIRST_PREFIX, HLS_MASTER } from "../media/published-names.ts";
+import { makeStoryboardThumbs, storyboardLayout } from "../media/thumbnails.ts";
 import type { Job, JobQueue } from "../queue/job-queue.ts";
 import type { JobHandler } from "../queue/job-runner.ts";
 import { withWorkDir } from "../scratch.ts";
@@ -46,13 +47,14 @@ import {
   chunkListName,
   partRungs,
   partTemplateName,
-  posterChunk,
   segmentNumberOffset,
   units,
 } from "./chunk-plan.ts";
 import { type ChunkRun, type ChunkRuns, RunAbandonedError } from "./chunk-runs.ts";
 import { failProcessing } from "./fail-processing.ts";
 import { FIRST_RUN_DECODER_OPTIONS } from "./first-manifests.ts";
+import { behindFirstPlayable } from "./part-priority.ts";
+import { makeRunPoster, makesRunPoster } from "./run-poster.ts";
 import { serveUpload } from "./source-server.ts";
 import type { VideoStore } from "./video-store.ts";
 
@@ -107,13 +109,13 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
       if (!span) throw new Error(`chunk ${job.payload.index} is not in run ${run.id}`);
       const { part } = job.payload;
       const unit = part === "first" ? units.first(span.index) : units.rest(span.index);
-      const makesPoster =
-        part === "first" && span.index === posterChunk(plan, posterSeconds(plan.durationMs));
+      const makesPoster = part === "first" && makesRunPoster(run, "encode_chunk", span.index);
       // A retry after the chunk was done but not its poster makes the poster only.
       if (makesPoster && (await deps.chunkRuns.doneUnits(run.id)).has(unit)) {
-        await chunkPoster(deps, job, run, signal);
+        await makeRunPoster(deps, job, run, signal);
         return;
       }
+      const background = await behindFirstPlayable(deps, run, span.index);
       await withWorkDir(deps.config.FARM_TMP_DIR, async (dir) => {
         const rungs = partRungs(plan, part);
         const encoded = path.join(dir, "chunk.mp4");
@@ -128,6 +130,7 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
             window: span,
             ...(part === "first" ? { decoderOptions: FIRST_RUN_DECODER_OPTIONS } : {}),
             threads: deps.config.FFMPEG_THREADS,
+            background,
             signal,
           });
         } finally {
@@ -183,44 +186,13 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
       try {
         // The chunk counts as soon as it is out (the video may grow by it); then the poster.
         if (!(await deps.chunkRuns.finishUnit(job, run, unit, { complete: !makesPoster }))) return;
-        if (makesPoster) await chunkPoster(deps, job, run, signal);
+        if (makesPoster) await makeRunPoster(deps, job, run, signal);
       } catch (err) {
         if (!(err instanceof RunAbandonedError)) throw err;
       }
     },
     giveUp: (job, error) => giveUpOnRun(deps, job, error),
   };
-}
-
-/**
- * The poster, from this chunk's span of the source (a GOP read by ranges), at a lower CPU
- * priority than the chunks beside it; the playing video gets it here, or from the playable
- * stage if it was not playing yet (both read the poster's unit: see assemble-job.ts).
- */
-async function chunkPoster(deps: ChunkJobDeps, job: Job, run: ChunkRun, signal: AbortSignal): Promise<void> {
-  const { plan } = run;
-  await withWorkDir(deps.config.FARM_TMP_DIR, async (dir) => {
-    const source = await serveUpload(deps.storage, plan.sourceKey, signal);
-    try {
-      // As tall as the top rung (at most 720: makePoster), the source's own picture.
-      const height = plan.ladder.rungs[0]!.height;
-      await makePoster(
-        deps.ffmpeg,
-        source.url,
-        dir,
-        plan.durationMs,
-        height,
-        "source-over-http",
-        signal,
-        true,
-      );
-    } finally {
-      await source.close();
-    }
-    await deps.storage.putFile(`${run.prefix}${POSTER}`, path.join(dir, POSTER), { signal });
-  });
-  if (!(await deps.chunkRuns.finishUnit(job, run, units.poster, { complete: false }))) return;
-  await deps.videos.attachPoster(deps.queue, job, run.prefix, POSTER);
 }
 
 /**
