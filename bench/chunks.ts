@@ -21,6 +21,13 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { planLadder } from "../farm/src/media/ladder.ts";
+import {
+  audioPieceSeconds,
+  type ChunkSpan,
+  planAudioPieces,
+  planChunks,
+} from "../farm/src/transcode/chunk-plan.ts";
 import { startLocalPostgres } from "../scripts/local/embedded-postgres.ts";
 import { freePort } from "../scripts/local/ports.ts";
 import { startLocalS3 } from "../scripts/local/s3/s3-server.ts";
@@ -45,9 +52,11 @@ interface RunResult {
   name: string;
   playableS: number;
   readyS: number;
-  jobs: { type: string; part: string | null; node: string; seconds: number }[];
+  jobs: { type: string; part: string | null; index: number | null; node: string; seconds: number }[];
   /** The jobs the first playable waits for: when each started and ended, from the upload's end. */
   playablePath: { job: string; from: number; to: number }[];
+  /** When the grow each later part of the smallest rung or the audio queued ended (`first:3`, `audio:2`). */
+  parts: { unit: string; listed: number }[];
 }
 
 async function main() {
@@ -107,7 +116,8 @@ async function main() {
           label: name,
         });
         const { rows: jobs } = await db.query<RunResult["jobs"][number]>(
-          `select j.type, coalesce(j.payload->>'part', j.payload->>'stage') as part, a.node,
+          `select j.type, coalesce(j.payload->>'part', j.payload->>'stage') as part,
+                  (j.payload->>'index')::int as index, a.node,
                   extract(epoch from a.finished_at - a.started_at)::float as seconds
            from job_attempts a join jobs j on j.id = a.job_id
            where j.video_id = $1 and a.outcome = 'done' order by a.id`,
@@ -127,7 +137,17 @@ async function main() {
            order by a.started_at`,
           [videoId],
         );
-        return { name, playableS, readyS, jobs, playablePath: path };
+        // When each part of the smallest rung and the audio was listed: by the grow its unit
+        // queued (the grow lists what is done from the start then), or by the playable stage.
+        const { rows: parts } = await db.query<RunResult["parts"][number]>(
+          `with t0 as (select min(created_at) as at from jobs where video_id = $1 and type = 'transcode')
+           select j.payload->>'after' as unit, extract(epoch from a.finished_at - t0.at)::float as listed
+           from job_attempts a join jobs j on j.id = a.job_id, t0
+           where j.video_id = $1 and a.outcome = 'done' and j.type = 'assemble_video'
+             and j.payload->>'stage' = 'grow'`,
+          [videoId],
+        );
+        return { name, playableS, readyS, jobs, playablePath: path, parts };
       } finally {
         for (const farm of farms) farm.child.kill("SIGTERM");
         await Promise.all(farms.map((farm) => farm.exited));
@@ -181,15 +201,25 @@ function report(results: RunResult[], sourceBytes: number) {
       `- ${r.name}: ${r.playablePath.map((p) => `${p.job} ${p.from.toFixed(1)}→${p.to.toFixed(1)}`).join(", ")}`,
     );
   }
+  console.log(
+    "\nA viewer who presses play at playable and watches to the end (each part of the smallest rung and the audio listed when the grow it queued ended):",
+  );
+  for (const r of results.filter((r) => r.name !== "single")) {
+    const { waits, total } = viewerWaits(r);
+    console.log(
+      `- ${r.name}: waits ${total.toFixed(1)} s in all${waits.length > 0 ? ` (${waits.map((w) => `${w.seconds.toFixed(1)} s at ${w.at.toFixed(0)} s`).join(", ")})` : ""}`,
+    );
+  }
   const chunked = results.find((r) => r.name === "chunked1");
   if (!chunked) return;
   const sum = (filter: (j: RunResult["jobs"][number]) => boolean) =>
     chunked.jobs.filter(filter).reduce((total, j) => total + j.seconds, 0);
   const count = (filter: (j: RunResult["jobs"][number]) => boolean) => chunked.jobs.filter(filter).length;
   const parent = sum((j) => j.type === "transcode");
-  const first =
-    sum((j) => j.type === "encode_chunk" && j.part === "first") / count((j) => j.part === "first");
-  const rest = sum((j) => j.type === "encode_chunk" && j.part === "rest") / count((j) => j.part === "rest");
+  const plan = benchPlan(SECONDS);
+  const first = partCost(chunked.jobs, "first", plan);
+  const rest = partCost(chunked.jobs, "rest", plan);
+  const firstChunk = sum((j) => j.type === "encode_chunk" && j.part === "first" && j.index === 0);
   const playable = sum((j) => j.type === "assemble_video" && j.part === "playable");
   const grows = count((j) => j.type === "assemble_video" && j.part === "grow");
   const grow = sum((j) => j.type === "assemble_video" && j.part === "grow") / Math.max(1, grows);
@@ -199,24 +229,108 @@ function report(results: RunResult[], sourceBytes: number) {
   console.log("\nMeasured job times (one node, chunked):");
   console.log(`- transcode job (probe, plan, embedded subtitles by ranges): ${parent.toFixed(1)} s`);
   console.log(
-    `- audio: ${count((j) => j.type === "encode_audio")} pieces of ${AUDIO_SECONDS} s, ${(audioPerSecond * 100).toFixed(1)} s per 100 s of source`,
+    `- audio: ${count((j) => j.type === "encode_audio")} pieces (${AUDIO_SECONDS} s at most), ${(audioPerSecond * 100).toFixed(1)} s per 100 s of source`,
   );
   console.log(
-    `- per ${CHUNK_SECONDS} s chunk: smallest rung ${first.toFixed(1)} s, other rungs ${rest.toFixed(1)} s`,
+    `- chunks (${plan.map((c) => spanSeconds(c, SECONDS).toFixed(0)).join(", ")} s, each after the first encoded from a segment earlier): smallest rung ${first.fixed.toFixed(2)} s + ${first.perSecond.toFixed(3)} s per second encoded (the first chunk: ${firstChunk.toFixed(1)} s), other rungs ${rest.fixed.toFixed(2)} s + ${rest.perSecond.toFixed(3)} s per second`,
   );
   console.log(
     `- assembly: playable (templates from one segment and the first piece, growing manifests) ${playable.toFixed(1)} s, ${grows} grows of ${grow.toFixed(2)} s each, final (manifests, storyboard) ${final.toFixed(1)} s`,
   );
 
-  printModel({ parent, first, rest, audioPerSecond, playable, grow, final }, SECONDS, CHUNK_SECONDS);
+  printModel({ parent, first, firstChunk, rest, audioPerSecond, playable, grow, final }, SECONDS);
   printBytes(sourceBytes / SECONDS);
 }
 
-/** Measured job times (seconds) of a run on a `sourceSeconds` source in `chunkSeconds` chunks. */
+/** The product's chunk plan for a source of `seconds` (the bench's ladder, CHUNK_SECONDS, a 4 s first chunk). */
+function benchPlan(seconds: number): ChunkSpan[] {
+  const [width, height] = SIZE.split("x").map(Number);
+  const ladder = planLadder({ width: width!, height: height!, fps: 30 }, 30);
+  return planChunks(seconds * 1000, ladder, { chunkSeconds: CHUNK_SECONDS, firstSeconds: 4 });
+}
+
+/**
+ * Where a viewer who starts at playable, from 0, waits: at each part boundary (a chunk's or
+ * an audio piece's start) the content from there is listed once that chunk's smallest rung,
+ * the audio piece over it and every part before them are done (the `grow` after them, ~0.1 s,
+ * not counted); the viewer plays in real time and waits where it is not yet listed.
+ */
+function viewerWaits(r: RunResult): { waits: { at: number; seconds: number }[]; total: number } {
+  const chunks = benchPlan(SECONDS);
+  const pieces = planAudioPieces(SECONDS * 1000, {
+    firstSeconds: spanSeconds(chunks[0]!, SECONDS),
+    pieceSeconds: AUDIO_SECONDS,
+    segmentSeconds: 2,
+  });
+  // A part is listed by the grow it queued, or by the playable stage if it was done before;
+  // and never before the parts before it.
+  const listedAt = (prefix: string, count: number) => {
+    const at: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const grow = r.parts.find((p) => p.unit === `${prefix}:${i}`)?.listed ?? r.playableS;
+      at.push(Math.max(grow, at[i - 1] ?? 0));
+    }
+    return at;
+  };
+  const video = listedAt("first", chunks.length);
+  const audio = listedAt("audio", pieces.length);
+  const videoStart = chunks.map((c) => c.startFrame / 30);
+  const audioStart = pieces.map((p) => audioPieceSeconds(p));
+  const partAt = (starts: number[], t: number) => starts.filter((start) => start <= t + 1e-9).length - 1;
+  const bounds = [...new Set([...videoStart, ...audioStart])]
+    .filter((t) => t < SECONDS)
+    .sort((a, b) => a - b);
+  const waits: { at: number; seconds: number }[] = [];
+  let clock = r.playableS;
+  let position = 0;
+  for (const bound of bounds) {
+    clock += bound - position;
+    position = bound;
+    const listed = Math.max(video[partAt(videoStart, bound)]!, audio[partAt(audioStart, bound)] ?? 0);
+    if (listed > clock) {
+      waits.push({ at: bound, seconds: listed - clock });
+      clock = listed;
+    }
+  }
+  return { waits, total: waits.reduce((sum, w) => sum + w.seconds, 0) };
+}
+
+/** Seconds of the source a chunk covers (the last one: to the end). */
+const spanSeconds = (chunk: ChunkSpan, sourceSeconds: number) =>
+  chunk.frames === null ? sourceSeconds - chunk.startFrame / 30 : chunk.frames / 30;
+
+/** Seconds a chunk's job encodes: its own span and its warm-up segment. */
+const encodedSeconds = (chunk: ChunkSpan, sourceSeconds: number) =>
+  spanSeconds(chunk, sourceSeconds) + chunk.prerollFrames / 30;
+
+/**
+ * A part's job time as a fixed cost per job plus a cost per second encoded: the least-squares
+ * line through its jobs (the chunks differ in length: CHUNK_GROWTH).
+ */
+function partCost(jobs: RunResult["jobs"], part: "first" | "rest", plan: ChunkSpan[]): PartCost {
+  const points = jobs
+    .filter((j) => j.type === "encode_chunk" && j.part === part && j.index !== null && plan[j.index])
+    .map((j) => ({ x: encodedSeconds(plan[j.index!]!, SECONDS), y: j.seconds }));
+  const n = points.length;
+  const mx = points.reduce((a, p) => a + p.x, 0) / n;
+  const my = points.reduce((a, p) => a + p.y, 0) / n;
+  const sxx = points.reduce((a, p) => a + (p.x - mx) ** 2, 0);
+  const perSecond = sxx > 0 ? points.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0) / sxx : my / mx;
+  return { fixed: Math.max(0, my - perSecond * mx), perSecond };
+}
+
+interface PartCost {
+  fixed: number;
+  perSecond: number;
+}
+
+/** Measured job times (seconds) of a run. */
 export interface JobTimes {
   parent: number;
-  first: number;
-  rest: number;
+  first: PartCost;
+  /** The first chunk's `first` part, as measured (the playable waits for it). */
+  firstChunk: number;
+  rest: PartCost;
   /** encode_audio seconds per second of source. */
   audioPerSecond: number;
   playable: number;
@@ -226,31 +340,44 @@ export interface JobTimes {
 }
 
 /**
- * One hour of video at N nodes. Chunks and audio pieces (120 s each, CHUNK_AUDIO_SECONDS'
- * default; the first piece covers the first chunk) are queued at once and spread over all
- * nodes, one job at a time each, the audio pieces and `first` parts in timeline order before
- * any `rest` part; a stage's wall time is its work divided by the nodes, or its longest job if
- * that is longer (list scheduling). Playable: once the first chunk's `first` part and the first
- * audio piece are done (one after the other on one node, side by side on more), the playable
- * stage — a fixed cost (one segment and one piece read back, whatever the length; the poster
- * comes when it comes, from its chunk's job). The video then grows chunk by chunk; the final stage starts
- * once everything is, the transcode job included (its embedded subtitles), and scales with the
- * duration on one node (it reads every part's list and tiles the storyboard). The transcode
- * job reads a few ranges whatever the length, so its measured time is taken as is. Job times
- * were measured with jobs sharing one node's two cores: upper bounds.
+ * One hour of video at N nodes, cut as the product cuts it (planChunks: a 4 s first chunk,
+ * then growing by half up to CHUNK_SECONDS), each chunk's part costed from the measured line
+ * (fixed + per second encoded). Chunks and audio pieces (120 s each, CHUNK_AUDIO_SECONDS'
+ * default; the first piece covers the first chunk, the next ones double) are queued at once
+ * and spread over all nodes, one job at a time each, the audio pieces and `first` parts in
+ * timeline order before any `rest` part; a stage's wall time is its work divided by the
+ * nodes, or its longest job if that is longer (list scheduling). Playable: once the first
+ * chunk's `first` part and the first audio piece are done (one after the other on one node,
+ * side by side on more), the playable stage — a fixed cost (one segment and one piece read
+ * back, whatever the length; the poster comes when it comes, from its chunk's job). The video
+ * then grows chunk by chunk; the final stage starts once everything is, the transcode job
+ * included (its embedded subtitles), and scales with the duration on one node (it reads every
+ * part's list and tiles the storyboard). The transcode job reads a few ranges whatever the
+ * length, so its measured time is taken as is. Job times were measured with jobs sharing one
+ * node's two cores: upper bounds.
  */
-export function printModel(times: JobTimes, sourceSeconds: number, chunkSeconds: number): void {
+export function printModel(times: JobTimes, sourceSeconds: number): void {
   const hour = 3600;
   const scale = hour / sourceSeconds;
-  const chunks = Math.ceil(hour / chunkSeconds);
+  const plan = benchPlan(hour);
+  const cost = (part: PartCost, chunk: ChunkSpan) =>
+    part.fixed + part.perSecond * encodedSeconds(chunk, hour);
+  const firstParts = plan.map((chunk) => cost(times.first, chunk));
+  const restParts = plan.map((chunk) => cost(times.rest, chunk));
+  const total = (values: number[]) => values.reduce((a, b) => a + b, 0);
   const pieceSeconds = 120;
-  const firstPieceSeconds = Math.ceil(chunkSeconds / 8) * 8;
-  const pieces = 1 + Math.ceil((hour - firstPieceSeconds) / pieceSeconds);
-  const audioPiece = times.audioPerSecond * pieceSeconds;
-  const firstPiece = times.audioPerSecond * firstPieceSeconds;
-  const audioWork = firstPiece + (pieces - 1) * audioPiece;
+  const firstPieceSeconds = 8;
+  let covered = firstPieceSeconds;
+  const pieces = [firstPieceSeconds];
+  for (let next = 16; covered < hour; next = Math.min(pieceSeconds, next * 2)) {
+    pieces.push(next);
+    covered += next;
+  }
+  const audioWork = total(pieces) * times.audioPerSecond;
+  const longestAudio = pieceSeconds * times.audioPerSecond;
+  const firstPiece = firstPieceSeconds * times.audioPerSecond;
   console.log(
-    `\nModel: one hour of video (${chunks} chunks, ${pieces} audio pieces), nodes like this one:\n`,
+    `\nModel: one hour of video (${plan.length} chunks, ${pieces.length} audio pieces), nodes like this one:\n`,
   );
   console.log(
     `| nodes | playable | ready | × duration | node-hours | cost (USD) at $${NODE_HOUR_USD}/node-hour |`,
@@ -258,18 +385,19 @@ export function printModel(times: JobTimes, sourceSeconds: number, chunkSeconds:
   console.log("| ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const nodes of [1, 10, 100]) {
     const parentS = times.parent;
-    const startS = nodes === 1 ? times.first + firstPiece : Math.max(times.first, firstPiece);
+    const startS = nodes === 1 ? times.firstChunk + firstPiece : Math.max(times.firstChunk, firstPiece);
     const playableS = startS + times.playable;
-    const firstWork = chunks * times.first + audioWork;
-    const firstDoneS = Math.max(firstWork / nodes, audioPiece, times.first);
-    const chunksDoneS = Math.max((firstWork + chunks * times.rest) / nodes, firstDoneS + times.rest);
+    const firstWork = total(firstParts) + audioWork;
+    const firstDoneS = Math.max(firstWork / nodes, longestAudio, Math.max(...firstParts));
+    const chunksDoneS = Math.max((firstWork + total(restParts)) / nodes, firstDoneS + Math.max(...restParts));
     const readyS = Math.max(playableS, chunksDoneS, parentS) + times.final * scale;
     const nodeSeconds =
       parentS +
-      chunks * (times.first + times.rest) +
+      total(firstParts) +
+      total(restParts) +
       audioWork +
       times.playable +
-      (chunks + pieces) * times.grow +
+      (plan.length + pieces.length) * times.grow +
       times.final * scale;
     const nodeHours = nodeSeconds / hour;
     console.log(
