@@ -4,8 +4,9 @@
  * passes through here.
  * - `playable` (queued when the first chunk's smallest rung and the first audio piece are
  *   done): the dash muxer's manifests of the smallest rung and the audio, from one segment of
- *   the one and the first piece's frames, become the templates of growing manifests (HLS EVENT, a dynamic MPD:
- *   growing-manifests.ts) listing what is done from the start of the video; the video plays.
+ *   the one and the first piece's frames, become the templates of growing manifests (HLS
+ *   EVENT, a dynamic MPD: growing-manifests.ts) listing what is done from the start of the
+ *   video; the video plays.
  * - `grow` (queued by each later chunk's smallest rung or audio piece): the same manifests,
  *   listing the start of the video done by now — each stream's segments up to its first part
  *   not yet done. Written under the run's row lock, so an update never lists less than one

@@ -1,8 +1,9 @@
 /**
  * How a long source is cut for chunked transcoding: a short first chunk (CHUNK_FIRST_SECONDS:
  * the video plays once it and the audio over it are out), then chunks growing by half each
- * (CHUNK_GROWTH) up to CHUNK_SECONDS — each a whole number of segments, starting on a frame of the ladder's constant-rate timeline, so
- * chunk boundaries are segment boundaries and the chunks' frames add up to the single encode's.
+ * (CHUNK_GROWTH) up to CHUNK_SECONDS — each a whole number of segments, starting on a frame of
+ * the ladder's constant-rate timeline, so chunk boundaries are segment boundaries and the
+ * chunks' frames add up to the single encode's.
  * The audio is cut apart from the video, on AAC's own grid: pieces of whole 1024-sample
  * frames, so the pieces' frames add up to the single encode's frame for frame (see
  * farm/src/media/audio-pieces.ts) — and every piece starts on a segment boundary of the
