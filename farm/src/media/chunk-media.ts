@@ -52,8 +52,6 @@ export interface ChunkEncodeInput {
   /** Decoder options before the source (a chunk's smallest rung decodes as the first run does). */
   decoderOptions?: string[];
   threads: number;
-  /** At a lower CPU priority (a part nobody waits for yet: part-priority.ts). */
-  background?: boolean;
   signal?: AbortSignal;
   /** Seconds of this chunk encoded so far. */
   onProgress?: (seconds: number) => void;
@@ -87,7 +85,6 @@ export async function encodeChunk(ffmpeg: Ffmpeg, input: ChunkEncodeInput): Prom
     output: input.output,
     signal: input.signal,
     onProgress: input.onProgress,
-    background: input.background,
   });
 }
 

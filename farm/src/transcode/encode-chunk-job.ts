@@ -8,8 +8,7 @@
  * segment list (and chunk 0 its part's init segments and the dash muxer's manifests, the
  * assembly's templates); then it marks its unit done, fenced like every job. The `first` job
  * that makes the poster (run-poster.ts: a source without audio) then makes it (after its unit:
- * the video may already grow by the chunk) and attaches it to the playing video. Until the
- * video plays, chunks after the first encode at a lower CPU priority (part-priority.ts).
+ * the video may already grow by the chunk) and attaches it to the playing video.
  *
  * Why two attempts of one chunk can share the final keys (the lease fencing):
  * - No manifest lists a chunk's segments before its unit is marked done, and that happens in
@@ -53,7 +52,6 @@ import {
 import { type ChunkRun, type ChunkRuns, RunAbandonedError } from "./chunk-runs.ts";
 import { failProcessing } from "./fail-processing.ts";
 import { FIRST_RUN_DECODER_OPTIONS } from "./first-manifests.ts";
-import { behindFirstPlayable } from "./part-priority.ts";
 import { makeRunPoster, makesRunPoster } from "./run-poster.ts";
 import { serveUpload } from "./source-server.ts";
 import type { VideoStore } from "./video-store.ts";
@@ -115,7 +113,6 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
         await makeRunPoster(deps, job, run, signal);
         return;
       }
-      const background = await behindFirstPlayable(deps, run, span.index);
       await withWorkDir(deps.config.FARM_TMP_DIR, async (dir) => {
         const rungs = partRungs(plan, part);
         const encoded = path.join(dir, "chunk.mp4");
@@ -130,7 +127,6 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
             window: span,
             ...(part === "first" ? { decoderOptions: FIRST_RUN_DECODER_OPTIONS } : {}),
             threads: deps.config.FFMPEG_THREADS,
-            background,
             signal,
           });
         } finally {
