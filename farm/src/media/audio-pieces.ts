@@ -82,8 +82,6 @@ export interface AudioPieceInput {
   ladder: Pick<Ladder, "audioBitrateK">;
   loudnessTarget: number | null;
   window: AudioPieceWindow;
-  /** At a lower CPU priority (a piece nobody waits for yet). */
-  background?: boolean;
   signal?: AbortSignal;
 }
 
@@ -117,7 +115,6 @@ export async function encodeAudioPiece(ffmpeg: Ffmpeg, input: AudioPieceInput): 
     outputOptions: args,
     output: input.outputs[streams.length - 1]!,
     signal: input.signal,
-    background: input.background,
   });
   for (const file of input.outputs) {
     const frames = adtsFrames(await readFile(file));

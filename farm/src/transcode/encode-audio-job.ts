@@ -9,8 +9,7 @@
  * safe to share keys between attempts for the same reasons (encode-chunk-job.ts). Its segment
  * list (and the first piece its frames: the playable stage makes the manifests' audio from
  * them) go to the run's scratch prefix; then it marks its unit done, fenced like every job.
- * The first piece's job then makes the poster (run-poster.ts); until the video plays, the
- * later pieces encode at a lower CPU priority (part-priority.ts).
+ * The first piece's job then makes the poster (run-poster.ts).
  */
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -33,7 +32,6 @@ import {
 } from "./chunk-plan.ts";
 import { RunAbandonedError } from "./chunk-runs.ts";
 import { type ChunkJobDeps, giveUpOnRun, wantedRun } from "./encode-chunk-job.ts";
-import { behindFirstPlayable } from "./part-priority.ts";
 import { makeRunPoster, makesRunPoster } from "./run-poster.ts";
 import { serveUpload } from "./source-server.ts";
 
@@ -53,7 +51,6 @@ export function encodeAudioHandler(deps: ChunkJobDeps): JobHandler<"encode_audio
         await makeRunPoster(deps, job, run, signal);
         return;
       }
-      const background = await behindFirstPlayable(deps, run, piece.index);
       await withWorkDir(deps.config.FARM_TMP_DIR, async (dir) => {
         const scratch = path.join(dir, "scratch");
         const published = path.join(dir, "published");
@@ -73,7 +70,6 @@ export function encodeAudioHandler(deps: ChunkJobDeps): JobHandler<"encode_audio
             ladder: plan.ladder,
             loudnessTarget: deps.config.LOUDNESS_TARGET,
             window: piece,
-            background,
             signal,
           });
         } finally {
