@@ -18,7 +18,6 @@ import {
   AAC_FRAME_SAMPLES,
   adtsFrames,
   encodeAudioPiece,
-  joinAudioPieces,
   keptFrames,
   packageAudioPiece,
 } from "../src/media/audio-pieces.ts";
@@ -35,6 +34,7 @@ import { planAudioPieces } from "../src/transcode/chunk-plan.ts";
 import { placeAudioPiece } from "../src/transcode/encode-audio-job.ts";
 import { serveSource } from "../src/transcode/source-server.ts";
 import { farmConfig, testS3 } from "./support/farm-env.ts";
+import { joinAudioPieces } from "./support/join-audio-pieces.ts";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "movio-audio-pieces-"));
 const SECONDS = 60;

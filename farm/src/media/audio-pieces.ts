@@ -13,7 +13,8 @@
  * of an encode that starts at sample s decodes to samples s + (j − 1)·1024 onwards (frame 0
  * is the encoder's priming), so the frames a piece keeps are known exactly. Joining is
  * concatenating the kept frames; one stream copy then puts them in an MP4 with the priming
- * marked as the single encode marks it (timestamps start at −1024, the edit list skips it).
+ * marked as the single encode marks it (timestamps start at −1024, the edit list skips it) —
+ * what the tests compare with one encode of the whole (farm/test/support/join-audio-pieces.ts).
  *
  * A chunked run never joins them, though: each piece packages its own CMAF segments
  * (`packageAudioPiece`), timed exactly as a join would start (its first frame at −1024, the
@@ -123,39 +124,6 @@ export async function encodeAudioPiece(ffmpeg: Ffmpeg, input: AudioPieceInput): 
   }
 }
 
-/**
- * Joins the pieces (each a file per track, in timeline order) into one MP4 with a track each,
- * as the single encode writes it: priming frame at −1024 samples, marked to skip. With `toEnd`
- * false (the pieces stop before the end of the audio), the last frame stays whole.
- */
-export async function joinAudioPieces(
-  ffmpeg: Ffmpeg,
-  input: {
-    pieces: string[][];
-    tracks: number;
-    joined: (track: number) => string;
-    output: string;
-    /** The source's duration: where the last frame's samples end (ADTS cannot say). */
-    durationMs: number;
-    toEnd?: boolean;
-    signal?: AbortSignal;
-  },
-): Promise<void> {
-  const files: string[] = [];
-  for (let track = 0; track < input.tracks; track++) {
-    const joined = Buffer.concat(await Promise.all(input.pieces.map((piece) => readFile(piece[track]!))));
-    await writeFile(input.joined(track), joined);
-    files.push(input.joined(track));
-  }
-  const endSample = input.toEnd === false ? null : Math.round((input.durationMs / 1000) * AUDIO_RATE);
-  await ffmpeg.run({
-    inputs: primedInputs(files),
-    outputOptions: [...(await copyWithTail(files, endSample)), "-f", "mp4"],
-    output: input.output,
-    signal: input.signal,
-  });
-}
-
 /** Raw AAC files (a track each) read as the single encode times them: the priming frame at −1024. */
 export const primedInputs = (files: string[]) =>
   files.map((file) => ({
@@ -171,7 +139,7 @@ export const primedInputs = (files: string[]) =>
  * with the video and not up to 21 ms after it. Null: the last frame is whole (the files stop
  * before the end of the audio; the demuxer would guess it short).
  */
-async function copyWithTail(files: string[], endSample: number | null): Promise<string[]> {
+export async function copyWithTail(files: string[], endSample: number | null): Promise<string[]> {
   const args: string[] = [];
   files.forEach((_, track) => {
     args.push("-map", `${track}:a:0`);

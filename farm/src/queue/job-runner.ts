@@ -96,7 +96,7 @@ export class JobRunner {
 
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    this.wakeIdleLoops();
+    this.wake();
     const timer = setTimeout(() => {
       for (const { controller } of this.running.values()) controller.abort(new Error("shutting down"));
     }, graceMs);
@@ -125,7 +125,7 @@ export class JobRunner {
       await done;
       this.running.delete(job.id);
       this.startedAt.delete(job.id);
-      this.wakeIdleLoops();
+      this.wake();
     }
   }
 
@@ -304,14 +304,12 @@ export class JobRunner {
     }
   }
 
-  /** Work was queued (by this node: an upload finished here): idle loops look for it now. */
+  /**
+   * Ends every idle loop's sleep: each claims again now. Called when work was queued — by a
+   * job that ended here, or by this node's uploads (an upload finished here).
+   */
   wake(): void {
-    this.wakeIdleLoops();
-  }
-
-  /** Ends every idle loop's sleep: each claims again now. */
-  private wakeIdleLoops(): void {
-    for (const wake of [...this.sleepers]) wake();
+    for (const resume of [...this.sleepers]) resume();
   }
 
   private sleep(ms: number): Promise<void> {

@@ -6,9 +6,9 @@
  * numbered and timed on the video's timeline (chunk-segments.ts) — so no assembly moves them
  * again: it writes manifests only. Beside them, in the run's scratch prefix, it records its
  * segment list (and chunk 0 its part's init segments and the dash muxer's manifests, the
- * assembly's templates); then it marks its unit done, fenced like every job. The `first` job
- * that makes the poster (run-poster.ts: a source without audio) then makes it (after its unit:
- * the video may already grow by the chunk) and attaches it to the playing video.
+ * assembly's templates); then it marks its unit done, fenced like every job. For a source
+ * without audio, the `first` job of the chunk holding the poster's frame then makes the poster
+ * (run-poster.ts; after its unit, as the video may already grow by the chunk).
  *
  * Why two attempts of one chunk can share the final keys (the lease fencing):
  * - No manifest lists a chunk's segments before its unit is marked done, and that happens in
