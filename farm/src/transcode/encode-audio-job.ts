@@ -32,7 +32,7 @@ import {
 } from "./chunk-plan.ts";
 import { RunAbandonedError } from "./chunk-runs.ts";
 import { type ChunkJobDeps, giveUpOnRun, wantedRun } from "./encode-chunk-job.ts";
-import { makeRunPoster, makesRunPoster } from "./run-poster.ts";
+import { finishPart, makeRunPoster, makesRunPoster, onlyThePosterLeft } from "./run-poster.ts";
 import { serveUpload } from "./source-server.ts";
 
 export function encodeAudioHandler(deps: ChunkJobDeps): JobHandler<"encode_audio"> {
@@ -46,8 +46,7 @@ export function encodeAudioHandler(deps: ChunkJobDeps): JobHandler<"encode_audio
       if (!piece) throw new Error(`audio piece ${job.payload.index} is not in run ${run.id}`);
       const unit = units.audio(piece.index);
       const makesPoster = makesRunPoster(run, "encode_audio", piece.index);
-      // A retry after the piece was done but not the poster makes the poster only.
-      if (makesPoster && (await deps.chunkRuns.doneUnits(run.id)).has(unit)) {
+      if (await onlyThePosterLeft(deps, run, unit, makesPoster)) {
         await makeRunPoster(deps, job, run, signal);
         return;
       }
@@ -93,9 +92,7 @@ export function encodeAudioHandler(deps: ChunkJobDeps): JobHandler<"encode_audio
         await deps.storage.publishDirectory(scratch, chunkScratchPrefix(run.videoId, run.id), { signal });
       });
       try {
-        // The piece counts as soon as it is out (the video may grow by it); then the poster.
-        if (!(await deps.chunkRuns.finishUnit(job, run, unit, { complete: !makesPoster }))) return;
-        if (makesPoster) await makeRunPoster(deps, job, run, signal);
+        await finishPart(deps, job, run, unit, makesPoster, signal);
       } catch (err) {
         if (!(err instanceof RunAbandonedError)) throw err;
       }

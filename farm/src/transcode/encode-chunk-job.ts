@@ -52,7 +52,7 @@ import {
 import { type ChunkRun, type ChunkRuns, RunAbandonedError } from "./chunk-runs.ts";
 import { failProcessing } from "./fail-processing.ts";
 import { FIRST_RUN_DECODER_OPTIONS } from "./first-manifests.ts";
-import { makeRunPoster, makesRunPoster } from "./run-poster.ts";
+import { finishPart, makeRunPoster, makesRunPoster, onlyThePosterLeft } from "./run-poster.ts";
 import { serveUpload } from "./source-server.ts";
 import type { VideoStore } from "./video-store.ts";
 
@@ -108,8 +108,7 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
       const { part } = job.payload;
       const unit = part === "first" ? units.first(span.index) : units.rest(span.index);
       const makesPoster = part === "first" && makesRunPoster(run, "encode_chunk", span.index);
-      // A retry after the chunk was done but not its poster makes the poster only.
-      if (makesPoster && (await deps.chunkRuns.doneUnits(run.id)).has(unit)) {
+      if (await onlyThePosterLeft(deps, run, unit, makesPoster)) {
         await makeRunPoster(deps, job, run, signal);
         return;
       }
@@ -180,9 +179,7 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
         );
       });
       try {
-        // The chunk counts as soon as it is out (the video may grow by it); then the poster.
-        if (!(await deps.chunkRuns.finishUnit(job, run, unit, { complete: !makesPoster }))) return;
-        if (makesPoster) await makeRunPoster(deps, job, run, signal);
+        await finishPart(deps, job, run, unit, makesPoster, signal);
       } catch (err) {
         if (!(err instanceof RunAbandonedError)) throw err;
       }

@@ -21,6 +21,30 @@ export const makesRunPoster = (run: ChunkRun, type: "encode_audio" | "encode_chu
   return maker.type === type && maker.index === index;
 };
 
+/** A retry of the poster's job whose part already counts: only the poster is left to make. */
+export const onlyThePosterLeft = async (
+  deps: ChunkJobDeps,
+  run: ChunkRun,
+  unit: string,
+  makesPoster: boolean,
+) => makesPoster && (await deps.chunkRuns.doneUnits(run.id)).has(unit);
+
+/**
+ * Marks the part's unit done as soon as its media is out (the video may grow by it); the job
+ * that makes the poster keeps its lease for it and makes it then.
+ */
+export async function finishPart(
+  deps: ChunkJobDeps,
+  job: Job,
+  run: ChunkRun,
+  unit: string,
+  makesPoster: boolean,
+  signal: AbortSignal,
+): Promise<void> {
+  if (!(await deps.chunkRuns.finishUnit(job, run, unit, { complete: !makesPoster }))) return;
+  if (makesPoster) await makeRunPoster(deps, job, run, signal);
+}
+
 export async function makeRunPoster(
   deps: ChunkJobDeps,
   job: Job,
