@@ -15,9 +15,11 @@
  *   npm run bench:chunks
  *   BENCH_SECONDS=120 BENCH_SIZE=1280x720 BENCH_CHUNK_SECONDS=10 npm run bench:chunks
  *   BENCH_RUNS=chunked1 npm run bench:chunks        # only the run the model needs
+ *   BENCH_CACHE=/tmp/movio-bench npm run bench:chunks # keep the generated source for the next run
  */
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -34,6 +36,7 @@ import { startLocalS3 } from "../scripts/local/s3/s3-server.ts";
 import { waitHealthy } from "../scripts/local/wait-healthy.ts";
 import { spawnScript } from "../scripts/test/support/spawn-script.ts";
 import { generatePrivateJwk, importSigningKey } from "../shared/auth/jwt.ts";
+import { farmConfigSchema } from "../shared/config/farm-config.ts";
 import { applyMigrations } from "../shared/db/migrate.node.ts";
 import { uploadAndFollow } from "./through-product.ts";
 
@@ -47,6 +50,12 @@ const NODE_HOUR_USD = Number(process.env.BENCH_NODE_HOUR_USD ?? 0.08);
 /** Audio pieces in the bench (CHUNK_AUDIO_SECONDS); the model scales them to the default 120 s. */
 const AUDIO_SECONDS = Number(process.env.BENCH_AUDIO_SECONDS ?? 20);
 const RUNS = (process.env.BENCH_RUNS ?? "single,chunked1,chunked2").split(",");
+/** The first chunk's length (CHUNK_FIRST_SECONDS); unset: the farm's default. */
+const FIRST_SECONDS = process.env.BENCH_FIRST_SECONDS;
+const firstChunkSeconds = () =>
+  Number(FIRST_SECONDS ?? farmConfigSchema.shape.CHUNK_FIRST_SECONDS.parse(undefined));
+/** A directory that keeps the generated source for the next run (it takes ~2 min at 60 s 1080p). */
+const CACHE = process.env.BENCH_CACHE;
 
 interface RunResult {
   name: string;
@@ -79,15 +88,21 @@ async function main() {
     const jwk = await generatePrivateJwk("bench");
     const { d: _d, ...publicJwk } = jwk;
     const key = await importSigningKey(JSON.stringify(jwk));
-    const source = path.join(dir, "source.mp4");
-    console.log(`generating a ${SECONDS} s ${SIZE} source (testsrc2 + noise, CRF ${SOURCE_CRF}, a tone)…`);
-    execFileSync("ffmpeg", [
-      ...["-loglevel", "error", "-f", "lavfi", "-i", `testsrc2=size=${SIZE}:rate=30`],
-      ...["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", String(SECONDS)],
-      ...["-vf", "noise=alls=6:allf=t:all_seed=14", "-c:v", "libx264", "-preset", "veryfast"],
-      ...["-crf", String(SOURCE_CRF)],
-      ...["-c:a", "aac", "-shortest", source],
-    ]);
+    const source = CACHE
+      ? path.join(CACHE, `chunks-source-${SIZE}-${SECONDS}s-crf${SOURCE_CRF}.mp4`)
+      : path.join(dir, "source.mp4");
+    if (CACHE) await mkdir(CACHE, { recursive: true });
+    if (!existsSync(source)) {
+      console.log(`generating a ${SECONDS} s ${SIZE} source (testsrc2 + noise, CRF ${SOURCE_CRF}, a tone)…`);
+      execFileSync("ffmpeg", [
+        ...["-loglevel", "error", "-f", "lavfi", "-i", `testsrc2=size=${SIZE}:rate=30`],
+        ...["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", String(SECONDS)],
+        ...["-vf", "noise=alls=6:allf=t:all_seed=14", "-c:v", "libx264", "-preset", "veryfast"],
+        ...["-crf", String(SOURCE_CRF)],
+        ...["-c:a", "aac", "-shortest", `${source}.partial.mp4`],
+      ]);
+      await rename(`${source}.partial.mp4`, source);
+    }
     const data = await readFile(source);
     const env = (extra: Record<string, string>) => ({
       DATABASE_URL: postgres.url,
@@ -160,6 +175,7 @@ async function main() {
       CHUNK_MIN_NODES: "1", // chunked1 is one node on purpose: what splitting costs alone
       CHUNK_SECONDS: String(CHUNK_SECONDS),
       CHUNK_AUDIO_SECONDS: String(AUDIO_SECONDS),
+      ...(FIRST_SECONDS ? { CHUNK_FIRST_SECONDS: FIRST_SECONDS } : {}),
     };
     const results: RunResult[] = [];
     if (RUNS.includes("single")) results.push(await run("single", [off]));
@@ -246,11 +262,14 @@ function report(results: RunResult[], sourceBytes: number) {
   printBytes(sourceBytes / SECONDS);
 }
 
-/** The product's chunk plan for a source of `seconds` (the bench's ladder, CHUNK_SECONDS, a 4 s first chunk). */
+/** The product's chunk plan for a source of `seconds` (the bench's ladder, CHUNK_SECONDS, its first chunk). */
 function benchPlan(seconds: number): ChunkSpan[] {
   const [width, height] = SIZE.split("x").map(Number);
   const ladder = planLadder({ width: width!, height: height!, fps: 30 }, 30);
-  return planChunks(seconds * 1000, ladder, { chunkSeconds: CHUNK_SECONDS, firstSeconds: 4 });
+  return planChunks(seconds * 1000, ladder, {
+    chunkSeconds: CHUNK_SECONDS,
+    firstSeconds: firstChunkSeconds(),
+  });
 }
 
 /**
@@ -349,7 +368,7 @@ export interface JobTimes {
 }
 
 /**
- * One hour of video at N nodes, cut as the product cuts it (planChunks: a 4 s first chunk,
+ * One hour of video at N nodes, cut as the product cuts it (planChunks: the first chunk CHUNK_FIRST_SECONDS,
  * then growing by half up to CHUNK_SECONDS), each chunk's part costed from the measured line
  * (fixed + per second encoded). Chunks and audio pieces (120 s each, CHUNK_AUDIO_SECONDS'
  * default; the first piece covers the first chunk, the next ones double) are queued at once

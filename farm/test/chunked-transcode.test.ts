@@ -79,6 +79,8 @@ const chunkEnv = {
   // Chunked even when only one of the test's nodes is up (the one-node cases).
   CHUNK_MIN_NODES: "1",
   CHUNK_SECONDS: "4",
+  // Every chunk 4 s, the first too (the cases below count and fault chunks by that grid).
+  CHUNK_FIRST_SECONDS: "4",
   CHUNK_AUDIO_SECONDS: "6",
   JOB_POLL_MS: "100",
   JOB_LEASE_MS: "3000",

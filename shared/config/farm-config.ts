@@ -110,11 +110,12 @@ const farmConfigFields = z.object({
    */
   CHUNK_SECONDS: positiveInt(30).refine((n) => n % 2 === 0, "must be a whole number of 2 s segments (even)"),
   /**
-   * Length of a chunked run's first chunk (whole 2 s segments, at most CHUNK_SECONDS): short,
-   * so a long video plays seconds after its upload; the later chunks join it as they land,
-   * each half as long again as the one before, up to CHUNK_SECONDS.
+   * Length of a chunked run's first chunk (whole 2 s segments, at most CHUNK_SECONDS): one
+   * segment, so a long video plays seconds after its upload (the first audio piece, 8 s, is
+   * then what it waits for: bench/README); the later chunks join it as they land, each half as
+   * long again as the one before, up to CHUNK_SECONDS.
    */
-  CHUNK_FIRST_SECONDS: positiveInt(4).refine(
+  CHUNK_FIRST_SECONDS: positiveInt(2).refine(
     (n) => n % 2 === 0,
     "must be a whole number of 2 s segments (even)",
   ),
