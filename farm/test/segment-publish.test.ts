@@ -140,6 +140,17 @@ describe("segments published as they are encoded", () => {
     }
     expect(puts.size).toBe((await bucketKeys(prefix)).filter((k) => k.endsWith(".m4s")).length);
     expect([...puts.values()].every((n) => n === 1)).toBe(true);
+
+    // An update stores only the manifests that changed: the master playlist (the same while
+    // it grows) once growing and once finished; a media playlist once per segment it gained
+    // at most, and once finished — not once per segment of any stream.
+    const putsOf = (name: string) =>
+      proxy.calls.filter((c) => c.operation === "PutObject" && c.key === `${prefix}${name}`).length;
+    expect(putsOf(LIVE_HLS)).toBe(2);
+    for (let i = 0; i < STREAMS; i++) {
+      const final = await read(`${prefix}${liveMediaPlaylist(i)}`);
+      expect(putsOf(liveMediaPlaylist(i))).toBeLessThanOrEqual(listed(final.text).length + 1);
+    }
   });
 
   it("stops and purges everything when the video is deleted mid-encode", async () => {

@@ -46,6 +46,8 @@ export class SegmentPublisher {
   readonly uploaded = new Set<string>();
   /** Per stream, the segments stored so far (what the growing manifests list). */
   private readonly published: StreamSegments[] = [];
+  /** The growing manifests as last stored, by name: an update stores only those that changed. */
+  private readonly storedManifests = new Map<string, string>();
   private firstDone = false;
   private stopped = false;
   private loop: Promise<void> | undefined;
@@ -147,7 +149,7 @@ export class SegmentPublisher {
         ended,
         segmentSeconds: this.input.segmentSeconds,
       }),
-      { ended, signal: this.input.signal },
+      { ended, signal: this.input.signal, stored: this.storedManifests },
     );
     return true;
   }
@@ -156,15 +158,25 @@ export class SegmentPublisher {
 /**
  * Stores one update of the growing manifests (growing-manifests.ts' liveManifestFiles): the
  * media playlists before the master and MPD that name them; no-store while they grow,
- * immutable once ended.
+ * immutable once ended. With `stored` (the texts as last stored, kept by the caller), a
+ * growing update skips the files it would store unchanged — the master playlist, and the
+ * playlists of streams that did not grow (one stream's new segment rewrote all of them, ~8
+ * PUTs per segment per stream); the finished ones are all stored (their Cache-Control changes).
  */
 export async function putLiveManifests(
   storage: Pick<ObjectStorage, "putTexts">,
   prefix: string,
   files: { playlists: Map<string, string>; top: Map<string, string> },
-  options: { ended: boolean; signal: AbortSignal },
+  options: { ended: boolean; signal: AbortSignal; stored?: Map<string, string> },
 ): Promise<void> {
   const cacheControl = options.ended ? IMMUTABLE_CACHE_CONTROL : GROWING_CACHE_CONTROL;
-  await storage.putTexts(prefix, files.playlists, { cacheControl, signal: options.signal });
-  await storage.putTexts(prefix, files.top, { cacheControl, signal: options.signal });
+  const { stored } = options;
+  const changed = (texts: Map<string, string>) =>
+    options.ended || !stored
+      ? texts
+      : new Map([...texts].filter(([name, text]) => stored.get(name) !== text));
+  for (const texts of [changed(files.playlists), changed(files.top)]) {
+    await storage.putTexts(prefix, texts, { cacheControl, signal: options.signal });
+    for (const [name, text] of texts) stored?.set(name, text);
+  }
 }
