@@ -17,9 +17,7 @@
  *   BENCH_RUNS=chunked1 npm run bench:chunks        # only the run the model needs
  *   BENCH_CACHE=/tmp/movio-bench npm run bench:chunks # keep the generated source for the next run
  */
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -38,6 +36,7 @@ import { spawnScript } from "../scripts/test/support/spawn-script.ts";
 import { generatePrivateJwk, importSigningKey } from "../shared/auth/jwt.ts";
 import { farmConfigSchema } from "../shared/config/farm-config.ts";
 import { applyMigrations } from "../shared/db/migrate.node.ts";
+import { benchSource } from "./bench-source.ts";
 import { uploadAndFollow } from "./through-product.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -54,7 +53,7 @@ const RUNS = (process.env.BENCH_RUNS ?? "single,chunked1,chunked2").split(",");
 const FIRST_SECONDS = process.env.BENCH_FIRST_SECONDS;
 const firstChunkSeconds = () =>
   Number(FIRST_SECONDS ?? farmConfigSchema.shape.CHUNK_FIRST_SECONDS.parse(undefined));
-/** A directory that keeps the generated source for the next run (it takes ~2 min at 60 s 1080p). */
+/** A directory that keeps the generated source for the next run (bench-source.ts). */
 const CACHE = process.env.BENCH_CACHE;
 
 interface RunResult {
@@ -88,21 +87,13 @@ async function main() {
     const jwk = await generatePrivateJwk("bench");
     const { d: _d, ...publicJwk } = jwk;
     const key = await importSigningKey(JSON.stringify(jwk));
-    const source = CACHE
-      ? path.join(CACHE, `chunks-source-${SIZE}-${SECONDS}s-crf${SOURCE_CRF}.mp4`)
-      : path.join(dir, "source.mp4");
-    if (CACHE) await mkdir(CACHE, { recursive: true });
-    if (!existsSync(source)) {
-      console.log(`generating a ${SECONDS} s ${SIZE} source (testsrc2 + noise, CRF ${SOURCE_CRF}, a tone)…`);
-      execFileSync("ffmpeg", [
-        ...["-loglevel", "error", "-f", "lavfi", "-i", `testsrc2=size=${SIZE}:rate=30`],
-        ...["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", String(SECONDS)],
-        ...["-vf", "noise=alls=6:allf=t:all_seed=14", "-c:v", "libx264", "-preset", "veryfast"],
-        ...["-crf", String(SOURCE_CRF)],
-        ...["-c:a", "aac", "-shortest", `${source}.partial.mp4`],
-      ]);
-      await rename(`${source}.partial.mp4`, source);
-    }
+    const source = await benchSource({
+      seconds: SECONDS,
+      size: SIZE,
+      crf: SOURCE_CRF,
+      workDir: dir,
+      cacheDir: CACHE,
+    });
     const data = await readFile(source);
     const env = (extra: Record<string, string>) => ({
       DATABASE_URL: postgres.url,

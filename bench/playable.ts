@@ -10,10 +10,13 @@
  *   BENCH_SECONDS=300 BENCH_SIZE=1280x720 npm run bench:playable
  *
  * BENCH_SECONDS: comma-separated lengths (default "10,60"); BENCH_SIZE (1920x1080);
- * BENCH_SOURCE_CRF (20: ~33 Mbit/s at 1080p, the "camera-like" source). Chunking is off
- * (CHUNK_MIN_SOURCE_S huge): this measures the single-node path.
+ * BENCH_SOURCE_CRF (20: ~33 Mbit/s at 1080p, the "camera-like" source); BENCH_CACHE (a
+ * directory that keeps the generated sources). Chunking is off (CHUNK_MIN_SOURCE_S huge): this
+ * measures the single-node path. It also prints where the CPU seconds went between the last
+ * byte and ready: the farm's ffmpeg runs, the farm's own Node process, and this process (the
+ * local S3 server), against the baseline's ffmpeg.
  */
-import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -29,11 +32,14 @@ import { waitHealthy } from "../scripts/local/wait-healthy.ts";
 import { spawnScript } from "../scripts/test/support/spawn-script.ts";
 import { generatePrivateJwk, importSigningKey } from "../shared/auth/jwt.ts";
 import { applyMigrations } from "../shared/db/migrate.node.ts";
+import { benchSource } from "./bench-source.ts";
 import { uploadAndFollow } from "./through-product.ts";
 
 const LENGTHS = (process.env.BENCH_SECONDS ?? "10,60").split(",").map(Number);
 const SIZE = process.env.BENCH_SIZE ?? "1920x1080";
 const SOURCE_CRF = Number(process.env.BENCH_SOURCE_CRF ?? 20);
+/** A directory that keeps the generated sources for the next run (bench-source.ts). */
+const CACHE = process.env.BENCH_CACHE;
 
 interface Result {
   seconds: number;
@@ -41,7 +47,20 @@ interface Result {
   playableS: number;
   readyS: number;
   baselineS: number;
+  /** CPU seconds from the upload's last byte to ready, and the baseline's. */
+  cpu: { ffmpeg: number; farmNode: number; benchProcess: number; baselineFfmpeg: number };
   log: string[];
+}
+
+/** CPU seconds of a process (utime + stime) and of its waited-for children (cutime + cstime). */
+function cpuOf(pid: number | "self"): { own: number; children: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat
+    .slice(stat.lastIndexOf(")") + 2)
+    .split(" ")
+    .map(Number);
+  const tick = 100; // USER_HZ on Linux
+  return { own: (fields[11]! + fields[12]!) / tick, children: (fields[13]! + fields[14]!) / tick };
 }
 
 async function main() {
@@ -71,7 +90,7 @@ async function main() {
       S3_ENDPOINT: s3.endpoint,
       S3_BUCKET: "movio",
       JWT_PUBLIC_JWKS: JSON.stringify({ keys: [publicJwk] }),
-      JOB_POLL_MS: "100",
+      // The default poll, as deployed: a finished upload wakes the node for its transcode.
       LOG_LEVEL: "info",
       FARM_PORT: String(port),
       CHUNK_MIN_SOURCE_S: String(24 * 3600),
@@ -81,25 +100,36 @@ async function main() {
     try {
       await waitHealthy(`http://127.0.0.1:${port}/healthz`, 30_000, () => farm.child.exitCode === null);
       for (const seconds of LENGTHS) {
-        const source = path.join(dir, `source-${seconds}.mp4`);
-        console.log(
-          `generating a ${seconds} s ${SIZE} source (testsrc2 + noise, CRF ${SOURCE_CRF}, a tone)…`,
-        );
-        execFileSync("ffmpeg", [
-          ...["-loglevel", "error", "-f", "lavfi", "-i", `testsrc2=size=${SIZE}:rate=30`],
-          ...["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", String(seconds)],
-          ...["-vf", "noise=alls=6:allf=t:all_seed=14", "-c:v", "libx264", "-preset", "veryfast"],
-          ...["-crf", String(SOURCE_CRF), "-c:a", "aac", "-shortest", source],
-        ]);
+        const source = await benchSource({
+          seconds,
+          size: SIZE,
+          crf: SOURCE_CRF,
+          workDir: dir,
+          cacheDir: CACHE,
+        });
         const data = await readFile(source);
         const before = log.length;
-        const timing = await uploadAndFollow(db, key, `http://127.0.0.1:${port}`, data);
+        const farmPid = farm.child.pid!;
+        let atUpload = { farm: cpuOf(farmPid), bench: cpuOf("self") };
+        const timing = await uploadAndFollow(db, key, `http://127.0.0.1:${port}`, data, {
+          onUploaded: () => {
+            atUpload = { farm: cpuOf(farmPid), bench: cpuOf("self") };
+          },
+        });
+        const atReady = { farm: cpuOf(farmPid), bench: cpuOf("self") };
         const baselineS = await baseline(source, path.join(dir, `baseline-${seconds}`), seconds);
+        const cpu = {
+          ffmpeg: atReady.farm.children - atUpload.farm.children,
+          farmNode: atReady.farm.own - atUpload.farm.own,
+          benchProcess: atReady.bench.own - atUpload.bench.own,
+          baselineFfmpeg: cpuOf("self").children - atReady.bench.children,
+        };
         results.push({
           seconds,
           mbits: (data.length * 8) / seconds / 1e6,
           ...timing,
           baselineS,
+          cpu,
           log: log.slice(before).filter((line) => /playable|ready/.test(line)),
         });
       }
@@ -147,6 +177,19 @@ function report(results: Result[]) {
   for (const r of results) {
     console.log(
       `| ${r.seconds} s (${r.mbits.toFixed(0)} Mbit/s) | ${r.playableS.toFixed(1)} | ${r.readyS.toFixed(1)} | ${(r.readyS / r.seconds).toFixed(2)} | ${r.baselineS.toFixed(1)} | ${(r.readyS / r.baselineS).toFixed(2)} |`,
+    );
+  }
+  console.log(
+    "\nCPU seconds from the upload's last byte to ready: the farm's ffmpeg runs, the farm's own Node process (tus, the loopback source server, uploads), this bench's process (the local S3 server the farm reads and writes — a deployment's S3 is elsewhere — and its own 100 ms poll), against the baseline's one ffmpeg\n",
+  );
+  console.log(
+    "| source | farm ffmpeg | farm node | bench process (local S3) | baseline ffmpeg | product ÷ baseline |",
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const { seconds, cpu } of results) {
+    const product = cpu.ffmpeg + cpu.farmNode + cpu.benchProcess;
+    console.log(
+      `| ${seconds} s | ${cpu.ffmpeg.toFixed(1)} | ${cpu.farmNode.toFixed(1)} | ${cpu.benchProcess.toFixed(1)} | ${cpu.baselineFfmpeg.toFixed(1)} | ${(product / cpu.baselineFfmpeg).toFixed(2)} |`,
     );
   }
   for (const r of results) for (const line of r.log) console.log(`  ${r.seconds} s: ${line}`);

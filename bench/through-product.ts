@@ -19,7 +19,7 @@ export async function uploadAndFollow(
   key: Awaited<ReturnType<typeof importSigningKey>>,
   farmUrl: string,
   data: Buffer,
-  options: { pollMs?: number; label?: string } = {},
+  options: { pollMs?: number; label?: string; onUploaded?: () => void } = {},
 ): Promise<ProductTiming> {
   const label = options.label ?? "bench";
   const { rows: users } = await db.query<{ id: string }>(
@@ -44,6 +44,7 @@ export async function uploadAndFollow(
     }).start(),
   );
   const uploaded = performance.now();
+  options.onUploaded?.();
   let playableS = Number.NaN;
   for (;;) {
     const { rows: state } = await db.query<{ status: string; media: { dash?: string } | null }>(
