@@ -160,8 +160,8 @@ export class SegmentPublisher {
  * media playlists before the master and MPD that name them; no-store while they grow,
  * immutable once ended. With `stored` (the texts as last stored, kept by the caller), a
  * growing update skips the files it would store unchanged — the master playlist, and the
- * playlists of streams that did not grow (one stream's new segment rewrote all of them, ~8
- * PUTs per segment per stream); the finished ones are all stored (their Cache-Control changes).
+ * playlists of streams that did not grow (every update rewrote all of them: the master seven
+ * times for a 12 s video); the finished ones are all stored (their Cache-Control changes).
  */
 export async function putLiveManifests(
   storage: Pick<ObjectStorage, "putTexts">,
