@@ -111,8 +111,12 @@ export class Ffmpeg {
       this.formats = undefined; // asked again next time
       throw err;
     });
-    const protocols = access === "source-over-http" ? "http,tcp" : SOURCE_PROTOCOLS;
-    return ["-protocol_whitelist", protocols, "-format_whitelist", await this.formats];
+    const whitelists = ["-format_whitelist", await this.formats];
+    if (access !== "source-over-http") return ["-protocol_whitelist", SOURCE_PROTOCOLS, ...whitelists];
+    // A read that ends before its Content-Length (the loopback server lost its S3 stream) is
+    // resumed with a range from where it stopped. Without this ffmpeg takes it for the end of
+    // the input, and exits 0 with the video cut short (farm/test/ffmpeg-http-source.test.ts).
+    return ["-protocol_whitelist", "http,tcp", "-reconnect", "1", ...whitelists];
   }
 
   /** Whether this ffmpeg build has every named filter (builds differ: zscale needs libzimg). */
@@ -186,12 +190,15 @@ export class Ffmpeg {
       // Spread, not an array: given an array (or a single string), fluent-ffmpeg splits any
       // "a b" value in two, which breaks values with spaces such as -adaptation_sets.
       command.outputOptions(...options.outputOptions).output(options.output);
+      // Progress from ffmpeg's own stats lines ("… time=00:00:04.10 …"), not fluent-ffmpeg's
+      // "progress" event: listening to that makes fluent-ffmpeg run an ffprobe of its own on the
+      // first input, without our protocol and format whitelists (an untrusted source parsed
+      // unguarded) and, for a source over HTTP, a second read of it from byte 0.
       command.on("stderr", (line: string) => {
         stderr = `${stderr.slice(-20_000)}${line}\n`;
-      });
-      command.on("progress", (progress: { timemark?: string }) => {
-        const seconds = parseTimemark(progress.timemark);
-        if (seconds !== undefined) options.onProgress?.(seconds);
+        if (!options.onProgress) return;
+        const seconds = parseTimemark(/\btime=(\S+)/.exec(line)?.[1]);
+        if (seconds !== undefined) options.onProgress(seconds);
       });
       const onAbort = () => command.kill("SIGKILL");
       options.signal?.addEventListener("abort", onAbort, { once: true });
