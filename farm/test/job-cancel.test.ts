@@ -162,8 +162,14 @@ describe("cancelling a running job", () => {
     const { rows } = await db().query("select status from videos where id = $1", [videoId]);
     expect(rows[0]).toEqual({ status: "processing" });
     // A failure reported after the cancel ends it cancelled too, not queued for a retry.
+    // The admin's reason stays the job's error; the attempt keeps what it ended with.
     expect(await queue.fail(job!, "boom", 100)).toBe(true);
-    expect((await jobRow(id)).state).toBe("cancelled");
+    expect(await jobRow(id)).toMatchObject({ state: "cancelled", last_error: "cancelled by an admin" });
+    const { rows: attempts } = await db().query(
+      "select outcome, error from job_attempts where job_id = $1 order by id",
+      [id],
+    );
+    expect(attempts).toEqual([{ outcome: "cancelled", error: "boom" }]);
   });
 
   it("settles a cancelled job whose runner vanished once its lease lapses; nobody retakes it", async () => {

@@ -173,7 +173,9 @@ export class JobQueue {
 
   /**
    * Retries after `retryInMs`, or (undefined) gives up for good; `stderrTail` is ffmpeg's,
-   * when the error carried one. A job an admin cancelled meanwhile ends cancelled instead.
+   * when the error carried one. A job an admin cancelled meanwhile ends cancelled instead,
+   * with the admin's reason (the failure is often the cancel's own doing: a fenced publish);
+   * the attempt's record keeps the error it ended with, as cancelled.
    */
   async fail(job: Job, error: string, retryInMs: number | undefined, stderrTail?: string): Promise<boolean> {
     const message = error.slice(0, 4000);
@@ -183,8 +185,9 @@ export class JobQueue {
           job,
           "failed",
           `state = case when cancel_requested_at is null then 'failed' else 'cancelled' end,
-           last_error = $4, stderr_tail = $5, finished_at = now()`,
-          [message, tail],
+           last_error = case when cancel_requested_at is null then $4 else $6 end,
+           stderr_tail = $5, finished_at = now()`,
+          [message, tail, CANCELLED_BY_ADMIN],
           { error: message, stderrTail: tail },
         )
       : this.settle(
@@ -193,8 +196,9 @@ export class JobQueue {
           `state = case when cancel_requested_at is null then 'queued' else 'cancelled' end,
            locked_by = case when cancel_requested_at is null then null else locked_by end,
            finished_at = case when cancel_requested_at is null then null else now() end,
-           last_error = $4, stderr_tail = $5, run_at = now() + ($6 || ' milliseconds')::interval`,
-          [message, tail, String(retryInMs)],
+           last_error = case when cancel_requested_at is null then $4 else $7 end,
+           stderr_tail = $5, run_at = now() + ($6 || ' milliseconds')::interval`,
+          [message, tail, String(retryInMs), CANCELLED_BY_ADMIN],
           { error: message, stderrTail: tail },
         );
   }
@@ -305,9 +309,11 @@ export class JobQueue {
       `with settled as (
          update jobs set ${set}, locked_until = null, updated_at = now()
          where id = $1 and locked_by = $2 and attempts = $3 and state = 'running' ${condition}
-         returning id
+         returning id, state
        ), attempt as (
-         update job_attempts set finished_at = now(), outcome = $${n + 4}, error = $${n + 5},
+         update job_attempts set finished_at = now(),
+                outcome = case when (select state from settled) = 'cancelled' then 'cancelled' else $${n + 4} end,
+                error = $${n + 5},
                 stderr_tail = $${n + 6}
          where job_id = $1 and attempt = $3 and node = $2 and finished_at is null
            and exists (select 1 from settled)
