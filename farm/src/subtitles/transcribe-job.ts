@@ -181,6 +181,7 @@ export function transcribeHandler(deps: TranscribeDeps): JobHandler<"transcribe_
         const source = await serveSource(deps.storage, readFrom, signal);
         try {
           const written = await writeSpeechAudio(deps.ffmpeg, source.url, out, signal, "source-over-http");
+          source.assertWhole(); // not captions of a track cut short by a broken read
           if (!written) return false;
         } finally {
           await source.close();

@@ -71,6 +71,7 @@ export function encodeAudioHandler(deps: ChunkJobDeps): JobHandler<"encode_audio
             window: piece,
             signal,
           });
+          source.assertWhole(); // not a piece cut short by a broken read
         } finally {
           await source.close();
         }

@@ -128,6 +128,7 @@ export function encodeChunkHandler(deps: ChunkJobDeps): JobHandler<"encode_chunk
             threads: deps.config.FFMPEG_THREADS,
             signal,
           });
+          source.assertWhole(); // not a chunk cut short by a broken read
         } finally {
           await source.close();
         }

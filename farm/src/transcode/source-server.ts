@@ -5,6 +5,13 @@
  * server per job, on a random port and an unguessable path, answering GET/HEAD with ranges
  * from S3 (signed by the node's SDK client: no credentials on ffmpeg's command line, and any
  * S3 works, whether or not it accepts presigned URLs).
+ *
+ * A read from S3 that breaks off mid-response drops ffmpeg's connection; ffmpeg (`-reconnect`)
+ * asks again from where it stopped. But when storage keeps failing past its reconnect delays,
+ * ffmpeg takes the cut for the end of the file and exits 0 with the video cut short, so every
+ * job checks `assertWhole` after its ffmpeg: a break nobody read past again fails the run
+ * (retried) instead of publishing a truncated video. ffmpeg closing a connection itself (a
+ * seek, a chunk's window done) is not a break.
  */
 import { randomBytes } from "node:crypto";
 import http from "node:http";
@@ -23,7 +30,19 @@ export interface SourceServer {
   requestedOffsets(): number[];
   /** Bytes sent to ffmpeg so far (what this node read of the source). */
   bytesServed(): number;
+  /** Throws when a read from storage broke off and no later read got past that byte (see the header). */
+  assertWhole(): void;
   close(): Promise<void>;
+}
+
+/** What `assertWhole` throws: retried like any failure of storage. */
+export class SourceReadBrokenError extends Error {
+  constructor(readonly offsets: number[]) {
+    super(
+      `reading the source from storage broke off at byte ${offsets.join(", ")} and never resumed; ffmpeg would take it for the end of the file, so nothing of this run is kept`,
+    );
+    this.name = "SourceReadBrokenError";
+  }
 }
 
 /** serveSource for an upload: a source gone from storage fails the video with `source_missing`. */
@@ -50,6 +69,8 @@ export async function serveSource(
   const secret = `/${randomBytes(16).toString("hex")}`;
   const offsets: number[] = [];
   let served = 0;
+  /** Where reads from storage broke off with ffmpeg still reading; dropped once a read gets past. */
+  const broken = new Set<number>();
   const server = http.createServer((req, res) => {
     if (req.url !== secret || (req.method !== "GET" && req.method !== "HEAD")) {
       res.writeHead(404).end();
@@ -78,6 +99,7 @@ export async function serveSource(
     // ffmpeg closes a connection as soon as it seeks elsewhere: stop reading from S3 then.
     const stop = new AbortController();
     res.on("close", () => stop.abort());
+    let sent = 0;
     storage
       .readRange(key, start, end, AbortSignal.any([stop.signal, ...(signal ? [signal] : [])]))
       .then((body) =>
@@ -86,13 +108,19 @@ export async function serveSource(
           new Transform({
             transform(data: Buffer, _encoding, done) {
               served += data.length;
+              sent += data.length;
+              for (const at of broken) if (start <= at && at < start + sent) broken.delete(at);
               done(null, data);
             },
           }),
           res,
         ),
       )
-      .catch(() => res.destroy());
+      .catch(() => {
+        // Storage failed under a reader still connected (not ffmpeg going away, not our stop).
+        if (!stop.signal.aborted && !signal?.aborted) broken.add(start + sent);
+        res.destroy();
+      });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -101,6 +129,9 @@ export async function serveSource(
     size,
     requestedOffsets: () => [...offsets],
     bytesServed: () => served,
+    assertWhole: () => {
+      if (broken.size > 0) throw new SourceReadBrokenError([...broken].sort((a, b) => a - b));
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -222,6 +222,8 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
                 void videos.processingProgress(videoId, 2 + fraction * 85).catch(() => undefined);
               },
             });
+            // A ladder cut short by a broken read never gets its finished manifests.
+            served.assertWhole();
           } catch (err) {
             await publisher.stop();
             // Not left running into the removed work dir.
@@ -245,6 +247,7 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             dir,
           );
           await extractTheSubtitles();
+          served.assertWhole(); // the subtitle tracks too
           const subtitleSet = await renderReadySubtitles(deps, {
             videoId,
             durationMs: info.durationMs,
