@@ -6,6 +6,7 @@
 import { appendFile, copyFile, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Ffmpeg, InputAccess } from "./ffmpeg.ts";
+import type { StreamSegments } from "./growing-manifests.ts";
 import { POSTER, STORYBOARD_VTT } from "./published-names.ts";
 
 const THUMB_WIDTH = 160;
@@ -34,6 +35,52 @@ export async function makePoster(
     output: path.join(outDir, POSTER),
     ...(signal ? { signal } : {}),
     background,
+  });
+}
+
+/**
+ * The poster from one of our own renditions (the top rung: `segments` as ffmpeg listed them)
+ * rather than the source: the frame at posterSeconds decoded from the start of its 2 s
+ * segment — not from the source's keyframe before it (up to a whole GOP of the source: 1.3
+ * CPU s of 1080p at an 8 s GOP, for one picture) — and without reading the source again.
+ */
+export async function makePosterFromRendition(
+  ffmpeg: Ffmpeg,
+  input: {
+    outDir: string;
+    segments: StreamSegments;
+    durationMs: number;
+    height: number;
+    workDir: string;
+    signal?: AbortSignal;
+  },
+) {
+  const at = posterSeconds(input.durationMs);
+  const { init, segments } = input.segments;
+  let start = 0;
+  let chosen = segments.length - 1;
+  for (const [i, segment] of segments.entries()) {
+    if (at < start + segment.seconds) {
+      chosen = i;
+      break;
+    }
+    if (i < segments.length - 1) start += segment.seconds;
+  }
+  const segment = segments[chosen];
+  if (!segment) throw new Error("no segment to take the poster from");
+  // Inside the segment, a frame short of its end (ffmpeg's listed durations are rounded).
+  const offset = Math.max(0, Math.min(at - start, segment.seconds - 0.1));
+  const joined = path.join(input.workDir, "poster-source.mp4");
+  await copyFile(path.join(input.outDir, init), joined);
+  await appendFile(joined, await readFile(path.join(input.outDir, segment.uri)));
+  await ffmpeg.run({
+    inputs: [{ path: joined, access: "own-output" }],
+    outputOptions: [
+      ...["-ss", offset.toFixed(3), "-frames:v", "1"],
+      ...["-vf", `scale=-2:${Math.min(720, even(input.height))}`, "-q:v", "3", "-an"],
+    ],
+    output: path.join(input.outDir, POSTER),
+    ...(input.signal ? { signal: input.signal } : {}),
   });
 }
 

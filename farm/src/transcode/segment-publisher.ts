@@ -52,6 +52,12 @@ export class SegmentPublisher {
   private stopped = false;
   private loop: Promise<void> | undefined;
   private failure: unknown;
+  /** Callers of `whenCovered`, told after each publish. */
+  private readonly coverWaiters: {
+    stream: number;
+    seconds: number;
+    resolve: (segments: StreamSegments | undefined) => void;
+  }[] = [];
 
   constructor(private readonly input: SegmentPublisherInput) {}
 
@@ -78,13 +84,43 @@ export class SegmentPublisher {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.loop;
+    this.tellCoverWaiters(true);
+  }
+
+  /**
+   * The stream's published segments once they reach past `seconds` of the video (or all of
+   * them, once the encode ended short of it); undefined when publishing stopped first.
+   */
+  whenCovered(stream: number, seconds: number): Promise<StreamSegments | undefined> {
+    return new Promise((resolve) => {
+      this.coverWaiters.push({ stream, seconds, resolve });
+      this.tellCoverWaiters(false);
+    });
+  }
+
+  private tellCoverWaiters(stopped: boolean, ended = false): void {
+    for (const waiter of [...this.coverWaiters]) {
+      const segments = this.published[waiter.stream];
+      const covered = segments?.segments.reduce((sum, s) => sum + s.seconds, 0) ?? 0;
+      if (!(ended || stopped || covered > waiter.seconds)) continue;
+      this.coverWaiters.splice(this.coverWaiters.indexOf(waiter), 1);
+      waiter.resolve(
+        stopped && !ended ? undefined : segments && { ...segments, segments: [...segments.segments] },
+      );
+    }
   }
 
   /** After ffmpeg exited: publishes the last segments, then the finished manifests. */
   async finish(): Promise<void> {
-    await this.stop();
-    if (this.failure) throw this.failure;
-    await this.publishNew(true);
+    this.stopped = true;
+    await this.loop;
+    try {
+      if (this.failure) throw this.failure;
+      await this.publishNew(true);
+      this.tellCoverWaiters(false, true);
+    } finally {
+      this.tellCoverWaiters(true);
+    }
   }
 
   /** Whether the first segments were published (the video plays from this prefix). */
@@ -117,6 +153,7 @@ export class SegmentPublisher {
         }
       }),
     );
+    if (grew) this.tellCoverWaiters(false);
     if (!grew && !ended) return;
     const ready = this.published.filter((s) => s && s.segments.length > 0).length === this.input.streams;
     if (!ready && !ended) return;

@@ -2,8 +2,8 @@
  * transcode: source (read by ranges, never downloaded) → probe → ladder → one ffmpeg for every
  * rung and the audio, its segments published as it writes them (segment-publisher.ts: the
  * video plays from its first segments, on growing manifests) — from then on, alongside it, the
- * poster and the embedded subtitles' extraction → storyboard → render the subtitle set → upload
- * the rest → publish ready. A source longer than CHUNK_MIN_SOURCE_S, with CHUNK_MIN_NODES nodes
+ * poster (from the top rung's segment at its time) and the embedded subtitles' extraction →
+ * storyboard → render the subtitle set → upload the rest → publish ready. A source longer than CHUNK_MIN_SOURCE_S, with CHUNK_MIN_NODES nodes
  * up, goes to the farm's nodes in chunks instead (chunked-transcode.ts): this job then plans
  * them and does only the whole-source parts.
  * Outputs go to a directory of their own per attempt (media/<video>/<attempt>/), so a stale
@@ -23,7 +23,7 @@ import { planLadder } from "../media/ladder.ts";
 import { MediaError } from "../media/media-error.ts";
 import { DASH_MANIFEST, POSTER } from "../media/published-names.ts";
 import { TONEMAP_FILTERS } from "../media/source-filters.ts";
-import { makePoster, makeStoryboardFromRendition } from "../media/thumbnails.ts";
+import { makePosterFromRendition, makeStoryboardFromRendition, posterSeconds } from "../media/thumbnails.ts";
 import { nodesUp } from "../nodes/nodes-up.ts";
 import type { Job, JobQueue } from "../queue/job-queue.ts";
 import type { JobHandler } from "../queue/job-runner.ts";
@@ -129,8 +129,9 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             return;
           }
           let lastReport = 0;
-          // The poster starts once the first segments are out (it would take CPU from them):
-          // the video plays without it for the second it takes, then gets it (attachPoster).
+          // The poster is asked for once the first segments are out, and taken from the top
+          // rung's segment at its time once that is written: the video plays without it for the
+          // seconds that takes, then gets it (attachPoster).
           let poster: Promise<void> | undefined;
           // The embedded subtitles too: one streaming read of the source, alongside the rest
           // of the encode instead of after it (none in the source: nothing is read).
@@ -151,15 +152,21 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             return extraction;
           };
           const makeThePoster = () => {
-            poster ??= makePoster(
-              ffmpeg,
-              served.url,
-              out,
-              info.durationMs,
-              info.height,
-              "source-over-http",
-              signal,
-            )
+            // From the top rung's segment at the poster's time, once written: no decode of the
+            // source's GOP, no third read of it.
+            poster ??= publisher
+              .whenCovered(0, posterSeconds(info.durationMs))
+              .then((segments) => {
+                if (!segments) throw new Error("the encode stopped before the poster's segment");
+                return makePosterFromRendition(ffmpeg, {
+                  outDir: out,
+                  segments,
+                  durationMs: info.durationMs,
+                  height: ladder.rungs[0]!.height,
+                  workDir: dir,
+                  signal,
+                });
+              })
               .then(() => storage.putFile(`${prefix}${POSTER}`, path.join(out, POSTER), { signal }))
               .then(() => void lap("poster (after the first segments)", mark));
             return poster;
