@@ -16,7 +16,7 @@
  * byte and ready: the farm's ffmpeg runs, the farm's own Node process, and this process (the
  * local S3 server), against the baseline's ffmpeg.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -48,7 +48,7 @@ interface Result {
   readyS: number;
   baselineS: number;
   /** CPU seconds from the upload's last byte to ready, and the baseline's. */
-  cpu: { ffmpeg: number; farmNode: number; benchProcess: number; baselineFfmpeg: number };
+  cpu: { ffmpeg: number; farmNode: number; benchProcess: number; postgres: number; baselineFfmpeg: number };
   log: string[];
 }
 
@@ -63,10 +63,32 @@ function cpuOf(pid: number | "self"): { own: number; children: number } {
   return { own: (fields[11]! + fields[12]!) / tick, children: (fields[13]! + fields[14]!) / tick };
 }
 
+/**
+ * CPU seconds of the embedded Postgres (the postmaster, its live backends, and those that
+ * exited): the farm's claims, heartbeats and progress writes cost there too, on the same cores.
+ */
+function postgresCpu(dataDir: string): number {
+  const postmaster = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  const main = cpuOf(postmaster);
+  let backends = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === postmaster) backends += cpuOf(Number(entry)).own;
+    } catch {
+      // gone meanwhile: its time is in the postmaster's children now
+    }
+  }
+  return main.own + main.children + backends;
+}
+
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), "movio-bench-playable-"));
+  const pgDataDir = path.join(dir, "pg");
   const postgres = await startLocalPostgres({
-    dataDir: path.join(dir, "pg"),
+    dataDir: pgDataDir,
     port: await freePort(),
     ephemeral: true,
   });
@@ -110,18 +132,24 @@ async function main() {
         const data = await readFile(source);
         const before = log.length;
         const farmPid = farm.child.pid!;
-        let atUpload = { farm: cpuOf(farmPid), bench: cpuOf("self") };
+        const sample = () => ({
+          farm: cpuOf(farmPid),
+          bench: cpuOf("self"),
+          postgres: postgresCpu(pgDataDir),
+        });
+        let atUpload = sample();
         const timing = await uploadAndFollow(db, key, `http://127.0.0.1:${port}`, data, {
           onUploaded: () => {
-            atUpload = { farm: cpuOf(farmPid), bench: cpuOf("self") };
+            atUpload = sample();
           },
         });
-        const atReady = { farm: cpuOf(farmPid), bench: cpuOf("self") };
+        const atReady = sample();
         const baselineS = await baseline(source, path.join(dir, `baseline-${seconds}`), seconds);
         const cpu = {
           ffmpeg: atReady.farm.children - atUpload.farm.children,
           farmNode: atReady.farm.own - atUpload.farm.own,
           benchProcess: atReady.bench.own - atUpload.bench.own,
+          postgres: atReady.postgres - atUpload.postgres,
           baselineFfmpeg: cpuOf("self").children - atReady.bench.children,
         };
         results.push({
@@ -180,16 +208,16 @@ function report(results: Result[]) {
     );
   }
   console.log(
-    "\nCPU seconds from the upload's last byte to ready: the farm's ffmpeg runs, the farm's own Node process (tus, the loopback source server, uploads), this bench's process (the local S3 server the farm reads and writes — a deployment's S3 is elsewhere — and its own 100 ms poll), against the baseline's one ffmpeg\n",
+    "\nCPU seconds from the upload's last byte to ready: the farm's ffmpeg runs, the farm's own Node process (tus, the loopback source server, uploads), this bench's process (the local S3 server the farm reads and writes — a deployment's S3 is elsewhere — and its own 100 ms poll), the embedded Postgres (the farm's claims, heartbeats, progress; the bench's poll), against the baseline's one ffmpeg\n",
   );
   console.log(
-    "| source | farm ffmpeg | farm node | bench process (local S3) | baseline ffmpeg | product ÷ baseline |",
+    "| source | farm ffmpeg | farm node | bench process (local S3) | postgres | baseline ffmpeg | product ÷ baseline |",
   );
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const { seconds, cpu } of results) {
-    const product = cpu.ffmpeg + cpu.farmNode + cpu.benchProcess;
+    const product = cpu.ffmpeg + cpu.farmNode + cpu.benchProcess + cpu.postgres;
     console.log(
-      `| ${seconds} s | ${cpu.ffmpeg.toFixed(1)} | ${cpu.farmNode.toFixed(1)} | ${cpu.benchProcess.toFixed(1)} | ${cpu.baselineFfmpeg.toFixed(1)} | ${(product / cpu.baselineFfmpeg).toFixed(2)} |`,
+      `| ${seconds} s | ${cpu.ffmpeg.toFixed(1)} | ${cpu.farmNode.toFixed(1)} | ${cpu.benchProcess.toFixed(1)} | ${cpu.postgres.toFixed(1)} | ${cpu.baselineFfmpeg.toFixed(1)} | ${(product / cpu.baselineFfmpeg).toFixed(2)} |`,
     );
   }
   for (const r of results) for (const line of r.log) console.log(`  ${r.seconds} s: ${line}`);

@@ -6,7 +6,7 @@
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { enqueueQuery } from "../../shared/jobs/enqueue.ts";
-import { JOB_TYPES } from "../../shared/jobs/job-types.ts";
+import { JOB_TYPES, type JobType } from "../../shared/jobs/job-types.ts";
 import type { JobPolicies, JobPolicy } from "../src/queue/job-policies.ts";
 import { type Job, JobQueue } from "../src/queue/job-queue.ts";
 import { type JobContext, JobRunner, PermanentJobError } from "../src/queue/job-runner.ts";
@@ -34,11 +34,26 @@ const fastPolicy = (overrides: Partial<JobPolicy> = {}): JobPolicy => ({
 const runners: JobRunner[] = [];
 const pools: pg.Pool[] = [];
 
+/** The real queue, counting the claims the runner makes. */
+class CountingQueue extends JobQueue {
+  claims = 0;
+  override claim<T extends JobType>(type: T) {
+    this.claims++;
+    return super.claim(type);
+  }
+}
+
 function startRunner(
-  options: { policy?: Partial<JobPolicy>; leaseMs?: number; pool?: pg.Pool; pollMs?: number } = {},
+  options: {
+    policy?: Partial<JobPolicy>;
+    leaseMs?: number;
+    pool?: pg.Pool;
+    pollMs?: number;
+    queue?: (leaseMs: number) => JobQueue;
+  } = {},
 ) {
   const leaseMs = options.leaseMs ?? 2000;
-  const queue = new JobQueue(options.pool ?? db(), "test-runner", leaseMs);
+  const queue = options.queue?.(leaseMs) ?? new JobQueue(options.pool ?? db(), "test-runner", leaseMs);
   const handler = {
     run: async (job: Job, ctx: JobContext) => {
       const behaviour = behaviours.get(job.id);
@@ -310,6 +325,43 @@ describe("job runner", () => {
       [followUp],
     );
     expect(rows[0]!.started.getTime() - endedAt).toBeLessThan(2000);
+  });
+
+  it("asks the queue once per type and poll, not once per idle loop; work found wakes the type's others", async () => {
+    let queue: CountingQueue | undefined;
+    // Four loops for each of the two types, a poll every 200 ms.
+    startRunner({
+      policy: { concurrency: 4 },
+      pollMs: 200,
+      queue: (leaseMs) => {
+        queue = new CountingQueue(db(), "test-runner", leaseMs);
+        return queue;
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Two types × ~6 polls (one claim per loop and poll: ~40).
+    expect(queue!.claims).toBeGreaterThanOrEqual(6);
+    expect(queue!.claims).toBeLessThanOrEqual(16);
+
+    // Four jobs queued at once, a poll far away: the loop whose claim finds the first wakes the
+    // type's other loops, which take the rest now instead of at their next poll.
+    await runners[0]!.stop(1000);
+    runners.length = 0;
+    startRunner({ policy: { concurrency: 4 }, pollMs: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // every loop asleep for a minute
+    const ids = [await enqueue(), await enqueue(), await enqueue(), await enqueue()];
+    const startedAt: number[] = [];
+    for (const id of ids) {
+      behaviours.set(id, async () => {
+        startedAt.push(Date.now());
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      });
+    }
+    runners[0]!.wake(); // as an upload that finished on this node does: one loop claims, the others wait on it
+    for (const id of ids) await waitFor(`job ${id} done`, stateIs(id, "done"), 10_000);
+    expect(startedAt).toHaveLength(4);
+    // All four ran side by side: none waited for another to end, or for a poll.
+    expect(Math.max(...startedAt) - Math.min(...startedAt)).toBeLessThan(400);
   });
 
   it("deletes settled jobs past their retention, and nothing else", async () => {

@@ -78,8 +78,15 @@ export class JobRunner {
   private stopping = false;
   private readonly loops: Promise<void>[] = [];
   private readonly running = new Map<number, { controller: AbortController; done: Promise<void> }>();
-  private readonly sleepers = new Set<() => void>();
+  /** Idle loops' wake-ups, with the type each loop claims. */
+  private readonly sleepers = new Map<() => void, JobType>();
   private readonly startedAt = new Map<number, number>();
+  /**
+   * Per type, until when a claim is known to find nothing (or one is under way): the type's
+   * other idle loops wait for the next poll instead of asking too — one claim per type and
+   * poll, not one per loop (a node runs ~25 loops; wake() clears it).
+   */
+  private readonly emptyUntil = new Map<JobType, number>();
 
   constructor(
     private readonly queue: JobQueue,
@@ -107,6 +114,14 @@ export class JobRunner {
 
   private async loop(type: JobType): Promise<void> {
     while (!this.stopping) {
+      const knownEmptyFor = (this.emptyUntil.get(type) ?? 0) - Date.now();
+      if (knownEmptyFor > 0) {
+        await this.sleep(knownEmptyFor, type);
+        continue;
+      }
+      // Until this claim answers (and a poll after, if it finds nothing) the type's other idle
+      // loops wait on it.
+      this.emptyUntil.set(type, Date.now() + this.options.pollMs);
       let job: Job | undefined;
       try {
         job = await this.queue.claim(type);
@@ -114,9 +129,11 @@ export class JobRunner {
         this.options.log(`claim ${type} failed: ${(err as Error).message}`);
       }
       if (!job) {
-        await this.sleep(this.options.pollMs);
+        await this.sleep(this.options.pollMs, type);
         continue;
       }
+      // Work of this type was there: there may be more, so its other idle loops claim now.
+      this.wake(type);
       const controller = new AbortController();
       const done = this.execute(job, controller).catch((err) =>
         this.options.log(`job #${job.id}: unexpected runner error: ${(err as Error).stack ?? err}`),
@@ -306,13 +323,17 @@ export class JobRunner {
 
   /**
    * Ends every idle loop's sleep: each claims again now. Called when work was queued — by a
-   * job that ended here, or by this node's uploads (an upload finished here).
+   * job that ended here, or by this node's uploads (an upload finished here). With a type,
+   * only its loops: a claim of it found work, and there may be more.
    */
-  wake(): void {
-    for (const resume of [...this.sleepers]) resume();
+  wake(type?: JobType): void {
+    if (type === undefined) this.emptyUntil.clear();
+    else this.emptyUntil.delete(type);
+    for (const [resume, sleeping] of [...this.sleepers])
+      if (type === undefined || sleeping === type) resume();
   }
 
-  private sleep(ms: number): Promise<void> {
+  private sleep(ms: number, type: JobType): Promise<void> {
     // A loop that was claiming when stop() woke the sleepers must not start a sleep after it.
     if (this.stopping) return Promise.resolve();
     return new Promise<void>((resolve) => {
@@ -322,7 +343,7 @@ export class JobRunner {
         resolve();
       };
       const timer = setTimeout(wake, ms);
-      this.sleepers.add(wake);
+      this.sleepers.set(wake, type);
     });
   }
 }

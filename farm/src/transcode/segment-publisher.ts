@@ -38,7 +38,13 @@ export interface SegmentPublisherInput {
   signal: AbortSignal;
   /** Once every stream has a published segment and the manifests list it. */
   onFirstSegments: () => Promise<void>;
+  /** How often ffmpeg's playlists are read until the first segments are out (100 ms). */
   pollMs?: number;
+  /**
+   * …and after (500 ms): a few times a 2 s segment is enough for the growing manifests, and
+   * reading every playlist ten times a second cost the node's Node process ~1 CPU s a minute.
+   */
+  playingPollMs?: number;
 }
 
 export class SegmentPublisher {
@@ -65,6 +71,7 @@ export class SegmentPublisher {
   start(onError: (err: unknown) => void): void {
     // A few small playlist reads per poll; every 100 ms of it is time to the first playable.
     const pollMs = this.input.pollMs ?? 100;
+    const playingPollMs = this.input.playingPollMs ?? 500;
     this.loop = (async () => {
       while (!this.stopped) {
         try {
@@ -75,7 +82,7 @@ export class SegmentPublisher {
           onError(err);
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
+        await new Promise((resolve) => setTimeout(resolve, this.firstDone ? playingPollMs : pollMs));
       }
     })();
   }
