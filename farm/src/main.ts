@@ -4,6 +4,10 @@
 import { readFarmConfig } from "./config.ts";
 import { createFarmNode } from "./farm-node.ts";
 import { describeMediaBinary, locateMediaTools } from "./media/ffmpeg-locate.ts";
+import { tuneGarbageCollector } from "./runtime/gc-tuning.ts";
+
+// Before the node starts streaming (see gc-tuning.ts).
+const gcTuned = tuneGarbageCollector();
 
 const config = readFarmConfig();
 const media = locateMediaTools(config);
@@ -11,6 +15,10 @@ const node = createFarmNode(config, { media, work: config.FARM_WORKERS });
 
 node.server.listen(config.FARM_PORT, config.FARM_HOST, () => {
   node.logger.info(`ffmpeg ${describeMediaBinary(media.ffmpeg)}`);
+  if (!gcTuned)
+    node.logger.info(
+      `V8 ${process.versions.v8}: external memory not counted in the heap limit (Node 24+ does)`,
+    );
   node.logger.info(
     `listening on http://${config.FARM_HOST}:${config.FARM_PORT} (tus at /files/, metrics at /metrics)`,
   );
