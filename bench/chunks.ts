@@ -22,6 +22,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { planLadder } from "../farm/src/media/ladder.ts";
+import { tuneGarbageCollector } from "../farm/src/runtime/gc-tuning.ts";
 import {
   audioPieceSeconds,
   type ChunkSpan,
@@ -66,6 +67,9 @@ interface RunResult {
   /** When the grow each later part of the smallest rung or the audio queued ended (`first:3`, `audio:2`). */
   parts: { unit: string; listed: number }[];
 }
+
+// This process hosts the local S3 server, which streams as many bytes as the farm does.
+tuneGarbageCollector();
 
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), "movio-bench-chunks-"));

@@ -4,7 +4,8 @@
  * uploaded with tus-js-client; timed from the upload's last byte to playable (`media` set, the
  * first segments of every stream published) and to ready. In the same run, the baseline: the
  * same ladder as one plain ffmpeg process on the same file (one decode, the same encoder
- * settings, no upload, no probe, no publishing) — what "ready" is compared with.
+ * settings, no upload, no probe, no publishing), run just before the upload and just after
+ * ready — their mean is what "ready" is compared with.
  *
  *   npm run bench:playable                                    # 10 s and 60 s of 1080p
  *   BENCH_SECONDS=300 BENCH_SIZE=1280x720 npm run bench:playable
@@ -13,8 +14,9 @@
  * BENCH_SOURCE_CRF (20: ~33 Mbit/s at 1080p, the "camera-like" source); BENCH_CACHE (a
  * directory that keeps the generated sources). Chunking is off (CHUNK_MIN_SOURCE_S huge): this
  * measures the single-node path. It also prints where the CPU seconds went between the last
- * byte and ready: the farm's ffmpeg runs, the farm's own Node process, and this process (the
- * local S3 server), against the baseline's ffmpeg.
+ * byte and ready: the farm's ffmpeg runs, the farm's own Node process, this process (the
+ * local S3 server, with the farm's GC setting: farm/src/runtime/gc-tuning.ts) and the embedded
+ * Postgres, against the baseline's ffmpeg.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
@@ -25,6 +27,7 @@ import { encodeLadder } from "../farm/src/media/encode-ladder.ts";
 import { Ffmpeg } from "../farm/src/media/ffmpeg.ts";
 import { locateMediaTools } from "../farm/src/media/ffmpeg-locate.ts";
 import { planLadder } from "../farm/src/media/ladder.ts";
+import { tuneGarbageCollector } from "../farm/src/runtime/gc-tuning.ts";
 import { startLocalPostgres } from "../scripts/local/embedded-postgres.ts";
 import { freePort } from "../scripts/local/ports.ts";
 import { startLocalS3 } from "../scripts/local/s3/s3-server.ts";
@@ -46,7 +49,9 @@ interface Result {
   mbits: number;
   playableS: number;
   readyS: number;
+  /** The baseline's wall time: the mean of its runs just before the upload and just after ready. */
   baselineS: number;
+  baselineRuns: [number, number];
   /** CPU seconds from the upload's last byte to ready, and the baseline's. */
   cpu: { ffmpeg: number; farmNode: number; benchProcess: number; postgres: number; baselineFfmpeg: number };
   log: string[];
@@ -83,6 +88,9 @@ function postgresCpu(dataDir: string): number {
   }
   return main.own + main.children + backends;
 }
+
+// This process hosts the local S3 server, which streams as many bytes as the farm does.
+tuneGarbageCollector();
 
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), "movio-bench-playable-"));
@@ -130,6 +138,9 @@ async function main() {
           cacheDir: CACHE,
         });
         const data = await readFile(source);
+        // The baseline before and after the product (their mean): a machine whose speed drifts
+        // over the minutes of a run (shared cores) weighs on both sides alike.
+        const first = await timedBaseline(source, path.join(dir, `baseline-${seconds}-before`), seconds);
         const before = log.length;
         const farmPid = farm.child.pid!;
         const sample = () => ({
@@ -144,19 +155,21 @@ async function main() {
           },
         });
         const atReady = sample();
-        const baselineS = await baseline(source, path.join(dir, `baseline-${seconds}`), seconds);
+        const second = await timedBaseline(source, path.join(dir, `baseline-${seconds}-after`), seconds);
+        const baselineS = (first.wall + second.wall) / 2;
         const cpu = {
           ffmpeg: atReady.farm.children - atUpload.farm.children,
           farmNode: atReady.farm.own - atUpload.farm.own,
           benchProcess: atReady.bench.own - atUpload.bench.own,
           postgres: atReady.postgres - atUpload.postgres,
-          baselineFfmpeg: cpuOf("self").children - atReady.bench.children,
+          baselineFfmpeg: (first.cpu + second.cpu) / 2,
         };
         results.push({
           seconds,
           mbits: (data.length * 8) / seconds / 1e6,
           ...timing,
           baselineS,
+          baselineRuns: [first.wall, second.wall],
           cpu,
           log: log.slice(before).filter((line) => /playable|ready/.test(line)),
         });
@@ -175,6 +188,13 @@ async function main() {
 }
 
 /** The same ladder as one plain ffmpeg process: one decode, the product's encoder settings. */
+/** One baseline run: its wall seconds and its ffmpeg's CPU seconds. */
+async function timedBaseline(source: string, out: string, seconds: number) {
+  const before = cpuOf("self").children;
+  const wall = await baseline(source, out, seconds);
+  return { wall, cpu: cpuOf("self").children - before };
+}
+
 async function baseline(source: string, out: string, seconds: number): Promise<number> {
   await mkdir(out);
   const [width, height] = SIZE.split("x").map(Number) as [number, number];
@@ -199,12 +219,12 @@ async function baseline(source: string, out: string, seconds: number): Promise<n
 function report(results: Result[]) {
   console.log(`\n${SIZE} 30 fps sources, ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}\n`);
   console.log(
-    "| source | first playable s after the last byte | ready s | ready × duration | one ffmpeg s | ready / one ffmpeg |",
+    "| source | first playable s after the last byte | ready s | ready × duration | one ffmpeg s (before / after) | ready / one ffmpeg |",
   );
   console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
   for (const r of results) {
     console.log(
-      `| ${r.seconds} s (${r.mbits.toFixed(0)} Mbit/s) | ${r.playableS.toFixed(1)} | ${r.readyS.toFixed(1)} | ${(r.readyS / r.seconds).toFixed(2)} | ${r.baselineS.toFixed(1)} | ${(r.readyS / r.baselineS).toFixed(2)} |`,
+      `| ${r.seconds} s (${r.mbits.toFixed(0)} Mbit/s) | ${r.playableS.toFixed(1)} | ${r.readyS.toFixed(1)} | ${(r.readyS / r.seconds).toFixed(2)} | ${r.baselineS.toFixed(1)} (${r.baselineRuns.map((s) => s.toFixed(1)).join(" / ")}) | ${(r.readyS / r.baselineS).toFixed(2)} |`,
     );
   }
   console.log(

@@ -9,6 +9,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { describeMediaBinary, locateMediaTools } from "../../farm/src/media/ffmpeg-locate.ts";
+import { tuneGarbageCollector } from "../../farm/src/runtime/gc-tuning.ts";
 import { edgeConfigSchema } from "../../shared/config/edge-config.ts";
 import { applyMigrations } from "../../shared/db/migrate.node.ts";
 import { createS3Client } from "../../shared/storage/s3-client.ts";
@@ -75,6 +76,8 @@ export async function startStack(config: StackConfig, log: Log): Promise<Running
 
     let s3Endpoint = config.S3_ENDPOINT;
     if (!s3Endpoint) {
+      // This process then serves every byte the farm reads and writes: the farm's GC setting.
+      tuneGarbageCollector();
       const s3 = await startLocalS3({
         directory: path.join(dataDir, "s3"),
         port: config.S3_PORT,
