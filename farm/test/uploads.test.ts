@@ -232,7 +232,9 @@ describe("upload refusals", () => {
   });
 
   it("expires an abandoned upload: parts deleted, video open for a new upload", async () => {
-    const started = await startNode({ UPLOAD_EXPIRY_S: "1" });
+    // 3 s: long enough that the upload is still fresh when checked right after its PATCH on a
+    // loaded machine (1 s was not, once), short enough for the node's own sweep to come soon.
+    const started = await startNode({ UPLOAD_EXPIRY_S: "3" });
     cleanups.push(() => started.node.close());
     const { videoId, token } = await newVideo();
     const url = `${started.url}/files/${videoId}`;
@@ -252,7 +254,7 @@ describe("upload refusals", () => {
     expect((await videoRow(videoId)).status).toBe("uploading"); // still fresh
     // The node's own sweep (every UPLOAD_EXPIRY_S here) releases it once idle.
     await expect
-      .poll(async () => (await videoRow(videoId)).status, { timeout: 10_000 })
+      .poll(async () => (await videoRow(videoId)).status, { timeout: 15_000 })
       .toBe("awaiting_upload");
     expect([404, 410]).toContain((await tusRequest(url, "HEAD", token)).status);
     expect((await db().query("select 1 from tus_uploads where key = $1", [videoId])).rowCount).toBe(0);
