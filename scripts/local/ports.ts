@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import net from "node:net";
 
 export class PortInUseError extends Error {
@@ -28,8 +29,45 @@ export async function assertPortsFree(
   if (busy.length > 0) throw new PortInUseError(busy.join("\n"));
 }
 
-/** A port the OS says is free right now (for tests that run a stack beside another). */
-export function freePort(): Promise<number> {
+/**
+ * A port free right now, for tests and benches that run services beside others. Picked below
+ * the kernel's ephemeral range: a port from inside it (what listen(0) hands out) can be taken
+ * as the source port of any outgoing connection before the service binds it, and then its
+ * bind fails. Never the same port twice in one process.
+ */
+export async function freePort(): Promise<number> {
+  const ephemeralLow = ephemeralRangeStart();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port =
+      ephemeralLow > BELOW_EPHEMERAL_FROM + 1000
+        ? BELOW_EPHEMERAL_FROM + Math.floor(Math.random() * (ephemeralLow - BELOW_EPHEMERAL_FROM))
+        : await kernelPickedPort(); // no room below the range (a tuned kernel): the kernel's pick
+    if (handedOut.has(port)) continue;
+    if (await isPortFree(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error("found no free port in 200 tries");
+}
+
+const BELOW_EPHEMERAL_FROM = 10_000;
+const handedOut = new Set<number>();
+
+/** Where the kernel's ephemeral ports begin (Linux); 32768, the common default, elsewhere. */
+function ephemeralRangeStart(): number {
+  try {
+    const first = Number(
+      readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0],
+    );
+    if (Number.isInteger(first) && first > 0) return first;
+  } catch {
+    // Not Linux.
+  }
+  return 32768;
+}
+
+function kernelPickedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startLocalPostgres } from "../local/embedded-postgres.ts";
 import { isPortFree } from "../local/ports.ts";
 import { isolatedStackEnv, type StackPorts } from "../local/stack-config.ts";
-import { spawnScript } from "./support/spawn-script.ts";
+import { interruptGroup, spawnScript, waitForOutput } from "./support/spawn-script.ts";
 import { uploadWithTus } from "./support/tus-upload.ts";
 
 let dataDir: string;
@@ -59,12 +59,7 @@ it("Ctrl-C mid-transcode: the farm hands its job back before the database stops"
   const databaseUrl = `postgres://movio:movio-local@127.0.0.1:${ports.PG_PORT}/movio`;
   let stopped = false;
   try {
-    const deadline = Date.now() + 150_000;
-    while (!/Movio is ready/.test(launched.output())) {
-      if (launched.child.exitCode !== null) throw new Error(`launcher exited:\n${launched.output()}`);
-      if (Date.now() > deadline) throw new Error(`not ready:\n${launched.output()}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await waitForOutput(launched, /Movio is ready/, 150_000);
     const edge = `http://127.0.0.1:${ports.EDGE_PORT}`;
     const { accessToken } = await api<{ accessToken: string }>(`${edge}/api/v1/auth/signup`, {
       method: "POST",
@@ -103,8 +98,7 @@ it("Ctrl-C mid-transcode: the farm hands its job back before the database stops"
     } finally {
       await client.end();
     }
-    if (launched.child.pid) process.kill(-launched.child.pid, "SIGINT");
-    expect(await launched.exited).toBe(0);
+    expect(await interruptGroup(launched)).toBe(0);
     stopped = true;
 
     const out = launched.output();
@@ -134,9 +128,6 @@ it("Ctrl-C mid-transcode: the farm hands its job back before the database stops"
       await db.stop();
     }
   } finally {
-    if (!stopped && launched.child.pid) {
-      process.kill(-launched.child.pid, "SIGINT");
-      await launched.exited;
-    }
+    if (!stopped) await interruptGroup(launched);
   }
 });

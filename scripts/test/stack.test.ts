@@ -21,31 +21,15 @@ import { createS3Client } from "../../shared/storage/s3-client.ts";
 import { isPortFree } from "../local/ports.ts";
 import { isolatedStackEnv, type StackPorts } from "../local/stack-config.ts";
 import { screenshotBoth, seriousAxeViolations } from "./support/page-checks.ts";
-import { type Spawned, spawnScript } from "./support/spawn-script.ts";
+import { interruptGroup, type Spawned, spawnScript, waitForOutput } from "./support/spawn-script.ts";
 import { uploadWithTus } from "./support/tus-upload.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const ARTIFACTS = path.join(ROOT, "test-artifacts");
 
-type Launched = Spawned;
-
 /** `npm start`'s script, detached into its own process group so a group SIGINT is what Ctrl-C in a terminal sends. */
-function launch(env: Record<string, string>): Launched {
+function launch(env: Record<string, string>): Spawned {
   return spawnScript("scripts/start.ts", env, { detached: true });
-}
-
-async function waitForLine(launched: Launched, pattern: RegExp, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(launched.output())) {
-    if (launched.child.exitCode !== null) throw new Error(`launcher exited:\n${launched.output()}`);
-    if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${launched.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-async function ctrlC(launched: Launched): Promise<number | null> {
-  if (launched.child.pid) process.kill(-launched.child.pid, "SIGINT");
-  return launched.exited;
 }
 
 let dataDir: string;
@@ -508,7 +492,7 @@ describe("npm start", () => {
   it("starts everything, serves both health endpoints, keeps data across restarts and stops cleanly", async () => {
     const first = launch(env);
     try {
-      await waitForLine(first, /Movio is ready/, 120_000);
+      await waitForOutput(first, /Movio is ready/, 120_000);
       const out = first.output();
       for (const url of [
         `http://127.0.0.1:${ports.EDGE_PORT}`,
@@ -544,7 +528,7 @@ describe("npm start", () => {
       await client.end();
     } finally {
       const started = Date.now();
-      await ctrlC(first);
+      await interruptGroup(first);
       expect(Date.now() - started).toBeLessThan(10_000);
     }
     expect(first.output()).toContain("stopped");
@@ -552,7 +536,7 @@ describe("npm start", () => {
 
     const second = launch(env);
     try {
-      await waitForLine(second, /Movio is ready/, 120_000);
+      await waitForOutput(second, /Movio is ready/, 120_000);
       const client = new pg.Client(`postgres://movio:movio-local@127.0.0.1:${ports.PG_PORT}/movio`);
       await client.connect();
       const rows = await client.query("select note from stack_test_marker");
@@ -564,7 +548,7 @@ describe("npm start", () => {
       });
       expect(me.status).toBe(200);
     } finally {
-      await ctrlC(second);
+      await interruptGroup(second);
     }
     for (const port of Object.values(ports)) expect(await isPortFree(port)).toBe(true);
   });

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { isolatedStackEnv, type StackPorts } from "../../local/stack-config.ts";
-import { type Spawned, spawnScript } from "./spawn-script.ts";
+import { interruptGroup, type Spawned, spawnScript, waitForOutput } from "./spawn-script.ts";
 
 export interface RunningStack {
   ports: StackPorts;
@@ -23,7 +23,7 @@ export async function startRunningStack(extraEnv: Record<string, string> = {}): 
   const { env, ports } = await isolatedStackEnv(dataDir);
   const launched = spawnScript("scripts/start.ts", { ...env, ...extraEnv }, { detached: true });
   try {
-    await waitForLine(launched, /Movio is ready/, 150_000);
+    await waitForOutput(launched, /Movio is ready/, 150_000);
   } catch (err) {
     await stopLaunched(launched);
     await rm(dataDir, { recursive: true, force: true });
@@ -42,19 +42,8 @@ export async function startRunningStack(extraEnv: Record<string, string> = {}): 
   };
 }
 
-async function waitForLine(launched: Spawned, pattern: RegExp, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(launched.output())) {
-    if (launched.child.exitCode !== null) throw new Error(`launcher exited:\n${launched.output()}`);
-    if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${launched.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 async function stopLaunched(launched: Spawned): Promise<void> {
-  if (launched.child.exitCode !== null || !launched.child.pid) return;
-  process.kill(-launched.child.pid, "SIGINT");
   const timer = setTimeout(() => launched.child.pid && process.kill(-launched.child.pid, "SIGKILL"), 20_000);
-  await launched.exited;
+  await interruptGroup(launched);
   clearTimeout(timer);
 }
