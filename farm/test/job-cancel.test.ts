@@ -143,6 +143,24 @@ describe("cancelling a running job", () => {
     expect(logs.some((line) => /cancelled by an admin; its result was not kept/.test(line))).toBe(true);
   });
 
+  it("says cancelled, not retry, for an attempt that failed after the cancel", async () => {
+    const id = await enqueue();
+    let fail: (err: Error) => void = () => undefined;
+    const failing = new Promise<void>((_, reject) => {
+      fail = reject;
+    });
+    behaviours.set(id, () => failing); // fails on its own, as a fenced publish does
+    startRunner(60_000); // no heartbeat during the test
+    await waitFor("running", stateIs(id, "running"));
+    await requestCancel(id);
+    fail(new Error("the publish was refused"));
+    await waitFor("cancelled", stateIs(id, "cancelled"), 5000);
+    await waitFor("its line", async () =>
+      logs.find((line) => line.includes(`#${id}`) && /cancelled by an admin/.test(line)),
+    );
+    expect(logs.filter((line) => line.includes(`#${id}`) && /retry in/.test(line))).toEqual([]);
+  });
+
   it("keeps a cancelled transcode from publishing its video (the publish is fenced)", async () => {
     const { videoId } = await newVideo();
     await db().query("update videos set status = 'processing', source_key = 'k' where id = $1", [videoId]);
@@ -163,7 +181,7 @@ describe("cancelling a running job", () => {
     expect(rows[0]).toEqual({ status: "processing" });
     // A failure reported after the cancel ends it cancelled too, not queued for a retry.
     // The admin's reason stays the job's error; the attempt keeps what it ended with.
-    expect(await queue.fail(job!, "boom", 100)).toBe(true);
+    expect(await queue.fail(job!, "boom", 100)).toBe("cancelled");
     expect(await jobRow(id)).toMatchObject({ state: "cancelled", last_error: "cancelled by an admin" });
     const { rows: attempts } = await db().query(
       "select outcome, error from job_attempts where job_id = $1 order by id",

@@ -70,9 +70,12 @@ export async function makePosterFromRendition(
   if (!segment) throw new Error("no segment to take the poster from");
   // Inside the segment, a frame short of its end (ffmpeg's listed durations are rounded).
   const offset = Math.max(0, Math.min(at - start, segment.seconds - 0.1));
-  const joined = path.join(input.workDir, "poster-source.mp4");
-  await copyFile(path.join(input.outDir, init), joined);
-  await appendFile(joined, await readFile(path.join(input.outDir, segment.uri)));
+  const joined = await joinRendition(
+    input.outDir,
+    init,
+    [segment.uri],
+    path.join(input.workDir, "poster-source.mp4"),
+  );
   await ffmpeg.run({
     inputs: [{ path: joined, access: "own-output" }],
     outputOptions: [
@@ -245,8 +248,18 @@ export async function makeStoryboardFromRendition(
   const segments = names.filter(
     (name) => name.startsWith(`seg-${representation}-`) && /-\d+\.m4s$/.test(name),
   );
-  const joined = path.join(workDir, `storyboard-${representation}.mp4`);
-  await copyFile(path.join(outDir, `init-${representation}.m4s`), joined);
-  for (const name of segments) await appendFile(joined, await readFile(path.join(outDir, name)));
+  const joined = await joinRendition(
+    outDir,
+    `init-${representation}.m4s`,
+    segments,
+    path.join(workDir, `storyboard-${representation}.mp4`),
+  );
   await makeStoryboard(ffmpeg, joined, outDir, info);
+}
+
+/** A rendition's init segment and the given media segments (names in dir) as one playable file. */
+async function joinRendition(dir: string, init: string, segments: string[], joined: string): Promise<string> {
+  await copyFile(path.join(dir, init), joined);
+  for (const name of segments) await appendFile(joined, await readFile(path.join(dir, name)));
+  return joined;
 }

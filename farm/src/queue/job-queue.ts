@@ -175,32 +175,40 @@ export class JobQueue {
    * Retries after `retryInMs`, or (undefined) gives up for good; `stderrTail` is ffmpeg's,
    * when the error carried one. A job an admin cancelled meanwhile ends cancelled instead,
    * with the admin's reason (the failure is often the cancel's own doing: a fenced publish);
-   * the attempt's record keeps the error it ended with, as cancelled.
+   * the attempt's record keeps the error it ended with, as cancelled. Resolves to the state
+   * the job settled in, or null when it is no longer ours.
    */
-  async fail(job: Job, error: string, retryInMs: number | undefined, stderrTail?: string): Promise<boolean> {
+  async fail(
+    job: Job,
+    error: string,
+    retryInMs: number | undefined,
+    stderrTail?: string,
+  ): Promise<"queued" | "failed" | "cancelled" | null> {
     const message = error.slice(0, 4000);
     const tail = stderrTail ? stderrTail.slice(-8000) : null;
-    return retryInMs === undefined
-      ? this.settle(
-          job,
-          "failed",
-          `state = case when cancel_requested_at is null then 'failed' else 'cancelled' end,
+    const settled =
+      retryInMs === undefined
+        ? await this.settleTo(
+            job,
+            "failed",
+            `state = case when cancel_requested_at is null then 'failed' else 'cancelled' end,
            last_error = case when cancel_requested_at is null then $4 else $6 end,
            stderr_tail = $5, finished_at = now()`,
-          [message, tail, CANCELLED_BY_ADMIN],
-          { error: message, stderrTail: tail },
-        )
-      : this.settle(
-          job,
-          "retry",
-          `state = case when cancel_requested_at is null then 'queued' else 'cancelled' end,
+            [message, tail, CANCELLED_BY_ADMIN],
+            { error: message, stderrTail: tail },
+          )
+        : await this.settleTo(
+            job,
+            "retry",
+            `state = case when cancel_requested_at is null then 'queued' else 'cancelled' end,
            locked_by = case when cancel_requested_at is null then null else locked_by end,
            finished_at = case when cancel_requested_at is null then null else now() end,
            last_error = case when cancel_requested_at is null then $4 else $7 end,
            stderr_tail = $5, run_at = now() + ($6 || ' milliseconds')::interval`,
-          [message, tail, String(retryInMs), CANCELLED_BY_ADMIN],
-          { error: message, stderrTail: tail },
-        );
+            [message, tail, String(retryInMs), CANCELLED_BY_ADMIN],
+            { error: message, stderrTail: tail },
+          );
+    return settled as "queued" | "failed" | "cancelled" | null;
   }
 
   /**
@@ -296,16 +304,21 @@ export class JobQueue {
    * One fenced transition out of `running`, closing the attempt's record with `outcome`; a
    * settled job keeps `locked_by` (who ran it last). `set` uses $4… for `extra`.
    */
-  private async settle(
+  private async settle(...args: Parameters<JobQueue["settleTo"]>): Promise<boolean> {
+    return (await this.settleTo(...args)) !== null;
+  }
+
+  /** settle(), resolving to the state the job settled in (null: not ours any more). */
+  private async settleTo(
     job: Job,
     outcome: AttemptOutcome,
     set: string,
     extra: unknown[] = [],
     record: { error?: string; stderrTail?: string | null } = {},
     condition = "",
-  ): Promise<boolean> {
+  ): Promise<string | null> {
     const n = extra.length;
-    const { rowCount } = await this.pool.query(
+    const { rows } = await this.pool.query<{ state: string }>(
       `with settled as (
          update jobs set ${set}, locked_until = null, updated_at = now()
          where id = $1 and locked_by = $2 and attempts = $3 and state = 'running' ${condition}
@@ -318,7 +331,7 @@ export class JobQueue {
          where job_id = $1 and attempt = $3 and node = $2 and finished_at is null
            and exists (select 1 from settled)
        )
-       select id from settled`,
+       select state from settled`,
       [
         job.id,
         job.lockedBy,
@@ -329,6 +342,6 @@ export class JobQueue {
         record.stderrTail ?? null,
       ],
     );
-    return rowCount === 1;
+    return rows[0]?.state ?? null;
   }
 }

@@ -194,11 +194,15 @@ export class JobRunner {
       }
       if (!(error instanceof PermanentJobError) && job.attempts < policy.attempts) {
         const delay = backoffMs(policy, job.attempts);
-        await this.settle(label, () => this.queue.fail(job, errorText(error), delay, stderrTailOf(error)));
-        this.event(job, "retry", `${label} failed, retry in ${delay} ms: ${firstLine(error)}`, {
-          error: firstLine(error),
-          retryInMs: delay,
-        });
+        const settled = await this.settle(label, () =>
+          this.queue.fail(job, errorText(error), delay, stderrTailOf(error)),
+        );
+        if (settled === "cancelled") this.cancelledMeanwhile(job, label, error);
+        else if (settled)
+          this.event(job, "retry", `${label} failed, retry in ${delay} ms: ${firstLine(error)}`, {
+            error: firstLine(error),
+            retryInMs: delay,
+          });
       } else {
         await this.giveUp(job, handler, error, label);
       }
@@ -267,11 +271,20 @@ export class JobRunner {
 
   private async giveUp(job: Job, handler: JobHandler, error: Error, label: string): Promise<void> {
     const failed = () => this.queue.fail(job, errorText(error), undefined, stderrTailOf(error));
-    if (!(await this.settle(label, failed))) return;
+    const settled = await this.settle(label, failed);
+    if (!settled) return;
+    if (settled === "cancelled") return this.cancelledMeanwhile(job, label, error);
     this.event(job, "failed", `${label} failed for good: ${firstLine(error)}`, { error: firstLine(error) });
     await this.retrying(`${label} give-up hook`, async () => {
       await handler.giveUp?.(job, error);
       return true;
+    });
+  }
+
+  /** The attempt failed, but an admin had cancelled the job meanwhile: it ended cancelled. */
+  private cancelledMeanwhile(job: Job, label: string, error: Error): void {
+    this.event(job, "cancelled", `${label} cancelled by an admin (it ended with: ${firstLine(error)})`, {
+      error: CANCELLED_BY_ADMIN,
     });
   }
 
@@ -297,7 +310,7 @@ export class JobRunner {
   }
 
   /** A fenced settle, retried through database errors; false if the job is not ours any more. */
-  private async settle(label: string, write: () => Promise<boolean>): Promise<boolean> {
+  private async settle<T>(label: string, write: () => Promise<T>): Promise<T | false> {
     const ours = await this.retrying(`${label} settle`, write);
     if (!ours) this.options.log(`${label}: not settled, the job is no longer ours`);
     return ours;
@@ -308,7 +321,7 @@ export class JobRunner {
    * settle is fenced: once another node has taken the job, ours simply matches no row. On
    * shutdown it gives up after one lease period, leaving the job to its lease. Never throws.
    */
-  private async retrying(what: string, work: () => Promise<boolean>): Promise<boolean> {
+  private async retrying<T>(what: string, work: () => Promise<T>): Promise<T | false> {
     const started = Date.now();
     for (;;) {
       try {

@@ -17,12 +17,12 @@ import v8 from "node:v8";
 
 export const EXTERNAL_MEMORY_FLAG = "--external-memory-accounted-in-global-limit";
 
-/** Whether to set the flag on this V8 (13 and later). */
-export const hasExternalMemoryFlag = (v8Version = process.versions.v8) =>
+/** Whether to set the flag on this V8: 13 and later (whether it takes it is the test's to check). */
+export const shouldSetExternalMemoryFlag = (v8Version = process.versions.v8) =>
   Number(v8Version.split(".")[0]) >= 13;
 
 export function tuneGarbageCollector(): boolean {
-  if (!hasExternalMemoryFlag()) return false;
+  if (!shouldSetExternalMemoryFlag()) return false;
   v8.setFlagsFromString(EXTERNAL_MEMORY_FLAG);
   return true;
 }
