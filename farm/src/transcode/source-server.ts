@@ -4,7 +4,9 @@
  * from the keyframe before its start) instead of downloading all of it. A loopback HTTP
  * server per job, on a random port and an unguessable path, answering GET/HEAD with ranges
  * from S3 (signed by the node's SDK client: no credentials on ffmpeg's command line, and any
- * S3 works, whether or not it accepts presigned URLs).
+ * S3 works, whether or not it accepts presigned URLs). Requests for the same bytes share one
+ * read of storage (shared-source-reads.ts): the encode's two openings of the source, a few
+ * seconds apart, fetch it once.
  *
  * A read from S3 that breaks off mid-response drops ffmpeg's connection; ffmpeg (`-reconnect`)
  * asks again from where it stopped. But when storage keeps failing past its reconnect delays,
@@ -16,11 +18,10 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { parseByteRange } from "../../../shared/http/byte-range.ts";
 import { MediaError } from "../media/media-error.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
+import { SharedSourceReads } from "./shared-source-reads.ts";
 
 export interface SourceServer {
   /** What ffmpeg opens (an `http://127.0.0.1:…` URL). */
@@ -28,8 +29,10 @@ export interface SourceServer {
   /** The source's size, and where ffmpeg's range requests started (it reads from a keyframe, not from 0). */
   size: number;
   requestedOffsets(): number[];
-  /** Bytes sent to ffmpeg so far (what this node read of the source). */
+  /** Bytes sent to ffmpeg so far. */
   bytesServed(): number;
+  /** Bytes read from storage so far: less than those sent when readers share reads (shared-source-reads.ts). */
+  bytesFromStorage(): number;
   /** Throws when a read from storage broke off and no later read got past that byte (see the header). */
   assertWhole(): void;
   close(): Promise<void>;
@@ -71,6 +74,9 @@ export async function serveSource(
   let served = 0;
   /** Where reads from storage broke off with ffmpeg still reading; dropped once a read gets past. */
   const broken = new Set<number>();
+  const reads = new SharedSourceReads((from, to, stop) =>
+    storage.readRange(key, from, to, AbortSignal.any([stop, ...(signal ? [signal] : [])])),
+  );
   const server = http.createServer((req, res) => {
     if (req.url !== secret || (req.method !== "GET" && req.method !== "HEAD")) {
       res.writeHead(404).end();
@@ -96,31 +102,24 @@ export async function serveSource(
       res.end();
       return;
     }
-    // ffmpeg closes a connection as soon as it seeks elsewhere: stop reading from S3 then.
+    // ffmpeg closes a connection as soon as it seeks elsewhere: stop reading for it then.
     const stop = new AbortController();
     res.on("close", () => stop.abort());
     let sent = 0;
-    storage
-      .readRange(key, start, end, AbortSignal.any([stop.signal, ...(signal ? [signal] : [])]))
-      .then((body) =>
-        pipeline(
-          body,
-          new Transform({
-            transform(data: Buffer, _encoding, done) {
-              served += data.length;
-              sent += data.length;
-              for (const at of broken) if (start <= at && at < start + sent) broken.delete(at);
-              done(null, data);
-            },
-          }),
-          res,
-        ),
-      )
-      .catch(() => {
+    const sink = (data: Buffer) => {
+      served += data.length;
+      sent += data.length;
+      for (const at of broken) if (start <= at && at < start + sent) broken.delete(at);
+      return writeOrWait(res, data);
+    };
+    reads.copy(start, end, sink, AbortSignal.any([stop.signal, ...(signal ? [signal] : [])])).then(
+      () => res.end(),
+      () => {
         // Storage failed under a reader still connected (not ffmpeg going away, not our stop).
         if (!stop.signal.aborted && !signal?.aborted) broken.add(start + sent);
         res.destroy();
-      });
+      },
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -129,6 +128,7 @@ export async function serveSource(
     size,
     requestedOffsets: () => [...offsets],
     bytesServed: () => served,
+    bytesFromStorage: () => reads.bytesFromStorage(),
     assertWhole: () => {
       if (broken.size > 0) throw new SourceReadBrokenError([...broken].sort((a, b) => a - b));
     },
@@ -138,4 +138,18 @@ export async function serveSource(
         server.close(() => resolve());
       }),
   };
+}
+
+/** Writes to the response; resolves when it takes more (drained) or is gone. */
+function writeOrWait(res: http.ServerResponse, data: Buffer): Promise<void> {
+  if (res.write(data)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
