@@ -8,7 +8,8 @@
  * that audio by reading — and so decoding and encoding — the video alongside it; every stream's
  * first segment then waited for ~5 s of the ladder to be encoded instead of 2 (1080p ladder on 2
  * cores: 4.7 → 2.8 s to the first segments). The second opening reads the file's bytes again
- * but decodes only its audio: the video is still decoded once.
+ * but decodes only its audio: the video is still decoded once; and the loopback source server
+ * fetches those bytes from storage once for both (transcode/shared-source-reads.ts).
  */
 import path from "node:path";
 import { languageFromTag } from "../../../shared/subtitles/languages.ts";

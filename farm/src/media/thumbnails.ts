@@ -115,9 +115,11 @@ export async function makeStoryboard(
   source: string,
   outDir: string,
   info: { durationMs: number; width: number; height: number },
+  signal?: AbortSignal,
 ) {
   const layout = storyboardLayout(info);
   await ffmpeg.run({
+    ...(signal ? { signal } : {}),
     inputs: [{ path: source }],
     outputOptions: [
       "-vf",
@@ -243,6 +245,7 @@ export async function makeStoryboardFromRendition(
   representation: string,
   info: { durationMs: number; width: number; height: number },
   workDir: string,
+  signal?: AbortSignal,
 ): Promise<void> {
   const names = (await readdir(outDir)).sort();
   const segments = names.filter(
@@ -254,7 +257,7 @@ export async function makeStoryboardFromRendition(
     segments,
     path.join(workDir, `storyboard-${representation}.mp4`),
   );
-  await makeStoryboard(ffmpeg, joined, outDir, info);
+  await makeStoryboard(ffmpeg, joined, outDir, info, signal);
 }
 
 /** A rendition's init segment and the given media segments (names in dir) as one playable file. */

@@ -2,8 +2,8 @@
  * Garbage-collector settings for the farm process, applied once at start (main.ts).
  *
  * A node streams gigabytes through Node Buffers: the source to ffmpeg through the loopback
- * range server (twice for the single-node encode: the audio's second opening), segments and
- * uploads to S3. Each chunk a socket reads is memory outside V8's heap, and V8 by default
+ * range server (twice to ffmpeg for the single-node encode: the audio's second opening),
+ * segments and uploads to S3. Each chunk a socket reads is memory outside V8's heap, and V8 by default
  * starts a full collection of the whole heap whenever that "external" memory has grown by
  * ~64 MB — every ~64 MB streamed, a mark of every live object. Counting external memory in
  * the global heap limit instead (`--external-memory-accounted-in-global-limit`, V8 13+: Node

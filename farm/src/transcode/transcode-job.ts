@@ -238,22 +238,39 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             // The publisher's failure (S3, the fenced row) explains the stopped encode best.
             throw stopEncode.signal.aborted ? stopEncode.signal.reason : err;
           }
-          await publisher.finish();
-          await makeThePoster();
-          publisher.uploaded.add(POSTER);
-          await nameAudioTracks(out, info.audioStreams);
           deps.metrics?.transcoded(info.durationMs / 1000, (performance.now() - encodeStarted) / 1000);
           const encodeEnded = performance.now();
-          signal.throwIfAborted();
+          // What is left after the encode, side by side: the last uploads and the manifests'
+          // audio names (files), the poster and the storyboard (small decodes of our own
+          // renditions), the embedded subtitles (a read of the source, begun with the encode).
+          const after: string[] = [];
+          const timed = async (what: string, work: () => Promise<unknown>) => {
+            await work();
+            after.push(`${what} ${((performance.now() - encodeEnded) / 1000).toFixed(1)} s`);
+          };
           const smallest = ladder.rungs[ladder.rungs.length - 1]!;
-          await makeStoryboardFromRendition(
-            ffmpeg,
-            out,
-            String(ladder.rungs.length - 1),
-            { durationMs: info.durationMs, width: smallest.width, height: smallest.height },
-            dir,
-          );
-          await extractTheSubtitles();
+          await settleAll([
+            timed("last segments", async () => {
+              await publisher.finish();
+              await nameAudioTracks(out, info.audioStreams);
+            }),
+            timed("poster", async () => {
+              await makeThePoster();
+              publisher.uploaded.add(POSTER);
+            }),
+            timed("storyboard", () =>
+              makeStoryboardFromRendition(
+                ffmpeg,
+                out,
+                String(ladder.rungs.length - 1),
+                { durationMs: info.durationMs, width: smallest.width, height: smallest.height },
+                dir,
+                signal,
+              ),
+            ),
+            timed("subtitles", () => extractTheSubtitles()),
+          ]);
+          signal.throwIfAborted();
           served.assertWhole(); // the subtitle tracks too
           const subtitleSet = await renderReadySubtitles(deps, {
             videoId,
@@ -264,6 +281,7 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           await videos.processingProgress(videoId, 90);
           signal.throwIfAborted();
 
+          const publishStarted = performance.now();
           const published = await publishLadder(deps, job, {
             videoId,
             outDir: out,
@@ -284,7 +302,7 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
             );
           }
           deps.log(
-            `video ${videoId} ready: ${ladder.rungs.length} rungs, ${info.durationMs} ms; ${((performance.now() - jobStarted) / 1000).toFixed(1)} s into its job, ${((performance.now() - encodeEnded) / 1000).toFixed(1)} s after the encode (poster, storyboard, subtitles, publish)`,
+            `video ${videoId} ready: ${ladder.rungs.length} rungs, ${info.durationMs} ms; ${((performance.now() - jobStarted) / 1000).toFixed(1)} s into its job, ${((performance.now() - encodeEnded) / 1000).toFixed(1)} s after the encode (done after it: ${after.join(", ")}; published ${((performance.now() - publishStarted) / 1000).toFixed(1)} s); source: ${mib(served.bytesFromStorage())} MiB read from storage for ${mib(served.bytesServed())} MiB to ffmpeg`,
           );
         } finally {
           await served.close();
@@ -304,3 +322,11 @@ function requireVideo(job: Job): string {
   if (!job.videoId) throw new PermanentJobError("job has no video");
   return job.videoId;
 }
+
+/** Waits for every one of `work`, then throws the first failure (none is left running). */
+async function settleAll(work: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((outcome) => outcome.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
