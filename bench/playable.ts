@@ -10,6 +10,11 @@
  *   npm run bench:playable                                    # 10 s and 60 s of 1080p
  *   BENCH_SECONDS=300 BENCH_SIZE=1280x720 npm run bench:playable
  *
+ * BENCH_REPEAT (default 1): that many uploads of each length, alternating with baseline runs
+ * (baseline, upload, baseline, upload, …, baseline), each upload compared with the baselines
+ * either side of it, and the median ratio printed: one run of each cannot tell a 2 % difference
+ * from the machine's drift.
+ *
  * BENCH_SECONDS: comma-separated lengths (default "10,60"); BENCH_SIZE (1920x1080);
  * BENCH_SOURCE_CRF (20: ~33 Mbit/s at 1080p, the "camera-like" source); BENCH_CACHE (a
  * directory that keeps the generated sources). Chunking is off (CHUNK_MIN_SOURCE_S huge): this
@@ -43,9 +48,12 @@ const SIZE = process.env.BENCH_SIZE ?? "1920x1080";
 const SOURCE_CRF = Number(process.env.BENCH_SOURCE_CRF ?? 20);
 /** A directory that keeps the generated sources for the next run (bench-source.ts). */
 const CACHE = process.env.BENCH_CACHE;
+const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
 
 interface Result {
   seconds: number;
+  /** 1…BENCH_REPEAT: which upload of this length. */
+  run: number;
   mbits: number;
   playableS: number;
   readyS: number;
@@ -138,41 +146,44 @@ async function main() {
           cacheDir: CACHE,
         });
         const data = await readFile(source);
-        // The baseline before and after the product (their mean): a machine whose speed drifts
+        // The baseline before and after each upload (their mean): a machine whose speed drifts
         // over the minutes of a run (shared cores) weighs on both sides alike.
-        const first = await timedBaseline(source, path.join(dir, `baseline-${seconds}-before`), seconds);
-        const before = log.length;
-        const farmPid = farm.child.pid!;
-        const sample = () => ({
-          farm: cpuOf(farmPid),
-          bench: cpuOf("self"),
-          postgres: postgresCpu(pgDataDir),
-        });
-        let atUpload = sample();
-        const timing = await uploadAndFollow(db, key, `http://127.0.0.1:${port}`, data, {
-          onUploaded: () => {
-            atUpload = sample();
-          },
-        });
-        const atReady = sample();
-        const second = await timedBaseline(source, path.join(dir, `baseline-${seconds}-after`), seconds);
-        const baselineS = (first.wall + second.wall) / 2;
-        const cpu = {
-          ffmpeg: atReady.farm.children - atUpload.farm.children,
-          farmNode: atReady.farm.own - atUpload.farm.own,
-          benchProcess: atReady.bench.own - atUpload.bench.own,
-          postgres: atReady.postgres - atUpload.postgres,
-          baselineFfmpeg: (first.cpu + second.cpu) / 2,
-        };
-        results.push({
-          seconds,
-          mbits: (data.length * 8) / seconds / 1e6,
-          ...timing,
-          baselineS,
-          baselineRuns: [first.wall, second.wall],
-          cpu,
-          log: log.slice(before).filter((line) => /playable|ready/.test(line)),
-        });
+        let previous = await timedBaseline(source, path.join(dir, `baseline-${seconds}-0`), seconds);
+        for (let run = 1; run <= REPEAT; run++) {
+          const before = log.length;
+          const farmPid = farm.child.pid!;
+          const sample = () => ({
+            farm: cpuOf(farmPid),
+            bench: cpuOf("self"),
+            postgres: postgresCpu(pgDataDir),
+          });
+          let atUpload = sample();
+          const timing = await uploadAndFollow(db, key, `http://127.0.0.1:${port}`, data, {
+            onUploaded: () => {
+              atUpload = sample();
+            },
+          });
+          const atReady = sample();
+          const next = await timedBaseline(source, path.join(dir, `baseline-${seconds}-${run}`), seconds);
+          const cpu = {
+            ffmpeg: atReady.farm.children - atUpload.farm.children,
+            farmNode: atReady.farm.own - atUpload.farm.own,
+            benchProcess: atReady.bench.own - atUpload.bench.own,
+            postgres: atReady.postgres - atUpload.postgres,
+            baselineFfmpeg: (previous.cpu + next.cpu) / 2,
+          };
+          results.push({
+            seconds,
+            run,
+            mbits: (data.length * 8) / seconds / 1e6,
+            ...timing,
+            baselineS: (previous.wall + next.wall) / 2,
+            baselineRuns: [previous.wall, next.wall],
+            cpu,
+            log: log.slice(before).filter((line) => /playable|ready/.test(line)),
+          });
+          previous = next;
+        }
       }
     } finally {
       farm.child.kill("SIGTERM");
@@ -187,14 +198,16 @@ async function main() {
   report(results);
 }
 
-/** The same ladder as one plain ffmpeg process: one decode, the product's encoder settings. */
 /** One baseline run: its wall seconds and its ffmpeg's CPU seconds. */
 async function timedBaseline(source: string, out: string, seconds: number) {
   const before = cpuOf("self").children;
   const wall = await baseline(source, out, seconds);
-  return { wall, cpu: cpuOf("self").children - before };
+  const cpu = cpuOf("self").children - before;
+  await rm(out, { recursive: true, force: true });
+  return { wall, cpu };
 }
 
+/** The same ladder as one plain ffmpeg process: one decode, the product's encoder settings. */
 async function baseline(source: string, out: string, seconds: number): Promise<number> {
   await mkdir(out);
   const [width, height] = SIZE.split("x").map(Number) as [number, number];
@@ -219,28 +232,43 @@ async function baseline(source: string, out: string, seconds: number): Promise<n
 function report(results: Result[]) {
   console.log(`\n${SIZE} 30 fps sources, ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}\n`);
   console.log(
-    "| source | first playable s after the last byte | ready s | ready × duration | one ffmpeg s (before / after) | ready / one ffmpeg |",
+    "| source | run | first playable s after the last byte | ready s | ready × duration | one ffmpeg s (before / after) | ready / one ffmpeg |",
   );
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const r of results) {
     console.log(
-      `| ${r.seconds} s (${r.mbits.toFixed(0)} Mbit/s) | ${r.playableS.toFixed(1)} | ${r.readyS.toFixed(1)} | ${(r.readyS / r.seconds).toFixed(2)} | ${r.baselineS.toFixed(1)} (${r.baselineRuns.map((s) => s.toFixed(1)).join(" / ")}) | ${(r.readyS / r.baselineS).toFixed(2)} |`,
+      `| ${r.seconds} s (${r.mbits.toFixed(0)} Mbit/s) | ${r.run} | ${r.playableS.toFixed(1)} | ${r.readyS.toFixed(1)} | ${(r.readyS / r.seconds).toFixed(2)} | ${r.baselineS.toFixed(1)} (${r.baselineRuns.map((s) => s.toFixed(1)).join(" / ")}) | ${(r.readyS / r.baselineS).toFixed(2)} |`,
+    );
+  }
+  for (const seconds of new Set(results.map((r) => r.seconds))) {
+    const runs = results.filter((r) => r.seconds === seconds);
+    if (runs.length < 2) continue;
+    const ratios = runs.map((r) => r.readyS / r.baselineS);
+    const playable = runs.map((r) => r.playableS);
+    console.log(
+      `\n${seconds} s, ${runs.length} alternating runs: ready / one ffmpeg median ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}), first playable median ${median(playable).toFixed(1)} s (${Math.min(...playable).toFixed(1)}–${Math.max(...playable).toFixed(1)})`,
     );
   }
   console.log(
     "\nCPU seconds from the upload's last byte to ready: the farm's ffmpeg runs, the farm's own Node process (tus, the loopback source server, uploads), this bench's process (the local S3 server the farm reads and writes — a deployment's S3 is elsewhere — and its own 100 ms poll), the embedded Postgres (the farm's claims, heartbeats, progress; the bench's poll), against the baseline's one ffmpeg\n",
   );
   console.log(
-    "| source | farm ffmpeg | farm node | bench process (local S3) | postgres | baseline ffmpeg | product ÷ baseline |",
+    "| source | run | farm ffmpeg | farm node | bench process (local S3) | postgres | baseline ffmpeg | product ÷ baseline |",
   );
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-  for (const { seconds, cpu } of results) {
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const { seconds, run, cpu } of results) {
     const product = cpu.ffmpeg + cpu.farmNode + cpu.benchProcess + cpu.postgres;
     console.log(
-      `| ${seconds} s | ${cpu.ffmpeg.toFixed(1)} | ${cpu.farmNode.toFixed(1)} | ${cpu.benchProcess.toFixed(1)} | ${cpu.postgres.toFixed(1)} | ${cpu.baselineFfmpeg.toFixed(1)} | ${(product / cpu.baselineFfmpeg).toFixed(2)} |`,
+      `| ${seconds} s | ${run} | ${cpu.ffmpeg.toFixed(1)} | ${cpu.farmNode.toFixed(1)} | ${cpu.benchProcess.toFixed(1)} | ${cpu.postgres.toFixed(1)} | ${cpu.baselineFfmpeg.toFixed(1)} | ${(product / cpu.baselineFfmpeg).toFixed(2)} |`,
     );
   }
-  for (const r of results) for (const line of r.log) console.log(`  ${r.seconds} s: ${line}`);
+  for (const r of results) for (const line of r.log) console.log(`  ${r.seconds} s #${r.run}: ${line}`);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 await main();
