@@ -21,7 +21,7 @@ import { locateMediaTools } from "../src/media/ffmpeg-locate.ts";
 import { LIVE_DASH, liveMediaPlaylist } from "../src/media/growing-manifests.ts";
 import { inspectSource } from "../src/media/inspect.ts";
 import { planLadder } from "../src/media/ladder.ts";
-import { makeStoryboard } from "../src/media/thumbnails.ts";
+import { STORYBOARD_TILE, storyboardLayout, storyboardThumbFilter } from "../src/media/thumbnails.ts";
 import {
   planAudioPieces,
   planChunks,
@@ -410,10 +410,17 @@ describe("one video across two farm nodes", () => {
     const boardDir = path.join(dir, "reference-board");
     execFileSync("mkdir", ["-p", boardDir]);
     const smallest = ladder.rungs[2]!;
-    await makeStoryboard(ffmpeg, reference.get("2") as string, boardDir, {
-      durationMs: info.durationMs,
-      width: smallest.width,
-      height: smallest.height,
+    // The sheets of one run over the whole smallest rendition.
+    await ffmpeg.run({
+      inputs: [{ path: reference.get("2") as string, access: "own-output" }],
+      outputOptions: [
+        "-vf",
+        `${storyboardThumbFilter(
+          storyboardLayout({ durationMs: info.durationMs, width: smallest.width, height: smallest.height }),
+        )},${STORYBOARD_TILE}`,
+        ...["-q:v", "5", "-start_number", "0"],
+      ],
+      output: path.join(boardDir, "storyboard-%02d.jpg"),
     });
     const board = path.join(dir, "chunked-board.jpg");
     writeFileSync(board, await readObject(`${prefix}storyboard-00.jpg`));

@@ -18,6 +18,7 @@ import type { SourceInfo } from "./inspect.ts";
 import type { Ladder } from "./ladder.ts";
 import { DASH_MANIFEST, HLS_MASTER } from "./published-names.ts";
 import { audioChain, colorTagArgs, videoPrelude } from "./source-filters.ts";
+import { type StoryboardLayout, storyboardThumbFilter, storyboardThumbsOutput } from "./thumbnails.ts";
 
 /** What the encode needs to know about the source. */
 export type EncodeSource = Pick<SourceInfo, "interlaced" | "transfer" | "audioStreams">;
@@ -44,6 +45,11 @@ export interface EncodeInput {
   signal?: AbortSignal;
   /** 0..1 of the source encoded. */
   onProgress?: (fraction: number) => void;
+  /**
+   * Also write the storyboard's thumbnails (for tileStoryboard) into `thumbsDir`, from the
+   * smallest rung's frames in this run: no decode of their own.
+   */
+  storyboard?: { layout: StoryboardLayout; thumbsDir: string };
 }
 
 export function ladderFilterGraph(
@@ -60,6 +66,8 @@ export function ladderFilterGraph(
     chunk?: { frames: number | null };
     /** The input the audio tracks are read from (1: the source's second opening). */
     audioInput?: number;
+    /** Thumbnails from the smallest rung's frames, as the `[storyboard]` output (encodeLadder). */
+    storyboard?: StoryboardLayout;
   } = {},
 ): string {
   // Rungs round to even sizes, so their pixel shapes differ slightly; one display aspect for
@@ -79,8 +87,14 @@ export function ladderFilterGraph(
     `[0:v:0]${prelude}${n > 1 ? `,split=${n}` : ""}${ladder.rungs.map((_, i) => `[f${i}]`).join("")}`,
   ];
   ladder.rungs.forEach((rung, i) => {
-    parts.push(`[f${i}]scale=${rung.width}:${rung.height}:flags=bicubic,setdar=${dar}[v${i}]`);
+    const sheets = options.storyboard && i === n - 1;
+    parts.push(
+      `[f${i}]scale=${rung.width}:${rung.height}:flags=bicubic,setdar=${dar}${sheets ? ",split=2[sheets]" : ""}[v${i}]`,
+    );
   });
+  // Thumbnails, not sheets: ffmpeg reports no progress until every output has written
+  // something, and a sheet is written only once 100 thumbnails are in.
+  if (options.storyboard) parts.push(`[sheets]${storyboardThumbFilter(options.storyboard)}[storyboard]`);
   if (options.withAudio !== false) {
     info.audioStreams.forEach((stream, i) => {
       parts.push(`[${options.audioInput ?? 0}:${stream.index}]${audioChain(loudnessTarget)}[a${i}]`);
@@ -104,6 +118,7 @@ export function encodeArgs(
       withAudio: hasAudio,
       ...(input.displayAspect ? { displayAspect: input.displayAspect } : {}),
       ...(input.audioFromSecondInput ? { audioInput: 1 } : {}),
+      ...(input.storyboard ? { storyboard: input.storyboard.layout } : {}),
     }),
   ];
   for (let i = 0; i < ladder.rungs.length; i++) args.push("-map", `[v${i}]`);
@@ -221,6 +236,13 @@ export async function encodeLadder(ffmpeg: Ffmpeg, input: EncodeInput): Promise<
     inputs,
     outputOptions: encodeArgs({ ...input, audioFromSecondInput: audioApart }),
     output: path.join(input.outDir, DASH_MANIFEST),
+    ...(input.storyboard
+      ? {
+          moreOutputs: [
+            storyboardThumbsOutput(input.storyboard.layout, "storyboard", input.storyboard.thumbsDir),
+          ],
+        }
+      : {}),
     signal: input.signal,
     onProgress: (seconds) => input.onProgress?.(Math.min(1, total > 0 ? seconds / total : 0)),
   });

@@ -72,6 +72,8 @@ export interface RunOptions {
   /** Everything between the inputs and the output: filters, maps, codecs, muxer options. */
   outputOptions: string[];
   output: string;
+  /** Further outputs of the same run, each with its own options (after `output`). */
+  moreOutputs?: { options: string[]; path: string }[];
   signal?: AbortSignal;
   /** Seconds of output written so far. */
   onProgress?: (seconds: number) => void;
@@ -190,6 +192,7 @@ export class Ffmpeg {
       // Spread, not an array: given an array (or a single string), fluent-ffmpeg splits any
       // "a b" value in two, which breaks values with spaces such as -adaptation_sets.
       command.outputOptions(...options.outputOptions).output(options.output);
+      for (const more of options.moreOutputs ?? []) command.output(more.path).outputOptions(...more.options);
       // Progress from ffmpeg's own stats lines ("… time=00:00:04.10 …"), not fluent-ffmpeg's
       // "progress" event: listening to that makes fluent-ffmpeg run an ffprobe of its own on the
       // first input, without our protocol and format whitelists (an untrusted source parsed

@@ -110,30 +110,24 @@ export function storyboardLayout(info: {
   };
 }
 
-export async function makeStoryboard(
-  ffmpeg: Ffmpeg,
-  source: string,
-  outDir: string,
-  info: { durationMs: number; width: number; height: number },
-  signal?: AbortSignal,
-) {
-  const layout = storyboardLayout(info);
-  await ffmpeg.run({
-    ...(signal ? { signal } : {}),
-    inputs: [{ path: source }],
-    outputOptions: [
-      "-vf",
-      `fps=1/${layout.interval},scale=${THUMB_WIDTH}:${layout.thumbHeight},tile=${GRID}x${GRID}`,
-      "-q:v",
-      "5",
-      "-an",
-      "-start_number",
-      "0",
-    ],
-    output: path.join(outDir, "storyboard-%02d.jpg"),
-  });
-  await writeStoryboardVtt(outDir, layout);
-}
+/** Frames in, the storyboard's thumbnails out: one every `interval` seconds, THUMB_WIDTH wide. */
+export const storyboardThumbFilter = (layout: StoryboardLayout) =>
+  `fps=1/${layout.interval},scale=${THUMB_WIDTH}:${layout.thumbHeight}`;
+
+/** Thumbnails into sheets: STORYBOARD_GRID × STORYBOARD_GRID a sheet. */
+export const STORYBOARD_TILE = `tile=${GRID}x${GRID}`;
+const STORYBOARD_SHEET_OPTIONS = ["-q:v", "5", "-start_number", "0"];
+const STORYBOARD_SHEETS = "storyboard-%02d.jpg";
+const STORYBOARD_THUMBS = "thumb-%05d.png";
+
+/**
+ * An output writing the whole video's thumbnails (storyboardThumbName 0…count-1) into
+ * thumbsDir, from a filter's output labelled `label`, for tileStoryboard after the run.
+ */
+export const storyboardThumbsOutput = (layout: StoryboardLayout, label: string, thumbsDir: string) => ({
+  options: ["-map", `[${label}]`, "-frames:v", String(layout.count), "-start_number", "0"],
+  path: path.join(thumbsDir, STORYBOARD_THUMBS),
+});
 
 /** The WebVTT track over the sprite sheets in outDir. */
 async function writeStoryboardVtt(outDir: string, layout: StoryboardLayout) {
@@ -185,14 +179,14 @@ export async function makeStoryboardThumbs(
     inputs: [{ path: input.source, options: ["-ss", offset.toFixed(6)], access: "own-output" }],
     outputOptions: [
       "-vf",
-      `fps=1/${layout.interval},scale=${THUMB_WIDTH}:${layout.thumbHeight}`,
+      storyboardThumbFilter(layout),
       "-frames:v",
       String(end - first),
       "-an",
       "-start_number",
       String(first),
     ],
-    output: path.join(input.outDir, "thumb-%05d.png"),
+    output: path.join(input.outDir, STORYBOARD_THUMBS),
     ...(input.signal ? { signal: input.signal } : {}),
   });
   // What ffmpeg wrote (a piece whose picture ends early may have fewer).
@@ -210,13 +204,13 @@ export async function tileStoryboard(
   await ffmpeg.run({
     inputs: [
       {
-        path: path.join(input.thumbsDir, "thumb-%05d.png"),
+        path: path.join(input.thumbsDir, STORYBOARD_THUMBS),
         options: ["-framerate", "1", "-start_number", "0"],
         access: "own-output",
       },
     ],
-    outputOptions: ["-vf", `tile=${GRID}x${GRID}`, "-q:v", "5", "-start_number", "0"],
-    output: path.join(input.outDir, "storyboard-%02d.jpg"),
+    outputOptions: ["-vf", STORYBOARD_TILE, ...STORYBOARD_SHEET_OPTIONS],
+    output: path.join(input.outDir, STORYBOARD_SHEETS),
     ...(input.signal ? { signal: input.signal } : {}),
   });
   await writeStoryboardVtt(input.outDir, input.layout);
@@ -232,32 +226,6 @@ function vttTime(seconds: number): string {
   const m = Math.floor((ms % 3_600_000) / 60_000);
   const s = Math.floor((ms % 60_000) / 1000);
   return `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}.${String(ms % 1000).padStart(3, "0")}`;
-}
-
-/**
- * The storyboard made from one of our own renditions in outDir (its init segment and media
- * segments joined into one file) rather than from the source: 160-pixel thumbnails need no
- * 1080p decode, and the smallest rung is ready long before the ladder is.
- */
-export async function makeStoryboardFromRendition(
-  ffmpeg: Ffmpeg,
-  outDir: string,
-  representation: string,
-  info: { durationMs: number; width: number; height: number },
-  workDir: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  const names = (await readdir(outDir)).sort();
-  const segments = names.filter(
-    (name) => name.startsWith(`seg-${representation}-`) && /-\d+\.m4s$/.test(name),
-  );
-  const joined = await joinRendition(
-    outDir,
-    `init-${representation}.m4s`,
-    segments,
-    path.join(workDir, `storyboard-${representation}.mp4`),
-  );
-  await makeStoryboard(ffmpeg, joined, outDir, info, signal);
 }
 
 /** A rendition's init segment and the given media segments (names in dir) as one playable file. */

@@ -23,7 +23,12 @@ import { planLadder } from "../media/ladder.ts";
 import { MediaError } from "../media/media-error.ts";
 import { DASH_MANIFEST, POSTER } from "../media/published-names.ts";
 import { TONEMAP_FILTERS } from "../media/source-filters.ts";
-import { makePosterFromRendition, makeStoryboardFromRendition, posterSeconds } from "../media/thumbnails.ts";
+import {
+  makePosterFromRendition,
+  posterSeconds,
+  storyboardLayout,
+  tileStoryboard,
+} from "../media/thumbnails.ts";
 import { nodesUp } from "../nodes/nodes-up.ts";
 import type { Job, JobQueue } from "../queue/job-queue.ts";
 import type { JobHandler } from "../queue/job-runner.ts";
@@ -171,6 +176,17 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
               .then(() => void lap("poster (after the first segments)", mark));
             return poster;
           };
+          // The storyboard's thumbnails come out of the encode, from the smallest rung's frames.
+          const smallest = ladder.rungs[ladder.rungs.length - 1]!;
+          const storyboard = {
+            layout: storyboardLayout({
+              durationMs: info.durationMs,
+              width: smallest.width,
+              height: smallest.height,
+            }),
+            thumbsDir: path.join(dir, "thumbs"),
+          };
+          await mkdir(storyboard.thumbsDir);
           const encodeStarted = performance.now();
           // One ffmpeg for every rung and the audio; its segments are published as it writes
           // them, and the video plays once every stream has its first one.
@@ -222,6 +238,7 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
               loudnessTarget: config.LOUDNESS_TARGET,
               threads: config.FFMPEG_THREADS,
               durationMs: info.durationMs,
+              storyboard,
               signal: AbortSignal.any([signal, stopEncode.signal]),
               onProgress: (fraction) => {
                 if (Date.now() - lastReport < 1000) return;
@@ -241,14 +258,14 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           deps.metrics?.transcoded(info.durationMs / 1000, (performance.now() - encodeStarted) / 1000);
           const encodeEnded = performance.now();
           // What is left after the encode, side by side: the last uploads and the manifests'
-          // audio names (files), the poster and the storyboard (small decodes of our own
-          // renditions), the embedded subtitles (a read of the source, begun with the encode).
+          // audio names (files), the poster (a small decode of our own top rung), the
+          // storyboard's sheets from its thumbnails, the embedded subtitles (a read of the source, begun with the
+          // encode).
           const after: string[] = [];
           const timed = async (what: string, work: () => Promise<unknown>) => {
             await work();
             after.push(`${what} ${((performance.now() - encodeEnded) / 1000).toFixed(1)} s`);
           };
-          const smallest = ladder.rungs[ladder.rungs.length - 1]!;
           await settleAll([
             timed("last segments", async () => {
               await publisher.finish();
@@ -259,14 +276,12 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
               publisher.uploaded.add(POSTER);
             }),
             timed("storyboard", () =>
-              makeStoryboardFromRendition(
-                ffmpeg,
-                out,
-                String(ladder.rungs.length - 1),
-                { durationMs: info.durationMs, width: smallest.width, height: smallest.height },
-                dir,
+              tileStoryboard(ffmpeg, {
+                thumbsDir: storyboard.thumbsDir,
+                outDir: out,
+                layout: storyboard.layout,
                 signal,
-              ),
+              }),
             ),
             timed("subtitles", () => extractTheSubtitles()),
           ]);
