@@ -2,8 +2,9 @@
  * transcode: source (read by ranges, never downloaded) → probe → ladder → one ffmpeg for every
  * rung and the audio, its segments published as it writes them (segment-publisher.ts: the
  * video plays from its first segments, on growing manifests) — from then on, alongside it, the
- * poster (from the top rung's segment at its time) and the embedded subtitles' extraction →
- * storyboard → render the subtitle set → upload the rest → publish ready. A source longer than
+ * poster (from the top rung's segment at its time) and the embedded subtitles' extraction;
+ * the storyboard's thumbnails come out of the encode too → its sheets → render the subtitle
+ * set → upload the rest → publish ready. A source longer than
  * CHUNK_MIN_SOURCE_S, with CHUNK_MIN_NODES nodes up, goes to the farm's nodes in chunks instead
  * (chunked-transcode.ts): this job then plans them and does only the whole-source parts.
  * Outputs go to a directory of their own per attempt (media/<video>/<attempt>/), so a stale
@@ -259,8 +260,8 @@ export function transcodeHandler(deps: TranscodeDeps): JobHandler<"transcode"> {
           const encodeEnded = performance.now();
           // What is left after the encode, side by side: the last uploads and the manifests'
           // audio names (files), the poster (a small decode of our own top rung), the
-          // storyboard's sheets from its thumbnails, the embedded subtitles (a read of the source, begun with the
-          // encode).
+          // storyboard's sheets from the thumbnails the encode wrote, the embedded subtitles
+          // (a read of the source, begun with the encode).
           const after: string[] = [];
           const timed = async (what: string, work: () => Promise<unknown>) => {
             await work();
