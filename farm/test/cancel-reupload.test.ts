@@ -93,7 +93,7 @@ describe("an admin's cancel followed at once by a new upload", () => {
     // The cancelled attempt can no longer settle anything: its runner stops at its heartbeat,
     // and its give-up (which would fail the video) is refused by the fence.
     expect(await other.heartbeat(running)).toBe("lost");
-    expect(await other.fail(running, "stopped", undefined)).toBe(false);
+    expect(await other.fail(running, "stopped", undefined)).toBeNull();
     const { rows: old } = await db().query<{ state: string }>("select state from jobs where id = $1", [
       running.id,
     ]);

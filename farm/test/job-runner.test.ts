@@ -189,6 +189,26 @@ describe("job runner", () => {
     expect(await jobRow(id)).toMatchObject({ state: "running", locked_by: "other-node" });
   });
 
+  it("says an attempt that failed after another node took the job was not settled, not retried", async () => {
+    const id = await enqueue();
+    let fail: (err: Error) => void = () => undefined;
+    behaviours.set(
+      id,
+      () =>
+        new Promise<void>((_, reject) => {
+          fail = reject;
+        }),
+    );
+    startRunner({ leaseMs: 60_000 }); // no heartbeat during the test
+    await waitFor("running", stateIs(id, "running"));
+    await db().query("update jobs set locked_by = 'other-node' where id = $1", [id]);
+    fail(new Error("boom"));
+    const mine = () => logs.filter((line) => line.includes(`#${id} `));
+    await waitFor("its line", async () => mine().find((line) => /boom\); not settled here/.test(line)));
+    expect(mine().filter((line) => /retry in/.test(line))).toEqual([]);
+    expect(await jobRow(id)).toMatchObject({ state: "running", locked_by: "other-node" });
+  });
+
   it("stops a job locally once it cannot renew its lease for a whole lease period", async () => {
     const { hostname, port } = new URL(inject("databaseUrl"));
     const proxy = await startTcpProxy(hostname, Number(port));

@@ -203,6 +203,7 @@ export class JobRunner {
             error: firstLine(error),
             retryInMs: delay,
           });
+        else this.notOurs(job, label, error);
       } else {
         await this.giveUp(job, handler, error, label);
       }
@@ -272,12 +273,19 @@ export class JobRunner {
   private async giveUp(job: Job, handler: JobHandler, error: Error, label: string): Promise<void> {
     const failed = () => this.queue.fail(job, errorText(error), undefined, stderrTailOf(error));
     const settled = await this.settle(label, failed);
-    if (!settled) return;
+    if (!settled) return this.notOurs(job, label, error);
     if (settled === "cancelled") return this.cancelledMeanwhile(job, label, error);
     this.event(job, "failed", `${label} failed for good: ${firstLine(error)}`, { error: firstLine(error) });
     await this.retrying(`${label} give-up hook`, async () => {
       await handler.giveUp?.(job, error);
       return true;
+    });
+  }
+
+  /** The attempt failed, but the job was no longer ours to settle (another node has it). */
+  private notOurs(job: Job, label: string, error: Error): void {
+    this.event(job, "lost", `${label} failed (${firstLine(error)}); not settled here, its lease decides`, {
+      error: firstLine(error),
     });
   }
 
