@@ -2,6 +2,8 @@
  * The poster (one frame a tenth of the way in) and the storyboard for seek previews:
  * sprite sheets of 10×10 thumbnails plus a WebVTT track whose cues point into them with
  * `#xywh=` fragments, the format players (dash.js, video.js, hls.js plugins) understand.
+ * Thumbnails come out of encodes we run anyway (the single-node encode's second output, a
+ * chunk's smallest-rung part) and are tiled into sheets at the end (tileStoryboard).
  */
 import { appendFile, copyFile, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -114,7 +116,7 @@ export function storyboardLayout(info: {
 export const storyboardThumbFilter = (layout: StoryboardLayout) =>
   `fps=1/${layout.interval},scale=${THUMB_WIDTH}:${layout.thumbHeight}`;
 
-/** Thumbnails into sheets: STORYBOARD_GRID × STORYBOARD_GRID a sheet. */
+/** Thumbnails into sheets, GRID × GRID a sheet. */
 export const STORYBOARD_TILE = `tile=${GRID}x${GRID}`;
 const STORYBOARD_SHEET_OPTIONS = ["-q:v", "5", "-start_number", "0"];
 const STORYBOARD_SHEETS = "storyboard-%02d.jpg";
