@@ -6,7 +6,7 @@
  * without holding the other up; a read that fails fails its readers once they had what came.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -21,6 +21,7 @@ import { ObjectStorage } from "../src/storage/object-storage.ts";
 import { type OpenRange, SharedSourceReads } from "../src/transcode/shared-source-reads.ts";
 import { serveSource } from "../src/transcode/source-server.ts";
 import { httpSourceClip, packetCount } from "./support/http-source-clip.ts";
+import { joinLocalRenditions } from "./support/media-checks.ts";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "movio-shared-reads-"));
 const source = httpSourceClip(dir);
@@ -98,27 +99,12 @@ describe("the encode's two openings of the source", () => {
     expect(served.bytesServed()).toBeGreaterThan(1.9 * bytes.length);
     expect(served.bytesFromStorage()).toBeLessThan(1.1 * bytes.length);
     const rungs = planLadder({ width: 640, height: 360, fps: 30 }, 30).rungs.length;
-    expect(packetCount(joinRepresentation(out, 0), "v:0")).toBe(240); // 8 s at 30 fps
+    const joined = joinLocalRenditions(out, path.join(dir, "joined"));
+    expect(packetCount(joined.get("0") as string, "v:0")).toBe(240); // 8 s at 30 fps
     // 8 s of 48 kHz AAC: 375 frames (and the encoder's priming).
-    expect(packetCount(joinRepresentation(out, rungs), "a:0")).toBeGreaterThanOrEqual(375);
+    expect(packetCount(joined.get(String(rungs)) as string, "a:0")).toBeGreaterThanOrEqual(375);
   }, 120_000);
 });
-
-/** A representation's init and media segments as one file. */
-function joinRepresentation(out: string, representation: number): string {
-  const names = readdirSync(out)
-    .filter((name) => name.startsWith(`seg-${representation}-`))
-    .sort();
-  const file = path.join(dir, `joined-${representation}.mp4`);
-  writeFileSync(
-    file,
-    Buffer.concat([
-      readFileSync(path.join(out, `init-${representation}.m4s`)),
-      ...names.map((name) => readFileSync(path.join(out, name))),
-    ]),
-  );
-  return file;
-}
 
 describe("readers sharing a read", () => {
   it("each get exactly their bytes, at their own pace, from one read of storage", async () => {

@@ -4,7 +4,7 @@
  * rendition makes, and the sheets' long spans never taken for the encode's progress.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +18,7 @@ import {
   storyboardThumbFilter,
   tileStoryboard,
 } from "../src/media/thumbnails.ts";
+import { joinLocalRenditions } from "./support/media-checks.ts";
 
 const SECONDS = 130; // a sheet of 100 thumbnails and part of a second
 const dir = mkdtempSync(path.join(os.tmpdir(), "movio-storyboard-encode-"));
@@ -68,18 +69,8 @@ beforeAll(async () => {
 
 describe("the storyboard out of the encode", () => {
   it("has the pictures of a run of its own over the smallest rendition", async () => {
-    const representation = String(ladder.rungs.length - 1);
-    const names = readdirSync(out)
-      .filter((name) => name.startsWith(`seg-${representation}-`))
-      .sort();
-    const rendition = path.join(dir, "smallest.mp4");
-    writeFileSync(
-      rendition,
-      Buffer.concat([
-        readFileSync(path.join(out, `init-${representation}.m4s`)),
-        ...names.map((name) => readFileSync(path.join(out, name))),
-      ]),
-    );
+    const rendition = joinLocalRenditions(out, path.join(dir, "joined")).get(String(ladder.rungs.length - 1));
+    if (!rendition) throw new Error("no smallest rendition");
     const reference = path.join(dir, "reference");
     mkdirSync(reference);
     await ffmpeg.run({

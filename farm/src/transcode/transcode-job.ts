@@ -4,9 +4,9 @@
  * video plays from its first segments, on growing manifests) — from then on, alongside it, the
  * poster (from the top rung's segment at its time) and the embedded subtitles' extraction;
  * the storyboard's thumbnails come out of the encode too → its sheets → render the subtitle
- * set → upload the rest → publish ready. A source longer than
- * CHUNK_MIN_SOURCE_S, with CHUNK_MIN_NODES nodes up, goes to the farm's nodes in chunks instead
- * (chunked-transcode.ts): this job then plans them and does only the whole-source parts.
+ * set → upload the rest → publish ready. A source longer than CHUNK_MIN_SOURCE_S, with
+ * CHUNK_MIN_NODES nodes up, goes to the farm's nodes in chunks instead (chunked-transcode.ts):
+ * this job then plans them and does only the whole-source parts.
  * Outputs go to a directory of their own per attempt (media/<video>/<attempt>/), so a stale
  * worker can never overwrite what another attempt published; publishing is fenced on the
  * job's lease, and older attempts' files are removed once one attempt has published.
