@@ -309,6 +309,22 @@ function expectWellFormed(request: FuzzRequest, answer: Answer): void {
 }
 
 describe("tus endpoint under malformed input", () => {
+  it("refuses metadata holding a NUL at creation (400), so no later request of it fails", async () => {
+    const answer = await send(fx.url, {
+      method: "POST",
+      path: "/files/",
+      headers: {
+        "tus-resumable": "1.0.0",
+        authorization: fx.tokens.second as string,
+        "upload-length": "1000",
+        "upload-metadata": `filename ${b64("clip\u0000.mp4")}`,
+      },
+      body: undefined,
+    });
+    expectWellFormed({ method: "POST", path: "/files/", headers: {}, body: undefined }, answer);
+    expect(answer.status).toBe(400);
+  });
+
   it("never answers 5xx, always answers errors in the one JSON shape, never touches foreign videos", {
     timeout: 120_000,
   }, async () => {

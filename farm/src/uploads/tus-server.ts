@@ -185,6 +185,11 @@ export function createTusService(deps: TusDeps): TusService {
       }),
     onUploadCreate: (req, upload) =>
       guard(req, async () => {
+        // Stored as JSON in Postgres (pg-kv-store.ts), whose jsonb cannot hold a NUL: refused
+        // here, before anything is stored, instead of failing every later request with a 500.
+        if (Object.values(upload.metadata ?? {}).some((value) => value?.includes("\u0000"))) {
+          throw new ApiError("bad_request", "Upload-Metadata values must not contain NUL characters");
+        }
         const claim = await videos.claimUpload(
           upload.id,
           upload.size ?? 0,
